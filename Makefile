@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# The machine's Node 20 is past jsii's support window; jsii runs on a supported Node from the npm registry.
+NODE_DIR := .tools
+export JSII_NODE := $(CURDIR)/$(NODE_DIR)/node_modules/.bin/node
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: synth test lint typecheck unit bench clean
@@ -11,11 +14,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(JSII_NODE):
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error node@22 >/dev/null
+	$(JSII_NODE) --version
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python $(JSII_NODE)
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python $(JSII_NODE)
 	$(BIN)/python -m pip install -q -e ".[test]"
 	touch $(VENV)/.installed $@
 
@@ -40,4 +47,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf cdk.out build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .tools build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

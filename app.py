@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Example app: one stack per way of customizing a model. Copy the stack you need.
+
+Synthesizes with no AWS account (env-agnostic stacks): `make synth` writes cdk.out/.
+Before `cdk deploy`, put training data where each stack's job expects it (see the comments).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import App, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from constructs_lib import (
+    CustomizationType,
+    DistillationConfig,
+    MetadataCondition,
+    ModelCustomizationJob,
+    OutputData,
+    ReasoningEffort,
+    RequestMetadataFilters,
+    RftConfig,
+    RftHyperParameters,
+    TrainingData,
+    ValidationData,
+)
+from constructs_lib.nag import suppress
+
+
+def data_bucket(scope: Construct, construct_id: str, key: kms.IKey | None = None) -> s3.Bucket:
+    """A private, TLS-only, encrypted bucket for datasets, with access logs in a sibling bucket."""
+    logs_bucket = s3.Bucket(
+        scope,
+        f"{construct_id}AccessLogs",
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    suppress(logs_bucket, [("AwsSolutions-S1", "This bucket receives the data bucket's server access logs.")])
+    return s3.Bucket(
+        scope,
+        construct_id,
+        encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
+        encryption_key=key,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        versioned=True,
+        server_access_logs_bucket=logs_bucket,
+        server_access_logs_prefix="data/",
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+
+
+class FineTuningStack(Stack):
+    """Fine-tune Amazon Nova Micro on prompt/completion data in a bucket of this stack.
+
+    Upload train.jsonl and validation.jsonl to s3://<DataBucket>/support-bot/ before deploying.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        data = data_bucket(self, "DataBucket")
+        job = ModelCustomizationJob(
+            self,
+            "SupportBot",
+            base_model=bedrock.FoundationModel.from_foundation_model_id(
+                self, "NovaMicro", bedrock.FoundationModelIdentifier("amazon.nova-micro-v1:0:128k")
+            ),
+            customization_type=CustomizationType.FINE_TUNING,
+            training_data=TrainingData.from_bucket(data, "support-bot/train.jsonl"),
+            validation_data=[ValidationData.from_bucket(data, "support-bot/validation.jsonl")],
+            hyper_parameters={"epochCount": 2, "learningRate": 1e-5, "learningRateWarmupSteps": 10},
+            custom_model_tags={"use-case": "support"},
+        )
+        Tags.of(job).add("team", "ml-platform")
+
+
+class DistillationStack(Stack):
+    """Distil Amazon Nova Pro into Nova Lite, using the prompts already in Bedrock invocation logs."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        log_bucket_name = self.node.try_get_context("invocation_log_bucket") or "my-bedrock-invocation-logs"
+        logs_bucket = s3.Bucket.from_bucket_name(self, "InvocationLogs", log_bucket_name)
+        ModelCustomizationJob(
+            self,
+            "NovaLiteStudent",
+            base_model="amazon.nova-lite-v1:0:300k",
+            customization_type=CustomizationType.DISTILLATION,
+            training_data=TrainingData.from_invocation_logs(
+                logs_bucket,
+                "AWSLogs/",
+                use_prompt_response=False,
+                request_metadata_filters=RequestMetadataFilters.and_all(
+                    [
+                        MetadataCondition(equals={"project": "support-bot"}),
+                        MetadataCondition(not_equals={"stage": "test"}),
+                    ]
+                ),
+            ),
+            distillation=DistillationConfig(
+                teacher_model="us.amazon.nova-pro-v1:0", max_response_length_for_inference=1000
+            ),
+        )
+
+
+class RftStack(Stack):
+    """Reinforcement fine-tuning with a Lambda grader that scores each sampled answer."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        data = data_bucket(self, "DataBucket")
+        grader_logs = logs.LogGroup(self, "GraderLogs", retention=logs.RetentionDays.ONE_MONTH)
+        grader_role = iam.Role(self, "GraderRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        grader_logs.grant_write(grader_role)
+        grader = lambda_.Function(
+            self,
+            "Grader",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            handler="index.handler",
+            role=grader_role,
+            log_group=grader_logs,
+            timeout=Duration.seconds(30),
+            code=lambda_.Code.from_inline(
+                "def handler(event, context):\n"
+                "    # Score each sample 0..1; replace with your task's reward function.\n"
+                "    return [{'id': s.get('id'), 'aggregate_reward_score': 1.0} for s in event]\n"
+            ),
+        )
+        suppress(grader, [("AwsSolutions-L1", "Example grader pinned to python3.13 like the handler.")])
+        suppress(
+            grader_role,
+            [("AwsSolutions-IAM5", "CDK's LogGroup.grant_write scopes log-stream ARNs with a trailing '*'.")],
+        )
+        ModelCustomizationJob(
+            self,
+            "MathTutor",
+            base_model="amazon.nova-2-lite-v1:0:256k",
+            customization_type=CustomizationType.REINFORCEMENT_FINE_TUNING,
+            training_data=TrainingData.from_bucket(data, "math/prompts.jsonl"),
+            rft=RftConfig(
+                grader=grader,
+                hyper_parameters=RftHyperParameters(
+                    epoch_count=2,
+                    batch_size=64,
+                    learning_rate=1e-5,
+                    training_sample_per_prompt=4,
+                    reasoning_effort=ReasoningEffort.MEDIUM,
+                    eval_interval=10,
+                ),
+            ),
+        )
+
+
+class PrivateNetworkStack(Stack):
+    """A job whose data access stays in a VPC, with data and model encrypted by one customer key."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        key = kms.Key(self, "ModelKey", enable_key_rotation=True, description="Training data and custom model")
+        vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            max_azs=2,
+            nat_gateways=0,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+            ],
+            gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)},
+            flow_logs={"all": ec2.FlowLogOptions()},
+        )
+        data = data_bucket(self, "DataBucket", key=key)
+        output = data_bucket(self, "OutputBucket", key=key)
+        ModelCustomizationJob(
+            self,
+            "ClaimsClassifier",
+            base_model="meta.llama3-1-8b-instruct-v1:0:128k",
+            training_data=TrainingData.from_bucket(data, "claims/train/"),
+            output_data=OutputData.from_bucket(output, "claims/"),
+            hyper_parameters={"epochCount": 3, "batchSize": 1, "learningRate": 0.0001},
+            custom_model_kms_key=key,
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            job_tags={"data-classification": "confidential"},
+            model_removal_policy=RemovalPolicy.RETAIN,
+        )
+
+
+def build_app(app: App | None = None) -> App:
+    app = app or App()
+    FineTuningStack(app, "BedrockFineTuning")
+    DistillationStack(app, "BedrockDistillation")
+    RftStack(app, "BedrockRft")
+    PrivateNetworkStack(app, "BedrockPrivateNetwork")
+    return app
+
+
+if __name__ == "__main__":
+    build_app().synth()

@@ -1,0 +1,36 @@
+"""AWS CDK constructs for Amazon Bedrock model customization jobs (fine-tuning, continued pre-training,
+distillation, reinforcement fine-tuning) as deployable CloudFormation resources."""
+
+from .config import (
+    Completion,
+    CustomizationType,
+    DistillationConfig,
+    MetadataCondition,
+    OutputData,
+    ReasoningEffort,
+    RequestMetadataFilters,
+    RftConfig,
+    RftHyperParameters,
+    S3Location,
+    TrainingData,
+    ValidationData,
+)
+from .job import ModelCustomizationJob
+from .validation import ValidationError
+
+__all__ = [
+    "Completion",
+    "CustomizationType",
+    "DistillationConfig",
+    "MetadataCondition",
+    "ModelCustomizationJob",
+    "OutputData",
+    "ReasoningEffort",
+    "RequestMetadataFilters",
+    "RftConfig",
+    "RftHyperParameters",
+    "S3Location",
+    "TrainingData",
+    "ValidationData",
+    "ValidationError",
+]

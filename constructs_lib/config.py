@@ -1,0 +1,349 @@
+"""Value types for the job's props: what to train on, where to write, and type-specific settings.
+
+Each type renders its part of the CreateModelCustomizationJob request and says which S3 locations
+the service role must read or write, so the grants follow the request exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+
+from . import validation as v
+
+
+class CustomizationType(Enum):
+    """The kinds of customization Bedrock runs (``customizationType``)."""
+
+    FINE_TUNING = "FINE_TUNING"
+    CONTINUED_PRE_TRAINING = "CONTINUED_PRE_TRAINING"
+    DISTILLATION = "DISTILLATION"
+    REINFORCEMENT_FINE_TUNING = "REINFORCEMENT_FINE_TUNING"
+    IMPORTED = "IMPORTED"
+
+
+class ReasoningEffort(Enum):
+    """How hard an RFT policy model reasons while generating samples."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """An object or a prefix (``""`` or ending in ``/``) in a bucket; the bucket may be imported or a name."""
+
+    bucket_name: str
+    key: str
+    bucket: s3.IBucket | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket_name}/{self.key}"
+
+    @property
+    def is_prefix(self) -> bool:
+        return self.key == "" or self.key.endswith("/")
+
+    def bucket_arn(self, stack: Stack) -> str:
+        if self.bucket is not None:
+            return self.bucket.bucket_arn
+        return stack.format_arn(service="s3", region="", account="", resource=self.bucket_name)
+
+    @staticmethod
+    def from_bucket(bucket: s3.IBucket, key: str, prop: str) -> S3Location:
+        v.check_s3_key(prop, key)
+        return S3Location(bucket_name=bucket.bucket_name, key=key, bucket=bucket)
+
+    @staticmethod
+    def from_uri(uri: str, prop: str) -> S3Location:
+        v.check_s3_uri(prop, uri)
+        match = re.fullmatch(r"s3://([^/]+)/?(.*)", uri)
+        if match is None:
+            raise v.ValidationError(f"Invalid {prop} {uri!r}: an S3 URI must start with s3://<bucket>.")
+        return S3Location(bucket_name=match.group(1), key=match.group(2))
+
+
+class MetadataCondition:
+    """One item of an ``and_all`` / ``or_all`` filter: a metadata key that equals or differs from a value."""
+
+    def __init__(self, *, equals: Mapping[str, str] | None = None, not_equals: Mapping[str, str] | None = None):
+        if equals is None and not_equals is None:
+            raise v.ValidationError(
+                "Invalid MetadataCondition {}: give equals= or not_equals= (a map of one metadata key to a value)."
+            )
+        if equals is not None:
+            v.check_filter_map("MetadataCondition.equals", equals)
+        if not_equals is not None:
+            v.check_filter_map("MetadataCondition.not_equals", not_equals)
+        self.equals = dict(equals) if equals is not None else None
+        self.not_equals = dict(not_equals) if not_equals is not None else None
+
+    def to_request(self) -> dict[str, Any]:
+        rendered: dict[str, Any] = {}
+        if self.equals is not None:
+            rendered["equals"] = self.equals
+        if self.not_equals is not None:
+            rendered["notEquals"] = self.not_equals
+        return rendered
+
+
+class RequestMetadataFilters:
+    """Which logged invocations become training data (the API's union: exactly one form per filter)."""
+
+    def __init__(self, rendered: dict[str, Any]):
+        self._rendered = rendered
+
+    @staticmethod
+    def equals(entry: Mapping[str, str]) -> RequestMetadataFilters:
+        v.check_filter_map("request_metadata_filters.equals", entry)
+        return RequestMetadataFilters({"equals": dict(entry)})
+
+    @staticmethod
+    def not_equals(entry: Mapping[str, str]) -> RequestMetadataFilters:
+        v.check_filter_map("request_metadata_filters.not_equals", entry)
+        return RequestMetadataFilters({"notEquals": dict(entry)})
+
+    @staticmethod
+    def and_all(conditions: Sequence[MetadataCondition]) -> RequestMetadataFilters:
+        v.check_count("request_metadata_filters.and_all", conditions, 1, v.MAX_FILTER_CONDITIONS, "conditions")
+        return RequestMetadataFilters({"andAll": [c.to_request() for c in conditions]})
+
+    @staticmethod
+    def or_all(conditions: Sequence[MetadataCondition]) -> RequestMetadataFilters:
+        v.check_count("request_metadata_filters.or_all", conditions, 1, v.MAX_FILTER_CONDITIONS, "conditions")
+        return RequestMetadataFilters({"orAll": [c.to_request() for c in conditions]})
+
+    def to_request(self) -> dict[str, Any]:
+        return self._rendered
+
+
+@dataclass(frozen=True)
+class InvocationLogs:
+    """Model invocation logs in S3 used as training prompts (distillation)."""
+
+    source: S3Location
+    use_prompt_response: bool = False
+    request_metadata_filters: RequestMetadataFilters | None = None
+
+    def to_request(self) -> dict[str, Any]:
+        rendered: dict[str, Any] = {
+            "usePromptResponse": self.use_prompt_response,
+            "invocationLogSource": {"s3Uri": self.source.uri},
+        }
+        if self.request_metadata_filters is not None:
+            rendered["requestMetadataFilters"] = self.request_metadata_filters.to_request()
+        return rendered
+
+
+class TrainingData:
+    """Where the training records come from: an S3 object or prefix, or invocation logs."""
+
+    def __init__(self, *, location: S3Location | None = None, invocation_logs: InvocationLogs | None = None):
+        if (location is None) == (invocation_logs is None):
+            raise v.ValidationError(
+                "Invalid training_data: give exactly one of an S3 location or invocation logs "
+                "(use TrainingData.from_bucket, from_s3_uri or from_invocation_logs)."
+            )
+        self.location = location
+        self.invocation_logs = invocation_logs
+
+    @staticmethod
+    def from_bucket(bucket: s3.IBucket, key: str) -> TrainingData:
+        """A JSONL object, or a prefix ending in ``/``, in a bucket of the job's Region."""
+        return TrainingData(location=S3Location.from_bucket(bucket, key, "training_data"))
+
+    @staticmethod
+    def from_s3_uri(uri: str) -> TrainingData:
+        """A literal ``s3://bucket/key`` (for buckets outside this app)."""
+        return TrainingData(location=S3Location.from_uri(uri, "training_data"))
+
+    @staticmethod
+    def from_invocation_logs(
+        bucket: s3.IBucket,
+        prefix: str = "",
+        *,
+        use_prompt_response: bool = False,
+        request_metadata_filters: RequestMetadataFilters | None = None,
+    ) -> TrainingData:
+        """Bedrock model invocation logs under ``prefix``; only valid for distillation."""
+        source = S3Location.from_bucket(bucket, prefix, "training_data.invocation_logs")
+        return TrainingData(
+            invocation_logs=InvocationLogs(
+                source=source,
+                use_prompt_response=use_prompt_response,
+                request_metadata_filters=request_metadata_filters,
+            )
+        )
+
+    @property
+    def read_locations(self) -> list[S3Location]:
+        if self.location is not None:
+            return [self.location]
+        assert self.invocation_logs is not None
+        return [self.invocation_logs.source]
+
+    def to_request(self) -> dict[str, Any]:
+        if self.location is not None:
+            return {"s3Uri": self.location.uri}
+        assert self.invocation_logs is not None
+        return {"invocationLogsConfig": self.invocation_logs.to_request()}
+
+
+class ValidationData:
+    """One validation data set (``validationDataConfig.validators[]``), up to ten per job."""
+
+    def __init__(self, location: S3Location):
+        self.location = location
+
+    @staticmethod
+    def from_bucket(bucket: s3.IBucket, key: str) -> ValidationData:
+        return ValidationData(S3Location.from_bucket(bucket, key, "validation_data"))
+
+    @staticmethod
+    def from_s3_uri(uri: str) -> ValidationData:
+        return ValidationData(S3Location.from_uri(uri, "validation_data"))
+
+
+class OutputData:
+    """Where Bedrock writes metrics and artifacts; a prefix the service role may write to."""
+
+    def __init__(self, location: S3Location):
+        self.location = location
+
+    @staticmethod
+    def from_bucket(bucket: s3.IBucket, prefix: str = "") -> OutputData:
+        return OutputData(S3Location.from_bucket(bucket, prefix, "output_data"))
+
+    @staticmethod
+    def from_s3_uri(uri: str) -> OutputData:
+        return OutputData(S3Location.from_uri(uri, "output_data"))
+
+
+ModelRef = bedrock.IModel | str
+
+
+def model_identifier(model: ModelRef) -> str:
+    """What the API takes: an IModel's ARN, or the id, name or ARN string as given."""
+    return model if isinstance(model, str) else model.model_arn
+
+
+def model_id_hint(model: ModelRef) -> str | None:
+    """The plain model id when it can be known at synth (for family-specific checks)."""
+    if isinstance(model, bedrock.FoundationModel):
+        return str(model.model_id)
+    if isinstance(model, str) and not v.is_token(model):
+        return model.rsplit("/", 1)[-1]
+    return None
+
+
+@dataclass(frozen=True)
+class DistillationConfig:
+    """A teacher model (or inference profile) that generates responses for the student to learn from."""
+
+    teacher_model: ModelRef
+    max_response_length_for_inference: int | None = None
+
+    def to_request(self) -> dict[str, Any]:
+        teacher: dict[str, Any] = {"teacherModelIdentifier": model_identifier(self.teacher_model)}
+        if self.max_response_length_for_inference is not None:
+            teacher["maxResponseLengthForInference"] = self.max_response_length_for_inference
+        return {"distillationConfig": {"teacherModelConfig": teacher}}
+
+    def validate(self) -> None:
+        v.check_identifier("distillation.teacher_model", model_identifier(self.teacher_model))
+        if self.max_response_length_for_inference is not None:
+            v.check_positive_int(
+                "distillation.max_response_length_for_inference", self.max_response_length_for_inference
+            )
+
+
+@dataclass(frozen=True)
+class RftHyperParameters:
+    """Reinforcement fine-tuning settings; ranges are the API's (see ``validate``)."""
+
+    epoch_count: int | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
+    max_prompt_length: int | None = None
+    training_sample_per_prompt: int | None = None
+    inference_max_tokens: int | None = None
+    reasoning_effort: ReasoningEffort | None = None
+    eval_interval: int | None = None
+
+    RANGES = {
+        "epoch_count": ("epochCount", 1, 50),
+        "batch_size": ("batchSize", 16, 512),
+        "learning_rate": ("learningRate", 1e-7, 1e-3),
+        "training_sample_per_prompt": ("trainingSamplePerPrompt", 2, 16),
+        "eval_interval": ("evalInterval", 1, 100),
+    }
+
+    def validate(self) -> None:
+        for attr, (_, low, high) in self.RANGES.items():
+            value = getattr(self, attr)
+            if value is not None:
+                v.check_range(f"rft.hyper_parameters.{attr}", value, low, high)
+        for attr in ("epoch_count", "batch_size", "training_sample_per_prompt", "eval_interval",
+                     "max_prompt_length", "inference_max_tokens"):
+            value = getattr(self, attr)
+            if value is not None:
+                v.check_positive_int(f"rft.hyper_parameters.{attr}", value)
+
+    def to_request(self) -> dict[str, Any]:
+        names = {
+            "epoch_count": "epochCount",
+            "batch_size": "batchSize",
+            "learning_rate": "learningRate",
+            "max_prompt_length": "maxPromptLength",
+            "training_sample_per_prompt": "trainingSamplePerPrompt",
+            "inference_max_tokens": "inferenceMaxTokens",
+            "eval_interval": "evalInterval",
+        }
+        rendered: dict[str, Any] = {
+            api: getattr(self, attr) for attr, api in names.items() if getattr(self, attr) is not None
+        }
+        if self.reasoning_effort is not None:
+            rendered["reasoningEffort"] = self.reasoning_effort.value
+        return rendered
+
+
+@dataclass(frozen=True)
+class RftConfig:
+    """Reinforcement fine-tuning: a Lambda grader scores each sampled response."""
+
+    grader: lambda_.IFunction
+    hyper_parameters: RftHyperParameters = field(default_factory=RftHyperParameters)
+
+    def to_request(self) -> dict[str, Any]:
+        rft: dict[str, Any] = {"graderConfig": {"lambdaGrader": {"lambdaArn": self.grader.function_arn}}}
+        hyper = self.hyper_parameters.to_request()
+        if hyper:
+            rft["hyperParameters"] = hyper
+        return {"rftConfig": rft}
+
+
+class Completion:
+    """When CloudFormation considers the job resource created."""
+
+    def __init__(self, mode: str, timeout: Duration | None = None):
+        self.mode = mode
+        self.timeout = timeout
+
+    @staticmethod
+    def submitted() -> Completion:
+        """As soon as Bedrock accepted the job (the default): the deploy does not wait for training."""
+        return Completion("submitted")
+
+    @property
+    def waits(self) -> bool:
+        return self.mode == "wait"

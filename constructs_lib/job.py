@@ -1,0 +1,409 @@
+"""ModelCustomizationJob: one Bedrock model customization job as a CloudFormation resource.
+
+The construct validates the props, provisions the service role with grants that follow the request,
+and renders a ``Custom::BedrockModelCustomizationJob`` whose properties mirror the API request. The
+stack's single handler Lambda starts, replaces and stops the job (see lambda_src/customization_job).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import jsii
+from aws_cdk import (
+    Annotations,
+    CustomResource,
+    ITaggable,
+    Names,
+    RemovalPolicy,
+    Stack,
+    TagManager,
+    TagType,
+)
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct, IDependable, IValidation
+
+from . import hyperparameters as hp
+from . import naming, permissions
+from . import validation as v
+from ._lazy import lazy_any, lazy_string
+from .config import (
+    Completion,
+    CustomizationType,
+    DistillationConfig,
+    ModelRef,
+    OutputData,
+    RftConfig,
+    S3Location,
+    TrainingData,
+    ValidationData,
+    model_id_hint,
+    model_identifier,
+)
+from .provider import JobProvider
+from .storage import DefaultStorage
+
+RESOURCE_TYPE = "Custom::BedrockModelCustomizationJob"
+_UNHASHED = ("jobName", "customModelName", "jobTags", "customModelTags", "clientRequestToken")
+
+
+@jsii.implements(ITaggable)
+class ModelCustomizationJob(Construct):
+    """A Bedrock model customization job that ``cdk deploy`` starts, replaces and stops.
+
+    Any change to the request (data, hyperparameters, base model, ...) starts a new job under new
+    generated names; a change to tags only is applied in place. Deleting the resource stops a running
+    job; the trained model is kept unless ``model_removal_policy=RemovalPolicy.DESTROY``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        base_model: ModelRef,
+        training_data: TrainingData,
+        customization_type: CustomizationType = CustomizationType.FINE_TUNING,
+        validation_data: Sequence[ValidationData] | None = None,
+        output_data: OutputData | None = None,
+        hyper_parameters: Mapping[str, hp.HyperParameterValue] | None = None,
+        job_name: str | None = None,
+        custom_model_name: str | None = None,
+        custom_model_kms_key: kms.IKey | None = None,
+        job_tags: Mapping[str, str] | None = None,
+        custom_model_tags: Mapping[str, str] | None = None,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        distillation: DistillationConfig | None = None,
+        rft: RftConfig | None = None,
+        client_request_token: str | None = None,
+        role: iam.IRole | None = None,
+        model_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        completion: Completion | None = None,
+    ) -> None:
+        """
+        :param base_model: the model to customize: an ``aws_bedrock.IModel``, a model id or an ARN.
+        :param training_data: ``TrainingData.from_bucket``, ``from_s3_uri`` or ``from_invocation_logs``.
+        :param customization_type: fine-tuning (default), continued pre-training, distillation, RFT.
+        :param validation_data: up to 10 validation data sets.
+        :param output_data: where Bedrock writes outputs; default: a prefix in the stack's secure bucket.
+        :param hyper_parameters: typed values (``{"epochCount": 2, "learningRate": 1e-5}``), sent as strings.
+        :param job_name: default: generated from the construct id and a digest of the request.
+        :param custom_model_name: default: generated like ``job_name``.
+        :param custom_model_kms_key: customer-managed key that encrypts the trained model.
+        :param job_tags: tags for the job (``Tags.of(scope)`` tags are added too).
+        :param custom_model_tags: tags for the trained model (``Tags.of(scope)`` tags are added too).
+        :param vpc: run the job's data access inside this VPC (needs an S3 gateway endpoint or NAT).
+        :param vpc_subnets: which subnets of ``vpc`` (default: its private subnets).
+        :param security_groups: 1-5 groups; default: one new group with outbound access only.
+        :param distillation: teacher model settings; required for ``DISTILLATION``.
+        :param rft: grader and hyperparameters; required for ``REINFORCEMENT_FINE_TUNING``.
+        :param client_request_token: default: derived from the CloudFormation request (idempotent).
+        :param role: service role Bedrock assumes; default: a new least-privilege role.
+        :param model_removal_policy: RETAIN (default) keeps the trained model when the resource goes away.
+        :param completion: ``Completion.submitted()`` (default).
+        """
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self._stack = stack
+        self.customization_type = customization_type
+        self.completion = completion or Completion.submitted()
+        validators = list(validation_data or [])
+        hyper = dict(hyper_parameters or {})
+
+        _validate(
+            base_model=base_model,
+            training_data=training_data,
+            customization_type=customization_type,
+            validators=validators,
+            job_name=job_name,
+            custom_model_name=custom_model_name,
+            job_tags=job_tags,
+            custom_model_tags=custom_model_tags,
+            vpc=vpc,
+            security_groups=security_groups,
+            distillation=distillation,
+            rft=rft,
+            client_request_token=client_request_token,
+            model_removal_policy=model_removal_policy,
+        )
+        for advisory in hp.advisories(model_id_hint(base_model), hyper):
+            Annotations.of(self).add_warning_v2("bedrock-customization:hyperparameter", advisory)
+
+        self._tags = TagManager(TagType.MAP, RESOURCE_TYPE)
+        self._job_tags = dict(job_tags or {})
+        self._model_tags = dict(custom_model_tags or {})
+        self.node.add_validation(_TagCountValidation(self))
+
+        provider = JobProvider.of(self)
+        self.output_location = (
+            output_data.location
+            if output_data is not None
+            else S3Location.from_bucket(
+                DefaultStorage.of(self).bucket, f"model-customization/{Names.unique_id(self)}/", "output_data"
+            )
+        )
+        self._dependables: list[IDependable] = []
+        self._add_statement = self._bind_role(role, provider)
+
+        for location in training_data.read_locations:
+            self._grant(permissions.s3_read(stack, location))
+        for validator in validators:
+            self._grant(permissions.s3_read(stack, validator.location))
+        self._grant(permissions.s3_write(stack, self.output_location))
+
+        core: dict[str, Any] = {
+            "roleArn": self.role.role_arn,
+            "baseModelIdentifier": model_identifier(base_model),
+            "customizationType": customization_type.value,
+            "trainingDataConfig": training_data.to_request(),
+            "outputDataConfig": {"s3Uri": self.output_location.uri},
+        }
+        if validators:
+            core["validationDataConfig"] = {"validators": [{"s3Uri": x.location.uri} for x in validators]}
+        if hyper:
+            core["hyperParameters"] = {name: hp.to_wire(value) for name, value in hyper.items()}
+        if custom_model_kms_key is not None:
+            core["customModelKmsKeyId"] = custom_model_kms_key.key_arn
+            self._grant([permissions.model_key(stack, custom_model_kms_key)])
+            provider.allow_model_key(custom_model_kms_key)
+        if vpc is not None:
+            core["vpcConfig"] = self._bind_vpc(vpc, vpc_subnets, security_groups)
+        if distillation is not None:
+            core["customizationConfig"] = distillation.to_request()
+            self._grant([permissions.teacher(stack, distillation.teacher_model)])
+        if rft is not None:
+            core["customizationConfig"] = rft.to_request()
+            self._grant([permissions.grader(rft.grader)])
+        self._core_request = core
+
+        names_generated = job_name is None and custom_model_name is None
+        self.job_name: str = job_name or lazy_string(self._generated_name)
+        self.custom_model_name: str = custom_model_name or lazy_string(self._generated_name)
+        self._client_request_token = client_request_token
+
+        self._resource = CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type=RESOURCE_TYPE,
+            properties={
+                "Request": lazy_any(self._render_request),
+                "ModelRemovalPolicy": "DESTROY" if model_removal_policy == RemovalPolicy.DESTROY else "RETAIN",
+                "NamesGenerated": "true" if names_generated else "false",
+            },
+        )
+        for dependable in self._dependables:
+            self._resource.node.add_dependency(dependable)
+
+    # ---- attributes -------------------------------------------------------------------------------
+
+    @property
+    def job_arn(self) -> str:
+        """The job's ARN (the custom resource's physical id); a new ARN after each replacement."""
+        return self._resource.ref
+
+    @property
+    def role(self) -> iam.IRole:
+        """The service role Bedrock assumes for this job."""
+        return self._role
+
+    @property
+    def tags(self) -> TagManager:
+        """Tags applied with ``Tags.of(scope)``; they reach both the job and the custom model."""
+        return self._tags
+
+    @property
+    def resource(self) -> CustomResource:
+        """The underlying custom resource (escape hatch)."""
+        return self._resource
+
+    # ---- wiring -----------------------------------------------------------------------------------
+
+    def _bind_role(self, role: iam.IRole | None, provider: JobProvider) -> Callable[[iam.PolicyStatement], None]:
+        """Create the role with one inline policy (no extra resource per job), or add to the given one."""
+        if role is None:
+            document = iam.PolicyDocument()
+            self._role: iam.IRole = iam.Role(
+                self,
+                "ServiceRole",
+                assumed_by=permissions.service_principal(self._stack),
+                path=permissions.role_path(self._stack),
+                inline_policies={"BedrockModelCustomization": document},
+                description="Assumed by Amazon Bedrock to run one model customization job.",
+            )
+
+            def add_inline(statement: iam.PolicyStatement) -> None:
+                document.add_statements(statement)
+
+            return add_inline
+
+        self._role = role
+        v.check_role_arn(role.role_arn)
+        provider.allow_pass_role(role.role_arn)
+
+        def add_to_role(statement: iam.PolicyStatement) -> None:
+            result = role.add_to_principal_policy(statement)
+            if result.policy_dependable is not None:
+                self._dependables.append(result.policy_dependable)
+
+        return add_to_role
+
+    def _grant(self, statements: Sequence[iam.PolicyStatement]) -> None:
+        for statement in statements:
+            self._add_statement(statement)
+
+    def _bind_vpc(
+        self,
+        vpc: ec2.IVpc,
+        vpc_subnets: ec2.SubnetSelection | None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None,
+    ) -> dict[str, list[str]]:
+        groups = list(security_groups or [])
+        if not groups:
+            groups = [
+                ec2.SecurityGroup(
+                    self,
+                    "SecurityGroup",
+                    vpc=vpc,
+                    allow_all_outbound=True,
+                    description="Network interfaces of a Bedrock model customization job (outbound only).",
+                )
+            ]
+        subnet_ids = list(vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnet_ids)
+        group_ids = [g.security_group_id for g in groups]
+        v.check_vpc_ids("vpc_subnets", subnet_ids, v.SUBNETS, "subnets")
+        v.check_vpc_ids("security_groups", group_ids, v.SECURITY_GROUPS, "security groups")
+        self._grant(permissions.vpc(self._stack, subnet_ids, group_ids))
+        return {"subnetIds": subnet_ids, "securityGroupIds": group_ids}
+
+    def _generated_name(self) -> str:
+        resolved = self._stack.resolve(self._core_request)
+        return naming.generated_name(self.node.id, naming.request_digest(self.node.path, resolved))
+
+    def _merged_tags(self, explicit: Mapping[str, str]) -> dict[str, str]:
+        from_aspects = self._tags.render_tags() or {}
+        return {**dict(from_aspects), **explicit}
+
+    def _render_request(self) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "jobName": self.job_name,
+            "customModelName": self.custom_model_name,
+            **self._core_request,
+        }
+        if self._client_request_token is not None:
+            request["clientRequestToken"] = self._client_request_token
+        for field, explicit in (("jobTags", self._job_tags), ("customModelTags", self._model_tags)):
+            merged = self._merged_tags(explicit)
+            if merged:
+                request[field] = [{"key": key, "value": value} for key, value in sorted(merged.items())]
+        return request
+
+
+_SELECTION_FIELDS = (
+    "availability_zones",
+    "one_per_az",
+    "subnet_filters",
+    "subnet_group_name",
+    "subnets",
+    "subnet_type",
+)
+
+
+def _selection_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
+    """jsii spells struct parameters as keywords; unpack the user's SubnetSelection for select_subnets."""
+    if selection is None:
+        return {}
+    values = {name: getattr(selection, name) for name in _SELECTION_FIELDS}
+    return {name: value for name, value in values.items() if value is not None}
+
+
+@jsii.implements(IValidation)
+class _TagCountValidation:
+    """Tags from ``Tags.of`` arrive after construction; check the merged sets before synthesis."""
+
+    def __init__(self, job: ModelCustomizationJob) -> None:
+        self._job = job
+
+    def validate(self) -> list[str]:
+        errors: list[str] = []
+        for prop, explicit in (("job_tags", self._job._job_tags), ("custom_model_tags", self._job._model_tags)):
+            try:
+                v.check_tags(prop, self._job._merged_tags(explicit))
+            except v.ValidationError as error:
+                errors.append(str(error))
+        return errors
+
+
+def _validate(
+    *,
+    base_model: ModelRef,
+    training_data: TrainingData,
+    customization_type: CustomizationType,
+    validators: Sequence[ValidationData],
+    job_name: str | None,
+    custom_model_name: str | None,
+    job_tags: Mapping[str, str] | None,
+    custom_model_tags: Mapping[str, str] | None,
+    vpc: ec2.IVpc | None,
+    security_groups: Sequence[ec2.ISecurityGroup] | None,
+    distillation: DistillationConfig | None,
+    rft: RftConfig | None,
+    client_request_token: str | None,
+    model_removal_policy: RemovalPolicy,
+) -> None:
+    """Every rule that can be checked before deploy; raises ValidationError naming prop, value and rule."""
+    v.check_identifier("base_model", model_identifier(base_model))
+    if job_name is not None:
+        v.check_job_name(job_name)
+    if custom_model_name is not None:
+        v.check_custom_model_name(custom_model_name)
+    if client_request_token is not None:
+        v.check_client_request_token(client_request_token)
+    if job_tags is not None:
+        v.check_tags("job_tags", job_tags)
+    if custom_model_tags is not None:
+        v.check_tags("custom_model_tags", custom_model_tags)
+    v.check_count("validation_data", validators, 0, v.MAX_VALIDATORS, "validation data sets")
+    if security_groups is not None and vpc is None:
+        raise v.ValidationError(
+            f"Invalid security_groups <{len(security_groups)} security groups>: security groups need vpc= as well."
+        )
+    type_name = customization_type.value
+    if training_data.invocation_logs is not None and customization_type is not CustomizationType.DISTILLATION:
+        raise v.ValidationError(
+            f"Invalid training_data <invocation logs> for customization_type {type_name}: Bedrock reads "
+            "invocation logs only for DISTILLATION; use TrainingData.from_bucket for other types."
+        )
+    if distillation is not None and customization_type is not CustomizationType.DISTILLATION:
+        raise v.ValidationError(
+            f"Invalid distillation for customization_type {type_name}: a distillation config is only "
+            "valid with CustomizationType.DISTILLATION."
+        )
+    if customization_type is CustomizationType.DISTILLATION and distillation is None:
+        raise v.ValidationError(
+            "Invalid distillation None: CustomizationType.DISTILLATION needs distillation=DistillationConfig("
+            "teacher_model=...)."
+        )
+    if rft is not None and customization_type is not CustomizationType.REINFORCEMENT_FINE_TUNING:
+        raise v.ValidationError(
+            f"Invalid rft for customization_type {type_name}: an RFT config is only valid with "
+            "CustomizationType.REINFORCEMENT_FINE_TUNING."
+        )
+    if customization_type is CustomizationType.REINFORCEMENT_FINE_TUNING and rft is None:
+        raise v.ValidationError(
+            "Invalid rft None: CustomizationType.REINFORCEMENT_FINE_TUNING needs rft=RftConfig(grader=...)."
+        )
+    if distillation is not None:
+        distillation.validate()
+    if rft is not None:
+        rft.hyper_parameters.validate()
+    if model_removal_policy not in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY):
+        raise v.ValidationError(
+            f"Invalid model_removal_policy {model_removal_policy}: use RemovalPolicy.RETAIN (keep the trained "
+            "model) or RemovalPolicy.DESTROY (delete it with the resource)."
+        )

@@ -1,0 +1,166 @@
+"""The server-side constraints of CreateModelCustomizationJob, checked at synth time.
+
+botocore checks only required fields and types; Bedrock checks the rest minutes into a deploy. Each
+check here names the construct property, the offending value and the rule, and skips values that are
+unresolved CDK tokens (they are only known at deploy time).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Token
+
+JOB_NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*"
+MODEL_NAME_PATTERN = r"([0-9a-zA-Z][_-]?){1,63}"
+CLIENT_TOKEN_PATTERN = r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?"
+TAG_PATTERN = r"[a-zA-Z0-9\s._:/=+@-]*"
+S3_URI_PATTERN = (
+    r"s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?"
+)
+S3_KEY_PATTERN = r"(?:[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?"
+FILTER_KEY_PATTERN = r"[a-zA-Z0-9\s._:/=+$@-]{1,256}"
+VPC_ID_PATTERN = r"[-0-9a-zA-Z]+"
+ROLE_ARN_PATTERN = r"arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+"
+
+MAX_TAGS = 200
+MAX_VALIDATORS = 10
+MAX_FILTER_CONDITIONS = 16
+SUBNETS = (1, 16)
+SECURITY_GROUPS = (1, 5)
+
+
+class ValidationError(ValueError):
+    """A property value that Bedrock would reject; raised at synth, before anything is deployed."""
+
+
+def is_token(value: Any) -> bool:
+    """True when the value (or any string inside it) is only known at deploy time."""
+    return bool(Token.is_unresolved(value))
+
+
+def _fail(prop: str, value: Any, rule: str) -> ValidationError:
+    return ValidationError(f"Invalid {prop} {value!r}: {rule}")
+
+
+def check_pattern(prop: str, value: str, pattern: str, min_len: int, max_len: int, what: str) -> None:
+    """Length and full-match pattern, as the service model states them."""
+    if is_token(value):
+        return
+    if not min_len <= len(value) <= max_len:
+        raise _fail(prop, value, f"{what} must be {min_len}-{max_len} characters long, got {len(value)}.")
+    if re.fullmatch(pattern, value) is None:
+        raise _fail(prop, value, f"{what} must match the pattern {pattern}.")
+
+
+def check_job_name(value: str, prop: str = "job_name") -> None:
+    check_pattern(prop, value, JOB_NAME_PATTERN, 1, 63, "a job name")
+
+
+def check_custom_model_name(value: str, prop: str = "custom_model_name") -> None:
+    check_pattern(prop, value, MODEL_NAME_PATTERN, 1, 63, "a custom model name")
+
+
+def check_client_request_token(value: str, prop: str = "client_request_token") -> None:
+    check_pattern(prop, value, CLIENT_TOKEN_PATTERN, 1, 256, "a client request token")
+
+
+def check_role_arn(value: str, prop: str = "role") -> None:
+    check_pattern(prop, value, ROLE_ARN_PATTERN, 1, 2048, "a role ARN")
+
+
+def check_identifier(prop: str, value: str) -> None:
+    """Model identifiers (id, name or ARN) are 1-2048 characters."""
+    if is_token(value):
+        return
+    if not 1 <= len(value) <= 2048:
+        raise _fail(prop, value, f"a model identifier must be 1-2048 characters long, got {len(value)}.")
+
+
+def check_tags(prop: str, tags: Mapping[str, str]) -> None:
+    """Bedrock tags: at most 200, keys 1-128 and values 0-256 of a restricted character set."""
+    if len(tags) > MAX_TAGS:
+        raise _fail(prop, f"<{len(tags)} tags>", f"at most {MAX_TAGS} tags are allowed, got {len(tags)}.")
+    for key, value in tags.items():
+        if not is_token(key):
+            if not 1 <= len(key) <= 128:
+                raise _fail(f"{prop} key", key, f"a tag key must be 1-128 characters long, got {len(key)}.")
+            if re.fullmatch(TAG_PATTERN, key) is None or key.lower().startswith("aws:"):
+                raise _fail(
+                    f"{prop} key",
+                    key,
+                    f"a tag key must match {TAG_PATTERN} and must not start with 'aws:'.",
+                )
+        if not is_token(value):
+            if len(value) > 256:
+                raise _fail(f"{prop}[{key!r}]", value, f"a tag value is at most 256 characters, got {len(value)}.")
+            if re.fullmatch(TAG_PATTERN, value) is None:
+                raise _fail(f"{prop}[{key!r}]", value, f"a tag value must match {TAG_PATTERN}.")
+
+
+def check_s3_uri(prop: str, uri: str) -> None:
+    """A whole S3 URI as Bedrock accepts it (lower-case bucket, restricted key characters)."""
+    check_pattern(prop, uri, S3_URI_PATTERN, 1, 1024, "an S3 URI")
+
+
+def check_s3_key(prop: str, key: str) -> None:
+    """The key part alone, for URIs whose bucket name is a deploy-time token."""
+    if is_token(key) or key == "":
+        return
+    if key.startswith("/"):
+        raise _fail(prop, key, "an S3 key or prefix must not start with '/'.")
+    if re.fullmatch(S3_KEY_PATTERN, key) is None:
+        raise _fail(
+            prop,
+            key,
+            "Bedrock accepts S3 keys made only of letters, digits and -!_*'(). separated by single '/' "
+            f"(pattern {S3_KEY_PATTERN}).",
+        )
+
+
+def _is_list_token(items: Sequence[Any]) -> bool:
+    """A CDK list token (a deploy-time list) is encoded as a one-string list."""
+    return len(items) == 1 and isinstance(items[0], str) and is_token(items[0]) and items[0].startswith("#{")
+
+
+def check_count(prop: str, items: Sequence[Any], low: int, high: int, what: str) -> None:
+    if _is_list_token(items):
+        return
+    if not low <= len(items) <= high:
+        raise _fail(prop, f"<{len(items)} {what}>", f"between {low} and {high} {what} are allowed, got {len(items)}.")
+
+
+def check_vpc_ids(prop: str, ids: Sequence[str], bounds: tuple[int, int], what: str) -> None:
+    """Subnet and security-group ids: bounded counts, each at most 32 of [-0-9a-zA-Z]."""
+    check_count(prop, ids, bounds[0], bounds[1], what)
+    if _is_list_token(ids):
+        return
+    for value in ids:
+        check_pattern(prop, value, VPC_ID_PATTERN, 1, 32, f"each of the {what}")
+
+
+def check_range(prop: str, value: float, low: float, high: float) -> None:
+    if is_token(value):
+        return
+    if isinstance(value, bool) or not low <= value <= high:
+        raise _fail(prop, value, f"must be between {low:g} and {high:g}.")
+
+
+def check_positive_int(prop: str, value: int) -> None:
+    if is_token(value):
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _fail(prop, value, "must be a positive integer.")
+
+
+def check_filter_map(prop: str, entries: Mapping[str, str]) -> None:
+    """An equals / notEquals filter is a map of exactly one metadata key to its value."""
+    if len(entries) != 1:
+        raise _fail(prop, dict(entries), f"must map exactly one metadata key to a value, got {len(entries)} entries.")
+    for key, value in entries.items():
+        if not is_token(key) and re.fullmatch(FILTER_KEY_PATTERN, key) is None:
+            raise _fail(f"{prop} key", key, f"a metadata key must match {FILTER_KEY_PATTERN}.")
+        if not is_token(value) and len(value) > 256:
+            raise _fail(f"{prop}[{key!r}]", value, "a metadata value is at most 256 characters.")
