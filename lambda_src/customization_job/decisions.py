@@ -1,0 +1,114 @@
+"""What to do for a CloudFormation request, decided from data alone (no AWS calls).
+
+Jobs are immutable: apart from tags, any change to the request needs a new job, whose ARN becomes the
+new physical id; CloudFormation then sends a Delete for the old one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, TypeGuard
+
+from .errors import names_reused_on_replacement
+from .properties import RemovalPolicy
+
+_JOB_ARN = re.compile(r"arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:model-customization-job/\S+")
+TAG_FIELDS = ("jobTags", "customModelTags")
+NAME_FIELDS = ("jobName", "customModelName")
+
+
+def is_job_arn(value: Any) -> TypeGuard[str]:
+    """A failed create leaves CloudFormation's default physical id, which is not a job ARN."""
+    return isinstance(value, str) and _JOB_ARN.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class TagChanges:
+    """Tags to add or overwrite, and tag keys to remove."""
+
+    to_set: dict[str, str] = field(default_factory=dict)
+    to_remove: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.to_set or self.to_remove)
+
+
+@dataclass(frozen=True)
+class StartJob:
+    """Call CreateModelCustomizationJob; ``replaces`` is the old job's ARN on an update."""
+
+    replaces: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateTags:
+    job_arn: str
+    job_tags: TagChanges
+    model_tags: TagChanges
+
+
+@dataclass(frozen=True)
+class KeepJob:
+    job_arn: str
+
+
+Decision = StartJob | UpdateTags | KeepJob
+
+
+@dataclass(frozen=True)
+class DeletePlan:
+    stop_job: bool
+    model_to_delete: str | None
+
+
+def tags_as_dict(tags: Any) -> dict[str, str]:
+    """``[{key, value}]`` as a dict; malformed entries are skipped (botocore rejects them on create)."""
+    if not isinstance(tags, list):
+        return {}
+    return {str(t["key"]): str(t.get("value", "")) for t in tags if isinstance(t, dict) and "key" in t}
+
+
+def tag_changes(old_tags: Any, new_tags: Any) -> TagChanges:
+    old, new = tags_as_dict(old_tags), tags_as_dict(new_tags)
+    return TagChanges(
+        to_set={k: v for k, v in new.items() if old.get(k) != v},
+        to_remove=tuple(sorted(k for k in old if k not in new)),
+    )
+
+
+def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Request fields other than tags whose (coerced) values differ."""
+    keys = (set(old) | set(new)) - set(TAG_FIELDS)
+    return sorted(k for k in keys if old.get(k) != new.get(k))
+
+
+def decide_update(
+    physical_id: str | None, old: dict[str, Any], new: dict[str, Any], *, names_generated: bool
+) -> Decision:
+    """Tags-only change → tag in place; no change → keep; otherwise a new job (names must be new)."""
+    if not is_job_arn(physical_id):
+        return StartJob()
+    changed = changed_fields(old, new)
+    if changed:
+        reused = {f: str(new[f]) for f in NAME_FIELDS if new.get(f) and new.get(f) == old.get(f)}
+        if reused and not names_generated:
+            raise names_reused_on_replacement(physical_id, changed, reused)
+        return StartJob(replaces=physical_id)
+    job_tags = tag_changes(old.get("jobTags"), new.get("jobTags"))
+    model_tags = tag_changes(old.get("customModelTags"), new.get("customModelTags"))
+    if job_tags or model_tags:
+        return UpdateTags(physical_id, job_tags, model_tags)
+    return KeepJob(physical_id)
+
+
+def plan_delete(job: dict[str, Any], policy: RemovalPolicy) -> DeletePlan:
+    """Stop a running job (nothing keeps billing after a rollback); delete its model only on DESTROY."""
+    status = job.get("status")
+    model: str | None = job.get("outputModelArn") or (
+        job.get("outputModelName") if status == "Completed" else None
+    )
+    return DeletePlan(
+        stop_job=status == "InProgress",
+        model_to_delete=model if policy is RemovalPolicy.DESTROY else None,
+    )

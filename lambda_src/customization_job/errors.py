@@ -1,0 +1,188 @@
+"""Failure reasons for CloudFormation and the predicates that sort Bedrock's errors.
+
+A raised ``HandlerError`` becomes the resource's failure reason, which is often the only thing a
+user reads, so every message says what happened, quotes Bedrock, and names the construct property
+to change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MAX_REASON = 950
+_MAX_QUOTE = 450
+
+_TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "InternalServerException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+_NAME_IN_USE = re.compile(r"already exists|currently in use|already in use|name.*in use", re.IGNORECASE)
+
+# API field (as it appears in Bedrock's and botocore's messages) -> construct property to change.
+_PROP_HINTS: tuple[tuple[str, str], ...] = (
+    ("jobName", "job_name (or omit it to have a unique one generated)"),
+    ("customModelName", "custom_model_name (or omit it to have a unique one generated)"),
+    ("roleArn", "role"),
+    ("baseModelIdentifier", "base_model"),
+    ("customizationType", "customization_type"),
+    ("customModelKmsKeyId", "custom_model_kms_key"),
+    ("jobTags", "job_tags"),
+    ("customModelTags", "custom_model_tags"),
+    ("invocationLogsConfig|requestMetadataFilters|usePromptResponse", "training_data (invocation logs)"),
+    ("trainingDataConfig", "training_data"),
+    ("validationDataConfig|validators", "validation_data"),
+    ("outputDataConfig", "output_data"),
+    ("vpcConfig|subnetIds|securityGroupIds", "vpc_config"),
+    (
+        "distillationConfig|teacherModelConfig|teacherModelIdentifier|maxResponseLengthForInference",
+        "the DistillationConfig (teacher model)",
+    ),
+    ("rftConfig|graderConfig|lambdaGrader|lambdaArn", "the RftConfig (grader and its hyperparameters)"),
+    ("hyper-?parameters?", "hyper_parameters"),
+    ("clientRequestToken", "client_request_token"),
+)
+
+
+class HandlerError(Exception):
+    """A failure whose message is meant for the CloudFormation event log (kept under ~1000 chars)."""
+
+    def __init__(self, message: str) -> None:
+        if len(message) > MAX_REASON:
+            message = message[: MAX_REASON - 3] + "..."
+        super().__init__(message)
+
+
+def error_code(error: Any) -> str:
+    """The AWS error code of a ``botocore.exceptions.ClientError``."""
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def error_label(error: Exception) -> str:
+    """The AWS error code when there is one, else the exception's class name (for logs)."""
+    return error_code(error) if hasattr(error, "response") else type(error).__name__
+
+
+def error_message(error: Any) -> str:
+    """Bedrock's own message, shortened so that our advice still fits in the reason."""
+    text = str(error.response.get("Error", {}).get("Message", "")) or str(error)
+    return text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 3] + "..."
+
+
+def _status(error: Any) -> int:
+    return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
+def is_transient(error: Any) -> bool:
+    """Throttling and server-side failures: worth retrying with backoff."""
+    return error_code(error) in _TRANSIENT_CODES or _status(error) >= 500 or _status(error) == 429
+
+
+def is_iam_propagation(error: Any) -> bool:
+    """IAM changes take seconds to minutes to reach Bedrock; a new role or grant fails meanwhile."""
+    code = error_code(error)
+    if code == "AccessDeniedException":
+        return True
+    return code == "ValidationException" and "could not assume" in error_message(error).lower()
+
+
+def is_name_conflict(error: Any) -> bool:
+    """The job (or model) name is taken; moto says ResourceInUseException, Bedrock Conflict/Validation."""
+    code = error_code(error)
+    if code in ("ConflictException", "ResourceInUseException"):
+        return True
+    return code == "ValidationException" and _NAME_IN_USE.search(error_message(error)) is not None
+
+
+def is_not_found(error: Any) -> bool:
+    return error_code(error) == "ResourceNotFoundException"
+
+
+def prop_hints(text: str) -> list[str]:
+    """Construct properties that the API fields mentioned in ``text`` come from, in a stable order."""
+    hints: list[str] = []
+    for pattern, prop in _PROP_HINTS:
+        if re.search(rf"\b(?:{pattern})\b", text, re.IGNORECASE) and prop not in hints:
+            hints.append(prop)
+    return hints
+
+
+def invalid_request(action: str, code: str, message: str) -> HandlerError:
+    """Bedrock (or botocore) refused the request as written: quote it and point at the props."""
+    hints = prop_hints(message)
+    where = (
+        f"Change the construct prop(s) {', '.join(hints)}."
+        if hints
+        else "Check the construct's props against the message above."
+    )
+    if code == "AccessDeniedException":
+        where += " The custom-resource handler's role lacks the permission the message names."
+    return HandlerError(f"{action} failed: Bedrock said ({code}): {message!r}. {where}")
+
+
+def iam_not_ready(role_arn: str, waited_s: float, code: str, message: str) -> HandlerError:
+    """Retries for IAM propagation ran out: name the role and what it (or the caller) must allow."""
+    if code == "AccessDeniedException":
+        advice = (
+            "The custom-resource handler's role needs bedrock:CreateModelCustomizationJob on the base model, "
+            "custom-model/* and model-customization-job/* (bedrock:TagResource when tags are set), and "
+            f"iam:PassRole on {role_arn} with iam:PassedToService bedrock.amazonaws.com."
+        )
+    else:
+        advice = (
+            "Check that the role trusts bedrock.amazonaws.com (aws:SourceAccount/aws:SourceArn conditions "
+            "for this account and Region) and that the handler may iam:PassRole it (construct prop role)."
+        )
+    return HandlerError(
+        f"Bedrock still refused the service role {role_arn} after retrying for {waited_s:.0f} s "
+        f"({code}: {message!r}). {advice}"
+    )
+
+
+def quota_exceeded(job_name: str, message: str) -> HandlerError:
+    return HandlerError(
+        f"Cannot start model customization job {job_name!r}: the account's quota of concurrent model "
+        f"customization jobs is reached (Bedrock said: {message!r}). Wait for running jobs to finish (or "
+        "stop them), or request an increase in Service Quotas (service: Amazon Bedrock, quota for "
+        "concurrent model customization jobs), then retry the deployment."
+    )
+
+
+def name_in_use(job_name: str, model_name: str, existing_job_arn: str | None, message: str) -> HandlerError:
+    owner = (
+        f"job {existing_job_arn} already uses the name {job_name!r} and was started by another request"
+        if existing_job_arn
+        else f"the job name {job_name!r} or custom model name {model_name!r} is already taken"
+    )
+    return HandlerError(
+        f"Cannot start model customization job {job_name!r}: {owner} (Bedrock said: {message!r}). "
+        "Model customization jobs are immutable and their names cannot be reused, even after the job "
+        "stopped or failed. Choose new job_name/custom_model_name values, or omit them so the construct "
+        "generates unique ones."
+    )
+
+
+def names_reused_on_replacement(old_job_arn: str, changed: list[str], reused: dict[str, str]) -> HandlerError:
+    names = ", ".join(f"{field} {value!r}" for field, value in reused.items())
+    return HandlerError(
+        f"Cannot apply the change to {', '.join(changed)}: model customization jobs are immutable, so the "
+        f"change needs a new job replacing {old_job_arn}, but the new job would reuse {names}, and names "
+        "cannot be reused. Set new job_name/custom_model_name values, or omit job_name/custom_model_name "
+        "to let the construct generate them."
+    )
+
+
+def out_of_time(action: str, code: str, message: str) -> HandlerError:
+    return HandlerError(
+        f"{action} failed: still getting {code} ({message!r}) with too little Lambda time left to retry. "
+        "Retry the deployment; if it persists, check the Bedrock service health for this Region."
+    )
