@@ -1,0 +1,151 @@
+"""Entry point of the custom resource: CloudFormation event in, ``{PhysicalResourceId, Data}`` out.
+
+Runs as the ``on_event_handler`` of aws-cdk-lib's ``custom_resources.Provider``: the return value
+becomes the resource's physical id and attributes, and a raised exception's message becomes the
+CloudFormation failure reason. Lambda handler string: ``customization_job.handler.on_event``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+from . import operations
+from .client import BedrockClient, new_bedrock_client
+from .decisions import StartJob, UpdateTags, decide_update, is_job_arn, plan_delete
+from .errors import HandlerError
+from .idempotency import client_request_token
+from .log import log_event
+from .properties import ResourceEvent, parse_event
+from .retry import Retrier, Sleep
+from .service_model import use_bundled_service_model
+
+# Before any client exists: botocore reads AWS_DATA_PATH when a session builds its loader.
+use_bundled_service_model()
+
+
+class LambdaContext(Protocol):
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
+def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Lambda entry point."""
+    return handle(event, context, client=new_bedrock_client(), sleep=time.sleep)
+
+
+def handle(
+    event: dict[str, Any], context: LambdaContext, *, client: BedrockClient, sleep: Sleep = time.sleep
+) -> dict[str, Any]:
+    """``on_event`` with its dependencies injected: tests pass a stubbed client and a recording sleep."""
+    ev = parse_event(event)
+    log_fields = {"requestType": ev.request_type, "logicalResourceId": ev.logical_id}
+    retrier = Retrier(sleep, context.get_remaining_time_in_millis, log_fields=log_fields)
+    lifecycle = _Lifecycle(ev, client, retrier)
+    try:
+        if ev.request_type == "Create":
+            return lifecycle.create()
+        if ev.request_type == "Update":
+            return lifecycle.update()
+        return lifecycle.delete()
+    except Exception as error:
+        lifecycle.log("fail", outcome="failed", error=type(error).__name__, reason=str(error))
+        raise
+
+
+class _Lifecycle:
+    """The three request types, sharing the event, client and retry policy of one invocation."""
+
+    def __init__(self, ev: ResourceEvent, client: BedrockClient, retrier: Retrier) -> None:
+        self.ev, self.client, self.retrier = ev, client, retrier
+
+    def log(self, action: str, **fields: Any) -> None:
+        log_event(
+            requestType=self.ev.request_type,
+            logicalResourceId=self.ev.logical_id,
+            jobName=self.ev.request.get("jobName"),
+            action=action,
+            **fields,
+        )
+
+    def create(self) -> dict[str, Any]:
+        return self._start(operations.coerce_request(self.client, self.ev.request), replaces=None)
+
+    def update(self) -> dict[str, Any]:
+        new = operations.coerce_request(self.client, self.ev.request)
+        old = operations.coerce_request(self.client, self.ev.old_request or {})
+        decision = decide_update(self.ev.physical_id, old, new, names_generated=self.ev.names_generated)
+        if isinstance(decision, StartJob):
+            return self._start(new, replaces=decision.replaces)
+        if isinstance(decision, UpdateTags):
+            self._update_tags(decision)
+            return self._response(decision.job_arn, new)
+        self.log("keep-job", jobArn=decision.job_arn, outcome="unchanged")
+        return self._response(decision.job_arn, new)
+
+    def delete(self) -> dict[str, Any]:
+        physical_id = self.ev.physical_id
+        if not is_job_arn(physical_id):
+            self.log("delete", physicalResourceId=physical_id, outcome="no-job-to-delete")
+            return {"PhysicalResourceId": physical_id}
+        job = operations.describe_job(self.client, physical_id, self.retrier)
+        if job is None:
+            self.log("delete", jobArn=physical_id, outcome="job-not-found")
+            return {"PhysicalResourceId": physical_id}
+        plan = plan_delete(job, self.ev.removal_policy)
+        if plan.stop_job:
+            outcome = operations.stop_job(self.client, physical_id, self.retrier)
+            self.log("stop-job", jobArn=physical_id, outcome=outcome)
+        if plan.model_to_delete:
+            outcome = operations.delete_model(self.client, plan.model_to_delete, self.retrier)
+            self.log("delete-model", jobArn=physical_id, modelArn=plan.model_to_delete, outcome=outcome)
+        self.log(
+            "delete",
+            jobArn=physical_id,
+            jobStatus=job.get("status"),
+            removalPolicy=self.ev.removal_policy.value,
+            outcome="done",
+        )
+        return {"PhysicalResourceId": physical_id}
+
+    def _start(self, request: dict[str, Any], *, replaces: str | None) -> dict[str, Any]:
+        if not request.get("clientRequestToken"):
+            token = client_request_token(self.ev.stack_id, self.ev.logical_id, self.ev.request_id)
+            request = {**request, "clientRequestToken": token}
+        job_arn = operations.start_job(self.client, request, self.retrier)
+        self.log("start-job", jobArn=job_arn, replaces=replaces, outcome="started")
+        return self._response(job_arn, request)
+
+    def _update_tags(self, decision: UpdateTags) -> None:
+        if decision.job_tags:
+            operations.apply_tag_changes(self.client, decision.job_arn, decision.job_tags, self.retrier)
+        model_outcome = "unchanged"
+        if decision.model_tags:
+            job = operations.describe_job(self.client, decision.job_arn, self.retrier)
+            model_arn = (job or {}).get("outputModelArn")
+            if model_arn:
+                operations.apply_tag_changes(self.client, model_arn, decision.model_tags, self.retrier)
+                model_outcome = "updated"
+            else:
+                # The model does not exist yet: it will carry the tags of the request that started the job.
+                model_outcome = "no-model-yet"
+        self.log(
+            "update-tags",
+            jobArn=decision.job_arn,
+            jobTags="updated" if decision.job_tags else "unchanged",
+            modelTags=model_outcome,
+            outcome="updated",
+        )
+
+    @staticmethod
+    def _response(job_arn: str, request: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "PhysicalResourceId": job_arn,
+            "Data": {
+                "JobArn": job_arn,
+                "JobName": str(request.get("jobName", "")),
+                "CustomModelName": str(request.get("customModelName", "")),
+            },
+        }
+
+
+__all__ = ["HandlerError", "handle", "on_event"]
