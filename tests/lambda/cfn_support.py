@@ -1,0 +1,114 @@
+"""Events, responses and a fake Lambda clock for the handler tests (imported by conftest and tests).
+
+Events are built the way CloudFormation delivers them: every scalar inside ResourceProperties is a
+string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Demo/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/Demo-SupportBotServiceRole-ABC123"
+BASE_MODEL_ARN = f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-micro-v1:0:128k"
+JOB_ARN = (
+    f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/amazon.nova-micro-v1:0:128k/a1b2c3d4e5f6"
+)
+NEW_JOB_ARN = (
+    f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/amazon.nova-micro-v1:0:128k/f6e5d4c3b2a1"
+)
+MODEL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.nova-micro-v1:0:128k/z9y8x7w6v5u4"
+CREATED = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class FakeLambdaTime:
+    """A recording sleep and a Lambda context whose remaining time shrinks as the sleep 'waits'."""
+
+    remaining_ms: int = 600_000
+    sleeps: list[float] = field(default_factory=list)
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.remaining_ms -= int(seconds * 1000)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def base_request(**overrides: Any) -> dict[str, Any]:
+    """A FINE_TUNING request as CloudFormation delivers it (all scalars strings)."""
+    request: dict[str, Any] = {
+        "jobName": "supportbot-job-3f9a2c",
+        "customModelName": "supportbot-model-3f9a2c",
+        "roleArn": ROLE_ARN,
+        "baseModelIdentifier": BASE_MODEL_ARN,
+        "customizationType": "FINE_TUNING",
+        "trainingDataConfig": {"s3Uri": "s3://demo-data-bucket/train/train.jsonl"},
+        "outputDataConfig": {"s3Uri": "s3://demo-output-bucket/output/"},
+        "hyperParameters": {"epochCount": "2", "learningRate": "1e-05", "learningRateWarmupSteps": "10"},
+    }
+    request.update(overrides)
+    return request
+
+
+def make_event(
+    request_type: str,
+    request: dict[str, Any],
+    *,
+    old_request: dict[str, Any] | None = None,
+    physical_id: str | None = None,
+    request_id: str = "11111111-2222-3333-4444-555555555555",
+    removal_policy: str | None = None,
+    names_generated: str = "true",
+    old_removal_policy: str | None = None,
+) -> dict[str, Any]:
+    """A CloudFormation custom-resource event as the Provider framework passes it on."""
+    props: dict[str, Any] = {
+        "ServiceToken": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:Demo-ProviderframeworkonEvent",
+        "Request": request,
+        "NamesGenerated": names_generated,
+    }
+    if removal_policy is not None:
+        props["ModelRemovalPolicy"] = removal_policy
+    event: dict[str, Any] = {
+        "RequestType": request_type,
+        "ServiceToken": props["ServiceToken"],
+        "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+        "StackId": STACK_ID,
+        "RequestId": request_id,
+        "LogicalResourceId": "SupportBotJob8F2E1A",
+        "ResourceType": "Custom::BedrockModelCustomizationJob",
+        "ResourceProperties": props,
+    }
+    if physical_id is not None:
+        event["PhysicalResourceId"] = physical_id
+    if old_request is not None:
+        old_props = {**props, "Request": old_request}
+        old_props.pop("ModelRemovalPolicy", None)
+        if old_removal_policy is not None:
+            old_props["ModelRemovalPolicy"] = old_removal_policy
+        event["OldResourceProperties"] = old_props
+    return event
+
+
+def job_description(status: str, **extra: Any) -> dict[str, Any]:
+    """A GetModelCustomizationJob response with the required members filled in."""
+    response: dict[str, Any] = {
+        "jobArn": JOB_ARN,
+        "jobName": "supportbot-job-3f9a2c",
+        "outputModelName": "supportbot-model-3f9a2c",
+        "roleArn": ROLE_ARN,
+        "status": status,
+        "creationTime": CREATED,
+        "baseModelArn": BASE_MODEL_ARN,
+        "trainingDataConfig": {"s3Uri": "s3://demo-data-bucket/train/train.jsonl"},
+        "validationDataConfig": {"validators": []},
+        "outputDataConfig": {"s3Uri": "s3://demo-output-bucket/output/"},
+    }
+    response.update(extra)
+    return response

@@ -1,0 +1,70 @@
+"""Fixtures for the custom-resource handler tests: a real bedrock client under botocore's Stubber.
+
+The Stubber validates every request against the service model, so these tests prove the handler
+sends what Bedrock accepts. Nothing here reaches the network.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from cfn_support import REGION, FakeLambdaTime  # noqa: E402
+
+from lambda_src.customization_job import handler  # noqa: E402
+from lambda_src.customization_job.client import new_bedrock_client  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fake credentials and no shared config, so nothing can pick up a real account."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def lambda_time() -> FakeLambdaTime:
+    return FakeLambdaTime()
+
+
+@pytest.fixture
+def bedrock() -> Any:
+    """The production client factory's client: same config and service model as in Lambda."""
+    return new_bedrock_client()
+
+
+@pytest.fixture
+def stubber(bedrock: Any) -> Iterator[Stubber]:
+    with Stubber(bedrock) as stub:
+        yield stub
+
+
+Run = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@pytest.fixture
+def run(bedrock: Any, lambda_time: FakeLambdaTime) -> Run:
+    """Invoke the handler as the Provider framework would, with the stubbed client injected."""
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        return handler.handle(event, lambda_time, client=bedrock, sleep=lambda_time.sleep)
+
+    return invoke

@@ -1,0 +1,104 @@
+"""The pure decisions: which physical ids are jobs, what an update means, what a delete must do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from cfn_support import JOB_ARN, MODEL_ARN, base_request, job_description
+
+from lambda_src.customization_job.decisions import (
+    DeletePlan,
+    KeepJob,
+    StartJob,
+    TagChanges,
+    UpdateTags,
+    decide_update,
+    is_job_arn,
+    plan_delete,
+    tag_changes,
+)
+from lambda_src.customization_job.errors import HandlerError
+from lambda_src.customization_job.properties import RemovalPolicy
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (JOB_ARN, True),
+        ("arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:model-customization-job/m/abc123def456", True),
+        (
+            "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/supportbot-job",
+            True,
+        ),  # moto's form
+        ("Demo-SupportBotJob8F2E1A-1A2B3C4D5E6F", False),
+        (MODEL_ARN, False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_is_job_arn(value: Any, expected: bool) -> None:
+    assert is_job_arn(value) is expected
+
+
+def test_tag_changes() -> None:
+    old = [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}]
+    new = [{"key": "a", "value": "9"}, {"key": "c", "value": "3"}]
+
+    assert tag_changes(old, new) == TagChanges(to_set={"a": "9", "c": "3"}, to_remove=("b",))
+    assert not tag_changes(old, list(reversed(old)))
+
+
+def test_tags_only_decides_tag_update() -> None:
+    old = base_request(jobTags=[{"key": "a", "value": "1"}])
+    new = base_request(jobTags=[{"key": "a", "value": "2"}])
+
+    decision = decide_update(JOB_ARN, old, new, names_generated=False)
+
+    assert decision == UpdateTags(JOB_ARN, TagChanges({"a": "2"}), TagChanges())
+
+
+def test_identical_requests_keep_the_job() -> None:
+    assert decide_update(JOB_ARN, base_request(), base_request(), names_generated=False) == KeepJob(JOB_ARN)
+
+
+def test_non_arn_physical_id_means_create() -> None:
+    assert decide_update("Demo-Job-XYZ", base_request(), base_request(), names_generated=False) == StartJob()
+
+
+def test_generated_names_replace() -> None:
+    new = base_request(jobName="j2", customModelName="m2", customizationType="CONTINUED_PRE_TRAINING")
+
+    assert decide_update(JOB_ARN, base_request(), new, names_generated=True) == StartJob(replaces=JOB_ARN)
+
+
+def test_fixed_names_that_collide_fail() -> None:
+    new = base_request(customizationType="CONTINUED_PRE_TRAINING")
+
+    with pytest.raises(HandlerError, match=r"customizationType"):
+        decide_update(JOB_ARN, base_request(), new, names_generated=False)
+
+
+@pytest.mark.parametrize(
+    ("job", "policy", "expected"),
+    [
+        (job_description("InProgress"), RemovalPolicy.RETAIN, DeletePlan(True, None)),
+        (job_description("InProgress"), RemovalPolicy.DESTROY, DeletePlan(True, None)),
+        (job_description("Stopping"), RemovalPolicy.DESTROY, DeletePlan(False, None)),
+        (job_description("Stopped"), RemovalPolicy.DESTROY, DeletePlan(False, None)),
+        (job_description("Failed"), RemovalPolicy.DESTROY, DeletePlan(False, None)),
+        (
+            job_description("Completed", outputModelArn=MODEL_ARN),
+            RemovalPolicy.RETAIN,
+            DeletePlan(False, None),
+        ),
+        (
+            job_description("Completed", outputModelArn=MODEL_ARN),
+            RemovalPolicy.DESTROY,
+            DeletePlan(False, MODEL_ARN),
+        ),
+        (job_description("Completed"), RemovalPolicy.DESTROY, DeletePlan(False, "supportbot-model-3f9a2c")),
+    ],
+)
+def test_plan_delete(job: dict[str, Any], policy: RemovalPolicy, expected: DeletePlan) -> None:
+    assert plan_delete(job, policy) == expected

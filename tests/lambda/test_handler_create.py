@@ -1,0 +1,462 @@
+"""Create: one validated CreateModelCustomizationJob call per customization type, typed and idempotent."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+from cfn_support import (
+    JOB_ARN,
+    ROLE_ARN,
+    STACK_ID,
+    FakeLambdaTime,
+    base_request,
+    job_description,
+    make_event,
+)
+from conftest import Run
+
+from lambda_src.customization_job.errors import HandlerError
+from lambda_src.customization_job.idempotency import client_request_token
+
+TOKEN_PATTERN = r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?"
+
+
+def expected_token(event: dict[str, Any]) -> str:
+    return client_request_token(event["StackId"], event["LogicalResourceId"], event["RequestId"])
+
+
+def expect_create(stubber: Stubber, params: dict[str, Any], job_arn: str = JOB_ARN) -> None:
+    stubber.add_response("create_model_customization_job", {"jobArn": job_arn}, params)
+
+
+def capture_create_params(bedrock: Any) -> list[dict[str, Any]]:
+    """Record the exact kwargs (with their Python types) the handler passes to the client."""
+    seen: list[dict[str, Any]] = []
+    bedrock.meta.events.register(
+        "provide-client-params.bedrock.CreateModelCustomizationJob",
+        lambda params, **_: seen.append(dict(params)),
+    )
+    return seen
+
+
+def test_fine_tuning_create_sends_typed_request_and_returns_arn(stubber: Stubber, run: Run) -> None:
+    request = base_request(
+        customModelKmsKeyId="arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        jobTags=[{"key": "team", "value": "support"}],
+        customModelTags=[{"key": "stage", "value": "prod"}],
+        validationDataConfig={"validators": [{"s3Uri": "s3://demo-data-bucket/validation/v.jsonl"}]},
+        vpcConfig={"subnetIds": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"], "securityGroupIds": ["sg-0123abcd"]},
+    )
+    event = make_event("Create", request)
+    # hyperParameters is a string->string map in the service model: its values stay strings.
+    expect_create(stubber, {**request, "clientRequestToken": expected_token(event)})
+
+    result = run(event)
+
+    stubber.assert_no_pending_responses()
+    assert result == {
+        "PhysicalResourceId": JOB_ARN,
+        "Data": {
+            "JobArn": JOB_ARN,
+            "JobName": "supportbot-job-3f9a2c",
+            "CustomModelName": "supportbot-model-3f9a2c",
+        },
+    }
+
+
+def test_continued_pre_training_create(stubber: Stubber, run: Run) -> None:
+    request = base_request(
+        customizationType="CONTINUED_PRE_TRAINING",
+        hyperParameters={"epochCount": "1", "batchSize": "1", "learningRate": "0.00001"},
+    )
+    event = make_event("Create", request)
+    expect_create(stubber, {**request, "clientRequestToken": expected_token(event)})
+
+    assert run(event)["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+
+
+def test_distillation_create_coerces_teacher_response_length(
+    stubber: Stubber, run: Run, bedrock: Any
+) -> None:
+    teacher = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"
+    request = base_request(
+        customizationType="DISTILLATION",
+        hyperParameters={},
+        customizationConfig={
+            "distillationConfig": {
+                "teacherModelConfig": {
+                    "teacherModelIdentifier": teacher,
+                    "maxResponseLengthForInference": "1000",
+                }
+            }
+        },
+    )
+    event = make_event("Create", request)
+    expected = {**request, "clientRequestToken": expected_token(event)}
+    expected["customizationConfig"] = {
+        "distillationConfig": {
+            "teacherModelConfig": {"teacherModelIdentifier": teacher, "maxResponseLengthForInference": 1000}
+        }
+    }
+    expect_create(stubber, expected)
+    sent = capture_create_params(bedrock)
+
+    assert run(event)["Data"]["JobArn"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+    teacher_sent = sent[0]["customizationConfig"]["distillationConfig"]["teacherModelConfig"]
+    assert type(teacher_sent["maxResponseLengthForInference"]) is int
+
+
+def test_reinforcement_fine_tuning_create_coerces_ints_and_floats(
+    stubber: Stubber, run: Run, bedrock: Any
+) -> None:
+    grader = "arn:aws:lambda:us-east-1:123456789012:function:grader"
+    request = base_request(
+        customizationType="REINFORCEMENT_FINE_TUNING",
+        hyperParameters={},
+        customizationConfig={
+            "rftConfig": {
+                "graderConfig": {"lambdaGrader": {"lambdaArn": grader}},
+                "hyperParameters": {
+                    "epochCount": "3",
+                    "batchSize": "64",
+                    "learningRate": "1e-05",
+                    "maxPromptLength": "4096",
+                    "trainingSamplePerPrompt": "4",
+                    "inferenceMaxTokens": "8192",
+                    "reasoningEffort": "medium",
+                    "evalInterval": "10",
+                },
+            }
+        },
+    )
+    event = make_event("Create", request)
+    rft_hyper = {
+        "epochCount": 3,
+        "batchSize": 64,
+        "learningRate": 1e-05,
+        "maxPromptLength": 4096,
+        "trainingSamplePerPrompt": 4,
+        "inferenceMaxTokens": 8192,
+        "reasoningEffort": "medium",
+        "evalInterval": 10,
+    }
+    expected = {
+        **request,
+        "clientRequestToken": expected_token(event),
+        "customizationConfig": {
+            "rftConfig": {
+                "graderConfig": {"lambdaGrader": {"lambdaArn": grader}},
+                "hyperParameters": rft_hyper,
+            }
+        },
+    }
+    expect_create(stubber, expected)
+    sent = capture_create_params(bedrock)
+
+    assert run(event)["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+    types = {k: type(v) for k, v in sent[0]["customizationConfig"]["rftConfig"]["hyperParameters"].items()}
+    assert types == {k: type(v) for k, v in rft_hyper.items()}
+    assert types["learningRate"] is float and types["epochCount"] is int
+
+
+@pytest.mark.parametrize("combinator", ["andAll", "orAll"])
+def test_invocation_logs_training_data_coerces_boolean(
+    stubber: Stubber, run: Run, bedrock: Any, combinator: str
+) -> None:
+    filters = {
+        combinator: [
+            {"equals": {"project": "support"}},
+            {"notEquals": {"stage": "test"}},
+        ]
+    }
+    request = base_request(
+        customizationType="DISTILLATION",
+        hyperParameters={},
+        trainingDataConfig={
+            "invocationLogsConfig": {
+                "usePromptResponse": "true",
+                "invocationLogSource": {"s3Uri": "s3://demo-logs-bucket/invocation-logs/"},
+                "requestMetadataFilters": filters,
+            }
+        },
+        customizationConfig={
+            "distillationConfig": {
+                "teacherModelConfig": {"teacherModelIdentifier": "us.amazon.nova-pro-v1:0"},
+            }
+        },
+    )
+    event = make_event("Create", request)
+    expected = {**request, "clientRequestToken": expected_token(event)}
+    expected["trainingDataConfig"] = {
+        "invocationLogsConfig": {
+            "usePromptResponse": True,
+            "invocationLogSource": {"s3Uri": "s3://demo-logs-bucket/invocation-logs/"},
+            "requestMetadataFilters": filters,
+        }
+    }
+    expect_create(stubber, expected)
+    sent = capture_create_params(bedrock)
+
+    assert run(event)["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+    assert sent[0]["trainingDataConfig"]["invocationLogsConfig"]["usePromptResponse"] is True
+
+
+def test_token_is_deterministic_per_cloudformation_request(stubber: Stubber, run: Run, bedrock: Any) -> None:
+    sent = capture_create_params(bedrock)
+    first = make_event("Create", base_request())
+    retried = make_event("Create", base_request())
+    other_request = make_event("Create", base_request(), request_id="99999999-8888-7777-6666-555555555555")
+    for _ in range(3):
+        expect_create(stubber, None)  # type: ignore[arg-type]
+
+    for event in (first, retried, other_request):
+        run(event)
+
+    stubber.assert_no_pending_responses()
+    tokens = [params["clientRequestToken"] for params in sent]
+    assert tokens[0] == tokens[1], "a retried invocation of the same request must reuse its token"
+    assert tokens[2] != tokens[0], "a new CloudFormation request must get a new token"
+    for token in tokens:
+        assert re.fullmatch(TOKEN_PATTERN, token) and len(token) <= 256
+    assert tokens[0] == client_request_token(STACK_ID, first["LogicalResourceId"], first["RequestId"])
+
+
+def test_user_supplied_client_request_token_is_kept(stubber: Stubber, run: Run) -> None:
+    request = base_request(clientRequestToken="my-own-token-1")
+    expect_create(stubber, request)
+
+    assert run(make_event("Create", request))["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+
+
+def assume_role_error(stubber: Stubber) -> None:
+    stubber.add_client_error(
+        "create_model_customization_job",
+        "ValidationException",
+        "Could not assume provided IAM role. Make sure the role trusts bedrock.amazonaws.com.",
+        400,
+    )
+
+
+def test_iam_propagation_is_retried_with_backoff(
+    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
+) -> None:
+    event = make_event("Create", base_request())
+    expected = {**base_request(), "clientRequestToken": expected_token(event)}
+    assume_role_error(stubber)
+    assume_role_error(stubber)
+    expect_create(stubber, expected)
+
+    assert run(event)["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+    assert lambda_time.sleeps == [2.0, 4.0]
+
+
+def test_access_denied_right_after_role_creation_is_retried(
+    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
+) -> None:
+    stubber.add_client_error(
+        "create_model_customization_job",
+        "AccessDeniedException",
+        f"User is not authorized to perform: iam:PassRole on resource: {ROLE_ARN}",
+        403,
+    )
+    expect_create(stubber, None)  # type: ignore[arg-type]
+
+    assert run(make_event("Create", base_request()))["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+    assert lambda_time.sleeps == [2.0]
+
+
+def test_iam_propagation_gives_up_after_about_two_minutes_naming_the_role(
+    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
+) -> None:
+    for _ in range(10):
+        assume_role_error(stubber)
+
+    with pytest.raises(HandlerError) as failure:
+        run(make_event("Create", base_request()))
+
+    stubber.assert_no_pending_responses()
+    assert sum(lambda_time.sleeps) == 120.0
+    assert max(lambda_time.sleeps) <= 20.0
+    message = str(failure.value)
+    assert ROLE_ARN in message
+    assert "Could not assume provided IAM role" in message
+    assert "bedrock.amazonaws.com" in message and len(message) < 1000
+
+
+def test_retries_stop_before_the_lambda_runs_out_of_time(
+    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
+) -> None:
+    lambda_time.remaining_ms = 35_000  # 15 s usable before the 20 s safety margin
+    for _ in range(4):
+        assume_role_error(stubber)
+
+    with pytest.raises(HandlerError, match=ROLE_ARN):
+        run(make_event("Create", base_request()))
+
+    assert lambda_time.sleeps == [2.0, 4.0, 8.0]  # the next 16 s wait would cross the margin
+    assert lambda_time.remaining_ms >= 20_000
+    stubber.assert_no_pending_responses()
+
+
+def test_throttling_is_retried_with_the_same_token(
+    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
+) -> None:
+    event = make_event("Create", base_request())
+    expected = {**base_request(), "clientRequestToken": expected_token(event)}
+    stubber.add_client_error(
+        "create_model_customization_job", "ThrottlingException", "Rate exceeded", 429, None, expected
+    )
+    stubber.add_client_error(
+        "create_model_customization_job", "InternalServerException", "Internal", 500, None, expected
+    )
+    expect_create(stubber, expected)
+
+    assert run(event)["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+    assert lambda_time.sleeps == [1.0, 2.0]
+
+
+def test_quota_exceeded_explains_the_concurrent_job_quota(stubber: Stubber, run: Run) -> None:
+    stubber.add_client_error(
+        "create_model_customization_job",
+        "ServiceQuotaExceededException",
+        "The maximum number of concurrent model customization jobs has been reached.",
+        400,
+    )
+
+    with pytest.raises(HandlerError) as failure:
+        run(make_event("Create", base_request()))
+
+    stubber.assert_no_pending_responses()
+    message = str(failure.value)
+    assert "quota of concurrent model customization jobs" in message
+    assert "Service Quotas" in message and "Amazon Bedrock" in message
+    assert "The maximum number of concurrent model customization jobs has been reached." in message
+
+
+def test_validation_error_quotes_bedrock_and_names_the_prop(stubber: Stubber, run: Run) -> None:
+    bedrock_says = (
+        "1 validation error detected: Value 'bogus' at 'hyperParameters.epochCount' failed to satisfy "
+        "constraint: Member must be an integer between 1 and 5"
+    )
+    stubber.add_client_error("create_model_customization_job", "ValidationException", bedrock_says, 400)
+
+    with pytest.raises(HandlerError) as failure:
+        run(make_event("Create", base_request()))
+
+    stubber.assert_no_pending_responses()
+    message = str(failure.value)
+    assert bedrock_says in message
+    assert "hyper_parameters" in message
+    assert "supportbot-job-3f9a2c" in message
+
+
+def test_validation_error_on_training_data_points_at_training_data(stubber: Stubber, run: Run) -> None:
+    stubber.add_client_error(
+        "create_model_customization_job",
+        "ValidationException",
+        "Value at 'trainingDataConfig.s3Uri' failed to satisfy constraint: Member must satisfy pattern",
+        400,
+    )
+
+    with pytest.raises(HandlerError, match=r"training_data"):
+        run(make_event("Create", base_request()))
+    stubber.assert_no_pending_responses()
+
+
+def test_uncoercible_value_fails_client_side_without_calling_bedrock(stubber: Stubber, run: Run) -> None:
+    request = base_request(
+        customizationType="REINFORCEMENT_FINE_TUNING",
+        customizationConfig={
+            "rftConfig": {
+                "graderConfig": {
+                    "lambdaGrader": {"lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:g"}
+                },
+                "hyperParameters": {"epochCount": "three"},
+            }
+        },
+    )
+
+    expect_create(stubber, None)  # type: ignore[arg-type]
+
+    with pytest.raises(HandlerError) as failure:
+        run(make_event("Create", request))
+
+    # botocore's validation refused the request before it was sent: the queued response is unused.
+    with pytest.raises(AssertionError):
+        stubber.assert_no_pending_responses()
+    message = str(failure.value)
+    assert "customizationConfig.rftConfig.hyperParameters.epochCount" in message
+    assert "RftConfig" in message
+
+
+@pytest.mark.parametrize("code", ["ConflictException", "ResourceInUseException"])
+def test_conflict_adopts_the_job_this_request_already_started(stubber: Stubber, run: Run, code: str) -> None:
+    event = make_event("Create", base_request())
+    token = expected_token(event)
+    stubber.add_client_error("create_model_customization_job", code, "The job name is already in use.", 400)
+    stubber.add_response(
+        "get_model_customization_job",
+        job_description("InProgress", clientRequestToken=token),
+        {"jobIdentifier": "supportbot-job-3f9a2c"},
+    )
+
+    result = run(event)
+
+    stubber.assert_no_pending_responses()
+    assert result["PhysicalResourceId"] == JOB_ARN
+    assert result["Data"]["JobArn"] == JOB_ARN
+
+
+@pytest.mark.parametrize("code", ["ConflictException", "ResourceInUseException", "ValidationException"])
+def test_conflict_with_another_requests_job_names_it(stubber: Stubber, run: Run, code: str) -> None:
+    stubber.add_client_error(
+        "create_model_customization_job", code, "The provided job name is currently in use.", 400
+    )
+    stubber.add_response(
+        "get_model_customization_job",
+        job_description("Completed", clientRequestToken="someone-elses-token"),
+        {"jobIdentifier": "supportbot-job-3f9a2c"},
+    )
+
+    with pytest.raises(HandlerError) as failure:
+        run(make_event("Create", base_request()))
+
+    stubber.assert_no_pending_responses()
+    message = str(failure.value)
+    assert JOB_ARN in message
+    assert "immutable" in message
+    assert "omit" in message and "job_name" in message
+
+
+def test_model_name_conflict_without_a_job_of_that_name(stubber: Stubber, run: Run) -> None:
+    stubber.add_client_error(
+        "create_model_customization_job", "ConflictException", "Custom model name already exists.", 400
+    )
+    stubber.add_client_error("get_model_customization_job", "ResourceNotFoundException", "not found", 404)
+
+    with pytest.raises(HandlerError) as failure:
+        run(make_event("Create", base_request()))
+
+    stubber.assert_no_pending_responses()
+    assert "'supportbot-model-3f9a2c'" in str(failure.value)
+    assert "cannot be reused" in str(failure.value)
+
+
+def test_create_without_request_property_fails_clearly(stubber: Stubber, run: Run) -> None:
+    event = make_event("Create", base_request())
+    del event["ResourceProperties"]["Request"]
+
+    with pytest.raises(HandlerError, match=r"ResourceProperties\.Request"):
+        run(event)
+    stubber.assert_no_pending_responses()
