@@ -30,7 +30,7 @@ from constructs_lib import (
     TrainingData,
     ValidationData,
 )
-from constructs_lib.nag import suppress
+from constructs_lib.nag import acknowledge
 
 
 def data_bucket(scope: Construct, construct_id: str, key: kms.IKey | None = None) -> s3.Bucket:
@@ -43,7 +43,7 @@ def data_bucket(scope: Construct, construct_id: str, key: kms.IKey | None = None
         enforce_ssl=True,
         removal_policy=RemovalPolicy.RETAIN,
     )
-    suppress(logs_bucket, [("AwsSolutions-S1", "This bucket receives the data bucket's server access logs.")])
+    acknowledge(logs_bucket, [("AwsSolutions-S1", "This bucket receives the data bucket's server access logs.")])
     return s3.Bucket(
         scope,
         construct_id,
@@ -134,10 +134,15 @@ class RftStack(Stack):
                 "    return [{'id': s.get('id'), 'aggregate_reward_score': 1.0} for s in event]\n"
             ),
         )
-        suppress(grader, [("AwsSolutions-L1", "Example grader pinned to python3.13 like the handler.")])
-        suppress(
+        acknowledge(grader, [("AwsSolutions-L1", "Example grader pinned to python3.13 like the handler.")])
+        acknowledge(
             grader_role,
-            [("AwsSolutions-IAM5", "CDK's LogGroup.grant_write scopes log-stream ARNs with a trailing '*'.")],
+            [
+                (
+                    "AwsSolutions-IAM5[Resource::<GraderLogs98D2B5F6.Arn>:*]",
+                    "Log streams of the grader's own log group only.",
+                )
+            ],
         )
         ModelCustomizationJob(
             self,
@@ -193,8 +198,14 @@ class PrivateNetworkStack(Stack):
         )
 
 
+# Feature flags this app opts into (what `cdk init` would write to cdk.json).
+FEATURE_FLAGS = {
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+}
+
+
 def build_app(app: App | None = None) -> App:
-    app = app or App()
+    app = app or App(context=FEATURE_FLAGS)
     FineTuningStack(app, "BedrockFineTuning")
     DistillationStack(app, "BedrockDistillation")
     RftStack(app, "BedrockRft")

@@ -13,6 +13,7 @@ from typing import Any
 import jsii
 from aws_cdk import (
     Annotations,
+    Aspects,
     CustomResource,
     ITaggable,
     Names,
@@ -27,7 +28,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IDependable, IValidation
 
 from . import hyperparameters as hp
-from . import naming, permissions
+from . import nag, naming, permissions
 from . import validation as v
 from ._lazy import lazy_any, lazy_string
 from .config import (
@@ -47,7 +48,23 @@ from .provider import JobProvider
 from .storage import DefaultStorage
 
 RESOURCE_TYPE = "Custom::BedrockModelCustomizationJob"
-_UNHASHED = ("jobName", "customModelName", "jobTags", "customModelTags", "clientRequestToken")
+SERVICE_ROLE_WILDCARDS = (
+    (
+        r"(\.Arn>|:s3:::[^/]+)/.*\*$",
+        "Only the objects under this job's own training, validation or output prefix; Bedrock names the "
+        "objects it reads and writes there at run time.",
+    ),
+    (r"\.Arn>:\*$", "Versions and aliases of this job's RFT grader function only."),
+    (
+        r":bedrock:\*::foundation-model/",
+        "A cross-Region inference profile routes teacher requests to its model in any of the profile's Regions.",
+    ),
+    (
+        r"^\*$|:network-interface/\*$",
+        "Bedrock's documented VPC statements: EC2 Describe* has no resource-level permissions, and the ENIs "
+        "Bedrock creates get ids at run time; each write is conditioned on the subnets and Bedrock's tags.",
+    ),
+)
 
 
 @jsii.implements(ITaggable)
@@ -199,6 +216,7 @@ class ModelCustomizationJob(Construct):
         )
         for dependable in self._dependables:
             self._resource.node.add_dependency(dependable)
+        Aspects.of(self).add(nag.WildcardAcknowledger(SERVICE_ROLE_WILDCARDS))
 
     # ---- attributes -------------------------------------------------------------------------------
 

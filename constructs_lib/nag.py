@@ -1,26 +1,79 @@
-"""cdk-nag suppressions written as resource metadata, so the library does not depend on cdk-nag.
+"""Acknowledged compliance findings, recorded with CDK's own ``Validations`` (what cdk-nag v3 reads).
 
-This is the metadata cdk-nag's NagSuppressions writes; each entry carries the specific reason.
+The library does not depend on cdk-nag: an acknowledgment is construct metadata. Each one names the
+exact finding and carries the specific reason it is intended.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from aws_cdk import CfnResource
+import jsii
+from aws_cdk import Acknowledgment, IAspect, Stack, Validations
+from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 
-def suppress(scope: IConstruct, rules: Sequence[tuple[str, str]], *, applies_to: Sequence[str] = ()) -> None:
-    """Attach (rule id, reason) suppressions to every CloudFormation resource under ``scope``."""
-    entries = []
-    for rule_id, reason in rules:
-        entry: dict[str, object] = {"id": rule_id, "reason": reason}
-        if applies_to:
-            entry["applies_to"] = list(applies_to)
-        entries.append(entry)
-    for child in scope.node.find_all():
-        if isinstance(child, CfnResource):
-            existing = child.get_metadata("cdk_nag") or {}
-            merged = list(existing.get("rules_to_suppress", [])) + entries
-            child.add_metadata("cdk_nag", {"rules_to_suppress": merged})
+def acknowledge(scope: IConstruct, findings: Sequence[tuple[str, str]]) -> None:
+    """Record (finding id, reason) pairs on ``scope`` and everything under it."""
+    Validations.of(scope).acknowledge(*(Acknowledgment(id=rule_id, reason=reason) for rule_id, reason in findings))
+
+
+LAMBDA_BASIC_EXECUTION = (
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
+)
+
+
+def render(value: Any) -> str:
+    """A resolved CloudFormation value as cdk-nag prints it (``<Logical.Attr>``, ``<AWS::Region>``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        (name, arg), = value.items()
+        if name == "Fn::Join":
+            return str(arg[0]).join(render(part) for part in arg[1])
+        if name == "Ref":
+            return f"<{arg}>"
+        if name == "Fn::GetAtt":
+            return f"<{arg[0]}.{arg[1]}>"
+    return json.dumps(value, sort_keys=True)
+
+
+def _policy_documents(node: iam.CfnRole | iam.CfnPolicy) -> list[Mapping[str, Any]]:
+    stack = Stack.of(node)
+    if isinstance(node, iam.CfnRole):
+        policies = stack.resolve(node.policies) or []
+        return [policy["policyDocument"] for policy in policies]
+    return [stack.resolve(node.policy_document)]
+
+
+@jsii.implements(IAspect)
+class WildcardAcknowledger:
+    """Acknowledges the IAM5 findings of the wildcard resources this library writes on purpose.
+
+    Only resources whose rendered ARN matches one of ``reasons`` (regex → reason) are acknowledged,
+    so a broader wildcard added by someone else still fails the check.
+    """
+
+    def __init__(self, reasons: Sequence[tuple[str, str]]) -> None:
+        self._reasons = [(re.compile(pattern), reason) for pattern, reason in reasons]
+
+    def visit(self, node: IConstruct) -> None:
+        if not isinstance(node, (iam.CfnRole, iam.CfnPolicy)):
+            return
+        findings: list[tuple[str, str]] = []
+        for document in _policy_documents(node):
+            for statement in document.get("Statement", []):
+                resources = statement.get("Resource", [])
+                for resource in resources if isinstance(resources, list) else [resources]:
+                    text = render(resource)
+                    if "*" not in text:
+                        continue
+                    reason = next((r for p, r in self._reasons if p.search(text)), None)
+                    if reason is not None:
+                        findings.append((f"AwsSolutions-IAM5[Resource::{text}]", reason))
+        if findings:
+            acknowledge(node, sorted(set(findings)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Aspects, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -17,6 +17,22 @@ from . import nag, permissions
 
 PROVIDER_ID = "BedrockModelCustomizationProvider"
 HANDLER_ENTRY = "customization_job.handler.on_event"
+HANDLER_WILDCARDS = (
+    (
+        r":(model-customization-job|custom-model)/\*$|::foundation-model/\*$",
+        "Bedrock job and custom-model ARNs end in ids generated at run time; the statement is limited to "
+        "this account and Region (foundation models: this Region).",
+    ),
+    (
+        r":role/bedrock-customization/<AWS::Region>/.+/\*$",
+        "PassRole covers only the job roles under this stack's own role path, and only to bedrock.amazonaws.com.",
+    ),
+    (r"HandlerLogs[0-9A-F]{8}\.Arn>:\*$", "Log streams of the handler's own log group only."),
+    (
+        r"JobHandler[0-9A-F]{8}\.Arn>:\*$",
+        "The CDK Provider framework may invoke versions of the one job handler function only.",
+    ),
+)
 ASSET_EXCLUDE = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
 
 
@@ -65,27 +81,25 @@ class JobProvider(Construct):
         )
         self.provider = cr.Provider(self, "Provider", on_event_handler=self.handler)
 
-        nag.suppress(
-            self,
+        nag.acknowledge(
+            self.provider,
             [
                 (
-                    "AwsSolutions-IAM5",
-                    "Bedrock job and custom-model ARNs end in generated ids, so statements use "
-                    "model-customization-job/* and custom-model/* of this account and Region; PassRole is "
-                    "limited to this stack's job-role path and to bedrock.amazonaws.com; log streams are "
-                    "scoped to one log group.",
-                ),
-                (
-                    "AwsSolutions-IAM4",
-                    "Only the CDK Provider framework function uses AWSLambdaBasicExecutionRole (CDK-managed).",
+                    nag.LAMBDA_BASIC_EXECUTION,
+                    "The CDK Provider framework function (created by aws-cdk-lib) uses the AWS managed "
+                    "basic execution policy; the job handler itself has its own scoped log policy.",
                 ),
                 (
                     "AwsSolutions-L1",
-                    "The handler is pinned to python3.13, the runtime it is tested on; the Provider framework "
-                    "runtime is chosen by aws-cdk-lib.",
+                    "The Provider framework's Node.js runtime is chosen by aws-cdk-lib.",
                 ),
             ],
         )
+        nag.acknowledge(
+            self.handler,
+            [("AwsSolutions-L1", "The handler is pinned to python3.13, the runtime its tests and bundled model target.")],
+        )
+        Aspects.of(self).add(nag.WildcardAcknowledger(HANDLER_WILDCARDS))
 
     @property
     def service_token(self) -> str:

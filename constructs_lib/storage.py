@@ -37,7 +37,7 @@ class DefaultStorage(Construct):
             versioned=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        nag.suppress(
+        nag.acknowledge(
             self.bucket,
             [
                 (
