@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from .errors import names_reused_on_replacement
+from .errors import names_reused_on_replacement, token_reused_on_replacement
 from .properties import RemovalPolicy
 
 _JOB_ARN = re.compile(r"arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:model-customization-job/\S+")
@@ -86,7 +86,7 @@ def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 def decide_update(
     physical_id: str | None, old: dict[str, Any], new: dict[str, Any], *, names_generated: bool
 ) -> Decision:
-    """Tags-only change → tag in place; no change → keep; otherwise a new job (names must be new)."""
+    """Tags only → tag in place; no change → keep; else a new job (with new names and token)."""
     if not is_job_arn(physical_id):
         return StartJob()
     changed = changed_fields(old, new)
@@ -94,6 +94,9 @@ def decide_update(
         reused = {f: str(new[f]) for f in NAME_FIELDS if new.get(f) and new.get(f) == old.get(f)}
         if reused and not names_generated:
             raise names_reused_on_replacement(physical_id, changed, reused)
+        token = new.get("clientRequestToken")
+        if token and token == old.get("clientRequestToken"):
+            raise token_reused_on_replacement(physical_id, changed)
         return StartJob(replaces=physical_id)
     job_tags = tag_changes(old.get("jobTags"), new.get("jobTags"))
     model_tags = tag_changes(old.get("customModelTags"), new.get("customModelTags"))

@@ -181,6 +181,14 @@ def names_reused_on_replacement(old_job_arn: str, changed: list[str], reused: di
     )
 
 
+def token_reused_on_replacement(old_job_arn: str, changed: list[str]) -> HandlerError:
+    return HandlerError(
+        f"Cannot apply the change to {', '.join(changed)}: it needs a new job replacing {old_job_arn}, but "
+        "the request keeps the clientRequestToken of the old job, so Bedrock would not start a new one. "
+        "Change client_request_token with the request, or omit it so the handler derives one per deployment."
+    )
+
+
 def out_of_time(action: str, code: str, message: str) -> HandlerError:
     return HandlerError(
         f"{action} failed: still getting {code} ({message!r}) with too little Lambda time left to retry. "

@@ -6,6 +6,7 @@ string.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,9 @@ NEW_JOB_ARN = (
 )
 MODEL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.nova-micro-v1:0:128k/z9y8x7w6v5u4"
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)
+
+# The `run` fixture: invoke the handler with the stubbed client and the fake Lambda clock.
+Run = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @dataclass

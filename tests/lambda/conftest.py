@@ -7,18 +7,20 @@ sends what Bedrock accepts. Nothing here reaches the network.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+# The repo root (for ``lambda_src``) and this folder (for ``cfn_support``), whatever the import mode.
+HERE = Path(__file__).resolve().parent
+for folder in (HERE.parents[1], HERE):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
-from cfn_support import REGION, FakeLambdaTime  # noqa: E402
+from cfn_support import REGION, FakeLambdaTime, Run  # noqa: E402
 
 from lambda_src.customization_job import handler  # noqa: E402
 from lambda_src.customization_job.client import new_bedrock_client  # noqa: E402
@@ -55,9 +57,6 @@ def bedrock() -> Any:
 def stubber(bedrock: Any) -> Iterator[Stubber]:
     with Stubber(bedrock) as stub:
         yield stub
-
-
-Run = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from cfn_support import JOB_ARN, FakeLambdaTime, base_request, make_event
-from conftest import Run
+from cfn_support import JOB_ARN, FakeLambdaTime, Run, base_request, make_event
 
 from lambda_src.customization_job import handler
 from lambda_src.customization_job.errors import HandlerError

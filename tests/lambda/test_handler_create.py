@@ -12,11 +12,11 @@ from cfn_support import (
     ROLE_ARN,
     STACK_ID,
     FakeLambdaTime,
+    Run,
     base_request,
     job_description,
     make_event,
 )
-from conftest import Run
 
 from lambda_src.customization_job.errors import HandlerError
 from lambda_src.customization_job.idempotency import client_request_token

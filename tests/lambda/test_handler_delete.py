@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from cfn_support import JOB_ARN, MODEL_ARN, base_request, job_description, make_event
-from conftest import Run
+from cfn_support import JOB_ARN, MODEL_ARN, Run, base_request, job_description, make_event
 
 from lambda_src.customization_job.errors import HandlerError
 

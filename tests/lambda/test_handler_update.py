@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from cfn_support import JOB_ARN, MODEL_ARN, NEW_JOB_ARN, base_request, job_description, make_event
-from conftest import Run
+from cfn_support import JOB_ARN, MODEL_ARN, NEW_JOB_ARN, Run, base_request, job_description, make_event
 
 from lambda_src.customization_job.errors import HandlerError
 from lambda_src.customization_job.idempotency import client_request_token
@@ -151,6 +150,21 @@ def test_replacement_reusing_only_the_model_name_also_fails(stubber: Stubber, ru
 
     stubber.assert_no_pending_responses()
     assert "jobName" not in str(failure.value).split("would reuse")[1].split("and names")[0]
+
+
+def test_replacement_keeping_a_user_fixed_token_fails_before_calling_bedrock(
+    stubber: Stubber, run: Run
+) -> None:
+    old = base_request(clientRequestToken="release-1")
+    new = base_request(
+        clientRequestToken="release-1", jobName="j2", customModelName="m2", customizationType="DISTILLATION"
+    )
+
+    with pytest.raises(HandlerError) as failure:
+        run(update_event(old, new, names_generated="true"))
+
+    stubber.assert_no_pending_responses()
+    assert "clientRequestToken" in str(failure.value) and "client_request_token" in str(failure.value)
 
 
 def test_replacement_with_new_user_fixed_names_starts_the_job(stubber: Stubber, run: Run) -> None:
