@@ -189,6 +189,13 @@ def token_reused_on_replacement(old_job_arn: str, changed: list[str]) -> Handler
     )
 
 
+def still_failing(action: str, code: str, message: str, waited_s: float) -> HandlerError:
+    return HandlerError(
+        f"{action} failed: still getting {code} ({message!r}) after retrying for {waited_s:.0f} s. "
+        "Retry the deployment later."
+    )
+
+
 def out_of_time(action: str, code: str, message: str) -> HandlerError:
     return HandlerError(
         f"{action} failed: still getting {code} ({message!r}) with too little Lambda time left to retry. "

@@ -57,10 +57,7 @@ def _exhausted(action: str, exhausted: RetriesExhausted) -> HandlerError:
     message = errors.error_message(error) if isinstance(error, ClientError) else str(error)
     if exhausted.out_of_time:
         return errors.out_of_time(action, code, message)
-    return HandlerError(
-        f"{action} failed: still getting {code} ({message!r}) after retrying for "
-        f"{exhausted.budget.waited_s:.0f} s. Retry the deployment later."
-    )
+    return errors.still_failing(action, code, message, exhausted.budget.waited_s)
 
 
 def start_job(client: BedrockClient, request: dict[str, Any], retrier: Retrier) -> str:
@@ -109,7 +106,9 @@ def _adopt_or_fail(
     job_name = str(request.get("jobName", ""))
     existing = describe_job(client, job_name, retrier)
     if existing is not None and existing.get("clientRequestToken") == request.get("clientRequestToken"):
-        log_event(action="adopt-existing-job", jobName=job_name, jobArn=existing.get("jobArn"))
+        log_event(
+            **retrier.log_fields, action="adopt-existing-job", jobName=job_name, jobArn=existing["jobArn"]
+        )
         return str(existing["jobArn"])
     raise errors.name_in_use(
         job_name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 ACCOUNT = "123456789012"
@@ -27,6 +28,19 @@ CREATED = datetime(2025, 1, 1, tzinfo=UTC)
 
 # The `run` fixture: invoke the handler with the stubbed client and the fake Lambda clock.
 Run = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def fake_aws_env(home: Path) -> dict[str, str]:
+    """Fake credentials and no shared config, so nothing can pick up a real account."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(home / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
+    }
 
 
 @dataclass

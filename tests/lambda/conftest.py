@@ -20,7 +20,8 @@ for folder in (HERE.parents[1], HERE):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from cfn_support import REGION, FakeLambdaTime, Run  # noqa: E402
+import cfn_support  # noqa: E402
+from cfn_support import FakeLambdaTime, Run  # noqa: E402
 
 from lambda_src.customization_job import handler  # noqa: E402
 from lambda_src.customization_job.client import new_bedrock_client  # noqa: E402
@@ -28,16 +29,7 @@ from lambda_src.customization_job.client import new_bedrock_client  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Fake credentials and no shared config, so nothing can pick up a real account."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-    }.items():
+    for name, value in cfn_support.fake_aws_env(tmp_path).items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 

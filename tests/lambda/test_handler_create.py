@@ -460,3 +460,19 @@ def test_create_without_request_property_fails_clearly(stubber: Stubber, run: Ru
     with pytest.raises(HandlerError, match=r"ResourceProperties\.Request"):
         run(event)
     stubber.assert_no_pending_responses()
+
+
+def test_throttling_that_never_ends_fails_after_about_a_minute(
+    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
+) -> None:
+    for _ in range(8):
+        stubber.add_client_error(
+            "create_model_customization_job", "ThrottlingException", "Rate exceeded", 429
+        )
+
+    with pytest.raises(HandlerError) as failure:
+        run(make_event("Create", base_request()))
+
+    stubber.assert_no_pending_responses()
+    assert lambda_time.sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 16.0, 13.0]
+    assert "ThrottlingException" in str(failure.value) and "60 s" in str(failure.value)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfn_support import JOB_ARN, REGION, base_request, make_event
+from cfn_support import JOB_ARN, base_request, fake_aws_env, make_event
 
 from lambda_src.customization_job.idempotency import client_request_token
 
@@ -121,13 +121,7 @@ def test_old_botocore_accepts_every_field_through_the_bundled_model(tmp_path: Pa
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
         "LAMBDA_SRC": str(LAMBDA_SRC),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+        **fake_aws_env(tmp_path),
     }
     done = subprocess.run(
         [OLD_PYTHON, "-I", "-c", CHILD],
