@@ -38,8 +38,14 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy constructs_lib lambda_src
 
-unit: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+# The Lambda runtime ships an older botocore; the handler must work there with its bundled model.
+OLD_BOTO := .venv-oldboto
+$(OLD_BOTO)/bin/python:
+	$(PYTHON) -m venv $(OLD_BOTO)
+	$(OLD_BOTO)/bin/python -m pip install -q "botocore==1.35.99" "boto3==1.35.99"
+
+unit: $(VENV)/.installed-test $(OLD_BOTO)/bin/python
+	OLD_BOTOCORE_PYTHON=$(CURDIR)/$(OLD_BOTO)/bin/python $(BIN)/python -m pytest -q
 
 test: lint typecheck unit
 
@@ -47,4 +53,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf cdk.out .tools build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .tools .venv-oldboto build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_bedrock as bedrock
@@ -280,7 +280,7 @@ class RftHyperParameters:
     reasoning_effort: ReasoningEffort | None = None
     eval_interval: int | None = None
 
-    RANGES = {
+    RANGES: ClassVar[dict[str, tuple[str, float, float]]] = {
         "epoch_count": ("epochCount", 1, 50),
         "batch_size": ("batchSize", 16, 512),
         "learning_rate": ("learningRate", 1e-7, 1e-3),
@@ -293,8 +293,14 @@ class RftHyperParameters:
             value = getattr(self, attr)
             if value is not None:
                 v.check_range(f"rft.hyper_parameters.{attr}", value, low, high)
-        for attr in ("epoch_count", "batch_size", "training_sample_per_prompt", "eval_interval",
-                     "max_prompt_length", "inference_max_tokens"):
+        for attr in (
+            "epoch_count",
+            "batch_size",
+            "training_sample_per_prompt",
+            "eval_interval",
+            "max_prompt_length",
+            "inference_max_tokens",
+        ):
             value = getattr(self, attr)
             if value is not None:
                 v.check_positive_int(f"rft.hyper_parameters.{attr}", value)

@@ -144,8 +144,10 @@ def advisories(model_id: str | None, values: Mapping[str, HyperParameterValue]) 
         spec = family.ranges.get(name)
         if spec is None:
             known = ", ".join(sorted(family.ranges))
-            found.append(f"hyper_parameters[{name!r}] is not a documented hyperparameter for {family.name} "
-                         f"(documented: {known}).")
+            found.append(
+                f"hyper_parameters[{name!r}] is not a documented hyperparameter for {family.name} "
+                f"(documented: {known})."
+            )
             continue
         if isinstance(raw, str):
             if raw == "Auto" and spec.allows_auto:
@@ -153,12 +155,16 @@ def advisories(model_id: str | None, values: Mapping[str, HyperParameterValue]) 
             try:
                 number = float(raw)
             except ValueError:
-                found.append(f"hyper_parameters[{name!r}] = {raw!r} is not a number; {family.name} expects "
-                             f"{spec.low:g}-{spec.high:g}.")
+                found.append(
+                    f"hyper_parameters[{name!r}] = {raw!r} is not a number; {family.name} expects "
+                    f"{spec.low:g}-{spec.high:g}."
+                )
                 continue
         else:
             number = float(raw)
         if not spec.low <= number <= spec.high:
-            found.append(f"hyper_parameters[{name!r}] = {raw!r} is outside the documented range for {family.name}: "
-                         f"{spec.low:g}-{spec.high:g} (default {spec.default:g}).")
+            found.append(
+                f"hyper_parameters[{name!r}] = {raw!r} is outside the documented range for {family.name}: "
+                f"{spec.low:g}-{spec.high:g} (default {spec.default:g})."
+            )
     return found

@@ -349,7 +349,10 @@ class _TagCountValidation:
 
     def validate(self) -> list[str]:
         errors: list[str] = []
-        for prop, explicit in (("job_tags", self._job._job_tags), ("custom_model_tags", self._job._model_tags)):
+        for prop, explicit in (
+            ("job_tags", self._job._job_tags),
+            ("custom_model_tags", self._job._model_tags),
+        ):
             try:
                 v.check_tags(prop, self._job._merged_tags(explicit))
             except v.ValidationError as error:

@@ -32,7 +32,7 @@ def render(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and len(value) == 1:
-        (name, arg), = value.items()
+        ((name, arg),) = value.items()
         if name == "Fn::Join":
             return str(arg[0]).join(render(part) for part in arg[1])
         if name == "Ref":

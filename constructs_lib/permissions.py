@@ -102,7 +102,9 @@ def s3_write(stack: Stack, location: S3Location) -> list[iam.PolicyStatement]:
     if key is not None:
         statements.append(
             iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn], conditions=_via("s3", stack)
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=[key.key_arn],
+                conditions=_via("s3", stack),
             )
         )
     return statements
@@ -176,14 +178,14 @@ _GEO_PREFIXES = ("us.", "eu.", "apac.", "us-gov.", "ca.", "jp.", "au.", "global.
 def teacher(stack: Stack, model: ModelRef) -> iam.PolicyStatement:
     """Invoke the teacher; for a cross-Region inference profile, the profile and its model in every Region."""
     identifier = model_identifier(model)
-    if not isinstance(model, str) or identifier.startswith("arn:") and ":foundation-model/" in identifier:
+    if not isinstance(model, str) or (identifier.startswith("arn:") and ":foundation-model/" in identifier):
         resources = [identifier]
     elif identifier.startswith("arn:") and ":inference-profile/" in identifier:
         profile_id = identifier.rsplit("/", 1)[-1]
-        base_id = next((profile_id[len(p):] for p in _GEO_PREFIXES if profile_id.startswith(p)), profile_id)
+        base_id = next((profile_id[len(p) :] for p in _GEO_PREFIXES if profile_id.startswith(p)), profile_id)
         resources = [identifier, foundation_model_arn(stack, base_id, region="*")]
     elif identifier.startswith(_GEO_PREFIXES):
-        base_id = next(identifier[len(p):] for p in _GEO_PREFIXES if identifier.startswith(p))
+        base_id = next(identifier[len(p) :] for p in _GEO_PREFIXES if identifier.startswith(p))
         profile = stack.format_arn(service="bedrock", resource="inference-profile", resource_name=identifier)
         resources = [profile, foundation_model_arn(stack, base_id, region="*")]
     else:
@@ -208,7 +210,8 @@ def handler(stack: Stack) -> list[iam.PolicyStatement]:
             resources=[jobs, models, foundation_model_arn(stack, "*")],
         ),
         iam.PolicyStatement(
-            actions=["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"], resources=[jobs]
+            actions=["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"],
+            resources=[jobs],
         ),
         iam.PolicyStatement(actions=["bedrock:GetCustomModel", "bedrock:DeleteCustomModel"], resources=[models]),
         iam.PolicyStatement(

@@ -59,7 +59,8 @@ class JobProvider(Construct):
         )
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[f"{log_group.log_group_arn}:*"]
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[f"{log_group.log_group_arn}:*"],
             )
         )
         for statement in permissions.handler(stack):
@@ -97,7 +98,12 @@ class JobProvider(Construct):
         )
         nag.acknowledge(
             self.handler,
-            [("AwsSolutions-L1", "The handler is pinned to python3.13, the runtime its tests and bundled model target.")],
+            [
+                (
+                    "AwsSolutions-L1",
+                    "The handler is pinned to python3.13, the runtime its tests and bundled model target.",
+                )
+            ],
         )
         Aspects.of(self).add(nag.WildcardAcknowledger(HANDLER_WILDCARDS))
 

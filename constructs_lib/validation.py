@@ -17,9 +17,7 @@ JOB_NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*"
 MODEL_NAME_PATTERN = r"([0-9a-zA-Z][_-]?){1,63}"
 CLIENT_TOKEN_PATTERN = r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?"
 TAG_PATTERN = r"[a-zA-Z0-9\s._:/=+@-]*"
-S3_URI_PATTERN = (
-    r"s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?"
-)
+S3_URI_PATTERN = r"s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?"
 S3_KEY_PATTERN = r"(?:[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?"
 FILTER_KEY_PATTERN = r"[a-zA-Z0-9\s._:/=+$@-]{1,256}"
 VPC_ID_PATTERN = r"[-0-9a-zA-Z]+"

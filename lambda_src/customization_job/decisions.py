@@ -108,9 +108,7 @@ def decide_update(
 def plan_delete(job: dict[str, Any], policy: RemovalPolicy) -> DeletePlan:
     """Stop a running job (nothing keeps billing after a rollback); delete its model only on DESTROY."""
     status = job.get("status")
-    model: str | None = job.get("outputModelArn") or (
-        job.get("outputModelName") if status == "Completed" else None
-    )
+    model: str | None = job.get("outputModelArn") or (job.get("outputModelName") if status == "Completed" else None)
     return DeletePlan(
         stop_job=status == "InProgress",
         model_to_delete=model if policy is RemovalPolicy.DESTROY else None,

@@ -42,12 +42,12 @@ _PROP_HINTS: tuple[tuple[str, str], ...] = (
     ("trainingDataConfig", "training_data"),
     ("validationDataConfig|validators", "validation_data"),
     ("outputDataConfig", "output_data"),
-    ("vpcConfig|subnetIds|securityGroupIds", "vpc_config"),
+    ("vpcConfig|subnetIds|securityGroupIds", "vpc / vpc_subnets / security_groups"),
     (
         "distillationConfig|teacherModelConfig|teacherModelIdentifier|maxResponseLengthForInference",
-        "the DistillationConfig (teacher model)",
+        "distillation (DistillationConfig: teacher model)",
     ),
-    ("rftConfig|graderConfig|lambdaGrader|lambdaArn", "the RftConfig (grader and its hyperparameters)"),
+    ("rftConfig|graderConfig|lambdaGrader|lambdaArn", "rft (RftConfig: grader and its hyperparameters)"),
     ("hyper-?parameters?", "hyper_parameters"),
     ("clientRequestToken", "client_request_token"),
 )

@@ -99,16 +99,12 @@ def start_job(client: BedrockClient, request: dict[str, Any], retrier: Retrier) 
         raise errors.invalid_request(action, code, message) from error
 
 
-def _adopt_or_fail(
-    client: BedrockClient, request: dict[str, Any], conflict: ClientError, retrier: Retrier
-) -> str:
+def _adopt_or_fail(client: BedrockClient, request: dict[str, Any], conflict: ClientError, retrier: Retrier) -> str:
     """A job by our name exists: ours if it carries our token (an earlier try of this request)."""
     job_name = str(request.get("jobName", ""))
     existing = describe_job(client, job_name, retrier)
     if existing is not None and existing.get("clientRequestToken") == request.get("clientRequestToken"):
-        log_event(
-            **retrier.log_fields, action="adopt-existing-job", jobName=job_name, jobArn=existing["jobArn"]
-        )
+        log_event(**retrier.log_fields, action="adopt-existing-job", jobName=job_name, jobArn=existing["jobArn"])
         return str(existing["jobArn"])
     raise errors.name_in_use(
         job_name,
@@ -167,9 +163,7 @@ def delete_model(client: BedrockClient, model_identifier: str, retrier: Retrier)
         raise errors.invalid_request(action, errors.error_code(error), message) from error
 
 
-def apply_tag_changes(
-    client: BedrockClient, resource_arn: str, changes: TagChanges, retrier: Retrier
-) -> None:
+def apply_tag_changes(client: BedrockClient, resource_arn: str, changes: TagChanges, retrier: Retrier) -> None:
     """TagResource for new/changed values, UntagResource for removed keys."""
     action = f"Updating tags of {resource_arn}"
     try:

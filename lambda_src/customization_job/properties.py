@@ -78,6 +78,5 @@ def _removal_policy(value: Any, *, lenient: bool) -> RemovalPolicy:
         if lenient:
             return RemovalPolicy.RETAIN
         raise HandlerError(
-            f"ModelRemovalPolicy must be RETAIN or DESTROY, got {value!r} "
-            "(construct prop model_removal_policy)."
+            f"ModelRemovalPolicy must be RETAIN or DESTROY, got {value!r} (construct prop model_removal_policy)."
         ) from None

@@ -17,12 +17,8 @@ REGION = "us-east-1"
 STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Demo/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/Demo-SupportBotServiceRole-ABC123"
 BASE_MODEL_ARN = f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-micro-v1:0:128k"
-JOB_ARN = (
-    f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/amazon.nova-micro-v1:0:128k/a1b2c3d4e5f6"
-)
-NEW_JOB_ARN = (
-    f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/amazon.nova-micro-v1:0:128k/f6e5d4c3b2a1"
-)
+JOB_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/amazon.nova-micro-v1:0:128k/a1b2c3d4e5f6"
+NEW_JOB_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/amazon.nova-micro-v1:0:128k/f6e5d4c3b2a1"
 MODEL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.nova-micro-v1:0:128k/z9y8x7w6v5u4"
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)
 

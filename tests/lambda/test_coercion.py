@@ -91,9 +91,7 @@ def test_string_maps_keep_their_string_values(input_shape: Any) -> None:
     assert coerced == {"hyperParameters": {"epochCount": "2", "learningRate": "1e-05"}}
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"), [("true", True), ("false", False), ("TRUE", True), (" False ", False)]
-)
+@pytest.mark.parametrize(("text", "expected"), [("true", True), ("false", False), ("TRUE", True), (" False ", False)])
 def test_booleans(input_shape: Any, text: str, expected: bool) -> None:
     request = {"trainingDataConfig": {"invocationLogsConfig": {"usePromptResponse": text}}}
 
@@ -106,9 +104,7 @@ def test_values_that_do_not_convert_and_unknown_keys_are_left_for_botocore_to_re
     input_shape: Any,
 ) -> None:
     request = {
-        "customizationConfig": {
-            "rftConfig": {"hyperParameters": {"epochCount": "three", "batchSize": "1.5"}}
-        },
+        "customizationConfig": {"rftConfig": {"hyperParameters": {"epochCount": "three", "batchSize": "1.5"}}},
         "trainingDataConfig": {"invocationLogsConfig": {"usePromptResponse": "yes"}},
         "notAField": "42",
     }
@@ -122,8 +118,6 @@ def test_values_that_do_not_convert_and_unknown_keys_are_left_for_botocore_to_re
 
 
 def test_already_typed_values_are_kept(input_shape: Any) -> None:
-    request = {
-        "customizationConfig": {"rftConfig": {"hyperParameters": {"epochCount": 4, "learningRate": 0.001}}}
-    }
+    request = {"customizationConfig": {"rftConfig": {"hyperParameters": {"epochCount": 4, "learningRate": 0.001}}}}
 
     assert with_types(coerce(request, input_shape)) == with_types(request)

@@ -13,9 +13,7 @@ from lambda_src.customization_job import handler
 from lambda_src.customization_job.errors import HandlerError
 
 
-def test_on_event_uses_the_client_factory(
-    monkeypatch: pytest.MonkeyPatch, stubber: Stubber, bedrock: Any
-) -> None:
+def test_on_event_uses_the_client_factory(monkeypatch: pytest.MonkeyPatch, stubber: Stubber, bedrock: Any) -> None:
     monkeypatch.setattr(handler, "new_bedrock_client", lambda: bedrock)
     stubber.add_response("create_model_customization_job", {"jobArn": JOB_ARN})
 
@@ -55,9 +53,7 @@ def test_one_json_line_per_decision_without_secrets(
     stubber.assert_no_pending_responses()
 
 
-def test_failures_and_retries_are_logged(
-    stubber: Stubber, run: Run, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_failures_and_retries_are_logged(stubber: Stubber, run: Run, capsys: pytest.CaptureFixture[str]) -> None:
     stubber.add_client_error("create_model_customization_job", "ThrottlingException", "Rate exceeded", 429)
     stubber.add_client_error("create_model_customization_job", "ServiceQuotaExceededException", "quota", 400)
 
@@ -66,8 +62,6 @@ def test_failures_and_retries_are_logged(
 
     lines = log_lines(capsys.readouterr().out)
     assert [(line["action"], line.get("outcome")) for line in lines] == [("retry", None), ("fail", "failed")]
-    assert (
-        lines[0]["error"] == "ThrottlingException" and lines[0]["logicalResourceId"] == "SupportBotJob8F2E1A"
-    )
+    assert lines[0]["error"] == "ThrottlingException" and lines[0]["logicalResourceId"] == "SupportBotJob8F2E1A"
     assert "quota" in lines[1]["reason"]
     stubber.assert_no_pending_responses()

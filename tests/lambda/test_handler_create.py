@@ -79,9 +79,7 @@ def test_continued_pre_training_create(stubber: Stubber, run: Run) -> None:
     stubber.assert_no_pending_responses()
 
 
-def test_distillation_create_coerces_teacher_response_length(
-    stubber: Stubber, run: Run, bedrock: Any
-) -> None:
+def test_distillation_create_coerces_teacher_response_length(stubber: Stubber, run: Run, bedrock: Any) -> None:
     teacher = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"
     request = base_request(
         customizationType="DISTILLATION",
@@ -111,9 +109,7 @@ def test_distillation_create_coerces_teacher_response_length(
     assert type(teacher_sent["maxResponseLengthForInference"]) is int
 
 
-def test_reinforcement_fine_tuning_create_coerces_ints_and_floats(
-    stubber: Stubber, run: Run, bedrock: Any
-) -> None:
+def test_reinforcement_fine_tuning_create_coerces_ints_and_floats(stubber: Stubber, run: Run, bedrock: Any) -> None:
     grader = "arn:aws:lambda:us-east-1:123456789012:function:grader"
     request = base_request(
         customizationType="REINFORCEMENT_FINE_TUNING",
@@ -245,9 +241,7 @@ def assume_role_error(stubber: Stubber) -> None:
     )
 
 
-def test_iam_propagation_is_retried_with_backoff(
-    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
-) -> None:
+def test_iam_propagation_is_retried_with_backoff(stubber: Stubber, run: Run, lambda_time: FakeLambdaTime) -> None:
     event = make_event("Create", base_request())
     expected = {**base_request(), "clientRequestToken": expected_token(event)}
     assume_role_error(stubber)
@@ -308,9 +302,7 @@ def test_retries_stop_before_the_lambda_runs_out_of_time(
     stubber.assert_no_pending_responses()
 
 
-def test_throttling_is_retried_with_the_same_token(
-    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
-) -> None:
+def test_throttling_is_retried_with_the_same_token(stubber: Stubber, run: Run, lambda_time: FakeLambdaTime) -> None:
     event = make_event("Create", base_request())
     expected = {**base_request(), "clientRequestToken": expected_token(event)}
     stubber.add_client_error(
@@ -379,9 +371,7 @@ def test_uncoercible_value_fails_client_side_without_calling_bedrock(stubber: St
         customizationType="REINFORCEMENT_FINE_TUNING",
         customizationConfig={
             "rftConfig": {
-                "graderConfig": {
-                    "lambdaGrader": {"lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:g"}
-                },
+                "graderConfig": {"lambdaGrader": {"lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:g"}},
                 "hyperParameters": {"epochCount": "three"},
             }
         },
@@ -420,9 +410,7 @@ def test_conflict_adopts_the_job_this_request_already_started(stubber: Stubber, 
 
 @pytest.mark.parametrize("code", ["ConflictException", "ResourceInUseException", "ValidationException"])
 def test_conflict_with_another_requests_job_names_it(stubber: Stubber, run: Run, code: str) -> None:
-    stubber.add_client_error(
-        "create_model_customization_job", code, "The provided job name is currently in use.", 400
-    )
+    stubber.add_client_error("create_model_customization_job", code, "The provided job name is currently in use.", 400)
     stubber.add_response(
         "get_model_customization_job",
         job_description("Completed", clientRequestToken="someone-elses-token"),
@@ -466,9 +454,7 @@ def test_throttling_that_never_ends_fails_after_about_a_minute(
     stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
 ) -> None:
     for _ in range(8):
-        stubber.add_client_error(
-            "create_model_customization_job", "ThrottlingException", "Rate exceeded", 429
-        )
+        stubber.add_client_error("create_model_customization_job", "ThrottlingException", "Rate exceeded", 429)
 
     with pytest.raises(HandlerError) as failure:
         run(make_event("Create", base_request()))

@@ -16,9 +16,7 @@ def delete_event(policy: str | None = None, physical_id: str = JOB_ARN) -> dict[
 
 
 def expect_get(stubber: Stubber, status: str, **extra: object) -> None:
-    stubber.add_response(
-        "get_model_customization_job", job_description(status, **extra), {"jobIdentifier": JOB_ARN}
-    )
+    stubber.add_response("get_model_customization_job", job_description(status, **extra), {"jobIdentifier": JOB_ARN})
 
 
 def test_in_progress_job_is_stopped(stubber: Stubber, run: Run) -> None:
@@ -29,9 +27,7 @@ def test_in_progress_job_is_stopped(stubber: Stubber, run: Run) -> None:
     stubber.assert_no_pending_responses()
 
 
-def test_in_progress_job_under_destroy_is_stopped_and_has_no_model_to_delete(
-    stubber: Stubber, run: Run
-) -> None:
+def test_in_progress_job_under_destroy_is_stopped_and_has_no_model_to_delete(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "InProgress")
     stubber.add_response("stop_model_customization_job", {}, {"jobIdentifier": JOB_ARN})
 
@@ -48,9 +44,7 @@ def test_stopping_job_is_left_to_stop(stubber: Stubber, run: Run) -> None:
 
 def test_stop_conflict_because_the_job_just_ended_is_fine(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "InProgress")
-    stubber.add_client_error(
-        "stop_model_customization_job", "ConflictException", "Job is not in progress", 400
-    )
+    stubber.add_client_error("stop_model_customization_job", "ConflictException", "Job is not in progress", 400)
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
 
     assert run(delete_event())["PhysicalResourceId"] == JOB_ARN

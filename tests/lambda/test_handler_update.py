@@ -42,9 +42,7 @@ def test_tag_only_change_updates_job_and_model_tags_in_place(stubber: Stubber, r
         job_description("Completed", outputModelArn=MODEL_ARN),
         {"jobIdentifier": JOB_ARN},
     )
-    stubber.add_response(
-        "tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "prod"}]}
-    )
+    stubber.add_response("tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "prod"}]})
 
     result = run(update_event(old, new))
 
@@ -60,9 +58,7 @@ def test_tag_only_change_updates_job_and_model_tags_in_place(stubber: Stubber, r
 def test_model_tags_wait_for_the_model_while_the_job_runs(stubber: Stubber, run: Run) -> None:
     old = base_request(customModelTags=[{"key": "stage", "value": "dev"}])
     new = base_request(customModelTags=[{"key": "stage", "value": "prod"}])
-    stubber.add_response(
-        "get_model_customization_job", job_description("InProgress"), {"jobIdentifier": JOB_ARN}
-    )
+    stubber.add_response("get_model_customization_job", job_description("InProgress"), {"jobIdentifier": JOB_ARN})
 
     result = run(update_event(old, new))
 
@@ -86,9 +82,7 @@ def test_numerically_equal_strings_are_not_a_change(stubber: Stubber, run: Run) 
     rft = {"rftConfig": {"hyperParameters": {"learningRate": "0.00001", "epochCount": "2"}}}
     rft_same = {"rftConfig": {"hyperParameters": {"learningRate": "1e-05", "epochCount": "2"}}}
 
-    result = run(
-        update_event(base_request(customizationConfig=rft), base_request(customizationConfig=rft_same))
-    )
+    result = run(update_event(base_request(customizationConfig=rft), base_request(customizationConfig=rft_same)))
 
     stubber.assert_no_pending_responses()
     assert result["PhysicalResourceId"] == JOB_ARN
@@ -124,9 +118,7 @@ def test_replacement_with_user_fixed_names_that_collide_fails_before_calling_bed
     stubber: Stubber, run: Run
 ) -> None:
     old = base_request(jobName="my-job", customModelName="my-model")
-    new = base_request(
-        jobName="my-job", customModelName="my-model", baseModelIdentifier="amazon.nova-lite-v1:0:300k"
-    )
+    new = base_request(jobName="my-job", customModelName="my-model", baseModelIdentifier="amazon.nova-lite-v1:0:300k")
 
     with pytest.raises(HandlerError) as failure:
         run(update_event(old, new, names_generated="false"))
@@ -141,9 +133,7 @@ def test_replacement_with_user_fixed_names_that_collide_fails_before_calling_bed
 
 def test_replacement_reusing_only_the_model_name_also_fails(stubber: Stubber, run: Run) -> None:
     old = base_request(jobName="my-job-v1", customModelName="my-model")
-    new = base_request(
-        jobName="my-job-v2", customModelName="my-model", customizationType="CONTINUED_PRE_TRAINING"
-    )
+    new = base_request(jobName="my-job-v2", customModelName="my-model", customizationType="CONTINUED_PRE_TRAINING")
 
     with pytest.raises(HandlerError, match=r"customModelName 'my-model'") as failure:
         run(update_event(old, new, names_generated="false"))
@@ -152,9 +142,7 @@ def test_replacement_reusing_only_the_model_name_also_fails(stubber: Stubber, ru
     assert "jobName" not in str(failure.value).split("would reuse")[1].split("and names")[0]
 
 
-def test_replacement_keeping_a_user_fixed_token_fails_before_calling_bedrock(
-    stubber: Stubber, run: Run
-) -> None:
+def test_replacement_keeping_a_user_fixed_token_fails_before_calling_bedrock(stubber: Stubber, run: Run) -> None:
     old = base_request(clientRequestToken="release-1")
     new = base_request(
         clientRequestToken="release-1", jobName="j2", customModelName="m2", customizationType="DISTILLATION"
@@ -169,9 +157,7 @@ def test_replacement_keeping_a_user_fixed_token_fails_before_calling_bedrock(
 
 def test_replacement_with_new_user_fixed_names_starts_the_job(stubber: Stubber, run: Run) -> None:
     old = base_request(jobName="my-job-v1", customModelName="my-model-v1")
-    new = base_request(
-        jobName="my-job-v2", customModelName="my-model-v2", customizationType="CONTINUED_PRE_TRAINING"
-    )
+    new = base_request(jobName="my-job-v2", customModelName="my-model-v2", customizationType="CONTINUED_PRE_TRAINING")
     stubber.add_response("create_model_customization_job", {"jobArn": NEW_JOB_ARN})
 
     assert run(update_event(old, new, names_generated="false"))["PhysicalResourceId"] == NEW_JOB_ARN
@@ -181,9 +167,7 @@ def test_replacement_with_new_user_fixed_names_starts_the_job(stubber: Stubber, 
 def test_update_after_a_failed_create_creates_the_job(stubber: Stubber, run: Run) -> None:
     """The old physical id is the Provider framework's default, not a job ARN: nothing to replace."""
     request = base_request()
-    event = update_event(
-        request, request, physical_id="Demo-SupportBotJob8F2E1A-1A2B3C4D5E6F", names_generated="false"
-    )
+    event = update_event(request, request, physical_id="Demo-SupportBotJob8F2E1A-1A2B3C4D5E6F", names_generated="false")
     token = client_request_token(event["StackId"], event["LogicalResourceId"], NEW_REQUEST_ID)
     stubber.add_response(
         "create_model_customization_job", {"jobArn": JOB_ARN}, {**request, "clientRequestToken": token}

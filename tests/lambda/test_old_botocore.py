@@ -90,12 +90,8 @@ def cases() -> dict[str, Any]:
         **rft,
         "hyperParameters": {"epochCount": 2, "batchSize": 32, "learningRate": 0.0001, "evalInterval": 5},
     }
-    distill = {
-        "teacherModelConfig": {"teacherModelIdentifier": teacher, "maxResponseLengthForInference": "1000"}
-    }
-    distill_typed = {
-        "teacherModelConfig": {"teacherModelIdentifier": teacher, "maxResponseLengthForInference": 1000}
-    }
+    distill = {"teacherModelConfig": {"teacherModelIdentifier": teacher, "maxResponseLengthForInference": "1000"}}
+    distill_typed = {"teacherModelConfig": {"teacherModelIdentifier": teacher, "maxResponseLengthForInference": 1000}}
     return {
         "REINFORCEMENT_FINE_TUNING": case(
             base_request(

@@ -52,9 +52,7 @@ def test_bundle_holds_the_current_api() -> None:
 
 def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "AWS_DATA_PATH"}
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
 
 def test_package_import_has_no_side_effects() -> None:

@@ -100,7 +100,7 @@ def dependency_cycle(tpl: dict[str, Any]) -> list[str] | None:
         path.append(node)
         for nxt in edges[node]:
             if state.get(nxt) == 1:
-                return [*path[path.index(nxt):], nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:

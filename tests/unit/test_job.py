@@ -67,7 +67,11 @@ def test_fine_tuning_request_mirrors_the_api_with_strings_for_hyperparameters() 
     )
     request = only_request(stack)
     assert request["customizationType"] == "FINE_TUNING"
-    assert request["hyperParameters"] == {"epochCount": "2", "learningRate": "0.00001", "learningRateWarmupSteps": "10"}
+    assert request["hyperParameters"] == {
+        "epochCount": "2",
+        "learningRate": "0.00001",
+        "learningRateWarmupSteps": "10",
+    }
     assert request["baseModelIdentifier"]["Fn::Join"][1][-1].endswith(f"foundation-model/{NOVA}")
     assert request["trainingDataConfig"]["s3Uri"]["Fn::Join"][1][-1] == "/train/data.jsonl"
     assert request["validationDataConfig"]["validators"][0]["s3Uri"]["Fn::Join"][1][-1] == "/val/data.jsonl"
@@ -197,7 +201,10 @@ def test_distillation_with_inference_profile_teacher() -> None:
     )
     request = only_request(stack)
     teacher = request["customizationConfig"]["distillationConfig"]["teacherModelConfig"]
-    assert teacher == {"teacherModelIdentifier": "us.amazon.nova-pro-v1:0", "maxResponseLengthForInference": 800}
+    assert teacher == {
+        "teacherModelIdentifier": "us.amazon.nova-pro-v1:0",
+        "maxResponseLengthForInference": 800,
+    }
     logs_config = request["trainingDataConfig"]["invocationLogsConfig"]
     assert logs_config["usePromptResponse"] is True
     assert logs_config["requestMetadataFilters"] == {
@@ -223,9 +230,7 @@ def test_distillation_with_foundation_model_teacher_and_equals_filter() -> None:
         distillation=DistillationConfig(teacher_model="meta.llama3-1-70b-instruct-v1:0"),
     )
     request = only_request(stack)
-    assert request["trainingDataConfig"]["invocationLogsConfig"]["requestMetadataFilters"] == {
-        "equals": {"team": "x"}
-    }
+    assert request["trainingDataConfig"]["invocationLogsConfig"]["requestMetadataFilters"] == {"equals": {"team": "x"}}
     invoke = [s for s in statements(stack, "StudentServiceRole") if actions_of(s) == ["bedrock:InvokeModel"]]
     assert "foundation-model/meta.llama3-1-70b-instruct-v1:0" in str(invoke[0]["Resource"])
     assert "*" not in str(invoke[0]["Resource"]).replace("'", "")
@@ -240,7 +245,11 @@ def test_rft_renders_typed_hyperparameters_and_grants_only_the_grader() -> None:
         rft=RftConfig(
             grader=fn,
             hyper_parameters=RftHyperParameters(
-                epoch_count=2, batch_size=64, learning_rate=1e-5, reasoning_effort=ReasoningEffort.HIGH, eval_interval=5
+                epoch_count=2,
+                batch_size=64,
+                learning_rate=1e-5,
+                reasoning_effort=ReasoningEffort.HIGH,
+                eval_interval=5,
             ),
         ),
     )
@@ -252,17 +261,22 @@ def test_rft_renders_typed_hyperparameters_and_grants_only_the_grader() -> None:
         "evalInterval": 5,
         "reasoningEffort": "high",
     }
-    assert rft["graderConfig"]["lambdaGrader"]["lambdaArn"] == {"Fn::GetAtt": [Match.string_like_regexp("Grader"), "Arn"]} or (
-        "Grader" in str(rft["graderConfig"])
-    )
+    assert rft["graderConfig"]["lambdaGrader"]["lambdaArn"] == {
+        "Fn::GetAtt": [Match.string_like_regexp("Grader"), "Arn"]
+    } or ("Grader" in str(rft["graderConfig"]))
     invoke = [s for s in statements(stack, "JobServiceRole") if actions_of(s) == ["lambda:InvokeFunction"]]
     assert len(invoke) == 1 and "Grader" in str(invoke[0]["Resource"])
 
 
 def test_vpc_creates_a_security_group_and_scoped_eni_statements() -> None:
     stack = new_stack()
-    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0,
-                  subnet_configuration=[ec2.SubnetConfiguration(name="iso", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)])
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="iso", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
     simple_job(stack, vpc=vpc)
     vpc_config = only_request(stack)["vpcConfig"]
     assert len(vpc_config["subnetIds"]) == 2
@@ -331,7 +345,10 @@ def test_tags_of_scope_reach_job_and_model_tags_merged_with_explicit_ones() -> N
     Tags.of(stack).add("team", "ml")
     request = only_request(stack)
     assert request["jobTags"] == [{"key": "cost-center", "value": "42"}, {"key": "team", "value": "ml"}]
-    assert request["customModelTags"] == [{"key": "team", "value": "ml"}, {"key": "use-case", "value": "support"}]
+    assert request["customModelTags"] == [
+        {"key": "team", "value": "ml"},
+        {"key": "use-case", "value": "support"},
+    ]
 
 
 def test_generated_names_are_deterministic_and_change_with_the_request() -> None:
