@@ -53,13 +53,21 @@ class KeepJob:
     job_arn: str
 
 
-Decision = StartJob | UpdateTags | KeepJob
+@dataclass(frozen=True)
+class FindJob:
+    """The physical id is not a job ARN (an older version of the resource) and the request is unchanged:
+    look for the job the request names before starting anything."""
+
+    physical_id: str | None
+
+
+Decision = StartJob | UpdateTags | KeepJob | FindJob
 
 
 @dataclass(frozen=True)
 class DeletePlan:
     stop_job: bool
-    model_to_delete: str | None
+    look_for_model: bool
 
 
 def tags_as_dict(tags: Any) -> dict[str, str]:
@@ -86,10 +94,14 @@ def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 def decide_update(
     physical_id: str | None, old: dict[str, Any], new: dict[str, Any], *, names_generated: bool
 ) -> Decision:
-    """Tags only → tag in place; no change → keep; else a new job (with new names and token)."""
-    if not is_job_arn(physical_id):
-        return StartJob()
+    """Tags only → tag in place; no change → keep; else a new job (with new names and token).
+
+    A physical id that is not a job ARN comes from an older version of the resource: with an unchanged
+    request the job it stands for is looked up (``FindJob``); with a changed one a new job is started.
+    """
     changed = changed_fields(old, new)
+    if not is_job_arn(physical_id):
+        return StartJob() if changed else FindJob(physical_id)
     if changed:
         reused = {f: str(new[f]) for f in NAME_FIELDS if new.get(f) and new.get(f) == old.get(f)}
         if reused and not names_generated:
@@ -106,10 +118,14 @@ def decide_update(
 
 
 def plan_delete(job: dict[str, Any], policy: RemovalPolicy) -> DeletePlan:
-    """Stop a running job (nothing keeps billing after a rollback); delete its model only on DESTROY."""
+    """Stop a running job (nothing keeps billing after a rollback); look for its model only on DESTROY.
+
+    Bedrock reports ``outputModelArn`` once the model exists, and a Completed job always has one; a
+    job that failed or was stopped has none, so there is nothing to look for.
+    """
     status = job.get("status")
-    model: str | None = job.get("outputModelArn") or (job.get("outputModelName") if status == "Completed" else None)
+    has_model = bool(job.get("outputModelArn")) or status == "Completed"
     return DeletePlan(
         stop_job=status == "InProgress",
-        model_to_delete=model if policy is RemovalPolicy.DESTROY else None,
+        look_for_model=policy is RemovalPolicy.DESTROY and has_model,
     )

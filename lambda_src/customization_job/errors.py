@@ -50,7 +50,10 @@ _PROP_HINTS: tuple[tuple[str, str], ...] = (
     ("rftConfig|graderConfig|lambdaGrader|lambdaArn", "rft (RftConfig: grader and its hyperparameters)"),
     ("hyper-?parameters?", "hyper_parameters"),
     ("clientRequestToken", "client_request_token"),
+    ("base[ -]?model", "base_model"),
 )
+# Asked only when nothing more specific matched: S3 locations come from three props.
+_S3_HINT = (r"s3://|S3 (?:bucket|object|location|URI|prefix)|bucket", "training_data / validation_data / output_data")
 
 
 class HandlerError(Exception):
@@ -113,6 +116,8 @@ def prop_hints(text: str) -> list[str]:
     for pattern, prop in _PROP_HINTS:
         if re.search(rf"\b(?:{pattern})\b", text, re.IGNORECASE) and prop not in hints:
             hints.append(prop)
+    if not hints and re.search(_S3_HINT[0], text, re.IGNORECASE):
+        hints.append(_S3_HINT[1])
     return hints
 
 
@@ -140,7 +145,8 @@ def iam_not_ready(role_arn: str, waited_s: float, code: str, message: str) -> Ha
     else:
         advice = (
             "Check that the role trusts bedrock.amazonaws.com (aws:SourceAccount/aws:SourceArn conditions "
-            "for this account and Region) and that the handler may iam:PassRole it (construct prop role)."
+            "for this account and Region) and that the handler may iam:PassRole it (construct prop role; "
+            "omit it to let the construct create a role with the right trust policy)."
         )
     return HandlerError(
         f"Bedrock still refused the service role {role_arn} after retrying for {waited_s:.0f} s "
@@ -149,25 +155,50 @@ def iam_not_ready(role_arn: str, waited_s: float, code: str, message: str) -> Ha
 
 
 def quota_exceeded(job_name: str, message: str) -> HandlerError:
+    """Name the quota Bedrock's message points at, and the two ways out: wait (or stop jobs), or raise it."""
+    text = message.lower()
+    how = (
+        "request an increase in the Service Quotas console (AWS services > Amazon Bedrock, search "
+        "'customization'; CLI: aws service-quotas list-service-quotas --service-code bedrock)"
+    )
+    if re.search(r"\brecords?\b|\btokens?\b|\bsize\b|\bGB\b", message, re.IGNORECASE):
+        what = "a per-job data quota (training/validation records or tokens for this base model)"
+        way_out = f"Reduce the data set (construct props training_data / validation_data), or {how}."
+    elif "custom model" in text and not re.search(r"\bjobs?\b", text):
+        what = "the account's quota of custom models in this Region"
+        way_out = f"Delete custom models you no longer need (aws bedrock delete-custom-model), or {how}."
+    else:
+        what = "the account's quota of concurrent model customization jobs in this Region"
+        way_out = (
+            "Wait for running jobs to finish or stop them (aws bedrock list-model-customization-jobs "
+            f"--status-equals InProgress), or {how}; then retry the deployment."
+        )
     return HandlerError(
-        f"Cannot start model customization job {job_name!r}: the account's quota of concurrent model "
-        f"customization jobs is reached (Bedrock said: {message!r}). Wait for running jobs to finish (or "
-        "stop them), or request an increase in Service Quotas (service: Amazon Bedrock, quota for "
-        "concurrent model customization jobs), then retry the deployment."
+        f"Cannot start model customization job {job_name!r}: Bedrock refused it with ServiceQuotaExceeded "
+        f"on {what} (Bedrock said: {message!r}). {way_out}"
     )
 
 
-def name_in_use(job_name: str, model_name: str, existing_job_arn: str | None, message: str) -> HandlerError:
+def name_in_use(
+    job_name: str, model_name: str, existing_job_arn: str | None, message: str, *, names_generated: bool
+) -> HandlerError:
     owner = (
         f"job {existing_job_arn} already uses the name {job_name!r} and was started by another request"
         if existing_job_arn
         else f"the job name {job_name!r} or custom model name {model_name!r} is already taken"
     )
+    if names_generated:
+        fix = (
+            "The construct generated these names from the request's content, so an earlier job was started "
+            "for an identical request (for example before a rollback). Change the request, or set "
+            "job_name/custom_model_name explicitly to new values."
+        )
+    else:
+        fix = "Choose new job_name/custom_model_name values, or omit them so the construct generates unique ones."
     return HandlerError(
         f"Cannot start model customization job {job_name!r}: {owner} (Bedrock said: {message!r}). "
         "Model customization jobs are immutable and their names cannot be reused, even after the job "
-        "stopped or failed. Choose new job_name/custom_model_name values, or omit them so the construct "
-        "generates unique ones."
+        f"stopped or failed. {fix}"
     )
 
 
@@ -200,4 +231,11 @@ def out_of_time(action: str, code: str, message: str) -> HandlerError:
     return HandlerError(
         f"{action} failed: still getting {code} ({message!r}) with too little Lambda time left to retry. "
         "Retry the deployment; if it persists, check the Bedrock service health for this Region."
+    )
+
+
+def no_time_left(action: str, detail: str) -> HandlerError:
+    return HandlerError(
+        f"{action} was not attempted: {detail}. Retry the deployment; if it persists, check the Bedrock "
+        "service health for this Region."
     )

@@ -11,8 +11,8 @@ import time
 from typing import Any, Protocol
 
 from . import operations
-from .client import BedrockClient, new_bedrock_client
-from .decisions import StartJob, UpdateTags, decide_update, is_job_arn, plan_delete
+from .client import BedrockClient, max_call_seconds, new_bedrock_client
+from .decisions import FindJob, StartJob, UpdateTags, decide_update, is_job_arn, plan_delete
 from .errors import HandlerError
 from .idempotency import client_request_token
 from .log import log_event
@@ -39,7 +39,12 @@ def handle(
     """``on_event`` with its dependencies injected: tests pass a stubbed client and a recording sleep."""
     ev = parse_event(event)
     log_fields = {"requestType": ev.request_type, "logicalResourceId": ev.logical_id}
-    retrier = Retrier(sleep, context.get_remaining_time_in_millis, log_fields=log_fields)
+    retrier = Retrier(
+        sleep,
+        context.get_remaining_time_in_millis,
+        call_limit_s=max_call_seconds(client.meta.config),
+        log_fields=log_fields,
+    )
     lifecycle = _Lifecycle(ev, client, retrier)
     try:
         if ev.request_type == "Create":
@@ -76,6 +81,8 @@ class _Lifecycle:
         decision = decide_update(self.ev.physical_id, old, new, names_generated=self.ev.names_generated)
         if isinstance(decision, StartJob):
             return self._start(new, replaces=decision.replaces)
+        if isinstance(decision, FindJob):
+            return self._find_or_start(new, decision)
         if isinstance(decision, UpdateTags):
             self._update_tags(decision)
             return self._response(decision.job_arn, new)
@@ -87,43 +94,81 @@ class _Lifecycle:
         if not is_job_arn(physical_id):
             self.log("delete", physicalResourceId=physical_id, outcome="no-job-to-delete")
             return {"PhysicalResourceId": physical_id}
-        job = operations.describe_job(self.client, physical_id, self.retrier)
-        if job is None:
+        job_name = _text(self.ev.request.get("jobName"))
+        found = operations.find_job(self.client, physical_id, job_name, self.retrier)
+        if found is None:
             self.log("delete", jobArn=physical_id, outcome="job-not-found")
             return {"PhysicalResourceId": physical_id}
-        plan = plan_delete(job, self.ev.removal_policy)
-        if plan.stop_job:
-            outcome = operations.stop_job(self.client, physical_id, self.retrier)
+        status = found.status
+        if plan_delete(found.description, self.ev.removal_policy).stop_job:
+            outcome, latest = operations.stop_job(self.client, found, self.retrier)
             self.log("stop-job", jobArn=physical_id, outcome=outcome)
-        if plan.model_to_delete:
-            outcome = operations.delete_model(self.client, plan.model_to_delete, self.retrier)
-            self.log("delete-model", jobArn=physical_id, modelArn=plan.model_to_delete, outcome=outcome)
+            found = latest or found
+        if plan_delete(found.description, self.ev.removal_policy).look_for_model:
+            self._delete_model(physical_id, job_name, found)
         self.log(
             "delete",
             jobArn=physical_id,
-            jobStatus=job.get("status"),
+            jobStatus=status,
             removalPolicy=self.ev.removal_policy.value,
             outcome="done",
         )
         return {"PhysicalResourceId": physical_id}
 
+    def _delete_model(self, job_arn: str, job_name: str | None, found: operations.FoundJob) -> None:
+        job = found.description
+        candidates = [
+            _text(self.ev.request.get("customModelName")),
+            _text(job.get("outputModelName")),
+            _text(job.get("outputModelArn")),
+        ]
+        model = operations.find_model(
+            self.client, job_arn, job_name or _text(job.get("jobName")), [c for c in candidates if c], self.retrier
+        )
+        if model is None:
+            self.log("delete-model", jobArn=job_arn, outcome="no-model-of-this-job")
+            return
+        outcome = operations.delete_model(self.client, model, self.retrier)
+        self.log("delete-model", jobArn=job_arn, modelArn=model.arn, outcome=outcome)
+
     def _start(self, request: dict[str, Any], *, replaces: str | None) -> dict[str, Any]:
-        if not request.get("clientRequestToken"):
-            token = client_request_token(self.ev.stack_id, self.ev.logical_id, self.ev.request_id)
-            request = {**request, "clientRequestToken": token}
-        job_arn = operations.start_job(self.client, request, self.retrier)
+        request = self._with_token(request)
+        job_arn = operations.start_job(self.client, request, self.retrier, names_generated=self.ev.names_generated)
         self.log("start-job", jobArn=job_arn, replaces=replaces, outcome="started")
         return self._response(job_arn, request)
+
+    def _with_token(self, request: dict[str, Any]) -> dict[str, Any]:
+        if request.get("clientRequestToken"):
+            return request
+        token = client_request_token(self.ev.stack_id, self.ev.logical_id, self.ev.request_id)
+        return {**request, "clientRequestToken": token}
+
+    def _find_or_start(self, request: dict[str, Any], decision: FindJob) -> dict[str, Any]:
+        """An unchanged request on a resource whose physical id predates job ARNs: adopt the job it named."""
+        job_name = _text(request.get("jobName"))
+        job = operations.describe_job(self.client, job_name, self.retrier) if job_name else None
+        if job is not None:
+            self.log(
+                "adopt-existing-job",
+                jobArn=job.get("jobArn"),
+                physicalResourceId=decision.physical_id,
+                outcome="unchanged",
+            )
+            return self._response(str(job["jobArn"]), request)
+        return self._start(request, replaces=None)
 
     def _update_tags(self, decision: UpdateTags) -> None:
         if decision.job_tags:
             operations.apply_tag_changes(self.client, decision.job_arn, decision.job_tags, self.retrier)
         model_outcome = "unchanged"
         if decision.model_tags:
-            job = operations.describe_job(self.client, decision.job_arn, self.retrier)
-            model_arn = (job or {}).get("outputModelArn")
-            if model_arn:
-                operations.apply_tag_changes(self.client, model_arn, decision.model_tags, self.retrier)
+            model_name = _text(self.ev.request.get("customModelName"))
+            job_name = _text(self.ev.request.get("jobName"))
+            model = operations.find_model(
+                self.client, decision.job_arn, job_name, [model_name] if model_name else [], self.retrier
+            )
+            if model is not None:
+                operations.apply_tag_changes(self.client, model.arn, decision.model_tags, self.retrier)
                 model_outcome = "updated"
             else:
                 # The model does not exist yet: it will carry the tags of the request that started the job.
@@ -146,6 +191,11 @@ class _Lifecycle:
                 "CustomModelName": str(request.get("customModelName", "")),
             },
         }
+
+
+def _text(value: Any) -> str | None:
+    """A non-empty string property, else None."""
+    return value if isinstance(value, str) and value else None
 
 
 __all__ = ["HandlerError", "handle", "on_event"]

@@ -1,11 +1,22 @@
 """The Bedrock calls of the job lifecycle, each with its retries and its failure reasons.
 
 This is the only module that talks to AWS; decisions about *what* to call live in decisions.py.
+
+Identifying jobs and models: Get/Stop/DeleteCustomModel accept a name or an ARN (``jobIdentifier``,
+``modelIdentifier``), and names are unique per account and Region. The handler asks by the *name* the
+resource's properties carry and accepts the answer only when it points back at the physical id (the
+job ARN) -- a job by the same name that is not ours is never stopped, a model not made by our job is
+never deleted or tagged. Only when the name is unknown or points elsewhere does it ask by ARN. Why
+name first: an ARN (with ``:`` and ``/``) travels URL-encoded in the request path, and servers that
+mis-decode it -- moto 5.2 does (bedrock-facts section 7) -- answer "not found", which would make a
+delete skip a running job. A name is the same on every endpoint, and valid on AWS too. Tagging takes
+the ARN in the request body, so it uses ARNs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
@@ -17,7 +28,7 @@ from .coercion import coerce
 from .decisions import TagChanges
 from .errors import HandlerError
 from .log import log_event
-from .retry import Budget, Retrier, RetriesExhausted
+from .retry import Budget, NoTimeLeft, Retrier, RetriesExhausted
 
 T = TypeVar("T")
 
@@ -49,6 +60,8 @@ def _call(retrier: Retrier, action: str, call: Callable[[], T]) -> T:
         return retrier.run(call, lambda e: transient if _is_transient(e) else None)
     except RetriesExhausted as exhausted:
         raise _exhausted(action, exhausted) from exhausted.error
+    except NoTimeLeft as no_time:
+        raise errors.no_time_left(action, str(no_time)) from no_time
 
 
 def _exhausted(action: str, exhausted: RetriesExhausted) -> HandlerError:
@@ -60,11 +73,14 @@ def _exhausted(action: str, exhausted: RetriesExhausted) -> HandlerError:
     return errors.still_failing(action, code, message, exhausted.budget.waited_s)
 
 
-def start_job(client: BedrockClient, request: dict[str, Any], retrier: Retrier) -> str:
+def start_job(client: BedrockClient, request: dict[str, Any], retrier: Retrier, *, names_generated: bool = True) -> str:
     """Exactly one CreateModelCustomizationJob on the happy path; returns the job ARN.
 
     ``request`` must already carry its deterministic clientRequestToken: every retry below reuses it,
-    so a create that reached Bedrock before failing on the way back returns the same job.
+    so a create that reached Bedrock before failing on the way back returns the same job. Before
+    giving up on errors that may hide a successful create (throttling, 5xx, network, time), the job
+    is looked up by name: if it carries our token it is ours, and reporting failure would orphan it
+    (the CDK Provider framework skips the Delete that follows a failed Create).
     """
     job_name = str(request.get("jobName", ""))
     action = f"Starting model customization job {job_name!r}"
@@ -79,7 +95,13 @@ def start_job(client: BedrockClient, request: dict[str, Any], retrier: Retrier) 
     try:
         response = retrier.run(lambda: client.create_model_customization_job(**request), budget_for)
         return str(response["jobArn"])
+    except NoTimeLeft as no_time:
+        raise errors.no_time_left(action, str(no_time)) from no_time
     except RetriesExhausted as exhausted:
+        if exhausted.budget is not iam:
+            adopted = _ours_after_all(client, request, retrier)
+            if adopted is not None:
+                return adopted
         if exhausted.budget is iam and isinstance(exhausted.error, ClientError):
             raise errors.iam_not_ready(
                 str(request.get("roleArn", "")),
@@ -92,14 +114,31 @@ def start_job(client: BedrockClient, request: dict[str, Any], retrier: Retrier) 
         raise errors.invalid_request(action, "ParamValidationError", " ".join(str(error).split())) from error
     except ClientError as error:
         if errors.is_name_conflict(error):
-            return _adopt_or_fail(client, request, error, retrier)
+            return _adopt_or_fail(client, request, error, retrier, names_generated=names_generated)
         code, message = errors.error_code(error), errors.error_message(error)
         if code == "ServiceQuotaExceededException":
             raise errors.quota_exceeded(job_name, message) from error
         raise errors.invalid_request(action, code, message) from error
 
 
-def _adopt_or_fail(client: BedrockClient, request: dict[str, Any], conflict: ClientError, retrier: Retrier) -> str:
+def _ours_after_all(client: BedrockClient, request: dict[str, Any], retrier: Retrier) -> str | None:
+    """One last look (no retries) for a job this request started although no answer said so."""
+    job_name = str(request.get("jobName", ""))
+    if not job_name or retrier.spare_s() < 0:
+        return None
+    try:
+        job = client.get_model_customization_job(jobIdentifier=job_name)
+    except (ClientError, HTTPClientError, BotocoreConnectionError):
+        return None
+    if job.get("clientRequestToken") != request.get("clientRequestToken"):
+        return None
+    log_event(**retrier.log_fields, action="adopt-existing-job", jobName=job_name, jobArn=job["jobArn"])
+    return str(job["jobArn"])
+
+
+def _adopt_or_fail(
+    client: BedrockClient, request: dict[str, Any], conflict: ClientError, retrier: Retrier, *, names_generated: bool
+) -> str:
     """A job by our name exists: ours if it carries our token (an earlier try of this request)."""
     job_name = str(request.get("jobName", ""))
     existing = describe_job(client, job_name, retrier)
@@ -111,6 +150,7 @@ def _adopt_or_fail(client: BedrockClient, request: dict[str, Any], conflict: Cli
         str(request.get("customModelName", "")),
         str(existing["jobArn"]) if existing else None,
         errors.error_message(conflict),
+        names_generated=names_generated,
     ) from conflict
 
 
@@ -128,27 +168,93 @@ def describe_job(client: BedrockClient, job_identifier: str, retrier: Retrier) -
         raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error
 
 
-def stop_job(client: BedrockClient, job_arn: str, retrier: Retrier) -> str:
-    """Stop an InProgress job; a Conflict means it ended meanwhile, which is just as good."""
-    action = f"Stopping model customization job {job_arn}"
+@dataclass(frozen=True)
+class FoundJob:
+    """A job's description, and the identifier (its name, else its ARN) to address it with."""
+
+    description: dict[str, Any]
+    identifier: str
+
+    @property
+    def status(self) -> str:
+        return str(self.description.get("status", ""))
+
+
+def find_job(client: BedrockClient, job_arn: str, job_name: str | None, retrier: Retrier) -> FoundJob | None:
+    """The job whose ARN is ``job_arn``: asked by name first, by ARN when the name does not lead to it."""
+    if job_name:
+        job = describe_job(client, job_name, retrier)
+        if job is not None and job.get("jobArn") == job_arn:
+            return FoundJob(job, job_name)
+        if job is not None:
+            log_event(**retrier.log_fields, action="find-job", jobName=job_name, outcome="name-is-another-job")
+    job = describe_job(client, job_arn, retrier)
+    return FoundJob(job, job_arn) if job is not None else None
+
+
+def stop_job(client: BedrockClient, job: FoundJob, retrier: Retrier) -> tuple[str, FoundJob | None]:
+    """Stop an InProgress job; a Conflict means it ended meanwhile, which is just as good.
+
+    Returns the outcome and, when the job was read again, its newer description (it may have
+    completed meanwhile, and then has a model).
+    """
+    action = f"Stopping model customization job {job.identifier}"
     try:
-        _call(retrier, action, lambda: client.stop_model_customization_job(jobIdentifier=job_arn))
-        return "stopped"
+        _call(retrier, action, lambda: client.stop_model_customization_job(jobIdentifier=job.identifier))
+        return "stopped", None
     except ClientError as error:
         if errors.is_not_found(error):
-            return "not-found"
+            return "not-found", None
         if errors.error_code(error) == "ConflictException":
-            job = describe_job(client, job_arn, retrier)
-            if job is None or job.get("status") != "InProgress":
-                return "already-ending"
+            latest = describe_job(client, job.identifier, retrier)
+            if latest is None:
+                return "not-found", None
+            if latest.get("status") != "InProgress":
+                return "already-ending", FoundJob(latest, job.identifier)
         raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error
 
 
-def delete_model(client: BedrockClient, model_identifier: str, retrier: Retrier) -> str:
-    """DeleteCustomModel; a model already gone is success, a model in use fails with the reason."""
-    action = f"Deleting custom model {model_identifier}"
+@dataclass(frozen=True)
+class FoundModel:
+    arn: str
+    name: str
+
+
+def find_model(
+    client: BedrockClient, job_arn: str, job_name: str | None, candidates: list[str], retrier: Retrier
+) -> FoundModel | None:
+    """The custom model made by job ``job_arn``: the first candidate (name or ARN) that leads to it.
+
+    A model is ours when GetCustomModel names our job (its jobArn, or its jobName when no ARN is
+    given); a model by the same name made by another job is left alone.
+    """
+    for identifier in dict.fromkeys(c for c in candidates if c):
+        model = _read_model(client, identifier, retrier)
+        if model is None:
+            continue
+        made_by = model.get("jobArn")
+        if made_by == job_arn or (not made_by and job_name and model.get("jobName") == job_name):
+            return FoundModel(str(model["modelArn"]), str(model["modelName"]))
+        log_event(**retrier.log_fields, action="find-model", model=identifier, outcome="made-by-another-job")
+    return None
+
+
+def _read_model(client: BedrockClient, identifier: str, retrier: Retrier) -> dict[str, Any] | None:
+    action = f"Reading custom model {identifier}"
     try:
-        _call(retrier, action, lambda: client.delete_custom_model(modelIdentifier=model_identifier))
+        model: dict[str, Any] = _call(retrier, action, lambda: client.get_custom_model(modelIdentifier=identifier))
+        return model
+    except ClientError as error:
+        if errors.is_not_found(error):
+            return None
+        raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error
+
+
+def delete_model(client: BedrockClient, model: FoundModel, retrier: Retrier) -> str:
+    """DeleteCustomModel (by name, see the module docstring); gone already is success, in use fails."""
+    action = f"Deleting custom model {model.arn}"
+    try:
+        _call(retrier, action, lambda: client.delete_custom_model(modelIdentifier=model.name))
         return "deleted"
     except ClientError as error:
         if errors.is_not_found(error):

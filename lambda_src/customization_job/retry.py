@@ -3,6 +3,12 @@
 Each kind of retryable error gets its own ``Budget`` of waiting time (IAM propagation: about two
 minutes; throttling: about one). The sleep function and the remaining-time clock are injected, so
 tests neither sleep nor depend on wall time.
+
+Time accounting: an attempt starts only while the Lambda has ``call_limit_s`` (the longest one
+client call can take, timeouts and botocore's own retries included; see client.max_call_seconds)
+plus ``margin_s`` (to answer CloudFormation) left; a backoff sleep is taken only if that still holds
+after it. So neither our waiting nor a slow call can run the invocation into its hard timeout, where
+the outcome of a request would be lost.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .errors import error_label
+from .errors import HandlerError, error_label
 from .log import log_event
 
 T = TypeVar("T")
@@ -52,15 +58,29 @@ class RetriesExhausted(Exception):
         self.out_of_time = out_of_time
 
 
+class NoTimeLeft(HandlerError):
+    """Too little Lambda time is left to make even one more call safely."""
+
+
 @dataclass(frozen=True)
 class Retrier:
     sleep: Sleep
     remaining_ms: RemainingMillis
     margin_s: float = SAFETY_MARGIN_S
+    call_limit_s: float = 0.0
     log_fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def spare_s(self) -> float:
+        """Seconds left after reserving one worst-case call and the margin to answer CloudFormation."""
+        return self.remaining_ms() / 1000 - self.call_limit_s - self.margin_s
 
     def run(self, call: Callable[[], T], budget_for: Callable[[Exception], Budget | None]) -> T:
         """Call until success; an error without a budget is re-raised at once."""
+        if self.spare_s() < 0:
+            raise NoTimeLeft(
+                f"{self.remaining_ms() / 1000:.0f} s of Lambda time left, less than one worst-case call "
+                f"({self.call_limit_s:.0f} s) plus {self.margin_s:.0f} s to answer CloudFormation"
+            )
         while True:
             try:
                 return call()
@@ -71,7 +91,7 @@ class Retrier:
                 delay = budget.next_delay()
                 if delay is None:
                     raise RetriesExhausted(error, budget, out_of_time=False) from error
-                if self.remaining_ms() / 1000 - delay < self.margin_s:
+                if self.spare_s() - delay < 0:
                     raise RetriesExhausted(error, budget, out_of_time=True) from error
                 log_event(
                     **self.log_fields,

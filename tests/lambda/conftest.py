@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -24,7 +25,8 @@ import cfn_support  # noqa: E402
 from cfn_support import FakeLambdaTime, Run  # noqa: E402
 
 from lambda_src.customization_job import handler  # noqa: E402
-from lambda_src.customization_job.client import new_bedrock_client  # noqa: E402
+from lambda_src.customization_job.client import CLIENT_CONFIG  # noqa: E402
+from lambda_src.customization_job.service_model import use_bundled_service_model  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -39,10 +41,17 @@ def lambda_time() -> FakeLambdaTime:
     return FakeLambdaTime()
 
 
+@pytest.fixture(scope="session")
+def bedrock_session() -> Any:
+    """One session for all clients: loading the bundled service model once keeps the suite fast."""
+    use_bundled_service_model()
+    return boto3.session.Session(region_name=cfn_support.REGION)
+
+
 @pytest.fixture
-def bedrock() -> Any:
-    """The production client factory's client: same config and service model as in Lambda."""
-    return new_bedrock_client()
+def bedrock(bedrock_session: Any) -> Any:
+    """A fresh client with the production config and the bundled service model, as in Lambda."""
+    return bedrock_session.client("bedrock", config=CLIENT_CONFIG)
 
 
 @pytest.fixture

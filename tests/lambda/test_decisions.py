@@ -9,6 +9,7 @@ from cfn_support import JOB_ARN, MODEL_ARN, base_request, job_description
 
 from lambda_src.customization_job.decisions import (
     DeletePlan,
+    FindJob,
     KeepJob,
     StartJob,
     TagChanges,
@@ -62,8 +63,16 @@ def test_identical_requests_keep_the_job() -> None:
     assert decide_update(JOB_ARN, base_request(), base_request(), names_generated=False) == KeepJob(JOB_ARN)
 
 
-def test_non_arn_physical_id_means_create() -> None:
-    assert decide_update("Demo-Job-XYZ", base_request(), base_request(), names_generated=False) == StartJob()
+def test_non_arn_physical_id_with_unchanged_request_looks_for_the_job_first() -> None:
+    decision = decide_update("Demo-Job-XYZ", base_request(), base_request(), names_generated=False)
+
+    assert decision == FindJob("Demo-Job-XYZ")
+
+
+def test_non_arn_physical_id_with_changed_request_starts_a_job() -> None:
+    new = base_request(jobName="j2", customModelName="m2", hyperParameters={"epochCount": "3"})
+
+    assert decide_update("Demo-Job-XYZ", base_request(), new, names_generated=True) == StartJob()
 
 
 def test_generated_names_replace() -> None:
@@ -82,22 +91,16 @@ def test_fixed_names_that_collide_fail() -> None:
 @pytest.mark.parametrize(
     ("job", "policy", "expected"),
     [
-        (job_description("InProgress"), RemovalPolicy.RETAIN, DeletePlan(True, None)),
-        (job_description("InProgress"), RemovalPolicy.DESTROY, DeletePlan(True, None)),
-        (job_description("Stopping"), RemovalPolicy.DESTROY, DeletePlan(False, None)),
-        (job_description("Stopped"), RemovalPolicy.DESTROY, DeletePlan(False, None)),
-        (job_description("Failed"), RemovalPolicy.DESTROY, DeletePlan(False, None)),
-        (
-            job_description("Completed", outputModelArn=MODEL_ARN),
-            RemovalPolicy.RETAIN,
-            DeletePlan(False, None),
-        ),
-        (
-            job_description("Completed", outputModelArn=MODEL_ARN),
-            RemovalPolicy.DESTROY,
-            DeletePlan(False, MODEL_ARN),
-        ),
-        (job_description("Completed"), RemovalPolicy.DESTROY, DeletePlan(False, "supportbot-model-3f9a2c")),
+        (job_description("InProgress"), RemovalPolicy.RETAIN, DeletePlan(True, False)),
+        (job_description("InProgress"), RemovalPolicy.DESTROY, DeletePlan(True, False)),
+        (job_description("Stopping"), RemovalPolicy.DESTROY, DeletePlan(False, False)),
+        (job_description("Stopped"), RemovalPolicy.DESTROY, DeletePlan(False, False)),
+        (job_description("Failed"), RemovalPolicy.DESTROY, DeletePlan(False, False)),
+        (job_description("Completed", outputModelArn=MODEL_ARN), RemovalPolicy.RETAIN, DeletePlan(False, False)),
+        (job_description("Completed", outputModelArn=MODEL_ARN), RemovalPolicy.DESTROY, DeletePlan(False, True)),
+        (job_description("Completed"), RemovalPolicy.DESTROY, DeletePlan(False, True)),
+        # A server that reports a model while the job runs (moto does): stop it, then look for the model.
+        (job_description("InProgress", outputModelArn=MODEL_ARN), RemovalPolicy.DESTROY, DeletePlan(True, True)),
     ],
 )
 def test_plan_delete(job: dict[str, Any], policy: RemovalPolicy, expected: DeletePlan) -> None:

@@ -18,8 +18,10 @@ from cfn_support import (
     make_event,
 )
 
+from lambda_src.customization_job.client import max_call_seconds, new_bedrock_client
 from lambda_src.customization_job.errors import HandlerError
 from lambda_src.customization_job.idempotency import client_request_token
+from lambda_src.customization_job.retry import SAFETY_MARGIN_S
 
 TOKEN_PATTERN = r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?"
 
@@ -287,19 +289,48 @@ def test_iam_propagation_gives_up_after_about_two_minutes_naming_the_role(
     assert "bedrock.amazonaws.com" in message and len(message) < 1000
 
 
+def call_limit(bedrock: Any) -> float:
+    return max_call_seconds(bedrock.meta.config)
+
+
 def test_retries_stop_before_the_lambda_runs_out_of_time(
-    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
+    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime, bedrock: Any
 ) -> None:
-    lambda_time.remaining_ms = 35_000  # 15 s usable before the 20 s safety margin
+    # 15 s to spare beyond one worst-case call and the margin to answer CloudFormation.
+    reserve_s = call_limit(bedrock) + SAFETY_MARGIN_S
+    lambda_time.remaining_ms = int((reserve_s + 15) * 1000)
     for _ in range(4):
         assume_role_error(stubber)
 
     with pytest.raises(HandlerError, match=ROLE_ARN):
         run(make_event("Create", base_request()))
 
-    assert lambda_time.sleeps == [2.0, 4.0, 8.0]  # the next 16 s wait would cross the margin
-    assert lambda_time.remaining_ms >= 20_000
+    assert lambda_time.sleeps == [2.0, 4.0, 8.0]  # the next 16 s wait would eat into the reserve
+    assert lambda_time.remaining_ms >= reserve_s * 1000
     stubber.assert_no_pending_responses()
+
+
+def test_no_call_starts_without_time_for_its_worst_case(
+    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime, bedrock: Any
+) -> None:
+    lambda_time.remaining_ms = int((call_limit(bedrock) + SAFETY_MARGIN_S - 1) * 1000)
+    expect_create(stubber, None)  # type: ignore[arg-type]
+
+    with pytest.raises(HandlerError, match=r"was not attempted: .* worst-case call"):
+        run(make_event("Create", base_request()))
+
+    with pytest.raises(AssertionError):
+        stubber.assert_no_pending_responses()  # the create was never sent
+
+
+def test_one_call_cannot_outlast_the_lambda_timeout(bedrock: Any) -> None:
+    """Timeouts and botocore's own retries are bounded well inside the handler's 10-minute Lambda."""
+    config = new_bedrock_client().meta.config
+    assert config.connect_timeout <= 10 and config.read_timeout <= 30
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+    assert call_limit(bedrock) == max_call_seconds(config)
+    # Two worst-case calls, the full IAM-propagation wait and the margin still fit in 600 s.
+    assert 2 * max_call_seconds(config) + 120 + SAFETY_MARGIN_S < 600
 
 
 def test_throttling_is_retried_with_the_same_token(stubber: Stubber, run: Run, lambda_time: FakeLambdaTime) -> None:
@@ -418,13 +449,31 @@ def test_conflict_with_another_requests_job_names_it(stubber: Stubber, run: Run,
     )
 
     with pytest.raises(HandlerError) as failure:
-        run(make_event("Create", base_request()))
+        run(make_event("Create", base_request(), names_generated="false"))
 
     stubber.assert_no_pending_responses()
     message = str(failure.value)
     assert JOB_ARN in message
     assert "immutable" in message
-    assert "omit" in message and "job_name" in message
+    assert "omit them so the construct generates unique ones" in message and "job_name" in message
+
+
+def test_conflict_on_generated_names_explains_where_they_come_from(stubber: Stubber, run: Run) -> None:
+    """Generated names derive from the request: an identical earlier request (e.g. rolled back) took them."""
+    stubber.add_client_error("create_model_customization_job", "ConflictException", "Job name already exists", 400)
+    stubber.add_response(
+        "get_model_customization_job",
+        job_description("Stopped", clientRequestToken="token-of-the-rolled-back-request"),
+        {"jobIdentifier": "supportbot-job-3f9a2c"},
+    )
+
+    with pytest.raises(HandlerError) as failure:
+        run(make_event("Create", base_request(), names_generated="true"))
+
+    stubber.assert_no_pending_responses()
+    message = str(failure.value)
+    assert "immutable" in message and "generated these names from the request" in message
+    assert "Change the request, or set job_name/custom_model_name" in message
 
 
 def test_model_name_conflict_without_a_job_of_that_name(stubber: Stubber, run: Run) -> None:
@@ -455,6 +504,8 @@ def test_throttling_that_never_ends_fails_after_about_a_minute(
 ) -> None:
     for _ in range(8):
         stubber.add_client_error("create_model_customization_job", "ThrottlingException", "Rate exceeded", 429)
+    # Before failing, one look for a job this request may have started unseen: there is none.
+    stubber.add_client_error("get_model_customization_job", "ResourceNotFoundException", "not found", 404)
 
     with pytest.raises(HandlerError) as failure:
         run(make_event("Create", base_request()))
@@ -462,3 +513,20 @@ def test_throttling_that_never_ends_fails_after_about_a_minute(
     stubber.assert_no_pending_responses()
     assert lambda_time.sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 16.0, 13.0]
     assert "ThrottlingException" in str(failure.value) and "60 s" in str(failure.value)
+
+
+def test_a_create_that_succeeded_unseen_is_adopted_instead_of_failing(
+    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
+) -> None:
+    """Every answer was an error, yet the job exists with our token: failing would orphan a running job."""
+    event = make_event("Create", base_request())
+    for _ in range(8):
+        stubber.add_client_error("create_model_customization_job", "InternalServerException", "Internal", 500)
+    stubber.add_response(
+        "get_model_customization_job",
+        job_description("InProgress", clientRequestToken=expected_token(event)),
+        {"jobIdentifier": "supportbot-job-3f9a2c"},
+    )
+
+    assert run(event)["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from cfn_support import JOB_ARN, MODEL_ARN, NEW_JOB_ARN, Run, base_request, job_description, make_event
+from cfn_support import CREATED, JOB_ARN, MODEL_ARN, NEW_JOB_ARN, Run, base_request, job_description, make_event
 
 from lambda_src.customization_job.errors import HandlerError
 from lambda_src.customization_job.idempotency import client_request_token
@@ -38,9 +38,9 @@ def test_tag_only_change_updates_job_and_model_tags_in_place(stubber: Stubber, r
     )
     stubber.add_response("untag_resource", {}, {"resourceARN": JOB_ARN, "tagKeys": ["cost"]})
     stubber.add_response(
-        "get_model_customization_job",
-        job_description("Completed", outputModelArn=MODEL_ARN),
-        {"jobIdentifier": JOB_ARN},
+        "get_custom_model",
+        {"modelArn": MODEL_ARN, "modelName": "supportbot-model-3f9a2c", "creationTime": CREATED, "jobArn": JOB_ARN},
+        {"modelIdentifier": "supportbot-model-3f9a2c"},
     )
     stubber.add_response("tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "prod"}]})
 
@@ -58,12 +58,25 @@ def test_tag_only_change_updates_job_and_model_tags_in_place(stubber: Stubber, r
 def test_model_tags_wait_for_the_model_while_the_job_runs(stubber: Stubber, run: Run) -> None:
     old = base_request(customModelTags=[{"key": "stage", "value": "dev"}])
     new = base_request(customModelTags=[{"key": "stage", "value": "prod"}])
-    stubber.add_response("get_model_customization_job", job_description("InProgress"), {"jobIdentifier": JOB_ARN})
+    stubber.add_client_error("get_custom_model", "ResourceNotFoundException", "Model not found", 404)
 
     result = run(update_event(old, new))
 
     stubber.assert_no_pending_responses()  # no TagResource: there is no model to tag yet
     assert result["PhysicalResourceId"] == JOB_ARN
+
+
+def test_model_tags_never_go_to_another_jobs_model(stubber: Stubber, run: Run) -> None:
+    old = base_request(customModelTags=[{"key": "stage", "value": "dev"}])
+    new = base_request(customModelTags=[{"key": "stage", "value": "prod"}])
+    stubber.add_response(
+        "get_custom_model",
+        {"modelArn": MODEL_ARN, "modelName": "supportbot-model-3f9a2c", "creationTime": CREATED, "jobArn": NEW_JOB_ARN},
+        {"modelIdentifier": "supportbot-model-3f9a2c"},
+    )
+
+    assert run(update_event(old, new))["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()  # no TagResource on a model our job did not make
 
 
 def test_unchanged_request_is_a_no_op(stubber: Stubber, run: Run) -> None:
@@ -164,11 +177,29 @@ def test_replacement_with_new_user_fixed_names_starts_the_job(stubber: Stubber, 
     stubber.assert_no_pending_responses()
 
 
-def test_update_after_a_failed_create_creates_the_job(stubber: Stubber, run: Run) -> None:
-    """The old physical id is the Provider framework's default, not a job ARN: nothing to replace."""
+def test_update_with_an_older_physical_id_and_unchanged_request_adopts_the_named_job(
+    stubber: Stubber, run: Run
+) -> None:
+    """A physical id that predates job ARNs: the job the request names exists, so nothing is started."""
+    request = base_request()
+    event = update_event(request, request, physical_id="Demo-SupportBotJob8F2E1A-1A2B3C4D5E6F")
+    stubber.add_response(
+        "get_model_customization_job", job_description("InProgress"), {"jobIdentifier": "supportbot-job-3f9a2c"}
+    )
+
+    result = run(event)
+
+    stubber.assert_no_pending_responses()  # no CreateModelCustomizationJob was stubbed or made
+    assert result["PhysicalResourceId"] == JOB_ARN
+    assert result["Data"]["JobArn"] == JOB_ARN
+
+
+def test_update_with_an_older_physical_id_and_no_such_job_starts_it(stubber: Stubber, run: Run) -> None:
+    """The old physical id is not a job ARN and Bedrock knows no job by the request's name: start it."""
     request = base_request()
     event = update_event(request, request, physical_id="Demo-SupportBotJob8F2E1A-1A2B3C4D5E6F", names_generated="false")
     token = client_request_token(event["StackId"], event["LogicalResourceId"], NEW_REQUEST_ID)
+    stubber.add_client_error("get_model_customization_job", "ResourceNotFoundException", "not found", 404)
     stubber.add_response(
         "create_model_customization_job", {"jobArn": JOB_ARN}, {**request, "clientRequestToken": token}
     )
