@@ -1,0 +1,142 @@
+"""The checks stream: memory does not grow with the file, progress is reported, and the fast path agrees
+with the detailed checkers on every record it accepts."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from constructs_lib import datasets
+from constructs_lib.datasets import DataFormat, Severity
+
+LINE = (
+    json.dumps(
+        {
+            "schemaVersion": "bedrock-conversation-2024",
+            "system": [{"text": "You are the support assistant of Northwind Networks."}],
+            "messages": [
+                {"role": "user", "content": [{"text": "My router blinks amber. " * 8}]},
+                {"role": "assistant", "content": [{"text": "Restart the modem, then the router. " * 12}]},
+            ],
+        }
+    )
+    + "\n"
+).encode()
+
+
+def _file(path: Path, megabytes: float) -> Path:
+    count = int(megabytes * 1_000_000 / len(LINE)) + 1
+    with path.open("wb") as handle:
+        for _ in range(count):
+            handle.write(LINE)
+    return path
+
+
+def _peak(path: Path) -> int:
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        report = datasets.check_file(path, model_id="amazon.nova-micro-v1:0:128k")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.ok and report.findings == []
+    return peak
+
+
+def test_peak_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
+    small = _peak(_file(tmp_path / "small.jsonl", 1))
+    large = _peak(_file(tmp_path / "large.jsonl", 10))
+    assert large < 1.5 * small + 16 * 1024, (small, large)
+    assert large < 1024 * 1024
+
+
+def test_progress_is_reported_per_mebibyte_and_at_the_end(tmp_path: Path) -> None:
+    path = _file(tmp_path / "data.jsonl", 3)
+    seen: list[int] = []
+    datasets.check_file(path, model_id="amazon.nova-micro-v1:0:128k", progress=seen.append)
+    assert seen == sorted(seen) and len(seen) >= 3
+    assert seen[-1] == path.stat().st_size
+
+
+# ---- the fast path never accepts what the detailed checker would report ---------------------------
+
+_texts = st.sampled_from(["Hi", "", "  ", "How do I reset it?", 7, None])
+_roles = st.sampled_from(["user", "assistant", "assistant", "user", "bot"])
+
+
+@st.composite
+def _converse_records(draw: st.DrawFn) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    schema = draw(st.sampled_from(["bedrock-conversation-2024", "bedrock-conversation-2024", "v1", None, 3]))
+    if schema is not None:
+        record["schemaVersion"] = schema
+    if draw(st.booleans()):
+        record["system"] = draw(st.one_of(st.lists(st.fixed_dictionaries({"text": _texts}), max_size=2), _texts))
+    messages = []
+    for _ in range(draw(st.integers(0, 4))):
+        message: dict[str, Any] = {"role": draw(_roles)}
+        if draw(st.integers(0, 9)):
+            blocks = draw(st.lists(st.fixed_dictionaries({"text": _texts}), max_size=2))
+            message["content"] = draw(st.sampled_from([blocks, "plain"])) if draw(st.integers(0, 5)) == 0 else blocks
+        if draw(st.integers(0, 9)) == 0:
+            message["extra"] = 1
+        messages.append(message)
+    if draw(st.integers(0, 9)):
+        record["messages"] = messages
+    if draw(st.integers(0, 9)) == 0:
+        record["id"] = "x"
+    return record
+
+
+@st.composite
+def _claude_records(draw: st.DrawFn) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    if draw(st.booleans()):
+        record["system"] = draw(_texts)
+    messages = []
+    for _ in range(draw(st.integers(0, 4))):
+        message: dict[str, Any] = {"role": draw(_roles), "content": draw(_texts)}
+        if draw(st.integers(0, 9)) == 0:
+            message["name"] = "x"
+        messages.append(message)
+    record["messages"] = messages
+    return record
+
+
+def _agree(fmt: DataFormat, record: dict[str, Any], reply_required: bool) -> None:
+    found: list[tuple[Severity, str | None, str]] = []
+    chars = datasets.CHECKERS[fmt](
+        record, 1, lambda sev, line, field, msg: found.append((sev, field, msg)), reply_required
+    )
+    fast = datasets.FAST[fmt](record, reply_required)
+    if fast >= 0:
+        assert found == [] and fast == chars, (record, found)
+    else:
+        assert found, f"the fast path refused a record the checker accepts: {record}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_converse_records(), st.booleans())
+def test_converse_fast_path_agrees_with_the_checker(record: dict[str, Any], reply_required: bool) -> None:
+    _agree(DataFormat.CONVERSE, record, reply_required)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_claude_records())
+def test_claude_fast_path_agrees_with_the_checker(record: dict[str, Any]) -> None:
+    _agree(DataFormat.CLAUDE, record, True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["prompt", "completion", "input", "label"]), _texts, max_size=3),
+    st.sampled_from([DataFormat.PROMPT_COMPLETION, DataFormat.PRETRAINING]),
+)
+def test_flat_fast_paths_agree_with_the_checkers(record: dict[str, Any], fmt: DataFormat) -> None:
+    _agree(fmt, record, True)
