@@ -15,6 +15,7 @@ from .config import (
     TrainingData,
     ValidationData,
 )
+from .imported import IModelCustomizationJob, ImportedModelCustomizationJob
 from .job import ModelCustomizationJob
 from .validation import ValidationError
 
@@ -22,6 +23,8 @@ __all__ = [
     "Completion",
     "CustomizationType",
     "DistillationConfig",
+    "IModelCustomizationJob",
+    "ImportedModelCustomizationJob",
     "MetadataCondition",
     "ModelCustomizationJob",
     "OutputData",

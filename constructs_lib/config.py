@@ -6,6 +6,7 @@ the service role must read or write, so the grants follow the request exactly.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
 
 from . import validation as v
 
@@ -145,17 +148,70 @@ class InvocationLogs:
         return rendered
 
 
-class TrainingData:
-    """Where the training records come from: an S3 object or prefix, or invocation logs."""
+def _check_asset_path(prop: str, path: str | os.PathLike[str]) -> str:
+    """A local JSONL file: Bedrock reads ``.jsonl`` objects, and CDK uploads a file asset as it is."""
+    text = os.fspath(path)
+    if os.path.isdir(text):
+        raise v.ValidationError(
+            f"Invalid {prop} {text!r}: a folder becomes a zip file when CDK uploads it as an asset, and Bedrock "
+            "reads JSONL objects, not zip files; give the .jsonl file itself (for data that spans several files, "
+            "upload them to a bucket and use from_bucket with the prefix)."
+        )
+    if not os.path.isfile(text):
+        raise v.ValidationError(f"Invalid {prop} {text!r}: no such file (relative paths start at {os.getcwd()}).")
+    if not text.lower().endswith(".jsonl"):
+        raise v.ValidationError(f"Invalid {prop} {text!r}: Bedrock reads training data from .jsonl files.")
+    return text
 
-    def __init__(self, *, location: S3Location | None = None, invocation_logs: InvocationLogs | None = None):
-        if (location is None) == (invocation_logs is None):
+
+def _bind_asset(scope: Construct, construct_id: str, path: str) -> S3Location:
+    """The file as a CDK asset under ``scope`` (once per scope): its object key carries the content hash."""
+    asset = scope.node.try_find_child(construct_id)
+    if not isinstance(asset, s3_assets.Asset):
+        asset = s3_assets.Asset(scope, construct_id, path=path)
+    return S3Location(bucket_name=asset.s3_bucket_name, key=asset.s3_object_key, bucket=asset.bucket)
+
+
+def _unbound(prop: str, path: str) -> v.ValidationError:
+    return v.ValidationError(
+        f"Invalid {prop} {path!r}: a local file is uploaded by the construct that uses it; call bind(scope) "
+        "first (ModelCustomizationJob does)."
+    )
+
+
+class TrainingData:
+    """Where the training records come from: an S3 object or prefix, a local file, or invocation logs."""
+
+    def __init__(
+        self,
+        *,
+        location: S3Location | None = None,
+        invocation_logs: InvocationLogs | None = None,
+        asset_path: str | None = None,
+    ):
+        if sum(x is not None for x in (location, invocation_logs, asset_path)) != 1:
             raise v.ValidationError(
-                "Invalid training_data: give exactly one of an S3 location or invocation logs "
-                "(use TrainingData.from_bucket, from_s3_uri or from_invocation_logs)."
+                "Invalid training_data: give exactly one of an S3 location, a local file or invocation logs "
+                "(use TrainingData.from_bucket, from_s3_uri, from_asset or from_invocation_logs)."
             )
         self.location = location
         self.invocation_logs = invocation_logs
+        self.asset_path = asset_path
+        """The local file behind ``from_asset`` (checked at synth), else None."""
+
+    @staticmethod
+    def from_asset(path: str | os.PathLike[str]) -> TrainingData:
+        """A local ``.jsonl`` file, uploaded as a CDK asset; a changed file starts a new job.
+
+        The file is checked at synth against the job's customization type and base model.
+        """
+        return TrainingData(asset_path=_check_asset_path("training_data", path))
+
+    def bind(self, scope: Construct) -> TrainingData:
+        """Create the asset of a ``from_asset`` file under ``scope`` and point the location at it."""
+        if self.asset_path is not None:
+            self.location = _bind_asset(scope, "TrainingDataAsset", self.asset_path)
+        return self
 
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> TrainingData:
@@ -189,12 +245,16 @@ class TrainingData:
     def read_locations(self) -> list[S3Location]:
         if self.location is not None:
             return [self.location]
+        if self.asset_path is not None:
+            raise _unbound("training_data", self.asset_path)
         assert self.invocation_logs is not None
         return [self.invocation_logs.source]
 
     def to_request(self) -> dict[str, Any]:
         if self.location is not None:
             return {"s3Uri": self.location.uri}
+        if self.asset_path is not None:
+            raise _unbound("training_data", self.asset_path)
         assert self.invocation_logs is not None
         return {"invocationLogsConfig": self.invocation_logs.to_request()}
 
@@ -202,8 +262,33 @@ class TrainingData:
 class ValidationData:
     """One validation data set (``validationDataConfig.validators[]``), up to ten per job."""
 
-    def __init__(self, location: S3Location):
-        self.location = location
+    def __init__(self, location: S3Location | None = None, *, asset_path: str | None = None):
+        if (location is None) == (asset_path is None):
+            raise v.ValidationError(
+                "Invalid validation_data: give exactly one of an S3 location or a local file "
+                "(use ValidationData.from_bucket, from_s3_uri or from_asset)."
+            )
+        self._location = location
+        self.asset_path = asset_path
+        """The local file behind ``from_asset`` (checked at synth), else None."""
+
+    @property
+    def location(self) -> S3Location:
+        if self._location is None:
+            assert self.asset_path is not None
+            raise _unbound("validation_data", self.asset_path)
+        return self._location
+
+    @staticmethod
+    def from_asset(path: str | os.PathLike[str]) -> ValidationData:
+        """A local ``.jsonl`` file, uploaded as a CDK asset; checked at synth like the training data."""
+        return ValidationData(asset_path=_check_asset_path("validation_data", path))
+
+    def bind(self, scope: Construct, index: int = 0) -> ValidationData:
+        """Create the asset of a ``from_asset`` file under ``scope`` (one id per validator index)."""
+        if self.asset_path is not None:
+            self._location = _bind_asset(scope, f"ValidationDataAsset{index}", self.asset_path)
+        return self
 
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> ValidationData:

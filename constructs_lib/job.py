@@ -27,8 +27,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IDependable, IValidation
 
+from . import datasets, nag, naming, permissions
 from . import hyperparameters as hp
-from . import nag, naming, permissions
 from . import validation as v
 from ._lazy import lazy_any, lazy_string
 from .config import (
@@ -104,7 +104,8 @@ class ModelCustomizationJob(Construct):
     ) -> None:
         """
         :param base_model: the model to customize: an ``aws_bedrock.IModel``, a model id or an ARN.
-        :param training_data: ``TrainingData.from_bucket``, ``from_s3_uri`` or ``from_invocation_logs``.
+        :param training_data: ``TrainingData.from_bucket``, ``from_s3_uri``, ``from_asset`` (a local file,
+            checked at synth) or ``from_invocation_logs``.
         :param customization_type: fine-tuning (default), continued pre-training, distillation, RFT.
         :param validation_data: up to 10 validation data sets.
         :param output_data: where Bedrock writes outputs; default: a prefix in the stack's secure bucket.
@@ -150,6 +151,16 @@ class ModelCustomizationJob(Construct):
         )
         for advisory in hp.advisories(model_id_hint(base_model), hyper):
             Annotations.of(self).add_warning_v2("bedrock-customization:hyperparameter", advisory)
+        training_data.bind(self)
+        for index, validator in enumerate(validators):
+            validator.bind(self, index)
+        for advisory in datasets.check_job_data(
+            customization_type,
+            model_id_hint(base_model),
+            training_data.asset_path,
+            [validator.asset_path for validator in validators],
+        ):
+            Annotations.of(self).add_warning_v2("bedrock-customization:dataset", advisory)
 
         self._tags = TagManager(TagType.MAP, RESOURCE_TYPE)
         self._job_tags = dict(job_tags or {})
