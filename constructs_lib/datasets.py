@@ -288,12 +288,12 @@ def _text(record: dict[str, Any], name: str, line: int, emit: Emit, where: str, 
 
 
 def _extra_keys(
-    record: dict[str, Any], allowed: frozenset[str], line: int, emit: Emit, what: str, sev: Severity
+    record: dict[str, Any], allowed: frozenset[str], line: int, emit: Emit, what: str, sev: Severity, where: str = ""
 ) -> None:
     for key in record:
         if key not in allowed:
             names = ", ".join(sorted(allowed))
-            emit(sev, line, key, f"is not a field of the {what} format (fields: {names}).")
+            emit(sev, line, f"{where}{key}", f"is not a field of the {what} format (fields: {names}).")
 
 
 _PC_KEYS = frozenset({"prompt", "completion"})
@@ -333,6 +333,7 @@ def _check_image_caption(record: dict[str, Any], line: int, emit: Emit, reply_re
 
 _ROLES = ("user", "assistant")
 _CONVERSE_KEYS = frozenset({"schemaVersion", "system", "messages"})
+_MESSAGE_KEYS = frozenset({"role", "content"})
 _CONVERSE_MEDIA = ("image", "video")
 
 
@@ -380,7 +381,7 @@ def _check_converse(record: dict[str, Any], line: int, emit: Emit, reply_require
                 if type(block) is not dict:
                     emit(_ERR, line, f"system[{index}]", f'must be an object {{"text": str}}, got {_kind(block)}.')
                 else:
-                    chars += _text(block, "text", line, emit, f"system[{index}].text")
+                    chars += _text_block(block, line, emit, f"system[{index}]")
     messages = record.get("messages")
     if type(messages) is not list or not messages:
         found = "is missing" if messages is None else f"must be a non-empty array, got {_kind(messages)}"
@@ -398,6 +399,8 @@ def _check_converse(record: dict[str, Any], line: int, emit: Emit, reply_require
                 emit(_ERR, line, f"messages[{index}].role", f"must be 'user' or 'assistant', got {role!r}.")
                 return chars
             roles.append(role)
+            if not _MESSAGE_KEYS.issuperset(message):
+                _extra_keys(message, _MESSAGE_KEYS, line, emit, "Converse message", _WARN, f"messages[{index}].")
             content = message.get("content")
             if type(content) is not list or not content:
                 emit(
@@ -408,9 +411,6 @@ def _check_converse(record: dict[str, Any], line: int, emit: Emit, reply_require
                 )
                 continue
             for number, block in enumerate(content):
-                if type(block) is dict and type(block.get("text")) is str and len(block) == 1:
-                    chars += len(block["text"])
-                    continue
                 chars += _check_content_block(block, line, emit, f"messages[{index}].content[{number}]")
         _check_turns(roles, line, emit, reply_required)
     if not _CONVERSE_KEYS.issuperset(record):
@@ -418,12 +418,21 @@ def _check_converse(record: dict[str, Any], line: int, emit: Emit, reply_require
     return chars
 
 
+_TEXT_BLOCK_KEYS = frozenset({"text"})
+
+
+def _text_block(block: dict[str, Any], line: int, emit: Emit, where: str) -> int:
+    if len(block) > 1:
+        _extra_keys(block, _TEXT_BLOCK_KEYS, line, emit, "text block", _WARN, f"{where}.")
+    return _text(block, "text", line, emit, f"{where}.text")
+
+
 def _check_content_block(block: Any, line: int, emit: Emit, where: str) -> int:
     if type(block) is not dict:
         emit(_ERR, line, where, f'must be an object such as {{"text": str}}, got {_kind(block)}.')
         return 0
     if "text" in block:
-        return _text(block, "text", line, emit, f"{where}.text")
+        return _text_block(block, line, emit, where)
     media = [kind for kind in _CONVERSE_MEDIA if kind in block]
     if not media:
         names = ", ".join(sorted(block)) or "no fields"
@@ -469,7 +478,7 @@ def _check_claude(record: dict[str, Any], line: int, emit: Emit, reply_required:
             return chars
         roles.append(role)
         if not _CLAUDE_MESSAGE_KEYS.issuperset(message):
-            _extra_keys(message, _CLAUDE_MESSAGE_KEYS, line, emit, "Claude 3 Haiku message", _ERR)
+            _extra_keys(message, _CLAUDE_MESSAGE_KEYS, line, emit, "Claude 3 Haiku message", _ERR, f"{where}.")
         content = message.get("content")
         if type(content) is str:
             chars += len(content)
@@ -507,9 +516,9 @@ def _fast_pretraining(record: dict[str, Any], reply_required: bool) -> int:
     return len(text) if len(record) == 1 and _good(text) else -1  # type: ignore[arg-type]
 
 
-def _fast_text_blocks(blocks: Any) -> int:
-    """Characters of a non-empty array of ``{"text": str}`` blocks, or -1."""
-    if type(blocks) is not list or not blocks:
+def _fast_text_blocks(blocks: Any, may_be_empty: bool = False) -> int:
+    """Characters of an array of ``{"text": str}`` blocks (non-empty unless ``may_be_empty``), or -1."""
+    if type(blocks) is not list or not (blocks or may_be_empty):
         return -1
     chars = 0
     for block in blocks:
@@ -527,7 +536,7 @@ def _fast_converse(record: dict[str, Any], reply_required: bool) -> int:
         return -1
     chars = 0
     if "system" in record:
-        chars = _fast_text_blocks(record["system"])
+        chars = _fast_text_blocks(record["system"], may_be_empty=True)
         if chars < 0:
             return -1
     messages = record.get("messages")

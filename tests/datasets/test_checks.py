@@ -249,6 +249,18 @@ def test_converse_image_blocks_need_an_s3_uri(tmp_path: Path) -> None:
     )
 
 
+def test_converse_unknown_fields_are_warnings(tmp_path: Path) -> None:
+    record = json.loads(converse(*GOOD_TURNS))
+    record["messages"][1]["weight"] = 2
+    record["id"] = "t-1"
+    report = check(tmp_path, [json.dumps(record)])
+    assert report.ok
+    assert messages(report) == [
+        ":1: messages[1].weight: is not a field of the Converse message format (fields: content, role).",
+        ":1: id: is not a field of the Converse format (fields: messages, schemaVersion, system).",
+    ]
+
+
 def test_converse_passes_multi_turn(tmp_path: Path) -> None:
     report = check(tmp_path, [converse(*GOOD_TURNS, *GOOD_TURNS, system=[{"text": "Be brief."}])])
     assert report.ok and report.findings == []
@@ -260,6 +272,15 @@ def test_converse_passes_multi_turn(tmp_path: Path) -> None:
 def test_claude_allows_no_extra_fields(tmp_path: Path) -> None:
     report = check(tmp_path, [claude(*GOOD_TURNS, system="Be brief.", id=7)], model=HAIKU)
     assert only_error(report) == ":1: id: is not a field of the Claude 3 Haiku format (fields: messages, system)."
+
+
+def test_claude_messages_allow_no_extra_fields(tmp_path: Path) -> None:
+    record = json.loads(claude(*GOOD_TURNS))
+    record["messages"][0]["name"] = "Ana"
+    report = check(tmp_path, [json.dumps(record)], model=HAIKU)
+    assert errors(report) == [
+        ":1: messages[0].name: is not a field of the Claude 3 Haiku message format (fields: content, role)."
+    ]
 
 
 def test_claude_needs_a_user_message_and_a_reply(tmp_path: Path) -> None:

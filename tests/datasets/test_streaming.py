@@ -68,6 +68,11 @@ def test_progress_is_reported_per_mebibyte_and_at_the_end(tmp_path: Path) -> Non
 
 _texts = st.sampled_from(["Hi", "", "  ", "How do I reset it?", 7, None])
 _roles = st.sampled_from(["user", "assistant", "assistant", "user", "bot"])
+_blocks = st.one_of(
+    st.fixed_dictionaries({"text": _texts}),
+    st.fixed_dictionaries({"text": _texts}, optional={"cachePoint": st.just({})}),
+    st.sampled_from([{}, "Hi", {"image": {"source": {"s3Location": {"uri": "s3://b/k.png"}}}}, {"video": 1}]),
+)
 
 
 @st.composite
@@ -77,12 +82,12 @@ def _converse_records(draw: st.DrawFn) -> dict[str, Any]:
     if schema is not None:
         record["schemaVersion"] = schema
     if draw(st.booleans()):
-        record["system"] = draw(st.one_of(st.lists(st.fixed_dictionaries({"text": _texts}), max_size=2), _texts))
+        record["system"] = draw(st.one_of(st.lists(_blocks, max_size=2), _texts))
     messages = []
     for _ in range(draw(st.integers(0, 4))):
         message: dict[str, Any] = {"role": draw(_roles)}
         if draw(st.integers(0, 9)):
-            blocks = draw(st.lists(st.fixed_dictionaries({"text": _texts}), max_size=2))
+            blocks = draw(st.lists(_blocks, max_size=2))
             message["content"] = draw(st.sampled_from([blocks, "plain"])) if draw(st.integers(0, 5)) == 0 else blocks
         if draw(st.integers(0, 9)) == 0:
             message["extra"] = 1
@@ -117,11 +122,11 @@ def _agree(fmt: DataFormat, record: dict[str, Any], reply_required: bool) -> Non
     fast = datasets.FAST[fmt](record, reply_required)
     if fast >= 0:
         assert found == [] and fast == chars, (record, found)
-    else:
+    elif "s3Location" not in json.dumps(record):  # valid media blocks take the detailed path by design
         assert found, f"the fast path refused a record the checker accepts: {record}"
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(_converse_records(), st.booleans())
 def test_converse_fast_path_agrees_with_the_checker(record: dict[str, Any], reply_required: bool) -> None:
     _agree(DataFormat.CONVERSE, record, reply_required)
