@@ -1,0 +1,87 @@
+"""What an ended job means for its wait condition and its Result resource (pure, from GetModelCustomizationJob)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+COMPLETED = "Completed"
+ENDED_UNSUCCESSFULLY = frozenset({"Failed", "Stopped"})
+ENDED = ENDED_UNSUCCESSFULLY | {COMPLETED}
+MAX_REASON = 900
+"""CloudFormation shows the reason in stack events; Bedrock's failure messages can be long."""
+
+
+@dataclass(frozen=True)
+class Signal:
+    """The body of a wait condition signal; ``UniqueId`` is the job name, so a repeat counts once."""
+
+    status: str
+    reason: str
+    unique_id: str
+    data: str
+
+    def body(self) -> dict[str, str]:
+        return {"Status": self.status, "Reason": self.reason, "UniqueId": self.unique_id, "Data": self.data}
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 3] + "..."
+
+
+def failure_text(job: Mapping[str, Any]) -> str:
+    """``Bedrock model customization job <name> Failed: <failureMessage>``."""
+    name = job.get("jobName") or job.get("jobArn") or "?"
+    status = job.get("status", "?")
+    message = str(job.get("failureMessage") or "").strip()
+    if not message:
+        message = "stopped before it completed" if status == "Stopped" else "Bedrock gave no failure message"
+    return _clip(f"Bedrock model customization job {name} {status}: {message}")
+
+
+def signal_for(job: Mapping[str, Any]) -> Signal | None:
+    """SUCCESS with the model ARN when Completed, FAILURE with Bedrock's message when Failed or Stopped,
+    None while the job has not ended (InProgress, Stopping)."""
+    status = job.get("status")
+    name = str(job.get("jobName") or "")
+    if status == COMPLETED:
+        model_arn = str(job.get("outputModelArn") or "")
+        return Signal("SUCCESS", _clip(f"Bedrock model customization job {name} Completed"), name, model_arn)
+    if status in ENDED_UNSUCCESSFULLY:
+        return Signal("FAILURE", failure_text(job), name, str(job.get("jobArn") or ""))
+    return None
+
+
+class NotCompleted(Exception):
+    """The Result resource cannot give attributes: the job did not complete."""
+
+
+def _number(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def result_data(job: Mapping[str, Any]) -> dict[str, str]:
+    """The Result resource's attributes; raises NotCompleted (with the reason CloudFormation shows)."""
+    status = job.get("status")
+    name = job.get("jobName") or job.get("jobArn") or "?"
+    if status in ENDED_UNSUCCESSFULLY:
+        raise NotCompleted(failure_text(job))
+    if status != COMPLETED:
+        raise NotCompleted(
+            f"Bedrock model customization job {name} is {status}, not Completed: its wait condition ended before "
+            "the job did, so there is no trained model to report yet."
+        )
+    model_arn = job.get("outputModelArn")
+    if not model_arn:
+        raise NotCompleted(f"Bedrock model customization job {name} is Completed but reports no outputModelArn.")
+    validation = job.get("validationMetrics") or []
+    first_validation = validation[0].get("validationLoss") if validation else None
+    return {
+        "CustomModelArn": str(model_arn),
+        "CustomModelName": str(job.get("outputModelName") or ""),
+        "JobArn": str(job.get("jobArn") or ""),
+        "JobName": str(job.get("jobName") or ""),
+        "TrainingLoss": _number((job.get("trainingMetrics") or {}).get("trainingLoss")),
+        "ValidationLoss": _number(first_validation),
+    }

@@ -1,0 +1,282 @@
+"""The watcher Lambda: event path and poll path each signal an ended job's wait condition exactly once.
+
+AWS calls go to clients under botocore's Stubber (requests validated against the service models); the
+signal goes over real HTTP to a server on 127.0.0.1 that records each PUT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from lambda_src.job_watcher import handler as watcher
+from lambda_src.job_watcher.presigned import put_json
+
+from .conftest import PresignedServer
+from .stubs import STACK_ID, StubbedClients, Watched, env_for, job, job_arn, model_arn, stubbed_clients
+
+SUPPORT = Watched(
+    "SupportBot-3f9a2c1b0d4e",
+    "SupportBotCompletionHandle0A1B2C3D5f0e1d2c3b",
+    "SupportBotCompletionWait4E5F6A7B5f0e1d2c3b",
+)
+PRETRAIN = Watched(
+    "PreTrain-8e7d6c5b4a39", "PreTrainCompletionHandle1A2B3C4Dabcdef0123", "PreTrainCompletionWait5E6F7A8Babcdef0123"
+)
+
+
+def state_change(name: str, status: str) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": "5c1d2f6e-0000-4000-8000-000000000001",
+        "detail-type": "Model Customization Job State Change",
+        "source": "aws.bedrock",
+        "account": "123456789012",
+        "time": "2025-05-01T10:00:00Z",
+        "region": "us-east-1",
+        "resources": [job_arn(name)],
+        "detail": {"jobName": name, "jobArn": job_arn(name), "jobStatus": status},
+    }
+
+
+SCHEDULED = {
+    "version": "0",
+    "id": "5c1d2f6e-0000-4000-8000-000000000002",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "123456789012",
+    "time": "2025-05-01T10:15:00Z",
+    "region": "us-east-1",
+    "resources": [
+        "arn:aws:events:us-east-1:123456789012:rule/Chained-BedrockModelCustomizationWatcherPoll-1AB2C3D4E5F6"
+    ],
+    "detail": {},
+}
+
+
+@pytest.fixture
+def aws() -> Iterator[StubbedClients]:
+    with stubbed_clients() as stubbed:
+        yield stubbed
+        stubbed.assert_no_pending_responses()
+
+
+def invoke(event: dict[str, Any], aws: StubbedClients, *watched: Watched) -> dict[str, Any]:
+    return watcher.handle(event, clients=aws.clients, env=env_for(*watched), put=put_json)
+
+
+def assert_no_secret_in_logs(capsys: pytest.CaptureFixture[str], presigned: PresignedServer) -> str:
+    out = capsys.readouterr().out
+    assert presigned.base_url not in out and "X-Amz-Signature" not in out
+    return out
+
+
+# ---- the event path -----------------------------------------------------------------------------
+
+
+def test_completed_event_signals_success_with_the_model_arn_once(
+    aws: StubbedClients, presigned: PresignedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws.wait(SUPPORT)
+    aws.get_job(job(SUPPORT.name, "Completed"))
+    aws.handle(SUPPORT, presigned.url("support-handle"))
+    aws.disable_schedule()
+
+    summary = invoke(state_change(SUPPORT.name, "Completed"), aws, SUPPORT)
+
+    assert len(presigned.puts) == 1
+    put = presigned.puts[0]
+    assert put.path == "/support-handle?X-Amz-Signature=secret-support-handle"
+    assert put.body == {
+        "Status": "SUCCESS",
+        "Reason": f"Bedrock model customization job {SUPPORT.name} Completed",
+        "UniqueId": SUPPORT.name,
+        "Data": model_arn(SUPPORT.name),
+    }
+    assert put.headers.get("content-type", "") == ""
+    assert summary == {
+        "trigger": "event",
+        "signalled": [SUPPORT.name],
+        "pending": [],
+        "settled": [],
+        "scheduleDisabled": True,
+    }
+    assert_no_secret_in_logs(capsys, presigned)
+
+
+def test_failed_event_signals_failure_with_bedrocks_message_once(
+    aws: StubbedClients, presigned: PresignedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = "Validation failed: line 3 of s3://data/train.jsonl is not valid JSON."
+    aws.wait(SUPPORT)
+    aws.get_job(job(SUPPORT.name, "Failed", failureMessage=message, endTime=job(SUPPORT.name, "Completed")["endTime"]))
+    aws.handle(SUPPORT, presigned.url("support-handle"))
+    aws.disable_schedule()
+
+    invoke(state_change(SUPPORT.name, "Failed"), aws, SUPPORT)
+
+    assert [p.body for p in presigned.puts] == [
+        {
+            "Status": "FAILURE",
+            "Reason": f"Bedrock model customization job {SUPPORT.name} Failed: {message}",
+            "UniqueId": SUPPORT.name,
+            "Data": job_arn(SUPPORT.name),
+        }
+    ]
+    assert_no_secret_in_logs(capsys, presigned)
+
+
+def test_an_in_progress_event_signals_nothing_and_keeps_the_poll(
+    aws: StubbedClients, presigned: PresignedServer
+) -> None:
+    aws.wait(SUPPORT)
+    aws.get_job(job(SUPPORT.name, "InProgress"))
+
+    summary = invoke(state_change(SUPPORT.name, "InProgress"), aws, SUPPORT)
+
+    assert presigned.puts == []
+    assert summary["pending"] == [SUPPORT.name] and summary["scheduleDisabled"] is False
+
+
+def test_the_events_job_is_checked_first_and_a_running_job_keeps_the_poll(
+    aws: StubbedClients, presigned: PresignedServer
+) -> None:
+    aws.wait(SUPPORT)
+    aws.get_job(job(SUPPORT.name, "Completed"))
+    aws.handle(SUPPORT, presigned.url("support-handle"))
+    aws.wait(PRETRAIN)
+    aws.get_job(job(PRETRAIN.name, "InProgress"))
+
+    summary = invoke(state_change(SUPPORT.name, "Completed"), aws, PRETRAIN, SUPPORT)
+
+    assert [p.body["UniqueId"] for p in presigned.puts] == [SUPPORT.name]
+    assert summary["signalled"] == [SUPPORT.name] and summary["pending"] == [PRETRAIN.name]
+    assert summary["scheduleDisabled"] is False
+
+
+# ---- the poll path ------------------------------------------------------------------------------
+
+
+def test_poll_signals_a_job_whose_event_was_lost_exactly_once(aws: StubbedClients, presigned: PresignedServer) -> None:
+    aws.wait(SUPPORT)
+    aws.get_job(job(SUPPORT.name, "Completed"))
+    aws.handle(SUPPORT, presigned.url("support-handle"))
+    aws.disable_schedule()
+
+    summary = invoke(SCHEDULED, aws, SUPPORT)
+
+    assert [(p.body["Status"], p.body["Data"]) for p in presigned.puts] == [("SUCCESS", model_arn(SUPPORT.name))]
+    assert summary["trigger"] == "schedule" and summary["scheduleDisabled"] is True
+
+
+def test_poll_signals_failure_for_a_stopped_job(aws: StubbedClients, presigned: PresignedServer) -> None:
+    aws.wait(SUPPORT)
+    aws.get_job(job(SUPPORT.name, "Stopped"))
+    aws.handle(SUPPORT, presigned.url("support-handle"))
+    aws.disable_schedule()
+
+    invoke(SCHEDULED, aws, SUPPORT)
+
+    assert len(presigned.puts) == 1
+    assert presigned.puts[0].body["Status"] == "FAILURE"
+    reason = presigned.puts[0].body["Reason"]
+    assert reason == f"Bedrock model customization job {SUPPORT.name} Stopped: stopped before it completed"
+
+
+def test_after_the_signal_a_poll_finds_the_wait_settled_and_signals_nothing_again(
+    aws: StubbedClients, presigned: PresignedServer
+) -> None:
+    aws.wait(SUPPORT)
+    aws.get_job(job(SUPPORT.name, "Completed"))
+    aws.handle(SUPPORT, presigned.url("support-handle"))
+    aws.disable_schedule()
+    invoke(state_change(SUPPORT.name, "Completed"), aws, SUPPORT)
+
+    aws.wait(SUPPORT, "CREATE_COMPLETE")
+    aws.disable_schedule()
+    summary = invoke(SCHEDULED, aws, SUPPORT)
+
+    assert len(presigned.puts) == 1
+    assert summary["settled"] == [SUPPORT.name] and summary["signalled"] == []
+
+
+def test_a_job_not_created_yet_is_pending(aws: StubbedClients, presigned: PresignedServer) -> None:
+    aws.missing_resource(SUPPORT.wait)
+    aws.job_not_found(SUPPORT.name)
+
+    summary = invoke(SCHEDULED, aws, SUPPORT)
+
+    assert presigned.puts == []
+    assert summary["pending"] == [SUPPORT.name] and summary["scheduleDisabled"] is False
+
+
+def test_a_job_that_ended_before_its_wait_condition_exists_is_signalled_ahead(
+    aws: StubbedClients, presigned: PresignedServer
+) -> None:
+    """CloudFormation keeps a handle's signals, so the wait condition sees it when it is created."""
+    aws.missing_resource(SUPPORT.wait)
+    aws.get_job(job(SUPPORT.name, "Failed", failureMessage="Could not read s3://data/train.jsonl"))
+    aws.handle(SUPPORT, presigned.url("support-handle"))
+    aws.disable_schedule()
+
+    invoke(state_change(SUPPORT.name, "Failed"), aws, SUPPORT)
+
+    assert [p.body["Status"] for p in presigned.puts] == ["FAILURE"]
+
+
+def test_a_rejected_signal_keeps_the_job_pending_without_leaking_the_url(
+    aws: StubbedClients, presigned: PresignedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    presigned.status = 403
+    aws.wait(SUPPORT)
+    aws.get_job(job(SUPPORT.name, "Completed"))
+    aws.handle(SUPPORT, presigned.url("support-handle"))
+
+    summary = invoke(SCHEDULED, aws, SUPPORT)
+
+    assert len(presigned.puts) == 1
+    assert summary["pending"] == [SUPPORT.name] and summary["scheduleDisabled"] is False
+    out = assert_no_secret_in_logs(capsys, presigned)
+    assert "HTTP 403" in out
+
+
+def test_nothing_left_to_wait_for_disables_the_schedule(aws: StubbedClients, presigned: PresignedServer) -> None:
+    aws.wait(PRETRAIN, "CREATE_FAILED")  # the poll goes through the jobs in name order
+    aws.wait(SUPPORT, "CREATE_COMPLETE")
+    aws.disable_schedule()
+
+    summary = invoke(SCHEDULED, aws, SUPPORT, PRETRAIN)
+
+    assert presigned.puts == []
+    assert sorted(summary["settled"]) == sorted([SUPPORT.name, PRETRAIN.name]) and summary["scheduleDisabled"]
+
+
+def test_a_denied_disable_is_logged_and_retried_by_the_next_poll(
+    aws: StubbedClients, presigned: PresignedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws.wait(SUPPORT, "CREATE_COMPLETE")
+    aws.resource("BedrockModelCustomizationWatcherPoll60B2531E", "CREATE_COMPLETE", "poll-rule", "AWS::Events::Rule")
+    aws.events.add_client_error("disable_rule", service_error_code="AccessDeniedException", http_status_code=400)
+
+    summary = invoke(SCHEDULED, aws, SUPPORT)
+
+    assert summary["scheduleDisabled"] is False
+    assert "AccessDeniedException" in capsys.readouterr().out
+
+
+def test_other_events_are_ignored(aws: StubbedClients, presigned: PresignedServer) -> None:
+    assert invoke({"source": "aws.s3", "detail": {}}, aws, SUPPORT) == {"trigger": "unknown"}
+    assert presigned.puts == []
+
+
+def test_config_reads_the_environment_the_construct_writes() -> None:
+    from lambda_src.job_watcher.sweep import Config, WatchedJob
+
+    config = Config.from_env(env_for(SUPPORT, PRETRAIN))
+    assert config.stack_id == STACK_ID
+    assert config.jobs == (
+        WatchedJob(PRETRAIN.name, PRETRAIN.handle, PRETRAIN.wait),
+        WatchedJob(SUPPORT.name, SUPPORT.handle, SUPPORT.wait),
+    )
