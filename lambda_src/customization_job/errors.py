@@ -71,8 +71,14 @@ def error_code(error: Any) -> str:
 
 
 def error_label(error: Exception) -> str:
-    """The AWS error code when there is one, else the exception's class name (for logs)."""
-    return error_code(error) if hasattr(error, "response") else type(error).__name__
+    """The AWS error code when there is one, else the exception's class name (for logs).
+
+    Only a ClientError's ``response`` is a dict: botocore's ReadTimeoutError has a ``response`` too
+    (from requests' exception), and it is None.
+    """
+    if isinstance(getattr(error, "response", None), dict):
+        return error_code(error) or type(error).__name__
+    return type(error).__name__
 
 
 def error_message(error: Any) -> str:
@@ -121,16 +127,24 @@ def prop_hints(text: str) -> list[str]:
     return hints
 
 
-def invalid_request(action: str, code: str, message: str) -> HandlerError:
+_REQUEST_PROPS = (
+    "base_model, customization_type, training_data, validation_data, output_data, hyper_parameters, role, "
+    "distillation, rft"
+)
+
+
+def invalid_request(action: str, code: str, message: str, *, creating: bool = False) -> HandlerError:
     """Bedrock (or botocore) refused the request as written: quote it and point at the props."""
     hints = prop_hints(message)
-    where = (
-        f"Change the construct prop(s) {', '.join(hints)}."
-        if hints
-        else "Check the construct's props against the message above."
-    )
     if code == "AccessDeniedException":
-        where += " The custom-resource handler's role lacks the permission the message names."
+        where = "The custom-resource handler's role lacks the permission the message names"
+        where += f" (related construct prop(s): {', '.join(hints)})." if hints else "."
+    elif hints:
+        where = f"Change the construct prop(s) {', '.join(hints)}."
+    elif creating:
+        where = f"The message names no field; check the construct props that shape the request ({_REQUEST_PROPS})."
+    else:
+        where = "Check the construct's props against the message above."
     return HandlerError(f"{action} failed: Bedrock said ({code}): {message!r}. {where}")
 
 

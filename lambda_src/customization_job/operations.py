@@ -111,14 +111,16 @@ def start_job(client: BedrockClient, request: dict[str, Any], retrier: Retrier, 
             ) from exhausted.error
         raise _exhausted(action, exhausted) from exhausted.error
     except ParamValidationError as error:
-        raise errors.invalid_request(action, "ParamValidationError", " ".join(str(error).split())) from error
+        raise errors.invalid_request(
+            action, "ParamValidationError", " ".join(str(error).split()), creating=True
+        ) from error
     except ClientError as error:
         if errors.is_name_conflict(error):
             return _adopt_or_fail(client, request, error, retrier, names_generated=names_generated)
         code, message = errors.error_code(error), errors.error_message(error)
         if code == "ServiceQuotaExceededException":
             raise errors.quota_exceeded(job_name, message) from error
-        raise errors.invalid_request(action, code, message) from error
+        raise errors.invalid_request(action, code, message, creating=True) from error
 
 
 def _ours_after_all(client: BedrockClient, request: dict[str, Any], retrier: Retrier) -> str | None:
