@@ -1,6 +1,7 @@
 """AWS CDK constructs for Amazon Bedrock model customization jobs (fine-tuning, continued pre-training,
 distillation, reinforcement fine-tuning) as deployable CloudFormation resources."""
 
+from .completion import JobStatus
 from .config import (
     Completion,
     CustomizationType,
@@ -25,6 +26,7 @@ __all__ = [
     "DistillationConfig",
     "IModelCustomizationJob",
     "ImportedModelCustomizationJob",
+    "JobStatus",
     "MetadataCondition",
     "ModelCustomizationJob",
     "OutputData",

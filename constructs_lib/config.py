@@ -435,6 +435,28 @@ class Completion:
         """As soon as Bedrock accepted the job (the default): the deploy does not wait for training."""
         return Completion("submitted")
 
+    MIN_WAIT_SECONDS: ClassVar[int] = 60
+    MAX_WAIT_SECONDS: ClassVar[int] = 43200
+
+    @staticmethod
+    def wait(timeout: Duration) -> Completion:
+        """When the job has ended: Completed makes ``custom_model_arn`` and the losses available to other
+        resources; Failed, Stopped or no end within ``timeout`` (1 minute to 12 hours, a CloudFormation wait
+        condition's limit) fails the deploy, and the rollback stops the job."""
+        if not isinstance(timeout, Duration):
+            raise v.ValidationError(
+                f"Invalid completion timeout {timeout!r}: pass a Duration, e.g. Completion.wait(Duration.hours(8))."
+            )
+        if not timeout.is_unresolved():
+            millis = timeout.to_milliseconds()
+            if not Completion.MIN_WAIT_SECONDS * 1000 <= millis <= Completion.MAX_WAIT_SECONDS * 1000:
+                raise v.ValidationError(
+                    f"Invalid completion timeout {timeout.to_human_string()}: Completion.wait(timeout=...) must be "
+                    "between 1 minute and 12 hours (a CloudFormation wait condition waits at most 43200 seconds); "
+                    "for longer jobs use Completion.submitted() and watch the job instead."
+                )
+        return Completion("wait", timeout)
+
     @property
     def waits(self) -> bool:
         return self.mode == "wait"

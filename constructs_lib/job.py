@@ -23,6 +23,7 @@ from aws_cdk import (
     TagType,
 )
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IDependable, IValidation
@@ -31,6 +32,7 @@ from . import datasets, nag, naming, permissions
 from . import hyperparameters as hp
 from . import validation as v
 from ._lazy import lazy_any, lazy_string
+from .completion import CompletionWait, JobStatus, state_change_pattern
 from .config import (
     Completion,
     CustomizationType,
@@ -81,7 +83,7 @@ class ModelCustomizationJob(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        base_model: ModelRef,
+        base_model: ModelRef | ModelCustomizationJob,
         training_data: TrainingData,
         customization_type: CustomizationType = CustomizationType.FINE_TUNING,
         validation_data: Sequence[ValidationData] | None = None,
@@ -103,7 +105,8 @@ class ModelCustomizationJob(Construct):
         completion: Completion | None = None,
     ) -> None:
         """
-        :param base_model: the model to customize: an ``aws_bedrock.IModel``, a model id or an ARN.
+        :param base_model: the model to customize: an ``aws_bedrock.IModel``, a model id or an ARN, or another
+            ``ModelCustomizationJob`` that waits for completion (this job then trains on its model).
         :param training_data: ``TrainingData.from_bucket``, ``from_s3_uri``, ``from_asset`` (a local file,
             checked at synth) or ``from_invocation_logs``.
         :param customization_type: fine-tuning (default), continued pre-training, distillation, RFT.
@@ -123,13 +126,16 @@ class ModelCustomizationJob(Construct):
         :param client_request_token: default: derived from the CloudFormation request (idempotent).
         :param role: service role Bedrock assumes; default: a new least-privilege role.
         :param model_removal_policy: RETAIN (default) keeps the trained model when the resource goes away.
-        :param completion: ``Completion.submitted()`` (default).
+        :param completion: ``Completion.submitted()`` (default) or ``Completion.wait(timeout=...)``: the
+            deploy waits until the job ended (at most 12 hours) and ``custom_model_arn`` becomes available.
         """
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self._stack = stack
         self.customization_type = customization_type
         self.completion = completion or Completion.submitted()
+        if isinstance(base_model, ModelCustomizationJob):
+            base_model = base_model._model_for(self)
         validators = list(validation_data or [])
         hyper = dict(hyper_parameters or {})
 
@@ -228,6 +234,16 @@ class ModelCustomizationJob(Construct):
         for dependable in self._dependables:
             self._resource.node.add_dependency(dependable)
         Aspects.of(self).add(nag.WildcardAcknowledger(SERVICE_ROLE_WILDCARDS))
+        self._wait: CompletionWait | None = None
+        if self.completion.waits and self.completion.timeout is not None:
+            self._wait = CompletionWait(
+                self,
+                "Completion",
+                job=self._resource,
+                job_name=self.job_name,
+                request_digest=self._replacement_digest,
+                timeout=self.completion.timeout,
+            )
 
     # ---- attributes -------------------------------------------------------------------------------
 
@@ -250,6 +266,40 @@ class ModelCustomizationJob(Construct):
     def resource(self) -> CustomResource:
         """The underlying custom resource (escape hatch)."""
         return self._resource
+
+    @property
+    def custom_model_arn(self) -> str:
+        """The trained model's ARN; only for a job with ``completion=Completion.wait(...)``."""
+        return self._waiting("custom_model_arn").custom_model_arn
+
+    @property
+    def training_loss(self) -> str:
+        """The final training loss Bedrock reports (a string attribute); only for a waiting job."""
+        return self._waiting("training_loss").training_loss
+
+    @property
+    def validation_loss(self) -> str:
+        """The first validation data set's loss, empty without validation data; only for a waiting job."""
+        return self._waiting("validation_loss").validation_loss
+
+    def on_state_change(
+        self,
+        construct_id: str,
+        *,
+        target: events.IRuleTarget | None = None,
+        statuses: Sequence[JobStatus | str] | None = None,
+        description: str | None = None,
+    ) -> events.Rule:
+        """An EventBridge rule for this job's ``Model Customization Job State Change`` events (best effort,
+        on the default bus), optionally only for some statuses, e.g. ``[JobStatus.FAILED, JobStatus.STOPPED]``.
+        """
+        return events.Rule(
+            self,
+            construct_id,
+            event_pattern=state_change_pattern([self.job_name], statuses),
+            targets=[target] if target is not None else None,
+            description=description or "State changes of one Bedrock model customization job.",
+        )
 
     # ---- wiring -----------------------------------------------------------------------------------
 
@@ -309,6 +359,30 @@ class ModelCustomizationJob(Construct):
         v.check_vpc_ids("security_groups", group_ids, v.SECURITY_GROUPS, "security groups")
         self._grant(permissions.vpc(self._stack, subnet_ids, group_ids))
         return {"subnetIds": subnet_ids, "securityGroupIds": group_ids}
+
+    def _waiting(self, attribute: str) -> CompletionWait:
+        if self._wait is None:
+            raise v.ValidationError(
+                f"Invalid completion Completion.submitted() for {self.node.path}: {attribute} is only known once "
+                "the job has ended; pass completion=Completion.wait(timeout=Duration.hours(N)) (at most 12 hours) "
+                "so that the deploy waits for it."
+            )
+        return self._wait
+
+    def _model_for(self, child: Construct) -> str:
+        """This job's trained model as another job's base model (chaining needs this job to wait)."""
+        if self._wait is None:
+            raise v.ValidationError(
+                f"Invalid base_model <ModelCustomizationJob {self.node.path}> for {child.node.path}: a job can "
+                f"train on another job's model only when that job waits for it; give {self.node.id} "
+                "completion=Completion.wait(timeout=Duration.hours(N))."
+            )
+        return self._wait.custom_model_arn
+
+    def _replacement_digest(self) -> str:
+        """Changes whenever the handler would start a new job: the request without tags, names included."""
+        identity = [self._core_request, self.job_name, self.custom_model_name, self._client_request_token]
+        return naming.request_digest(self.node.path, self._stack.resolve(identity))
 
     def _generated_name(self) -> str:
         resolved = self._stack.resolve(self._core_request)

@@ -1,0 +1,303 @@
+"""Wait for a job to end inside the deploy: wait condition, Result resource, and the stack's job watcher.
+
+Per waiting job (``CompletionWait``, 3 resources):
+
+- ``Handle``: an ``AWS::CloudFormation::WaitConditionHandle``. Its physical id is a presigned URL; the
+  watcher reads it from CloudFormation when it signals, so it never appears in an environment variable,
+  a log line or an output;
+- ``Wait``: an ``AWS::CloudFormation::WaitCondition`` (Count 1, Timeout at most 12 h), DependsOn the job;
+- ``Result``: a ``Custom::BedrockModelCustomizationResult`` served by the watcher function, DependsOn the
+  wait: ``CustomModelArn``, ``TrainingLoss`` and ``ValidationLoss`` as attributes. It fails, quoting
+  Bedrock, when the job did not complete.
+
+Handle and wait carry a digest of the job's request and timeout in their logical ids, and the result a
+digest of the request: a replaced job gets a new wait (CloudFormation never re-waits an existing one),
+and jobs trained on this job's model change their request when this job is replaced.
+
+Per stack, only when some job waits (``JobWatcher``, 8 resources): the watcher function with its role and
+log group; a rule for Bedrock's ``Model Customization Job State Change`` events of the waiting jobs (the
+signal within seconds); a 15-minute schedule as the backup for a lost event, which the watcher disables
+once no waiting job runs (its description carries a digest of the waiting jobs, so a deploy that adds one
+enables it again); and a separate policy that lets the watcher disable that one rule.
+
+Order, without cycles: Handle and watcher -> Job -> Wait -> Result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import cast
+
+from aws_cdk import (
+    Aspects,
+    CfnResource,
+    CfnWaitCondition,
+    CfnWaitConditionHandle,
+    CustomResource,
+    Duration,
+    Stack,
+)
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct, IConstruct
+
+from . import nag, permissions
+from . import validation as v
+from ._lazy import lazy_any, lazy_string
+from .provider import ASSET_EXCLUDE, lambda_source_dir
+
+RESULT_TYPE = "Custom::BedrockModelCustomizationResult"
+WATCHER_ID = "BedrockModelCustomizationWatcher"
+WATCHER_ENTRY = "job_watcher.handler.handler"
+EVENT_SOURCE = "aws.bedrock"
+STATE_CHANGE = "Model Customization Job State Change"
+POLL_INTERVAL = Duration.minutes(15)
+RESULT_TIMEOUT = Duration.minutes(5)
+DIGEST_LEN = 10
+MAX_WATCHED_JSON = 3000
+"""Lambda allows 4 KB of environment variables; the job mapping gets most of it (about 20 jobs)."""
+
+WATCHER_WILDCARDS = (
+    (
+        r":model-customization-job/\*$",
+        "Bedrock job ARNs end in an id generated at run time, so GetModelCustomizationJob cannot name the job; "
+        "read-only, limited to this account and Region.",
+    ),
+    (r"WatcherLogs[0-9A-F]{8}\.Arn>:\*$", "Log streams of the watcher's own log group only."),
+)
+
+
+class JobStatus(Enum):
+    """``jobStatus`` values of Bedrock's state-change events (``status`` in GetModelCustomizationJob)."""
+
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+
+def state_change_pattern(
+    job_names: Sequence[str], statuses: Sequence[JobStatus | str] | None = None
+) -> events.EventPattern:
+    """Bedrock's state-change events for these jobs, optionally only some statuses."""
+    detail: dict[str, list[str]] = {"jobName": list(job_names)}
+    if statuses:
+        allowed = {s.value for s in JobStatus}
+        values = [s.value if isinstance(s, JobStatus) else s for s in statuses]
+        for value in values:
+            if value not in allowed:
+                raise v.ValidationError(
+                    f"Invalid statuses {value!r}: Bedrock reports {', '.join(sorted(allowed))} (or use JobStatus)."
+                )
+        detail["jobStatus"] = values
+    return events.EventPattern(source=[EVENT_SOURCE], detail_type=[STATE_CHANGE], detail=detail)
+
+
+def timeout_seconds(timeout: Duration) -> int:
+    """Whole seconds for the wait condition (Completion.wait checked the 1 minute to 12 hours bounds)."""
+    return math.ceil(timeout.to_milliseconds() / 1000)
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:DIGEST_LEN]
+
+
+def _with_suffix(element: CfnResource | CfnWaitCondition | CfnWaitConditionHandle, suffix: Callable[[], str]) -> None:
+    """The element's usual logical id plus a digest computed at synth, once every construct exists."""
+    stack = Stack.of(element)
+    element.override_logical_id(lazy_string(lambda: f"{stack.get_logical_id(element)}{suffix()}"))
+
+
+@dataclass
+class _Watched:
+    job_name: str
+    handle: CfnWaitConditionHandle
+    wait: CfnWaitCondition
+
+
+class JobWatcher(Construct):
+    """One per stack: signals the wait conditions of the stack's waiting jobs and serves their results."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self._watched: list[_Watched] = []
+
+        log_group = logs.LogGroup(self, "WatcherLogs", retention=logs.RetentionDays.ONE_YEAR)
+        policy = iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[f"{log_group.log_group_arn}:*"],
+                ),
+                iam.PolicyStatement(
+                    actions=["bedrock:GetModelCustomizationJob"], resources=[permissions.job_arn_pattern(stack)]
+                ),
+                # The handles' presigned URLs and the schedule's name: resources of this stack only.
+                iam.PolicyStatement(actions=["cloudformation:DescribeStackResource"], resources=[stack.stack_id]),
+            ]
+        )
+        role = iam.Role(
+            self,
+            "WatcherRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            inline_policies={"WatchBedrockJobs": policy},
+            description="Reads this stack's Bedrock customization jobs and signals their wait conditions.",
+        )
+        self.schedule = events.Rule(
+            self,
+            "Poll",
+            schedule=events.Schedule.rate(POLL_INTERVAL),
+            description=lazy_string(self._schedule_description),
+        )
+        self.state_changes = events.Rule(
+            self,
+            "StateChanges",
+            event_pattern=events.EventPattern(source=[EVENT_SOURCE], detail_type=[STATE_CHANGE]),
+            description="State changes of the Bedrock model customization jobs this stack waits for.",
+        )
+        cast(CfnResource, self.state_changes.node.default_child).add_property_override(
+            "EventPattern.detail.jobName", lazy_any(self._job_names)
+        )
+        self.function = lambda_.Function(
+            self,
+            "Watcher",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.ARM_64,
+            code=lambda_.Code.from_asset(str(lambda_source_dir()), exclude=ASSET_EXCLUDE),
+            handler=WATCHER_ENTRY,
+            timeout=Duration.minutes(1),
+            memory_size=256,
+            role=role,
+            log_group=log_group,
+            environment={
+                "WATCHED_JOBS": lazy_string(self._watched_json),
+                "SCHEDULE_RULE": stack.get_logical_id(cast(CfnResource, self.schedule.node.default_child)),
+                "STACK_ID": stack.stack_id,
+            },
+            description="Signals the wait conditions of Bedrock model customization jobs; serves their results.",
+        )
+        self.schedule.add_target(targets.LambdaFunction(self.function))
+        self.state_changes.add_target(targets.LambdaFunction(self.function))
+        # A separate policy: in the role's own policy the rule's ARN would close a cycle
+        # (role -> rule -> function -> role).
+        iam.Policy(
+            self,
+            "DisableOwnSchedule",
+            roles=[role],
+            statements=[iam.PolicyStatement(actions=["events:DisableRule"], resources=[self.schedule.rule_arn])],
+        )
+        nag.acknowledge(
+            self.function,
+            [("AwsSolutions-L1", "The watcher is pinned to python3.13 like the job handler it ships with.")],
+        )
+        Aspects.of(self).add(nag.WildcardAcknowledger(WATCHER_WILDCARDS))
+
+    @staticmethod
+    def of(scope: IConstruct) -> JobWatcher:
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(WATCHER_ID)
+        if isinstance(existing, JobWatcher):
+            return existing
+        return JobWatcher(stack, WATCHER_ID)
+
+    def watch(self, job_name: str, handle: CfnWaitConditionHandle, wait: CfnWaitCondition) -> None:
+        self._watched.append(_Watched(job_name, handle, wait))
+
+    # ---- rendered at synth -------------------------------------------------------------------------
+
+    def _resolved(self) -> dict[str, list[str]]:
+        stack = Stack.of(self)
+        mapping: dict[str, list[str]] = {}
+        for item in self._watched:
+            name = stack.resolve(item.job_name)
+            if not isinstance(name, str):
+                raise v.ValidationError(
+                    f"Invalid job_name {json.dumps(name)}: a job that waits needs a name known at synth (the "
+                    "watcher matches its events by name); leave job_name unset to get a generated one."
+                )
+            mapping[name] = [stack.resolve(item.handle.logical_id), stack.resolve(item.wait.logical_id)]
+        return mapping
+
+    def _watched_json(self) -> str:
+        rendered = json.dumps(self._resolved(), sort_keys=True, separators=(",", ":"))
+        if len(rendered) > MAX_WATCHED_JSON:
+            raise v.ValidationError(
+                f"Invalid completion for {len(self._watched)} jobs in stack {Stack.of(self).stack_name}: the job "
+                f"watcher's mapping ({len(rendered)} characters) exceeds its {MAX_WATCHED_JSON}-character share of "
+                "Lambda's 4 KB environment; split the waiting jobs over more stacks."
+            )
+        return rendered
+
+    def _job_names(self) -> list[str]:
+        return sorted(self._resolved())
+
+    def _schedule_description(self) -> str:
+        return (
+            "Backup poll for the Bedrock customization jobs this stack waits for; the watcher disables it when "
+            f"none is running. Waiting set {_digest(self._watched_json())}."
+        )
+
+
+class CompletionWait(Construct):
+    """Handle, wait condition and Result resource of one job (see the module docstring)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        job: CustomResource,
+        job_name: str,
+        request_digest: Callable[[], str],
+        timeout: Duration,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        watcher = JobWatcher.of(self)
+        seconds = timeout_seconds(timeout)
+
+        def wait_digest() -> str:
+            return _digest(request_digest(), str(seconds))
+
+        def result_digest() -> str:
+            return _digest(request_digest())
+
+        self.handle = CfnWaitConditionHandle(self, "Handle")
+        self.wait = CfnWaitCondition(self, "Wait", count=1, handle=self.handle.ref, timeout=str(seconds))
+        _with_suffix(self.handle, wait_digest)
+        _with_suffix(self.wait, wait_digest)
+        self.wait.node.add_dependency(job)
+        job.node.add_dependency(self.handle, watcher)
+
+        self.result = CustomResource(
+            self,
+            "Result",
+            service_token=watcher.function.function_arn,
+            resource_type=RESULT_TYPE,
+            properties={"JobIdentifier": job.ref},
+            service_timeout=RESULT_TIMEOUT,
+        )
+        _with_suffix(cast(CfnResource, self.result.node.default_child), result_digest)
+        self.result.node.add_dependency(self.wait)
+        watcher.watch(job_name, self.handle, self.wait)
+
+    @property
+    def custom_model_arn(self) -> str:
+        return self.result.get_att_string("CustomModelArn")
+
+    @property
+    def training_loss(self) -> str:
+        return self.result.get_att_string("TrainingLoss")
+
+    @property
+    def validation_loss(self) -> str:
+        return self.result.get_att_string("ValidationLoss")

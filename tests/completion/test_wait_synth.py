@@ -1,0 +1,422 @@
+"""Synth assertions for Completion.wait: resources, order, timeout bounds, logical ids, watcher scope, chaining."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import Duration, Stack, Tags
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Match, Template
+from unit.helpers import dependency_cycle, new_stack, simple_job
+
+from constructs_lib import Completion, CustomizationType, ModelCustomizationJob, TrainingData, ValidationError
+from constructs_lib.completion import RESULT_TYPE, STATE_CHANGE, JobStatus
+
+JOB_TYPE = "Custom::BedrockModelCustomizationJob"
+HANDLE_TYPE = "AWS::CloudFormation::WaitConditionHandle"
+WAIT_TYPE = "AWS::CloudFormation::WaitCondition"
+
+
+def waiting(stack: Stack, construct_id: str = "Job", hours: float = 8, **overrides: Any) -> ModelCustomizationJob:
+    return simple_job(stack, construct_id, completion=Completion.wait(Duration.hours(hours)), **overrides)
+
+
+def resources(stack: Stack) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = Template.from_stack(stack).to_json()["Resources"]
+    return found
+
+
+def of_type(res: dict[str, dict[str, Any]], type_name: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in res.items() if v["Type"] == type_name}
+
+
+def only(res: dict[str, dict[str, Any]], type_name: str) -> tuple[str, dict[str, Any]]:
+    found = of_type(res, type_name)
+    assert len(found) == 1, found.keys()
+    return next(iter(found.items()))
+
+
+def depends_on(resource: dict[str, Any]) -> set[str]:
+    value = resource.get("DependsOn", [])
+    return set(value if isinstance(value, list) else [value])
+
+
+def watcher_function(res: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    found = [
+        r for r in res.values() if r["Type"] == "AWS::Lambda::Function" and "job_watcher" in r["Properties"]["Handler"]
+    ]
+    assert len(found) == 1
+    return found[0]
+
+
+def watched_jobs(res: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    mapping: dict[str, list[str]] = json.loads(
+        watcher_function(res)["Properties"]["Environment"]["Variables"]["WATCHED_JOBS"]
+    )
+    return mapping
+
+
+# ---- resources and order ------------------------------------------------------------------------
+
+
+def test_wait_mode_adds_at_most_six_resources_per_job_and_one_watcher_per_stack() -> None:
+    def count(builder: Any) -> int:
+        stack = new_stack()
+        builder(stack)
+        return len(resources(stack))
+
+    submitted_one = count(lambda s: simple_job(s, "A"))
+    waiting_one = count(lambda s: waiting(s, "A"))
+    waiting_two = count(lambda s: (waiting(s, "A"), waiting(s, "B")))
+    submitted_two = count(lambda s: (simple_job(s, "A"), simple_job(s, "B")))
+
+    per_job_waiting = waiting_two - waiting_one
+    assert per_job_waiting == 5 <= 6  # service role, job, handle, wait condition, result
+    assert per_job_waiting - (submitted_two - submitted_one) == 3  # wait-specific: handle, wait, result
+    assert waiting_one - submitted_one - 3 == 8  # per stack: the watcher and its rules, role, policy, logs
+
+
+def test_order_is_handle_and_watcher_then_job_then_wait_then_result_without_cycles() -> None:
+    stack = new_stack()
+    waiting(stack, hours=3)
+    res = resources(stack)
+    job_id, job = only(res, JOB_TYPE)
+    handle_id, _ = only(res, HANDLE_TYPE)
+    wait_id, wait = only(res, WAIT_TYPE)
+    _, result = only(res, RESULT_TYPE)
+    watcher_id = next(k for k, v in res.items() if v is watcher_function(res))
+    rules = set(of_type(res, "AWS::Events::Rule"))
+    permissions = set(of_type(res, "AWS::Lambda::Permission"))
+
+    assert {handle_id, watcher_id} | rules | permissions <= depends_on(job)
+    assert wait["Properties"] == {"Count": 1, "Handle": {"Ref": handle_id}, "Timeout": str(3 * 3600)}
+    assert job_id in depends_on(wait)
+    assert wait_id in depends_on(result)
+    assert result["Properties"]["JobIdentifier"] == {"Ref": job_id}
+    assert result["Properties"]["ServiceToken"] == {"Fn::GetAtt": [watcher_id, "Arn"]}
+    assert 0 < int(result["Properties"]["ServiceTimeout"]) <= 3600
+    assert dependency_cycle(Template.from_stack(stack).to_json()) is None
+
+
+def test_the_handle_url_is_only_referenced_by_its_wait_condition() -> None:
+    stack = new_stack()
+    waiting(stack)
+    tpl = Template.from_stack(stack).to_json()
+    handle_id, _ = only(tpl["Resources"], HANDLE_TYPE)
+    text = json.dumps(tpl)
+    assert text.count(json.dumps({"Ref": handle_id})) == 1  # the wait condition's Handle property
+    assert "Outputs" not in tpl
+    env = watcher_function(tpl["Resources"])["Properties"]["Environment"]["Variables"]
+    assert {"Ref": handle_id} not in env.values()
+
+
+def test_no_watcher_when_no_job_waits_and_one_watcher_for_many_waiting_jobs() -> None:
+    stack = new_stack()
+    simple_job(stack, "A")
+    res = resources(stack)
+    assert not of_type(res, WAIT_TYPE) and not of_type(res, "AWS::Events::Rule")
+    assert all("job_watcher" not in r.get("Properties", {}).get("Handler", "") for r in res.values())
+
+    stack = new_stack()
+    for name in ("A", "B", "C"):
+        waiting(stack, name)
+    res = resources(stack)
+    watcher_function(res)  # exactly one
+    assert len(of_type(res, "AWS::Events::Rule")) == 2
+    assert len(of_type(res, WAIT_TYPE)) == len(of_type(res, HANDLE_TYPE)) == len(of_type(res, RESULT_TYPE)) == 3
+
+
+# ---- timeout bounds -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "timeout", [Duration.hours(13), Duration.seconds(43201), Duration.seconds(59), Duration.days(1)]
+)
+def test_timeout_outside_one_minute_to_twelve_hours_is_a_synth_error_naming_the_prop(timeout: Duration) -> None:
+    with pytest.raises(
+        ValidationError, match=r"Invalid completion timeout .*Completion\.wait\(timeout=\.\.\.\).*12 hours"
+    ):
+        Completion.wait(timeout)
+
+
+@pytest.mark.parametrize(("timeout", "seconds"), [(Duration.minutes(1), 60), (Duration.hours(12), 43200)])
+def test_timeout_bounds_are_inclusive(timeout: Duration, seconds: int) -> None:
+    stack = new_stack()
+    simple_job(stack, completion=Completion.wait(timeout))
+    _, wait = only(resources(stack), WAIT_TYPE)
+    assert wait["Properties"]["Timeout"] == str(seconds)
+
+
+# ---- logical ids follow the request -------------------------------------------------------------
+
+
+def wait_ids(**job_props: Any) -> dict[str, str]:
+    stack = new_stack()
+    hours = job_props.pop("hours", 8)
+    job = waiting(stack, "Job", hours=hours, **job_props)
+    res = resources(stack)
+    return {
+        "handle": only(res, HANDLE_TYPE)[0],
+        "wait": only(res, WAIT_TYPE)[0],
+        "result": only(res, RESULT_TYPE)[0],
+        "job_name": stack.resolve(job.job_name),
+    }
+
+
+def test_same_request_same_logical_ids() -> None:
+    assert wait_ids(hyper_parameters={"epochCount": 2}) == wait_ids(hyper_parameters={"epochCount": 2})
+
+
+def test_a_changed_request_gets_a_new_handle_wait_and_result() -> None:
+    before = wait_ids(hyper_parameters={"epochCount": 2})
+    after = wait_ids(hyper_parameters={"epochCount": 3})
+    assert before["job_name"] != after["job_name"]
+    for part in ("handle", "wait", "result"):
+        assert before[part] != after[part], part
+
+
+def test_a_changed_timeout_gets_a_new_wait_but_keeps_the_result_and_the_job() -> None:
+    before = wait_ids(hours=8)
+    after = wait_ids(hours=9)
+    assert before["handle"] != after["handle"] and before["wait"] != after["wait"]
+    assert before["result"] == after["result"] and before["job_name"] == after["job_name"]
+
+
+def test_tags_do_not_replace_the_job_or_its_wait() -> None:
+    plain = wait_ids()
+    stack = new_stack()
+    job = waiting(stack, "Job", job_tags={"team": "ml"}, custom_model_tags={"use": "support"})
+    Tags.of(stack).add("cost-center", "42")
+    res = resources(stack)
+    assert only(res, HANDLE_TYPE)[0] == plain["handle"]
+    assert only(res, RESULT_TYPE)[0] == plain["result"]
+    assert stack.resolve(job.job_name) == plain["job_name"]
+
+
+def test_a_user_fixed_name_change_gets_a_new_wait() -> None:
+    assert wait_ids(job_name="support-1")["wait"] != wait_ids(job_name="support-2")["wait"]
+
+
+# ---- the watcher --------------------------------------------------------------------------------
+
+
+def test_watcher_maps_each_waiting_job_name_to_its_handle_and_wait_and_matches_only_those_events() -> None:
+    stack = new_stack()
+    a = waiting(stack, "A")
+    b = waiting(stack, "B", job_name="fixed-name")
+    simple_job(stack, "NotWaiting")
+    res = resources(stack)
+    handles = of_type(res, HANDLE_TYPE)
+    waits = of_type(res, WAIT_TYPE)
+    mapping = watched_jobs(res)
+    names = sorted([stack.resolve(a.job_name), "fixed-name"])
+    assert sorted(mapping) == names
+    for handle_id, wait_id in mapping.values():
+        assert handle_id in handles and wait_id in waits
+        assert waits[wait_id]["Properties"]["Handle"] == {"Ref": handle_id}
+    assert stack.resolve(b.job_name) == "fixed-name"
+
+    rules = of_type(res, "AWS::Events::Rule")
+    pattern_rules = [r for r in rules.values() if "EventPattern" in r["Properties"]]
+    assert len(pattern_rules) == 1
+    assert pattern_rules[0]["Properties"]["EventPattern"] == {
+        "source": ["aws.bedrock"],
+        "detail-type": [STATE_CHANGE],
+        "detail": {"jobName": names},
+    }
+
+
+def test_backup_poll_every_fifteen_minutes_and_its_description_changes_with_the_waiting_set() -> None:
+    def schedule(*ids: str) -> dict[str, Any]:
+        stack = new_stack()
+        for construct_id in ids:
+            waiting(stack, construct_id)
+        rules = of_type(resources(stack), "AWS::Events::Rule")
+        found = [r["Properties"] for r in rules.values() if "ScheduleExpression" in r["Properties"]]
+        assert len(found) == 1
+        return found[0]
+
+    one = schedule("A")
+    assert one["ScheduleExpression"] == "rate(15 minutes)" and one["State"] == "ENABLED"
+    assert one["Description"] == schedule("A")["Description"]
+    assert one["Description"] != schedule("A", "B")["Description"]
+
+
+def test_watcher_permissions_are_scoped_to_this_stacks_jobs_resources_and_schedule() -> None:
+    stack = new_stack()
+    waiting(stack)
+    res = resources(stack)
+    function = watcher_function(res)
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = res[role_id]
+    statements = [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    policies = [r for r in of_type(res, "AWS::IAM::Policy").values() if {"Ref": role_id} in r["Properties"]["Roles"]]
+    assert len(policies) == 1
+    statements += policies[0]["Properties"]["PolicyDocument"]["Statement"]
+    schedule_id = next(
+        k for k, r in of_type(res, "AWS::Events::Rule").items() if "ScheduleExpression" in r["Properties"]
+    )
+    log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+
+    by_action = {json.dumps(s["Action"]): s for s in statements}
+    assert all(s["Effect"] == "Allow" and "Condition" not in s for s in statements)
+    assert set(by_action) == {
+        json.dumps(["logs:CreateLogStream", "logs:PutLogEvents"]),
+        json.dumps("bedrock:GetModelCustomizationJob"),
+        json.dumps("cloudformation:DescribeStackResource"),
+        json.dumps("events:DisableRule"),
+    }
+    assert by_action['"cloudformation:DescribeStackResource"']["Resource"] == {"Ref": "AWS::StackId"}
+    assert by_action['"events:DisableRule"']["Resource"] == {"Fn::GetAtt": [schedule_id, "Arn"]}
+    jobs = stack.resolve(by_action['"bedrock:GetModelCustomizationJob"']["Resource"])
+    assert jobs["Fn::Join"][1][-1] == ":model-customization-job/*"
+    assert {"Ref": "AWS::AccountId"} in jobs["Fn::Join"][1] and {"Ref": "AWS::Region"} in jobs["Fn::Join"][1]
+    logs = by_action[json.dumps(["logs:CreateLogStream", "logs:PutLogEvents"])]["Resource"]
+    assert logs == {"Fn::Join": ["", [{"Fn::GetAtt": [log_group, "Arn"]}, ":*"]]}
+
+
+def test_watcher_runs_the_shared_lambda_asset_on_python_3_13() -> None:
+    stack = new_stack()
+    waiting(stack)
+    res = resources(stack)
+    props = watcher_function(res)["Properties"]
+    handler = next(
+        r
+        for r in res.values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"].get("Handler") == "customization_job.handler.on_event"
+    )
+    assert props["Runtime"] == "python3.13"
+    assert props["Handler"] == "job_watcher.handler.handler"
+    assert props["Code"] == handler["Properties"]["Code"]
+    assert props["Environment"]["Variables"]["STACK_ID"] == {"Ref": "AWS::StackId"}
+    assert props["Environment"]["Variables"]["SCHEDULE_RULE"] in res
+
+
+# ---- attributes and chaining --------------------------------------------------------------------
+
+
+def test_attributes_of_a_waiting_job_come_from_its_result() -> None:
+    stack = new_stack()
+    job = waiting(stack)
+    result_id, _ = only(resources(stack), RESULT_TYPE)
+    assert stack.resolve(job.custom_model_arn) == {"Fn::GetAtt": [result_id, "CustomModelArn"]}
+    assert stack.resolve(job.training_loss) == {"Fn::GetAtt": [result_id, "TrainingLoss"]}
+    assert stack.resolve(job.validation_loss) == {"Fn::GetAtt": [result_id, "ValidationLoss"]}
+
+
+@pytest.mark.parametrize("attribute", ["custom_model_arn", "training_loss", "validation_loss"])
+def test_attributes_of_a_job_that_does_not_wait_are_a_synth_error(attribute: str) -> None:
+    job = simple_job(new_stack())
+    with pytest.raises(ValidationError, match=rf"{attribute} is only known once the job has ended.*Completion\.wait"):
+        getattr(job, attribute)
+
+
+def chain(
+    stack: Stack, parent_hours: float = 8, parent_epochs: int = 2
+) -> tuple[ModelCustomizationJob, ModelCustomizationJob]:
+    bucket = s3.Bucket(stack, "Data")
+    parent = ModelCustomizationJob(
+        stack,
+        "PreTrain",
+        base_model="amazon.titan-text-express-v1:0:8k",
+        customization_type=CustomizationType.CONTINUED_PRE_TRAINING,
+        training_data=TrainingData.from_bucket(bucket, "corpus/"),
+        hyper_parameters={"epochCount": parent_epochs},
+        completion=Completion.wait(Duration.hours(parent_hours)),
+    )
+    child = ModelCustomizationJob(
+        stack,
+        "FineTune",
+        base_model=parent,
+        training_data=TrainingData.from_bucket(bucket, "tasks/train.jsonl"),
+        completion=Completion.wait(Duration.hours(4)),
+    )
+    return parent, child
+
+
+def test_chained_job_trains_on_the_waiting_jobs_model_after_its_result() -> None:
+    stack = new_stack()
+    parent, child = chain(stack)
+    tpl = Template.from_stack(stack).to_json()
+    res = tpl["Resources"]
+    child_job = next(
+        r
+        for r in res.values()
+        if r["Type"] == JOB_TYPE and r["Properties"]["Request"]["jobName"] == stack.resolve(child.job_name)
+    )
+    assert child_job["Properties"]["Request"]["baseModelIdentifier"] == stack.resolve(parent.custom_model_arn)
+    assert dependency_cycle(tpl) is None
+    assert sorted(watched_jobs(res)) == sorted([stack.resolve(parent.job_name), stack.resolve(child.job_name)])
+
+
+def test_a_replaced_parent_replaces_the_chained_job_but_a_new_parent_timeout_does_not() -> None:
+    def child_name(**kwargs: Any) -> str:
+        stack = new_stack()
+        _, child = chain(stack, **kwargs)
+        Template.from_stack(stack)
+        name: str = stack.resolve(child.job_name)
+        return name
+
+    assert child_name() == child_name()
+    assert child_name(parent_epochs=3) != child_name()
+    assert child_name(parent_hours=9) == child_name()
+
+
+def test_chaining_on_a_job_that_does_not_wait_is_a_synth_error() -> None:
+    stack = new_stack()
+    parent = simple_job(stack, "Parent")
+    with pytest.raises(ValidationError, match=r"Invalid base_model <ModelCustomizationJob .*Parent>.*Completion\.wait"):
+        simple_job(stack, "Child", base_model=parent)
+
+
+def test_a_waiting_job_needs_a_name_known_at_synth() -> None:
+    from aws_cdk import CfnParameter
+
+    stack = new_stack()
+    name = CfnParameter(stack, "Name").value_as_string
+    waiting(stack, job_name=name)
+    with pytest.raises(Exception, match="needs a name known at synth"):
+        Template.from_stack(stack)
+
+
+# ---- state-change rule --------------------------------------------------------------------------
+
+
+def test_on_state_change_matches_this_jobs_name_and_statuses_and_targets() -> None:
+    stack = new_stack()
+    job = simple_job(stack)
+    topic = sns.Topic(stack, "Alerts")
+    rule = job.on_state_change("Failures", target=targets.SnsTopic(topic), statuses=[JobStatus.FAILED, "Stopped"])
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {
+                "source": ["aws.bedrock"],
+                "detail-type": ["Model Customization Job State Change"],
+                "detail": {"jobName": [stack.resolve(job.job_name)], "jobStatus": ["Failed", "Stopped"]},
+            },
+            "State": "ENABLED",
+            "Targets": [Match.object_like({"Arn": {"Ref": stack.get_logical_id(topic.node.default_child)}})],  # type: ignore[arg-type]
+        },
+    )
+    assert rule.node.scope is job
+
+
+def test_on_state_change_without_statuses_matches_every_status() -> None:
+    stack = new_stack()
+    job = simple_job(stack)
+    job.on_state_change("All")
+    rules = of_type(resources(stack), "AWS::Events::Rule")
+    (pattern,) = [r["Properties"]["EventPattern"] for r in rules.values()]
+    assert pattern["detail"] == {"jobName": [stack.resolve(job.job_name)]}
+
+
+def test_on_state_change_rejects_an_unknown_status() -> None:
+    job = simple_job(new_stack())
+    with pytest.raises(ValidationError, match=r"Invalid statuses 'Done'"):
+        job.on_state_change("Bad", statuses=["Done"])
