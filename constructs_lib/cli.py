@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO, TypeAlias
 
-from . import datasets
+from . import datasets, watch
 from . import hyperparameters as hp
 from .config import CustomizationType
 
@@ -186,7 +186,7 @@ def _print_report(report: datasets.Report, advisories: Sequence[str], out: TextI
 
 # ---- dispatch -----------------------------------------------------------------------------------
 
-COMMANDS: list[Callable[[Subparsers], None]] = [add_validate_data]
+COMMANDS: list[Callable[[Subparsers], None]] = [add_validate_data, watch.add_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:
