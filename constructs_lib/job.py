@@ -28,7 +28,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IDependable, IValidation
 
-from . import datasets, nag, naming, permissions
+from . import datasets, imported, nag, naming, permissions
 from . import hyperparameters as hp
 from . import validation as v
 from ._lazy import lazy_any, lazy_string
@@ -46,6 +46,7 @@ from .config import (
     model_id_hint,
     model_identifier,
 )
+from .imported import ImportedModelCustomizationJob
 from .provider import JobProvider
 from .storage import DefaultStorage
 
@@ -299,6 +300,42 @@ class ModelCustomizationJob(Construct):
             event_pattern=state_change_pattern([self.job_name], statuses),
             targets=[target] if target is not None else None,
             description=description or "State changes of one Bedrock model customization job.",
+        )
+
+    # ---- imports and grants -----------------------------------------------------------------------
+
+    @staticmethod
+    def from_job_arn(scope: Construct, construct_id: str, job_arn: str) -> ImportedModelCustomizationJob:
+        """A job created elsewhere, by its ARN."""
+        return ImportedModelCustomizationJob(scope, construct_id, job_arn=job_arn)
+
+    @staticmethod
+    def from_job_attributes(
+        scope: Construct,
+        construct_id: str,
+        *,
+        job_arn: str,
+        job_name: str | None = None,
+        custom_model_arn: str | None = None,
+    ) -> ImportedModelCustomizationJob:
+        """A job created elsewhere, with what else is known about it (name, trained model ARN)."""
+        return ImportedModelCustomizationJob(
+            scope, construct_id, job_arn=job_arn, job_name=job_name, custom_model_arn=custom_model_arn
+        )
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Read this job's status and metrics (and, for a waiting job, its trained model)."""
+        model_arn = self.custom_model_arn if self.completion.waits else None
+        return imported.grant_read(grantee, self.job_arn, model_arn)
+
+    def grant_stop(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Stop this job (and read its status to know when it stopped)."""
+        return imported.grant_stop(grantee, self.job_arn)
+
+    def grant_invoke_model(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Invoke the trained model; only a job that waits for completion knows its model ARN."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=imported.INVOKE_ACTIONS, resource_arns=[self.custom_model_arn]
         )
 
     # ---- wiring -----------------------------------------------------------------------------------

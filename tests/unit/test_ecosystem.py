@@ -127,3 +127,32 @@ def test_job_outputs_are_the_users_choice() -> None:
     stack = Stack(App(), "NoOutputs")
     simple_job(stack)
     assert Template.from_stack(stack).to_json().get("Outputs", {}) == {}
+
+
+def test_grant_invoke_model_on_a_waiting_job_is_scoped_to_its_model() -> None:
+    from aws_cdk import Duration
+
+    from constructs_lib import Completion
+
+    stack = Stack(App(), "Invoke")
+    job = simple_job(stack, completion=Completion.wait(timeout=Duration.hours(4)))
+    role = iam.Role(stack, "App", assumed_by=iam.AccountRootPrincipal())
+    job.grant_invoke_model(role)
+    job.grant_read(role)
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+    (policy,) = [p for k, p in policies.items() if k.startswith("AppDefaultPolicy")]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    model_arn = stack.resolve(job.custom_model_arn)
+    invoke = [s for s in statements if "bedrock:InvokeModel" in actions_of(s)]
+    assert len(invoke) == 1 and invoke[0]["Resource"] == model_arn
+    assert any(s["Resource"] == model_arn and actions_of(s) == ["bedrock:GetCustomModel"] for s in statements)
+
+
+def test_grant_invoke_model_on_a_submitted_job_is_a_synth_error() -> None:
+    import pytest
+
+    stack = Stack(App(), "NoWait")
+    job = simple_job(stack)
+    role = iam.Role(stack, "App", assumed_by=iam.AccountRootPrincipal())
+    with pytest.raises(Exception, match="custom_model_arn"):
+        job.grant_invoke_model(role)
