@@ -5,7 +5,6 @@ from __future__ import annotations
 from aws_cdk import App, Environment, Stack, Stage
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 import constructs_lib
