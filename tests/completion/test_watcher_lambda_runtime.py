@@ -1,0 +1,105 @@
+"""The watcher as Lambda runs it: imported as ``job_watcher.handler`` from the asset root, on the runtime's
+older botocore (1.35.x), with every AWS call validated by that botocore's Stubber.
+
+Skips unless ``OLD_BOTOCORE_PYTHON`` names such a python (``make test`` sets it up).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import PresignedServer
+
+OLD_PYTHON = os.environ.get("OLD_BOTOCORE_PYTHON", "")
+LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
+
+pytestmark = pytest.mark.skipif(
+    not OLD_PYTHON, reason="OLD_BOTOCORE_PYTHON is unset: set it to a python with botocore 1.35.x"
+)
+
+CHILD = r"""
+import datetime, json, os, sys
+sys.path.insert(0, os.environ["LAMBDA_SRC"])
+import importlib
+import boto3, botocore
+from botocore.stub import Stubber
+
+module_name, _, function_name = "job_watcher.handler.handler".rpartition(".")
+entry = getattr(importlib.import_module(module_name), function_name)
+from job_watcher import handler
+from job_watcher.presigned import put_json
+from job_watcher.sweep import Clients
+
+urls = json.load(sys.stdin)
+stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/Chained/6c7b9a20-0000-11ef-8000-0a1b2c3d4e5f"
+now = datetime.datetime(2025, 5, 1, tzinfo=datetime.timezone.utc)
+job = {
+    "jobArn": "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-micro-v1:0:128k/abc",
+    "jobName": "SupportBot-1", "outputModelName": "m", "roleArn": "arn:aws:iam::123456789012:role/r",
+    "status": "Completed", "creationTime": now, "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/x",
+    "outputModelArn": "arn:aws:bedrock:us-east-1:123456789012:custom-model/m",
+    "trainingDataConfig": {"s3Uri": "s3://d/t.jsonl"}, "validationDataConfig": {"validators": []},
+    "outputDataConfig": {"s3Uri": "s3://o/"}, "trainingMetrics": {"trainingLoss": 0.5},
+}
+session = boto3.session.Session(region_name="us-east-1")
+clients = Clients(session.client("bedrock"), session.client("cloudformation"), session.client("events"))
+
+def resource(logical_id, status, physical):
+    return {"StackResourceDetail": {"LogicalResourceId": logical_id, "PhysicalResourceId": physical,
+            "ResourceType": "AWS::CloudFormation::WaitCondition", "LastUpdatedTimestamp": now,
+            "ResourceStatus": status}}
+
+env = {"WATCHED_JOBS": json.dumps({"SupportBot-1": ["Handle1", "Wait1"]}), "SCHEDULE_RULE": "Poll1", "STACK_ID": stack}
+with Stubber(clients.bedrock) as b, Stubber(clients.cloudformation) as c, Stubber(clients.events) as e:
+    c.add_response("describe_stack_resource", resource("Wait1", "CREATE_IN_PROGRESS", "w"),
+                   {"StackName": stack, "LogicalResourceId": "Wait1"})
+    b.add_response("get_model_customization_job", job, {"jobIdentifier": "SupportBot-1"})
+    c.add_response("describe_stack_resource", resource("Handle1", "CREATE_COMPLETE", urls["handle"]),
+                   {"StackName": stack, "LogicalResourceId": "Handle1"})
+    c.add_response("describe_stack_resource", resource("Poll1", "CREATE_COMPLETE", "poll-rule"),
+                   {"StackName": stack, "LogicalResourceId": "Poll1"})
+    e.add_response("disable_rule", {}, {"Name": "poll-rule"})
+    b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
+    sweep = handler.handle({"source": "aws.bedrock", "detail": {"jobName": "SupportBot-1"}},
+                           clients=clients, env=env, put=put_json)
+    result = handler.handle({"RequestType": "Create", "ResponseURL": urls["response"], "StackId": stack,
+                             "RequestId": "r", "LogicalResourceId": "Result1",
+                             "ResourceProperties": {"JobIdentifier": job["jobArn"]}},
+                            clients=clients, env=env, put=put_json)
+    for stub in (b, c, e):
+        stub.assert_no_pending_responses()
+print(json.dumps({"botocore": botocore.__version__, "entry": entry is handler.handler, "sweep": sweep,
+                  "result": result}))
+"""
+
+
+def test_watcher_runs_on_the_lambda_runtimes_botocore(presigned: PresignedServer) -> None:
+    env = {
+        **os.environ,
+        "LAMBDA_SRC": str(LAMBDA_SRC),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "NO_PROXY": "127.0.0.1",
+    }
+    env.pop("AWS_DATA_PATH", None)
+    urls = {"handle": presigned.url("handle"), "response": presigned.url("response")}
+    child = subprocess.run(
+        [OLD_PYTHON, "-c", CHILD], input=json.dumps(urls), capture_output=True, text=True, env=env, check=False
+    )
+    assert child.returncode == 0, child.stderr
+    report = json.loads(child.stdout.strip().splitlines()[-1])
+    assert report["botocore"].startswith("1.35.")
+    assert report["entry"] is True
+    assert report["sweep"]["signalled"] == ["SupportBot-1"] and report["sweep"]["scheduleDisabled"] is True
+    assert report["result"] == {"trigger": "cloudformation", "status": "SUCCESS"}
+    assert [(p.path.split("?")[0], p.body["Status"]) for p in presigned.puts] == [
+        ("/handle", "SUCCESS"),
+        ("/response", "SUCCESS"),
+    ]
+    assert presigned.puts[1].body["Data"]["CustomModelArn"] == "arn:aws:bedrock:us-east-1:123456789012:custom-model/m"
