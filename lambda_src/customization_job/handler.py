@@ -144,10 +144,14 @@ class _Lifecycle:
         return {**request, "clientRequestToken": token}
 
     def _find_or_start(self, request: dict[str, Any], decision: FindJob) -> dict[str, Any]:
-        """An unchanged request on a resource whose physical id predates job ARNs: adopt the job it named."""
+        """An unchanged request on a resource whose physical id predates job ARNs: adopt the job it named.
+
+        Only a job that runs as this request's service role is taken for ours; any other job by that
+        name makes the create below fail with the name-collision explanation.
+        """
         job_name = _text(request.get("jobName"))
         job = operations.describe_job(self.client, job_name, self.retrier) if job_name else None
-        if job is not None:
+        if job is not None and job.get("roleArn") == request.get("roleArn"):
             self.log(
                 "adopt-existing-job",
                 jobArn=job.get("jobArn"),

@@ -208,3 +208,16 @@ def test_update_with_an_older_physical_id_and_no_such_job_starts_it(stubber: Stu
 
     stubber.assert_no_pending_responses()
     assert result["PhysicalResourceId"] == JOB_ARN
+
+
+def test_update_with_an_older_physical_id_never_adopts_a_job_of_another_role(stubber: Stubber, run: Run) -> None:
+    request = base_request()
+    event = update_event(request, request, physical_id="Demo-SupportBotJob8F2E1A-1A2B3C4D5E6F", names_generated="false")
+    other = job_description("InProgress", roleArn="arn:aws:iam::123456789012:role/SomeoneElsesRole")
+    stubber.add_response("get_model_customization_job", other, {"jobIdentifier": "supportbot-job-3f9a2c"})
+    stubber.add_client_error("create_model_customization_job", "ConflictException", "Job name already exists", 400)
+    stubber.add_response("get_model_customization_job", other, {"jobIdentifier": "supportbot-job-3f9a2c"})
+
+    with pytest.raises(HandlerError, match=r"immutable"):
+        run(event)
+    stubber.assert_no_pending_responses()
