@@ -7,19 +7,23 @@ Before `cdk deploy`, put training data where each stack's job expects it (see th
 
 from __future__ import annotations
 
-from aws_cdk import App, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import App, CfnOutput, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib import (
+    Completion,
     CustomizationType,
     DistillationConfig,
+    JobStatus,
     MetadataCondition,
     ModelCustomizationJob,
     OutputData,
@@ -204,12 +208,53 @@ FEATURE_FLAGS = {
 }
 
 
+class ChainedStack(Stack):
+    """Continued pre-training on domain text, then fine-tuning on its result, in one deploy.
+
+    Each job waits for its trained model (up to 12 hours each). Upload domain/corpus.jsonl and
+    support-bot/{train,validation}.jsonl to s3://<DataBucket>/ before deploying.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        data = data_bucket(self, "DataBucket")
+        domain = ModelCustomizationJob(
+            self,
+            "DomainAdapted",
+            base_model=bedrock.FoundationModel.from_foundation_model_id(
+                self, "TitanExpress", bedrock.FoundationModelIdentifier("amazon.titan-text-express-v1:0:8k")
+            ),
+            customization_type=CustomizationType.CONTINUED_PRE_TRAINING,
+            training_data=TrainingData.from_bucket(data, "domain/corpus.jsonl"),
+            hyper_parameters={"epochCount": 1, "learningRate": 1e-5},
+            completion=Completion.wait(timeout=Duration.hours(8)),
+        )
+        support = ModelCustomizationJob(
+            self,
+            "SupportBot",
+            base_model=domain,  # trains on the first job's model once it has completed
+            training_data=TrainingData.from_bucket(data, "support-bot/train.jsonl"),
+            validation_data=[ValidationData.from_bucket(data, "support-bot/validation.jsonl")],
+            hyper_parameters={"epochCount": 2, "learningRate": 1e-5},
+            completion=Completion.wait(timeout=Duration.hours(4)),
+        )
+        alerts = sns.Topic(self, "JobAlerts", enforce_ssl=True)
+        support.on_state_change(
+            "Ended",
+            target=targets.SnsTopic(alerts),
+            statuses=[JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED],
+        )
+        CfnOutput(self, "SupportBotModelArn", value=support.custom_model_arn)
+        CfnOutput(self, "SupportBotValidationLoss", value=support.validation_loss)
+
+
 def build_app(app: App | None = None) -> App:
     app = app or App(context=FEATURE_FLAGS)
     FineTuningStack(app, "BedrockFineTuning")
     DistillationStack(app, "BedrockDistillation")
     RftStack(app, "BedrockRft")
     PrivateNetworkStack(app, "BedrockPrivateNetwork")
+    ChainedStack(app, "BedrockChained")
     return app
 
 

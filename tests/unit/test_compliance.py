@@ -45,12 +45,13 @@ def metadata_entries(outdir: Path, entry_type: str) -> list[tuple[str, Any]]:
     return found
 
 
-def test_app_synthesizes_four_stacks_with_no_warnings_or_errors(assembly: Path) -> None:
+def test_app_synthesizes_every_example_stack_with_no_warnings_or_errors(assembly: Path) -> None:
     assert set(templates(assembly)) == {
         "BedrockFineTuning.template.json",
         "BedrockDistillation.template.json",
         "BedrockRft.template.json",
         "BedrockPrivateNetwork.template.json",
+        "BedrockChained.template.json",
     }
     assert metadata_entries(assembly, "aws:cdk:warning") == []
     assert metadata_entries(assembly, "aws:cdk:error") == []
