@@ -7,6 +7,8 @@ Before `cdk deploy`, put training data where each stack's job expects it (see th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aws_cdk import App, CfnOutput, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_ec2 as ec2
@@ -36,6 +38,8 @@ from constructs_lib import (
 )
 from constructs_lib.nag import acknowledge
 
+DATA = Path(__file__).resolve().parent / "examples" / "data"
+
 
 def data_bucket(scope: Construct, construct_id: str, key: kms.IKey | None = None) -> s3.Bucket:
     """A private, TLS-only, encrypted bucket for datasets, with access logs in a sibling bucket."""
@@ -63,14 +67,14 @@ def data_bucket(scope: Construct, construct_id: str, key: kms.IKey | None = None
 
 
 class FineTuningStack(Stack):
-    """Fine-tune Amazon Nova Micro on prompt/completion data in a bucket of this stack.
+    """Fine-tune Amazon Nova Micro on Converse-format records shipped from this repository.
 
-    Upload train.jsonl and validation.jsonl to s3://<DataBucket>/support-bot/ before deploying.
+    The JSONL files become CDK assets, are checked record by record at synth, and a changed file
+    starts a new job on the next deploy.
     """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        data = data_bucket(self, "DataBucket")
         job = ModelCustomizationJob(
             self,
             "SupportBot",
@@ -78,8 +82,8 @@ class FineTuningStack(Stack):
                 self, "NovaMicro", bedrock.FoundationModelIdentifier("amazon.nova-micro-v1:0:128k")
             ),
             customization_type=CustomizationType.FINE_TUNING,
-            training_data=TrainingData.from_bucket(data, "support-bot/train.jsonl"),
-            validation_data=[ValidationData.from_bucket(data, "support-bot/validation.jsonl")],
+            training_data=TrainingData.from_asset(str(DATA / "converse" / "train.jsonl")),
+            validation_data=[ValidationData.from_asset(str(DATA / "converse" / "validation.jsonl"))],
             hyper_parameters={"epochCount": 2, "learningRate": 1e-5, "learningRateWarmupSteps": 10},
             custom_model_tags={"use-case": "support"},
         )
@@ -211,13 +215,11 @@ FEATURE_FLAGS = {
 class ChainedStack(Stack):
     """Continued pre-training on domain text, then fine-tuning on its result, in one deploy.
 
-    Each job waits for its trained model (up to 12 hours each). Upload domain/corpus.jsonl and
-    support-bot/{train,validation}.jsonl to s3://<DataBucket>/ before deploying.
+    Each job waits for its trained model (up to 12 hours each); the data ships from examples/data.
     """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        data = data_bucket(self, "DataBucket")
         domain = ModelCustomizationJob(
             self,
             "DomainAdapted",
@@ -225,7 +227,7 @@ class ChainedStack(Stack):
                 self, "TitanExpress", bedrock.FoundationModelIdentifier("amazon.titan-text-express-v1:0:8k")
             ),
             customization_type=CustomizationType.CONTINUED_PRE_TRAINING,
-            training_data=TrainingData.from_bucket(data, "domain/corpus.jsonl"),
+            training_data=TrainingData.from_asset(str(DATA / "continued-pretraining" / "train.jsonl")),
             hyper_parameters={"epochCount": 1, "learningRate": 1e-5},
             completion=Completion.wait(timeout=Duration.hours(8)),
         )
@@ -233,8 +235,8 @@ class ChainedStack(Stack):
             self,
             "SupportBot",
             base_model=domain,  # trains on the first job's model once it has completed
-            training_data=TrainingData.from_bucket(data, "support-bot/train.jsonl"),
-            validation_data=[ValidationData.from_bucket(data, "support-bot/validation.jsonl")],
+            training_data=TrainingData.from_asset(str(DATA / "prompt-completion" / "train.jsonl")),
+            validation_data=[ValidationData.from_asset(str(DATA / "prompt-completion" / "validation.jsonl"))],
             hyper_parameters={"epochCount": 2, "learningRate": 1e-5},
             completion=Completion.wait(timeout=Duration.hours(4)),
         )
