@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO, TypeAlias
 
 from . import datasets, watch
 from . import hyperparameters as hp
-from .config import CustomizationType
+from .enums import CustomizationType
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

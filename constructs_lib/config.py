@@ -10,7 +10,6 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any, ClassVar
 
 from aws_cdk import Duration, Stack
@@ -21,24 +20,8 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from . import validation as v
-
-
-class CustomizationType(Enum):
-    """The kinds of customization Bedrock runs (``customizationType``)."""
-
-    FINE_TUNING = "FINE_TUNING"
-    CONTINUED_PRE_TRAINING = "CONTINUED_PRE_TRAINING"
-    DISTILLATION = "DISTILLATION"
-    REINFORCEMENT_FINE_TUNING = "REINFORCEMENT_FINE_TUNING"
-    IMPORTED = "IMPORTED"
-
-
-class ReasoningEffort(Enum):
-    """How hard an RFT policy model reasons while generating samples."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
+from .enums import CustomizationType as CustomizationType  # re-exported: config is where props live
+from .enums import ReasoningEffort
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Token
-
 JOB_NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*"
 MODEL_NAME_PATTERN = r"([0-9a-zA-Z][_-]?){1,63}"
 CLIENT_TOKEN_PATTERN = r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?"
@@ -36,6 +34,8 @@ class ValidationError(ValueError):
 
 def is_token(value: Any) -> bool:
     """True when the value (or any string inside it) is only known at deploy time."""
+    from aws_cdk import Token  # imported on first use: the CLI's dataset checks run without jsii
+
     return bool(Token.is_unresolved(value))
 
 

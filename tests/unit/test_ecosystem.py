@@ -155,3 +155,13 @@ def test_grant_invoke_model_on_a_submitted_job_is_a_synth_error() -> None:
     role = iam.Role(stack, "App", assumed_by=iam.AccountRootPrincipal())
     with pytest.raises(Exception, match="custom_model_arn"):
         job.grant_invoke_model(role)
+
+
+def test_lazy_exports_match_all_and_the_cli_does_not_load_the_cdk() -> None:
+    import subprocess
+    import sys
+
+    assert set(constructs_lib.__all__) == set(constructs_lib._WHERE)
+    probe = "import sys, constructs_lib.cli; print('aws_cdk' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
