@@ -7,6 +7,7 @@ unresolved CDK tokens (they are only known at deploy time).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ TAG_PATTERN = r"[a-zA-Z0-9\s._:/=+@-]*"
 S3_URI_PATTERN = r"s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?"
 S3_KEY_PATTERN = r"(?:[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?"
 FILTER_KEY_PATTERN = r"[a-zA-Z0-9\s._:/=+$@-]{1,256}"
+FILTER_VALUE_PATTERN = r"[a-zA-Z0-9\s._:/=+$@-]{0,256}"
 VPC_ID_PATTERN = r"[-0-9a-zA-Z]+"
 ROLE_ARN_PATTERN = r"arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+"
 
@@ -140,6 +142,8 @@ def check_vpc_ids(prop: str, ids: Sequence[str], bounds: tuple[int, int], what: 
 
 
 def check_range(prop: str, value: float, low: float, high: float) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _fail(prop, value, f"must be a finite number between {low:g} and {high:g}.")
     if is_token(value):
         return
     if isinstance(value, bool) or not low <= value <= high:
@@ -160,5 +164,5 @@ def check_filter_map(prop: str, entries: Mapping[str, str]) -> None:
     for key, value in entries.items():
         if not is_token(key) and re.fullmatch(FILTER_KEY_PATTERN, key) is None:
             raise _fail(f"{prop} key", key, f"a metadata key must match {FILTER_KEY_PATTERN}.")
-        if not is_token(value) and len(value) > 256:
-            raise _fail(f"{prop}[{key!r}]", value, "a metadata value is at most 256 characters.")
+        if not is_token(value) and re.fullmatch(FILTER_VALUE_PATTERN, value) is None:
+            raise _fail(f"{prop}[{key!r}]", value, f"a metadata value must match {FILTER_VALUE_PATTERN}.")

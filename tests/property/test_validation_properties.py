@@ -281,12 +281,6 @@ def test_filter_entries_the_api_rejects_fail_naming_the_prop(entries: dict[str, 
         v.check_filter_map(PROP, entries)
 
 
-@pytest.mark.xfail(
-    raises=pytest.fail.Exception,  # "DID NOT RAISE", nothing else
-    strict=True,
-    reason="gap in constructs_lib.validation.check_filter_map: it checks a filter value's length only, "
-    "while the API also requires the pattern [a-zA-Z0-9\\s._:/=+$@-]{0,256}",
-)
 @pytest.mark.parametrize("value", ["support#bot", "stage=prod?", "team|ml"])
 def test_filter_values_with_characters_the_api_rejects_fail(value: str) -> None:
     assert not FILTER_VALUE.accepts(value)
@@ -319,12 +313,11 @@ def test_values_in_the_api_range_pass(name: str, low: float, high: float, data: 
 def test_values_outside_the_api_range_fail_naming_the_prop(
     name: str, low: float, high: float, data: st.DataObject
 ) -> None:
-    # Finite values only: NaN and infinities cannot cross jsii's JSON (Token.is_unresolved), see the report.
-    finite = {"allow_nan": False, "allow_infinity": False}
     value = data.draw(
         st.one_of(
-            st.floats(max_value=low, exclude_max=True, **finite),
-            st.floats(min_value=high, exclude_min=True, **finite),
+            st.floats(max_value=low, exclude_max=True),
+            st.floats(min_value=high, exclude_min=True),
+            st.just(math.nan),
             st.booleans(),
         )
     )
