@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""`make bench`: synth cost, CloudFormation footprint, handler start-up and API calls, against the peer.
+
+Prints markdown tables (with PASS/MISS for each target of issue 7) and writes docs/benchmark.png.
+Raw numbers go to build/benchmarks/results.json. See docs/benchmarks.md for what each number means.
+
+    python benchmarks/run.py                 # the full run (~8-10 min on 2 cores)
+    python benchmarks/run.py --quick         # fewer repetitions, for trying changes out
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import itertools
+
+import api_calls
+import coldstart
+import report
+import synth_bench
+import templates
+from common import BENCH_DIR, REPO, child_env
+
+NS = [1, 10, 20, 50, 100]
+BARE_NS = [1, 20, 100]
+RESULTS = REPO / "build" / "benchmarks" / "results.json"
+PLOT = REPO / "docs" / "benchmark.png"
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        mem = "unknown"
+    node = child_env().get("JSII_NODE", "node")
+    try:
+        node_version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        node_version = "unknown"
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "node": node_version,
+        "aws-cdk-lib": metadata.version("aws-cdk-lib"),
+        "jsii": metadata.version("jsii"),
+        "boto3": metadata.version("boto3"),
+    }
+
+
+def wait_mode_available() -> bool:
+    code = "import sys; sys.path.insert(0, 'benchmarks'); import stacks; print(stacks.has_wait())"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env(), cwd=REPO, check=True
+    )
+    return out.stdout.strip().splitlines()[-1] == "True"
+
+
+def count(specs: list[tuple[str, int, bool]]) -> list[dict[str, Any]]:
+    """Resources and template bytes of stacks synthesized (untimed) in one child process."""
+    out = subprocess.run(
+        [sys.executable, str(BENCH_DIR / "count_child.py"), json.dumps(specs)],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        cwd=REPO,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"count_child failed:\n{out.stderr[-4000:]}")
+    return list(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def footprint(
+    matrix: dict[str, Any], kinds: list[str], shared: list[dict[str, Any]], limits: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """Per-job resources and bytes, and how many jobs fit one stack, per (kind, role)."""
+    rows: dict[str, Any] = {}
+    by_key = {f"{s['kind']}:{s['n']}:shared": s for s in shared}
+    for kind in kinds:
+        for role in ("default", "shared"):
+            if role == "default":
+                points = {n: matrix["templates"].get(f"{kind}:{n}") for n in NS}
+            else:
+                points = {n: by_key.get(f"{kind}:{n}:shared") for n in NS}
+            points = {n: p for n, p in points.items() if p is not None and "error" not in p}
+            if 1 not in points or 10 not in points:
+                continue
+            first = templates.per_job(points[1], points[10])  # what one added job costs
+            largest = max(points)
+            fit = templates.per_job(points[10], points[largest]) if largest > 10 else first
+            linear = all(
+                p["resources"] == round(first["fixed_resources"] + first["resources_per_job"] * n)
+                for n, p in points.items()
+            )
+            managed = {n: p["by_type"].get("AWS::IAM::ManagedPolicy", 0) for n, p in points.items()}
+            caps: dict[str, Any] = dict(templates.max_jobs(fit))
+            iam_cap = _managed_policy_cap(managed)
+            if iam_cap is not None:
+                caps["by_iam_managed_policies"] = iam_cap
+            synth_cap = limits.get(kind)
+            if synth_cap is not None:
+                caps["by_synth"] = synth_cap["largest_ok"]
+                caps["synth_limit_reason"] = synth_cap["reason"]
+            found = [caps[k] for k in ("max_jobs", "by_iam_managed_policies", "by_synth") if caps.get(k) is not None]
+            caps["max_jobs"] = min(found) if found else None
+            rows[f"{kind}:{role}"] = {
+                "kind": kind,
+                "role": role,
+                "resources_per_job": first["resources_per_job"],
+                "fixed_resources": first["fixed_resources"],
+                "bytes_per_job": fit["bytes_per_job"],
+                "fit_resources_per_job": fit["resources_per_job"],  # slope from 10 jobs to the largest stack
+                "fit_fixed_resources": fit["fixed_resources"],
+                "linear_resources": linear,
+                "resources_at": {n: p["resources"] for n, p in points.items()},
+                "bytes_at": {n: p["template_bytes"] for n, p in points.items()},
+                "managed_policies_at": managed,
+                "largest_role_policy_chars_at": {n: p["largest_role_policy_chars"] for n, p in points.items()},
+                **caps,
+            }
+    return rows
+
+
+def _managed_policy_cap(managed: dict[int, int]) -> int | None:
+    """Jobs before the shared role needs more than 10 managed policies (IAM's default per-role quota),
+    interpolated linearly between the synthesized sizes; None when no overflow policies appear."""
+    ns = sorted(managed)
+    if not any(managed.values()):
+        return None
+    limit = templates.MANAGED_POLICIES_PER_ROLE
+    for lo, hi in itertools.pairwise(ns):
+        if managed[hi] > limit >= managed[lo]:
+            slope = (managed[hi] - managed[lo]) / (hi - lo)
+            return int(lo + (limit - managed[lo]) / slope)
+    top = ns[-1]
+    if managed[top] <= limit:
+        slope = managed[top] / top
+        return int(limit / slope) if slope else None
+    return None
+
+
+def synth_limits(matrix: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """For each kind that failed to synthesize at some size: the largest size that still does (bisected)."""
+    limits: dict[str, dict[str, Any]] = {}
+    for kind, failure in matrix["failures"].items():
+        ok = max((int(key.split(":")[1]) for key in matrix["samples"] if key.split(":")[0] == kind), default=0)
+        if not 0 < ok < failure["n"]:
+            continue
+        report.log(f"{kind} does not synthesize at {failure['n']} jobs; bisecting between {ok} and {failure['n']} ...")
+        out = subprocess.run(
+            [sys.executable, str(BENCH_DIR / "count_child.py"), "--largest", kind, str(ok), str(failure["n"])],
+            capture_output=True,
+            text=True,
+            env=child_env(),
+            cwd=REPO,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"count_child --largest failed:\n{out.stderr[-4000:]}")
+        found = json.loads(out.stdout.strip().splitlines()[-1])
+        limits[kind] = {**found, "reason": failure["reason"]}
+    return limits
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=5, help="at most this many synth runs per case below 50 jobs")
+    parser.add_argument("--reps-large", type=int, default=3, help="at most this many synth runs at 50 and 100 jobs")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=330,
+        help="seconds for the main synth runs: after 3 rounds, no round starts that would end past it",
+    )
+    parser.add_argument("--cold-runs", type=int, default=15, help="fresh-process imports of handler and boto3 each")
+    parser.add_argument("--quick", action="store_true", help="2 / 1 synth runs, 5 import runs, 60 s synth budget")
+    parser.add_argument("--no-plot", action="store_true")
+    args = parser.parse_args()
+    os.chdir(REPO)
+
+    info = machine()
+    has_wait = wait_mode_available()
+    kinds = ["ours", "peer"] + (["ours-wait"] if has_wait else [])
+    reps, reps_large, cold_runs, budget = args.reps, args.reps_large, args.cold_runs, args.budget
+    if args.quick:
+        reps, reps_large, cold_runs, budget = 2, 1, 5, 60
+    log = report.log
+    log(f"machine: {info['cores']} cores, {info['cpu']}; aws-cdk-lib {info['aws-cdk-lib']}; wait mode: {has_wait}")
+
+    log("API calls per lifecycle (Stubber) ...")
+    calls = api_calls.count_calls()
+
+    log(f"handler cold start ({cold_runs} runs each) ...")
+    cold = coldstart.measure(runs=cold_runs, client_runs=min(7, cold_runs))
+
+    log(f"synth time: {kinds} x {NS} + empty stack; up to {reps} runs (<50 jobs), {reps_large} (>=50 jobs) ...")
+    with tempfile.TemporaryDirectory(prefix="bench-asset-") as tmp:
+        staged = Path(tmp) / "handler-asset"
+        matrix = synth_bench.run_matrix(
+            kinds,
+            NS,
+            reps=reps,
+            reps_large=reps_large,
+            min_reps=min(3, reps),
+            budget_s=budget,
+            keep_asset_into=staged,
+            log=log,
+        )
+        cold["staged_asset"] = coldstart.zipped_size(staged) if staged.exists() else None
+
+    # aws-cdk-lib 2.275 validates every template with a WASM rules engine inside app.synth(); most of
+    # the empty stack's time is that. The same stacks without it show what the constructs themselves cost.
+    log("synth time without CDK's built-in template validation (CDK_VALIDATION=false) ...")
+    bare = synth_bench.run_matrix(
+        ["ours", "peer"],
+        BARE_NS,
+        reps=1 if args.quick else 3,
+        reps_large=1 if args.quick else 2,
+        min_reps=1,
+        budget_s=20 if args.quick else 75,
+        env_extra={"CDK_VALIDATION": "false"},
+        log=log,
+    )
+
+    limits = synth_limits(matrix)
+    log("resources with one shared role (untimed synths) ...")
+    shared_specs = [(k, n, True) for k in kinds for n in ((1, 10, 20) if k == "ours-wait" else (1, 10, 50, 100))]
+    shared = count(shared_specs)
+
+    results = {
+        "machine": info,
+        "wait_mode": has_wait,
+        "kinds": kinds,
+        "ns": NS,
+        "synth": {"matrix": matrix, "medians": synth_bench.medians(matrix)},
+        "synth_without_validation": {"matrix": bare, "medians": synth_bench.medians(bare)},
+        "synth_limits": limits,
+        "footprint": footprint(matrix, kinds, shared, limits),
+        "shared_role_templates": shared,
+        "cold_start": cold,
+        "api_calls": calls,
+    }
+    results["targets"] = report.targets(results)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1, default=str))
+    print(report.markdown(results))
+    if not args.no_plot:
+        report.plot(results, PLOT)
+        log(f"plot: {PLOT.relative_to(REPO)}")
+    log(f"raw results: {RESULTS.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
