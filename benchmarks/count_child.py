@@ -5,6 +5,8 @@
 
 ``python benchmarks/count_child.py --largest KIND OK FAILS`` bisects for the largest job count of KIND
 that still synthesizes, given a count OK that does and a count FAILS that does not.
+``--largest-shared-within KIND OK FAILS LIMIT`` does the same with one shared role, counting a stack
+with more than LIMIT managed policies (CDK's overflow of the role's policy) as failing.
 """
 
 from __future__ import annotations
@@ -34,21 +36,30 @@ def main(spec: str) -> None:
     print(json.dumps(results))
 
 
-def largest(kind: str, ok: int, fails: int) -> None:
+def largest(kind: str, ok: int, fails: int, *, shared_role: bool = False, managed_limit: int | None = None) -> None:
+    """Bisect for the largest job count that synthesizes (and, with ``managed_limit``, whose stack has at
+    most that many AWS::IAM::ManagedPolicy resources)."""
     reason = ""
     while fails - ok > 1:
         mid = (ok + fails) // 2
         with tempfile.TemporaryDirectory(prefix="bench-count-") as outdir:
             try:
-                stacks.build_app(kind, mid, outdir, validation=False).synth()
-                ok = mid
+                stacks.build_app(kind, mid, outdir, shared_role=shared_role, validation=False).synth()
             except Exception as error:  # jsii surfaces synth-time validation errors as RuntimeError
                 fails, reason = mid, str(error).splitlines()[0]
+                continue
+            managed = templates.summarize(outdir)["by_type"].get("AWS::IAM::ManagedPolicy", 0)
+            if managed_limit is not None and managed > managed_limit:
+                fails, reason = mid, f"{managed} managed policies"
+            else:
+                ok = mid
     print(json.dumps({"kind": kind, "largest_ok": ok, "smallest_failing": fails, "reason": reason}))
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "--largest":
         largest(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1] == "--largest-shared-within":
+        largest(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), shared_role=True, managed_limit=int(sys.argv[5]))
     else:
         main(sys.argv[1])

@@ -30,12 +30,13 @@ import coldstart
 import report
 import synth_bench
 import templates
-from common import BENCH_DIR, REPO, child_env
+from common import BENCH_DIR, REPO, child_env, short_error
 
 NS = [1, 10, 20, 50, 100]
 BARE_NS = [1, 20, 100]
 RESULTS = REPO / "build" / "benchmarks" / "results.json"
 PLOT = REPO / "docs" / "benchmark.png"
+DOC = REPO / "docs" / "benchmarks.md"
 
 
 def machine() -> dict[str, Any]:
@@ -93,7 +94,11 @@ def count(specs: list[tuple[str, int, bool]]) -> list[dict[str, Any]]:
 
 
 def footprint(
-    matrix: dict[str, Any], kinds: list[str], shared: list[dict[str, Any]], limits: dict[str, dict[str, Any]]
+    matrix: dict[str, Any],
+    kinds: list[str],
+    shared: list[dict[str, Any]],
+    limits: dict[str, dict[str, Any]],
+    iam_exact: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     """Per-job resources and bytes, and how many jobs fit one stack, per (kind, role)."""
     rows: dict[str, Any] = {}
@@ -117,8 +122,11 @@ def footprint(
             managed = {n: p["by_type"].get("AWS::IAM::ManagedPolicy", 0) for n, p in points.items()}
             caps: dict[str, Any] = dict(templates.max_jobs(fit))
             iam_cap = _managed_policy_cap(managed)
+            if role == "shared" and kind in iam_exact:
+                iam_cap = iam_exact[kind]["largest_ok"]
             if iam_cap is not None:
                 caps["by_iam_managed_policies"] = iam_cap
+                caps["iam_cap_estimated"] = not (role == "shared" and kind in iam_exact)
             synth_cap = limits.get(kind)
             if synth_cap is not None:
                 caps["by_synth"] = synth_cap["largest_ok"]
@@ -141,6 +149,43 @@ def footprint(
                 **caps,
             }
     return rows
+
+
+def iam_caps(kinds: list[str], shared: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per kind whose shared role overflows into managed policies: the largest job count whose role
+    needs at most IAM's default 10 managed policies, bisected between the synthesized sizes."""
+    caps: dict[str, dict[str, Any]] = {}
+    limit = templates.MANAGED_POLICIES_PER_ROLE
+    for kind in kinds:
+        points = sorted(
+            (s["n"], s["by_type"].get("AWS::IAM::ManagedPolicy", 0))
+            for s in shared
+            if s["kind"] == kind and "error" not in s
+        )
+        bracket = next(((lo, hi) for (lo, a), (hi, b) in itertools.pairwise(points) if a <= limit < b), None)
+        if bracket is None:
+            continue
+        report.log(
+            f"{kind}, shared role: bisecting for {limit} managed policies between {bracket[0]} and {bracket[1]} jobs"
+        )
+        out = subprocess.run(
+            [
+                sys.executable,
+                str(BENCH_DIR / "count_child.py"),
+                "--largest-shared-within",
+                kind,
+                *map(str, bracket),
+                str(limit),
+            ],
+            capture_output=True,
+            text=True,
+            env=child_env(),
+            cwd=REPO,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"count_child --largest-shared-within failed:\n{out.stderr[-4000:]}")
+        caps[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+    return caps
 
 
 def _managed_policy_cap(managed: dict[int, int]) -> int | None:
@@ -179,7 +224,7 @@ def synth_limits(matrix: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if out.returncode != 0:
             raise RuntimeError(f"count_child --largest failed:\n{out.stderr[-4000:]}")
         found = json.loads(out.stdout.strip().splitlines()[-1])
-        limits[kind] = {**found, "reason": failure["reason"]}
+        limits[kind] = {**found, "reason": short_error(found["reason"]) or failure["reason"]}
     return limits
 
 
@@ -196,8 +241,19 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=15, help="fresh-process imports of handler and boto3 each")
     parser.add_argument("--quick", action="store_true", help="2 / 1 synth runs, 5 import runs, 60 s synth budget")
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument(
+        "--from-results", type=Path, help="measure nothing: print the tables and draw the plot from a results.json"
+    )
+    parser.add_argument(
+        "--update-docs", action="store_true", help=f"also replace the generated block of {DOC.relative_to(REPO)}"
+    )
     args = parser.parse_args()
     os.chdir(REPO)
+    if args.from_results:
+        results = json.loads(args.from_results.read_text())
+        results["targets"] = report.targets(results)
+        publish(results, plot=not args.no_plot, update_docs=args.update_docs)
+        return
 
     info = machine()
     has_wait = wait_mode_available()
@@ -247,6 +303,7 @@ def main() -> None:
     log("resources with one shared role (untimed synths) ...")
     shared_specs = [(k, n, True) for k in kinds for n in ((1, 10, 20) if k == "ours-wait" else (1, 10, 50, 100))]
     shared = count(shared_specs)
+    iam_exact = iam_caps(kinds, shared)
 
     results = {
         "machine": info,
@@ -256,7 +313,8 @@ def main() -> None:
         "synth": {"matrix": matrix, "medians": synth_bench.medians(matrix)},
         "synth_without_validation": {"matrix": bare, "medians": synth_bench.medians(bare)},
         "synth_limits": limits,
-        "footprint": footprint(matrix, kinds, shared, limits),
+        "iam_caps": iam_exact,
+        "footprint": footprint(matrix, kinds, shared, limits, iam_exact),
         "shared_role_templates": shared,
         "cold_start": cold,
         "api_calls": calls,
@@ -264,11 +322,20 @@ def main() -> None:
     results["targets"] = report.targets(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1, default=str))
-    print(report.markdown(results))
-    if not args.no_plot:
+    report.log(f"raw results: {RESULTS.relative_to(REPO)}")
+    # through JSON and back, so that a re-render with --from-results prints exactly the same
+    publish(json.loads(RESULTS.read_text()), plot=not args.no_plot, update_docs=args.update_docs)
+
+
+def publish(results: dict[str, Any], *, plot: bool, update_docs: bool) -> None:
+    tables = report.markdown(results)
+    print(tables)
+    if plot:
         report.plot(results, PLOT)
-        log(f"plot: {PLOT.relative_to(REPO)}")
-    log(f"raw results: {RESULTS.relative_to(REPO)}")
+        report.log(f"plot: {PLOT.relative_to(REPO)}")
+    if update_docs:
+        report.replace_block(DOC, tables)
+        report.log(f"tables: {DOC.relative_to(REPO)}")
 
 
 if __name__ == "__main__":
