@@ -20,6 +20,12 @@ signal within seconds); a 15-minute schedule as the backup for a lost event, whi
 once no waiting job runs (its description carries a digest of the waiting jobs, so a deploy that adds one
 enables it again); and a separate policy that lets the watcher disable that one rule.
 
+A generated job name is known at synth only up to its prefix (``<construct id>-<digest>-``; the handler
+adds a suffix per CloudFormation request), so the rule matches it with EventBridge prefix matching and the
+watcher by the same prefix; a name the user fixed is matched exactly. The watcher's ``WATCHED_JOBS``
+environment variable maps each job (its exact name, or its prefix followed by ``*``) to the logical ids of
+its handle, its wait condition and its job resource, whose physical id is the job ARN it polls.
+
 Order, without cycles: Handle and watcher -> Job -> Wait -> Result.
 """
 
@@ -28,10 +34,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import cast
+from typing import Any, cast
 
 from aws_cdk import (
     Aspects,
@@ -63,7 +69,12 @@ POLL_INTERVAL = Duration.minutes(15)
 RESULT_TIMEOUT = Duration.minutes(5)
 DIGEST_LEN = 10
 MAX_WATCHED_JSON = 3000
-"""Lambda allows 4 KB of environment variables; the job mapping gets most of it (about 20 jobs)."""
+"""Lambda allows 4 KB of environment variables; the job mapping gets most of it (15-20 jobs, by id length)."""
+PREFIX_MARK = "*"
+"""Ends a ``WATCHED_JOBS`` key that is a name prefix; ``*`` is not valid in a job name."""
+
+NameFilter = str | Mapping[str, str]
+"""How EventBridge recognizes a job's events: its exact name, or ``{"prefix": "<name prefix>"}``."""
 
 WATCHER_WILDCARDS = (
     (
@@ -86,10 +97,11 @@ class JobStatus(Enum):
 
 
 def state_change_pattern(
-    job_names: Sequence[str], statuses: Sequence[JobStatus | str] | None = None
+    job_names: Sequence[NameFilter], statuses: Sequence[JobStatus | str] | None = None
 ) -> events.EventPattern:
-    """Bedrock's state-change events for these jobs, optionally only some statuses."""
-    detail: dict[str, list[str]] = {"jobName": list(job_names)}
+    """Bedrock's state-change events for these jobs (exact names or ``{"prefix": ...}`` filters), optionally
+    only some statuses."""
+    detail: dict[str, list[Any]] = {"jobName": [x if isinstance(x, str) else dict(x) for x in job_names]}
     if statuses:
         allowed = {s.value for s in JobStatus}
         values = [s.value if isinstance(s, JobStatus) else s for s in statuses]
@@ -119,7 +131,8 @@ def _with_suffix(element: CfnResource | CfnWaitCondition | CfnWaitConditionHandl
 
 @dataclass
 class _Watched:
-    job_name: str
+    name_filter: NameFilter
+    job: CfnResource
     handle: CfnWaitConditionHandle
     wait: CfnWaitCondition
 
@@ -166,7 +179,7 @@ class JobWatcher(Construct):
             description="State changes of the Bedrock model customization jobs this stack waits for.",
         )
         cast(CfnResource, self.state_changes.node.default_child).add_property_override(
-            "EventPattern.detail.jobName", lazy_any(self._job_names)
+            "EventPattern.detail.jobName", lazy_any(self._name_filters)
         )
         self.function = lambda_.Function(
             self,
@@ -210,26 +223,35 @@ class JobWatcher(Construct):
             return existing
         return JobWatcher(stack, WATCHER_ID)
 
-    def watch(self, job_name: str, handle: CfnWaitConditionHandle, wait: CfnWaitCondition) -> None:
-        self._watched.append(_Watched(job_name, handle, wait))
+    def watch(
+        self, name_filter: NameFilter, job: CfnResource, handle: CfnWaitConditionHandle, wait: CfnWaitCondition
+    ) -> None:
+        self._watched.append(_Watched(name_filter, job, handle, wait))
 
     # ---- rendered at synth -------------------------------------------------------------------------
 
-    def _resolved(self) -> dict[str, list[str]]:
+    def _resolved(self) -> dict[str, tuple[Any, list[str]]]:
+        """``WATCHED_JOBS`` key -> (the rule's filter, [handle, wait condition, job logical ids])."""
         stack = Stack.of(self)
-        mapping: dict[str, list[str]] = {}
+        mapping: dict[str, tuple[Any, list[str]]] = {}
         for item in self._watched:
-            name = stack.resolve(item.job_name)
-            if not isinstance(name, str):
+            resolved = stack.resolve(item.name_filter)
+            if isinstance(resolved, str):
+                key = resolved
+            elif isinstance(resolved, dict) and list(resolved) == ["prefix"] and isinstance(resolved["prefix"], str):
+                key = resolved["prefix"] + PREFIX_MARK
+            else:
                 raise v.ValidationError(
-                    f"Invalid job_name {json.dumps(name)}: a job that waits needs a name known at synth (the "
+                    f"Invalid job_name {json.dumps(resolved)}: a job that waits needs a name known at synth (the "
                     "watcher matches its events by name); leave job_name unset to get a generated one."
                 )
-            mapping[name] = [stack.resolve(item.handle.logical_id), stack.resolve(item.wait.logical_id)]
+            ids = [stack.resolve(element.logical_id) for element in (item.handle, item.wait, item.job)]
+            mapping[key] = (resolved, ids)
         return mapping
 
     def _watched_json(self) -> str:
-        rendered = json.dumps(self._resolved(), sort_keys=True, separators=(",", ":"))
+        mapping = {key: ids for key, (_, ids) in self._resolved().items()}
+        rendered = json.dumps(mapping, sort_keys=True, separators=(",", ":"))
         if len(rendered) > MAX_WATCHED_JSON:
             raise v.ValidationError(
                 f"Invalid completion for {len(self._watched)} jobs in stack {Stack.of(self).stack_name}: the job "
@@ -238,8 +260,8 @@ class JobWatcher(Construct):
             )
         return rendered
 
-    def _job_names(self) -> list[str]:
-        return sorted(self._resolved())
+    def _name_filters(self) -> list[Any]:
+        return [name_filter for _, (name_filter, _) in sorted(self._resolved().items())]
 
     def _schedule_description(self) -> str:
         return (
@@ -257,7 +279,7 @@ class CompletionWait(Construct):
         construct_id: str,
         *,
         job: CustomResource,
-        job_name: str,
+        name_filter: NameFilter,
         request_digest: Callable[[], str],
         timeout: Duration,
     ) -> None:
@@ -288,7 +310,7 @@ class CompletionWait(Construct):
         )
         _with_suffix(cast(CfnResource, self.result.node.default_child), result_digest)
         self.result.node.add_dependency(self.wait)
-        watcher.watch(job_name, self.handle, self.wait)
+        watcher.watch(name_filter, cast(CfnResource, job.node.default_child), self.handle, self.wait)
 
     @property
     def custom_model_arn(self) -> str:

@@ -32,7 +32,7 @@ from . import datasets, imported, nag, naming, permissions
 from . import hyperparameters as hp
 from . import validation as v
 from ._lazy import lazy_any, lazy_string
-from .completion import CompletionWait, JobStatus, state_change_pattern
+from .completion import CompletionWait, JobStatus, NameFilter, state_change_pattern
 from .config import (
     Completion,
     CustomizationType,
@@ -77,6 +77,11 @@ class ModelCustomizationJob(Construct):
     Any change to the request (data, hyperparameters, base model, ...) starts a new job under new
     generated names; a change to tags only is applied in place. Deleting the resource stops a running
     job; the trained model is kept unless ``model_removal_policy=RemovalPolicy.DESTROY``.
+
+    Generated names are ``<construct id>-<digest of the request>-<suffix>``: the handler adds a suffix
+    unique to each CloudFormation request, because Bedrock never frees a job name (nor a model name while
+    the model exists), and a redeploy after a rollback or a revert to an earlier request would otherwise
+    ask for a name that is taken. ``job_name`` and ``custom_model_name`` therefore resolve at deploy time.
     """
 
     def __init__(
@@ -114,8 +119,9 @@ class ModelCustomizationJob(Construct):
         :param validation_data: up to 10 validation data sets.
         :param output_data: where Bedrock writes outputs; default: a prefix in the stack's secure bucket.
         :param hyper_parameters: typed values (``{"epochCount": 2, "learningRate": 1e-5}``), sent as strings.
-        :param job_name: default: generated from the construct id and a digest of the request.
-        :param custom_model_name: default: generated like ``job_name``.
+        :param job_name: default: generated from the construct id, a digest of the request and a suffix unique to
+            each deployment that starts a job (Bedrock never reuses names).
+        :param custom_model_name: default: generated like ``job_name`` (same base and suffix).
         :param custom_model_kms_key: customer-managed key that encrypts the trained model.
         :param job_tags: tags for the job (``Tags.of(scope)`` tags are added too).
         :param custom_model_tags: tags for the trained model (``Tags.of(scope)`` tags are added too).
@@ -217,8 +223,13 @@ class ModelCustomizationJob(Construct):
         self._core_request = core
 
         names_generated = job_name is None and custom_model_name is None
-        self.job_name: str = job_name or lazy_string(self._generated_name)
-        self.custom_model_name: str = custom_model_name or lazy_string(self._generated_name)
+        # The names in the request: the user's, or the synth-time base of generated names (the handler
+        # appends a per-request suffix to a base, so the deployed names are attributes of the resource).
+        self._requested_job_name: str = job_name or lazy_string(self._generated_name)
+        self._requested_model_name: str = custom_model_name or lazy_string(self._generated_name)
+        # What every deployed generated name starts with (``<construct id>-<digest>-``), known at synth;
+        # None when the user fixed a name (both are then sent as they are).
+        self._name_prefix: str | None = lazy_string(lambda: f"{self._generated_name()}-") if names_generated else None
         self._client_request_token = client_request_token
 
         self._resource = CustomResource(
@@ -241,7 +252,7 @@ class ModelCustomizationJob(Construct):
                 self,
                 "Completion",
                 job=self._resource,
-                job_name=self.job_name,
+                name_filter=self._name_filter(),
                 request_digest=self._replacement_digest,
                 timeout=self.completion.timeout,
             )
@@ -252,6 +263,20 @@ class ModelCustomizationJob(Construct):
     def job_arn(self) -> str:
         """The job's ARN (the custom resource's physical id); a new ARN after each replacement."""
         return self._resource.ref
+
+    @property
+    def job_name(self) -> str:
+        """The job's name: the user's ``job_name``, else the generated name as deployed (``Fn::GetAtt``)."""
+        if self._name_prefix is not None:
+            return self._resource.get_att_string("JobName")
+        return self._requested_job_name
+
+    @property
+    def custom_model_name(self) -> str:
+        """The trained model's name: the user's, else the generated name as deployed (``Fn::GetAtt``)."""
+        if self._name_prefix is not None:
+            return self._resource.get_att_string("CustomModelName")
+        return self._requested_model_name
 
     @property
     def role(self) -> iam.IRole:
@@ -297,7 +322,7 @@ class ModelCustomizationJob(Construct):
         return events.Rule(
             self,
             construct_id,
-            event_pattern=state_change_pattern([self.job_name], statuses),
+            event_pattern=state_change_pattern([self._name_filter()], statuses),
             targets=[target] if target is not None else None,
             description=description or "State changes of one Bedrock model customization job.",
         )
@@ -416,9 +441,20 @@ class ModelCustomizationJob(Construct):
             )
         return self._wait.custom_model_arn
 
+    def _name_filter(self) -> NameFilter:
+        """This job's events on EventBridge: a generated name by its synth-time prefix, a fixed one exactly."""
+        if self._name_prefix is not None:
+            return {"prefix": self._name_prefix}
+        return self._requested_job_name
+
     def _replacement_digest(self) -> str:
         """Changes whenever the handler would start a new job: the request without tags, names included."""
-        identity = [self._core_request, self.job_name, self.custom_model_name, self._client_request_token]
+        identity = [
+            self._core_request,
+            self._requested_job_name,
+            self._requested_model_name,
+            self._client_request_token,
+        ]
         return naming.request_digest(self.node.path, self._stack.resolve(identity))
 
     def _generated_name(self) -> str:
@@ -431,8 +467,8 @@ class ModelCustomizationJob(Construct):
 
     def _render_request(self) -> dict[str, Any]:
         request: dict[str, Any] = {
-            "jobName": self.job_name,
-            "customModelName": self.custom_model_name,
+            "jobName": self._requested_job_name,
+            "customModelName": self._requested_model_name,
             **self._core_request,
         }
         if self._client_request_token is not None:

@@ -1,7 +1,10 @@
-"""Deterministic job and model names: readable, valid for both API patterns, new whenever the request changes.
+"""The synth-time base of generated job and model names: readable, valid for both API patterns, new
+whenever the request changes.
 
-Bedrock never reuses a job or custom-model name, so a replacement must come with fresh names. The
-suffix is a digest of the resolved request (without names, tags and token) and the construct path.
+The base is the construct id and a digest of the resolved request (without names, tags and token) and
+the construct path, at most 53 characters. Bedrock never frees a job name, nor a model name while the
+model exists, and an unchanged request deploys again after a rollback or a revert, so the handler sends
+``<base>-<8 hex>``, a suffix unique to each CloudFormation request (lambda_src/customization_job/idempotency.py).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from typing import Any
 
 PREFIX_MAX = 40
 DIGEST_LEN = 12
+BASE_MAX = PREFIX_MAX + 1 + DIGEST_LEN
+"""53: room for the handler's ``-`` and 8-character suffix within the APIs' 63."""
 
 
 def name_prefix(construct_id: str) -> str:

@@ -201,7 +201,8 @@ def grader(function: lambda_.IFunction) -> iam.PolicyStatement:
 
 
 def handler(stack: Stack) -> list[iam.PolicyStatement]:
-    """What the custom-resource handler needs for create, tag, stop and delete; this account and Region."""
+    """What the custom-resource handler needs for create, tag, stop and delete; this account and Region
+    (ListModelCustomizationJobs, which has no resource-level permissions, excepted)."""
     jobs = job_arn_pattern(stack)
     models = custom_model_arn_pattern(stack)
     return [
@@ -213,6 +214,8 @@ def handler(stack: Stack) -> list[iam.PolicyStatement]:
             actions=["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"],
             resources=[jobs],
         ),
+        # Finds a job by name where an endpoint cannot find it by ARN; List has no resource-level permissions.
+        iam.PolicyStatement(actions=["bedrock:ListModelCustomizationJobs"], resources=["*"]),
         iam.PolicyStatement(actions=["bedrock:GetCustomModel", "bedrock:DeleteCustomModel"], resources=[models]),
         iam.PolicyStatement(
             actions=["bedrock:TagResource", "bedrock:UntagResource", "bedrock:ListTagsForResource"],

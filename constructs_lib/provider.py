@@ -27,6 +27,11 @@ HANDLER_WILDCARDS = (
         r":role/bedrock-customization/<AWS::Region>/.+/\*$",
         "PassRole covers only the job roles under this stack's own role path, and only to bedrock.amazonaws.com.",
     ),
+    (
+        r"^\*$",
+        "bedrock:ListModelCustomizationJobs has no resource-level permissions; read-only, it finds the stack's "
+        "own job by name where an endpoint cannot look the job up by ARN.",
+    ),
     (r"HandlerLogs[0-9A-F]{8}\.Arn>:\*$", "Log streams of the handler's own log group only."),
     (
         r"JobHandler[0-9A-F]{8}\.Arn>:\*$",

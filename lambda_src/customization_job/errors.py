@@ -203,9 +203,9 @@ def name_in_use(
     )
     if names_generated:
         fix = (
-            "The construct generated these names from the request's content, so an earlier job was started "
-            "for an identical request (for example before a rollback). Change the request, or set "
-            "job_name/custom_model_name explicitly to new values."
+            "The construct generated these names with a suffix unique to this CloudFormation request, so "
+            "a job or model outside this deployment already uses them. Retry the deployment (a new request gets "
+            "new names), or set job_name/custom_model_name explicitly."
         )
     else:
         fix = "Choose new job_name/custom_model_name values, or omit them so the construct generates unique ones."

@@ -8,13 +8,14 @@ CloudFormation failure reason. Lambda handler string: ``customization_job.handle
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import operations
 from .client import BedrockClient, max_call_seconds, new_bedrock_client
 from .decisions import FindJob, StartJob, UpdateTags, decide_update, is_job_arn, plan_delete
 from .errors import HandlerError
-from .idempotency import client_request_token
+from .idempotency import client_request_token, name_suffix, suffix_in, suffixed_name
 from .log import log_event
 from .properties import ResourceEvent, parse_event
 from .retry import Retrier, Sleep
@@ -57,6 +58,33 @@ def handle(
         raise
 
 
+@dataclass(frozen=True)
+class Names:
+    """A job's name and its custom model's name: as requested, or as Bedrock knows them."""
+
+    job: str
+    model: str
+
+    @staticmethod
+    def requested(request: dict[str, Any]) -> Names:
+        return Names(str(request.get("jobName") or ""), str(request.get("customModelName") or ""))
+
+
+def names_of_job(job: dict[str, Any], requested: Names) -> Names:
+    """The names a job actually has: its name from GetModelCustomizationJob, its model's name derived.
+
+    A generated job name and model name carry the same suffix after their requested bases, so the name
+    the model was created under follows from the job's name; names the user fixed (and names from
+    before suffixes) have no suffix and are as requested. ``outputModelName`` is the fallback only when
+    the request names no model: endpoints do not all report the created name there (moto does not).
+    """
+    job_name = _text(job.get("jobName")) or requested.job
+    if not requested.model:
+        return Names(job_name, _text(job.get("outputModelName")) or "")
+    suffix = suffix_in(job_name, requested.job) if requested.job else None
+    return Names(job_name, suffixed_name(requested.model, suffix) if suffix else requested.model)
+
+
 class _Lifecycle:
     """The three request types, sharing the event, client and retry policy of one invocation."""
 
@@ -65,11 +93,13 @@ class _Lifecycle:
 
     def log(self, action: str, **fields: Any) -> None:
         log_event(
-            requestType=self.ev.request_type,
-            logicalResourceId=self.ev.logical_id,
-            jobName=self.ev.request.get("jobName"),
-            action=action,
-            **fields,
+            **{
+                "requestType": self.ev.request_type,
+                "logicalResourceId": self.ev.logical_id,
+                "jobName": self.ev.request.get("jobName"),
+                "action": action,
+                **fields,
+            }
         )
 
     def create(self) -> dict[str, Any]:
@@ -83,19 +113,19 @@ class _Lifecycle:
             return self._start(new, replaces=decision.replaces)
         if isinstance(decision, FindJob):
             return self._find_or_start(new, decision)
+        names = self._names_of(decision.job_arn, new)
         if isinstance(decision, UpdateTags):
-            self._update_tags(decision)
-            return self._response(decision.job_arn, new)
-        self.log("keep-job", jobArn=decision.job_arn, outcome="unchanged")
-        return self._response(decision.job_arn, new)
+            self._update_tags(decision, names)
+        else:
+            self.log("keep-job", jobArn=decision.job_arn, outcome="unchanged")
+        return self._response(decision.job_arn, names)
 
     def delete(self) -> dict[str, Any]:
         physical_id = self.ev.physical_id
         if not is_job_arn(physical_id):
             self.log("delete", physicalResourceId=physical_id, outcome="no-job-to-delete")
             return {"PhysicalResourceId": physical_id}
-        job_name = _text(self.ev.request.get("jobName"))
-        found = operations.find_job(self.client, physical_id, job_name, self.retrier)
+        found = operations.find_job(self.client, physical_id, _text(self.ev.request.get("jobName")), self.retrier)
         if found is None:
             self.log("delete", jobArn=physical_id, outcome="job-not-found")
             return {"PhysicalResourceId": physical_id}
@@ -105,7 +135,7 @@ class _Lifecycle:
             self.log("stop-job", jobArn=physical_id, outcome=outcome)
             found = latest or found
         if plan_delete(found.description, self.ev.removal_policy).look_for_model:
-            self._delete_model(physical_id, job_name, found)
+            self._delete_model(physical_id, found)
         self.log(
             "delete",
             jobArn=physical_id,
@@ -115,16 +145,11 @@ class _Lifecycle:
         )
         return {"PhysicalResourceId": physical_id}
 
-    def _delete_model(self, job_arn: str, job_name: str | None, found: operations.FoundJob) -> None:
+    def _delete_model(self, job_arn: str, found: operations.FoundJob) -> None:
         job = found.description
-        candidates = [
-            _text(self.ev.request.get("customModelName")),
-            _text(job.get("outputModelName")),
-            _text(job.get("outputModelArn")),
-        ]
-        model = operations.find_model(
-            self.client, job_arn, job_name or _text(job.get("jobName")), [c for c in candidates if c], self.retrier
-        )
+        names = names_of_job(job, Names.requested(self.ev.request))
+        candidates = [names.model, _text(job.get("outputModelName")), _text(job.get("outputModelArn"))]
+        model = operations.find_model(self.client, job_arn, names.job, [c for c in candidates if c], self.retrier)
         if model is None:
             self.log("delete-model", jobArn=job_arn, outcome="no-model-of-this-job")
             return
@@ -132,16 +157,41 @@ class _Lifecycle:
         self.log("delete-model", jobArn=job_arn, modelArn=model.arn, outcome=outcome)
 
     def _start(self, request: dict[str, Any], *, replaces: str | None) -> dict[str, Any]:
-        request = self._with_token(request)
+        request = self._with_names(self._with_token(request))
         job_arn = operations.start_job(self.client, request, self.retrier, names_generated=self.ev.names_generated)
-        self.log("start-job", jobArn=job_arn, replaces=replaces, outcome="started")
-        return self._response(job_arn, request)
+        names = Names.requested(request)
+        self.log("start-job", jobArn=job_arn, jobName=names.job, replaces=replaces, outcome="started")
+        return self._response(job_arn, names)
 
     def _with_token(self, request: dict[str, Any]) -> dict[str, Any]:
         if request.get("clientRequestToken"):
             return request
         token = client_request_token(self.ev.stack_id, self.ev.logical_id, self.ev.request_id)
         return {**request, "clientRequestToken": token}
+
+    def _with_names(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Generated names as sent: the request's bases plus a suffix unique to this CloudFormation request
+        (the same on its retries), because Bedrock never frees a name an earlier request's job took."""
+        if not self.ev.names_generated:
+            return request
+        suffix = name_suffix(self.ev.stack_id, self.ev.logical_id, self.ev.request_id)
+        named = dict(request)
+        for field in ("jobName", "customModelName"):
+            base = _text(request.get(field))
+            if base is not None:
+                named[field] = suffixed_name(base, suffix)
+        return named
+
+    def _names_of(self, job_arn: str, request: dict[str, Any]) -> Names:
+        """The names of the job the resource keeps: as requested when the user fixed them, else Bedrock's."""
+        requested = Names.requested(request)
+        if not self.ev.names_generated:
+            return requested
+        found = operations.find_job(self.client, job_arn, requested.job or None, self.retrier)
+        if found is None:
+            self.log("read-names", jobArn=job_arn, outcome="job-not-found")
+            return requested
+        return names_of_job(found.description, requested)
 
     def _find_or_start(self, request: dict[str, Any], decision: FindJob) -> dict[str, Any]:
         """An unchanged request on a resource whose physical id predates job ARNs: adopt the job it named.
@@ -158,18 +208,16 @@ class _Lifecycle:
                 physicalResourceId=decision.physical_id,
                 outcome="unchanged",
             )
-            return self._response(str(job["jobArn"]), request)
+            return self._response(str(job["jobArn"]), names_of_job(job, Names.requested(request)))
         return self._start(request, replaces=None)
 
-    def _update_tags(self, decision: UpdateTags) -> None:
+    def _update_tags(self, decision: UpdateTags, names: Names) -> None:
         if decision.job_tags:
             operations.apply_tag_changes(self.client, decision.job_arn, decision.job_tags, self.retrier)
         model_outcome = "unchanged"
         if decision.model_tags:
-            model_name = _text(self.ev.request.get("customModelName"))
-            job_name = _text(self.ev.request.get("jobName"))
             model = operations.find_model(
-                self.client, decision.job_arn, job_name, [model_name] if model_name else [], self.retrier
+                self.client, decision.job_arn, names.job or None, [names.model] if names.model else [], self.retrier
             )
             if model is not None:
                 operations.apply_tag_changes(self.client, model.arn, decision.model_tags, self.retrier)
@@ -186,14 +234,11 @@ class _Lifecycle:
         )
 
     @staticmethod
-    def _response(job_arn: str, request: dict[str, Any]) -> dict[str, Any]:
+    def _response(job_arn: str, names: Names) -> dict[str, Any]:
+        """The physical id and the attributes: the names are the job's actual ones, suffix included."""
         return {
             "PhysicalResourceId": job_arn,
-            "Data": {
-                "JobArn": job_arn,
-                "JobName": str(request.get("jobName", "")),
-                "CustomModelName": str(request.get("customModelName", "")),
-            },
+            "Data": {"JobArn": job_arn, "JobName": names.job, "CustomModelName": names.model},
         }
 
 

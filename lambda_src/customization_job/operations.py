@@ -3,20 +3,21 @@
 This is the only module that talks to AWS; decisions about *what* to call live in decisions.py.
 
 Identifying jobs and models: Get/Stop/DeleteCustomModel accept a name or an ARN (``jobIdentifier``,
-``modelIdentifier``), and names are unique per account and Region. The handler asks by the *name* the
-resource's properties carry and accepts the answer only when it points back at the physical id (the
-job ARN) -- a job by the same name that is not ours is never stopped, a model not made by our job is
-never deleted or tagged. Only when the name is unknown or points elsewhere does it ask by ARN. Why
-name first: an ARN (with ``:`` and ``/``) travels URL-encoded in the request path, and servers that
-mis-decode it -- moto 5.2 does (bedrock-facts section 7) -- answer "not found", which would make a
-delete skip a running job. A name is the same on every endpoint, and valid on AWS too. Tagging takes
-the ARN in the request body, so it uses ARNs.
+``modelIdentifier``), and names are unique per account and Region. A job is found by its ARN (the
+resource's physical id). Where the endpoint cannot find a job by ARN -- an ARN (with ``:`` and
+``/``) travels URL-encoded in the request path, and servers that mis-decode it, as moto 5.2 does
+(bedrock-facts section 7), answer "not found" -- the jobs whose name contains the name the
+properties carry (a generated name's base, or the user's name) are listed, and the one with our ARN
+is then addressed by its name. A job by a similar name that is not ours is never stopped; a model
+is taken for ours only when GetCustomModel names our job, so a model not made by our job is never
+deleted or tagged. Tagging takes the ARN in the request body, so it uses ARNs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
@@ -156,8 +157,11 @@ def _adopt_or_fail(
     ) from conflict
 
 
-def describe_job(client: BedrockClient, job_identifier: str, retrier: Retrier) -> dict[str, Any] | None:
-    """GetModelCustomizationJob by ARN or name; ``None`` when Bedrock does not know it."""
+def describe_job(
+    client: BedrockClient, job_identifier: str, retrier: Retrier, *, refused_is_missing: bool = False
+) -> dict[str, Any] | None:
+    """GetModelCustomizationJob by ARN or name; ``None`` when Bedrock does not know it (or, with
+    ``refused_is_missing``, refuses the identifier as invalid)."""
     action = f"Reading model customization job {job_identifier}"
     try:
         job: dict[str, Any] = _call(
@@ -167,12 +171,14 @@ def describe_job(client: BedrockClient, job_identifier: str, retrier: Retrier) -
     except ClientError as error:
         if errors.is_not_found(error):
             return None
+        if refused_is_missing and errors.error_code(error) == "ValidationException":
+            return None
         raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error
 
 
 @dataclass(frozen=True)
 class FoundJob:
-    """A job's description, and the identifier (its name, else its ARN) to address it with."""
+    """A job's description, and the identifier to address it with: its ARN, or its name where the ARN failed."""
 
     description: dict[str, Any]
     identifier: str
@@ -182,16 +188,42 @@ class FoundJob:
         return str(self.description.get("status", ""))
 
 
-def find_job(client: BedrockClient, job_arn: str, job_name: str | None, retrier: Retrier) -> FoundJob | None:
-    """The job whose ARN is ``job_arn``: asked by name first, by ARN when the name does not lead to it."""
-    if job_name:
-        job = describe_job(client, job_name, retrier)
+def find_job(client: BedrockClient, job_arn: str, name_hint: str | None, retrier: Retrier) -> FoundJob | None:
+    """The job whose ARN is ``job_arn``: asked by ARN; when that finds nothing, among the jobs whose
+    name contains ``name_hint`` (listed), and then addressed by its name (see the module docstring)."""
+    job = describe_job(client, job_arn, retrier, refused_is_missing=True)
+    if job is not None and job.get("jobArn") == job_arn:
+        return FoundJob(job, job_arn)
+    if not name_hint:
+        return None
+    log_event(**retrier.log_fields, action="find-job", jobArn=job_arn, outcome="not-by-arn-listing-by-name")
+    for summary in list_jobs(client, name_hint, retrier):
+        name = str(summary.get("jobName") or "")
+        if summary.get("jobArn") != job_arn or not name:
+            continue
+        job = describe_job(client, name, retrier)
         if job is not None and job.get("jobArn") == job_arn:
-            return FoundJob(job, job_name)
-        if job is not None:
-            log_event(**retrier.log_fields, action="find-job", jobName=job_name, outcome="name-is-another-job")
-    job = describe_job(client, job_arn, retrier)
-    return FoundJob(job, job_arn) if job is not None else None
+            return FoundJob(job, name)
+    return None
+
+
+MAX_LIST_PAGES = 20
+
+
+def list_jobs(client: BedrockClient, name_contains: str, retrier: Retrier) -> Iterator[dict[str, Any]]:
+    """ListModelCustomizationJobs summaries whose name contains ``name_contains``, page by page as the
+    caller reads them (at most ``MAX_LIST_PAGES`` pages)."""
+    action = f"Listing model customization jobs named like {name_contains!r}"
+    params: dict[str, Any] = {"nameContains": name_contains, "maxResults": 100}
+    for _ in range(MAX_LIST_PAGES):
+        try:
+            page: dict[str, Any] = _call(retrier, action, partial(client.list_model_customization_jobs, **params))
+        except ClientError as error:
+            raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error
+        yield from page.get("modelCustomizationJobSummaries") or []
+        if not page.get("nextToken"):
+            return
+        params = {**params, "nextToken": page["nextToken"]}
 
 
 def stop_job(client: BedrockClient, job: FoundJob, retrier: Retrier) -> tuple[str, FoundJob | None]:

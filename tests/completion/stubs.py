@@ -59,14 +59,21 @@ def job(name: str, status: str, **extra: Any) -> dict[str, Any]:
 
 @dataclass
 class Watched:
+    """A ``WATCHED_JOBS`` entry: the name (or prefix and ``*``) and the handle, wait and job logical ids."""
+
     name: str
     handle: str
     wait: str
+    job: str
+
+    def deployed(self, suffix: str = "1a2b3c4d") -> str:
+        """The job's name on Bedrock: a generated prefix plus the handler's suffix, or the fixed name."""
+        return f"{self.name[:-1]}{suffix}" if self.name.endswith("*") else self.name
 
 
 def env_for(*jobs: Watched) -> dict[str, str]:
     return {
-        "WATCHED_JOBS": json.dumps({j.name: [j.handle, j.wait] for j in jobs}),
+        "WATCHED_JOBS": json.dumps({j.name: [j.handle, j.wait, j.job] for j in jobs}),
         "SCHEDULE_RULE": SCHEDULE_ID,
         "STACK_ID": STACK_ID,
     }
@@ -111,16 +118,25 @@ class StubbedClients:
     def wait(self, watched: Watched, status: str = "CREATE_IN_PROGRESS") -> None:
         self.resource(watched.wait, status, f"{STACK_ID}/{watched.wait}")
 
-    def get_job(self, response: dict[str, Any]) -> None:
-        self.bedrock.add_response("get_model_customization_job", response, {"jobIdentifier": response["jobName"]})
+    def job_resource(self, watched: Watched, physical_id: str | None, status: str = "CREATE_COMPLETE") -> None:
+        self.resource(watched.job, status, physical_id, "Custom::BedrockModelCustomizationJob")
 
-    def job_not_found(self, name: str) -> None:
+    def get_job(self, response: dict[str, Any]) -> None:
+        """GetModelCustomizationJob by the job's ARN, as the watcher reads it from the job resource."""
+        self.bedrock.add_response("get_model_customization_job", response, {"jobIdentifier": response["jobArn"]})
+
+    def job(self, watched: Watched, response: dict[str, Any], status: str = "CREATE_COMPLETE") -> None:
+        """The job resource names the job's ARN; the watcher then reads the job by it."""
+        self.job_resource(watched, response["jobArn"], status)
+        self.get_job(response)
+
+    def job_not_found(self, arn: str) -> None:
         self.bedrock.add_client_error(
             "get_model_customization_job",
             service_error_code="ResourceNotFoundException",
-            service_message=f"Job {name} not found",
+            service_message=f"Job {arn} not found",
             http_status_code=404,
-            expected_params={"jobIdentifier": name},
+            expected_params={"jobIdentifier": arn},
         )
 
     def disable_schedule(self) -> None:

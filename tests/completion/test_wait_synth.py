@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from aws_cdk import Duration, Stack, Tags
+from aws_cdk import CfnResource, Duration, Stack, Tags
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
@@ -51,6 +51,13 @@ def watcher_function(res: dict[str, dict[str, Any]]) -> dict[str, Any]:
     ]
     assert len(found) == 1
     return found[0]
+
+
+def requested_name(stack: Stack, job: ModelCustomizationJob) -> str:
+    """The job name in the job's request: a fixed name, or a generated name's synth-time base."""
+    logical_id = stack.resolve(cast(CfnResource, job.resource.node.default_child).logical_id)
+    name: str = resources(stack)[logical_id]["Properties"]["Request"]["jobName"]
+    return name
 
 
 def watched_jobs(res: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
@@ -163,7 +170,7 @@ def wait_ids(**job_props: Any) -> dict[str, str]:
         "handle": only(res, HANDLE_TYPE)[0],
         "wait": only(res, WAIT_TYPE)[0],
         "result": only(res, RESULT_TYPE)[0],
-        "job_name": stack.resolve(job.job_name),
+        "job_name": requested_name(stack, job),
     }
 
 
@@ -194,7 +201,7 @@ def test_tags_do_not_replace_the_job_or_its_wait() -> None:
     res = resources(stack)
     assert only(res, HANDLE_TYPE)[0] == plain["handle"]
     assert only(res, RESULT_TYPE)[0] == plain["result"]
-    assert stack.resolve(job.job_name) == plain["job_name"]
+    assert requested_name(stack, job) == plain["job_name"]
 
 
 def test_a_user_fixed_name_change_gets_a_new_wait() -> None:
@@ -204,7 +211,7 @@ def test_a_user_fixed_name_change_gets_a_new_wait() -> None:
 # ---- the watcher --------------------------------------------------------------------------------
 
 
-def test_watcher_maps_each_waiting_job_name_to_its_handle_and_wait_and_matches_only_those_events() -> None:
+def test_watcher_maps_each_waiting_job_to_its_handle_wait_and_job_and_matches_only_those_events() -> None:
     stack = new_stack()
     a = waiting(stack, "A")
     b = waiting(stack, "B", job_name="fixed-name")
@@ -212,12 +219,17 @@ def test_watcher_maps_each_waiting_job_name_to_its_handle_and_wait_and_matches_o
     res = resources(stack)
     handles = of_type(res, HANDLE_TYPE)
     waits = of_type(res, WAIT_TYPE)
+    jobs = of_type(res, JOB_TYPE)
     mapping = watched_jobs(res)
-    names = sorted([stack.resolve(a.job_name), "fixed-name"])
-    assert sorted(mapping) == names
-    for handle_id, wait_id in mapping.values():
-        assert handle_id in handles and wait_id in waits
+    base = requested_name(stack, a)
+    # a generated name by its synth-time prefix (the handler appends a suffix), a fixed one exactly
+    assert sorted(mapping) == [f"{base}-*", "fixed-name"]
+    for handle_id, wait_id, job_id in mapping.values():
+        assert handle_id in handles and wait_id in waits and job_id in jobs
         assert waits[wait_id]["Properties"]["Handle"] == {"Ref": handle_id}
+        assert job_id in depends_on(waits[wait_id])
+    assert jobs[mapping["fixed-name"][2]]["Properties"]["Request"]["jobName"] == "fixed-name"
+    assert jobs[mapping[f"{base}-*"][2]]["Properties"]["Request"]["jobName"] == base
     assert stack.resolve(b.job_name) == "fixed-name"
 
     rules = of_type(res, "AWS::Events::Rule")
@@ -226,8 +238,18 @@ def test_watcher_maps_each_waiting_job_name_to_its_handle_and_wait_and_matches_o
     assert pattern_rules[0]["Properties"]["EventPattern"] == {
         "source": ["aws.bedrock"],
         "detail-type": [STATE_CHANGE],
-        "detail": {"jobName": names},
+        "detail": {"jobName": [{"prefix": f"{base}-"}, "fixed-name"]},
     }
+
+
+def test_many_waiting_jobs_are_one_or_list_of_prefixes() -> None:
+    stack = new_stack()
+    waiting_jobs = [waiting(stack, name) for name in ("A", "B", "C")]
+    res = resources(stack)
+    (rule,) = [r for r in of_type(res, "AWS::Events::Rule").values() if "EventPattern" in r["Properties"]]
+    prefixes = sorted(f"{requested_name(stack, job)}-" for job in waiting_jobs)
+    assert rule["Properties"]["EventPattern"]["detail"] == {"jobName": [{"prefix": p} for p in prefixes]}
+    assert sorted(watched_jobs(res)) == [f"{p}*" for p in prefixes]
 
 
 def test_backup_poll_every_fifteen_minutes_and_its_description_changes_with_the_waiting_set() -> None:
@@ -347,20 +369,19 @@ def test_chained_job_trains_on_the_waiting_jobs_model_after_its_result() -> None
     child_job = next(
         r
         for r in res.values()
-        if r["Type"] == JOB_TYPE and r["Properties"]["Request"]["jobName"] == stack.resolve(child.job_name)
+        if r["Type"] == JOB_TYPE and r["Properties"]["Request"]["jobName"] == requested_name(stack, child)
     )
     assert child_job["Properties"]["Request"]["baseModelIdentifier"] == stack.resolve(parent.custom_model_arn)
     assert dependency_cycle(tpl) is None
-    assert sorted(watched_jobs(res)) == sorted([stack.resolve(parent.job_name), stack.resolve(child.job_name)])
+    expected = sorted([f"{requested_name(stack, parent)}-*", f"{requested_name(stack, child)}-*"])
+    assert sorted(watched_jobs(res)) == expected
 
 
 def test_a_replaced_parent_replaces_the_chained_job_but_a_new_parent_timeout_does_not() -> None:
     def child_name(**kwargs: Any) -> str:
         stack = new_stack()
         _, child = chain(stack, **kwargs)
-        Template.from_stack(stack)
-        name: str = stack.resolve(child.job_name)
-        return name
+        return requested_name(stack, child)
 
     assert child_name() == child_name()
     assert child_name(parent_epochs=3) != child_name()
@@ -398,7 +419,10 @@ def test_on_state_change_matches_this_jobs_name_and_statuses_and_targets() -> No
             "EventPattern": {
                 "source": ["aws.bedrock"],
                 "detail-type": ["Model Customization Job State Change"],
-                "detail": {"jobName": [stack.resolve(job.job_name)], "jobStatus": ["Failed", "Stopped"]},
+                "detail": {
+                    "jobName": [{"prefix": f"{requested_name(stack, job)}-"}],
+                    "jobStatus": ["Failed", "Stopped"],
+                },
             },
             "State": "ENABLED",
             "Targets": [Match.object_like({"Arn": {"Ref": stack.get_logical_id(topic.node.default_child)}})],  # type: ignore[arg-type]
@@ -413,7 +437,16 @@ def test_on_state_change_without_statuses_matches_every_status() -> None:
     job.on_state_change("All")
     rules = of_type(resources(stack), "AWS::Events::Rule")
     (pattern,) = [r["Properties"]["EventPattern"] for r in rules.values()]
-    assert pattern["detail"] == {"jobName": [stack.resolve(job.job_name)]}
+    assert pattern["detail"] == {"jobName": [{"prefix": f"{requested_name(stack, job)}-"}]}
+
+
+def test_on_state_change_matches_a_fixed_name_exactly() -> None:
+    stack = new_stack()
+    job = simple_job(stack, job_name="support-bot-v1", custom_model_name="support-bot-v1-model")
+    job.on_state_change("All")
+    rules = of_type(resources(stack), "AWS::Events::Rule")
+    (pattern,) = [r["Properties"]["EventPattern"] for r in rules.values()]
+    assert pattern["detail"] == {"jobName": ["support-bot-v1"]}
 
 
 def test_on_state_change_rejects_an_unknown_status() -> None:

@@ -1,7 +1,9 @@
 """The watcher Lambda: event path and poll path each signal an ended job's wait condition exactly once.
 
 AWS calls go to clients under botocore's Stubber (requests validated against the service models); the
-signal goes over real HTTP to a server on 127.0.0.1 that records each PUT.
+signal goes over real HTTP to a server on 127.0.0.1 that records each PUT. Generated names are watched
+by their synth-time prefix (``<id>-<digest>-*``): the handler adds a suffix per CloudFormation request,
+so the watcher reads the job's ARN from the job resource and checks the name it finds against the prefix.
 """
 
 from __future__ import annotations
@@ -18,13 +20,25 @@ from .conftest import PresignedServer
 from .stubs import STACK_ID, StubbedClients, Watched, env_for, job, job_arn, model_arn, stubbed_clients
 
 SUPPORT = Watched(
-    "SupportBot-3f9a2c1b0d4e",
+    "SupportBot-3f9a2c1b0d4e-*",
     "SupportBotCompletionHandle0A1B2C3D5f0e1d2c3b",
     "SupportBotCompletionWait4E5F6A7B5f0e1d2c3b",
+    "SupportBot7E3A9C1F",
 )
 PRETRAIN = Watched(
-    "PreTrain-8e7d6c5b4a39", "PreTrainCompletionHandle1A2B3C4Dabcdef0123", "PreTrainCompletionWait5E6F7A8Babcdef0123"
+    "PreTrain-8e7d6c5b4a39-*",
+    "PreTrainCompletionHandle1A2B3C4Dabcdef0123",
+    "PreTrainCompletionWait5E6F7A8Babcdef0123",
+    "PreTrainC4D5E6F7",
 )
+FIXED = Watched(
+    "support-bot-v1",
+    "FixedCompletionHandle2B3C4D5E0123abcdef",
+    "FixedCompletionWait6F7A8B9C0123abcdef",
+    "Fixed5A6B7C8D",
+)
+SUPPORT_JOB = SUPPORT.deployed()
+PRETRAIN_JOB = PRETRAIN.deployed()
 
 
 def state_change(name: str, status: str) -> dict[str, Any]:
@@ -80,20 +94,20 @@ def test_completed_event_signals_success_with_the_model_arn_once(
     aws: StubbedClients, presigned: PresignedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     aws.wait(SUPPORT)
-    aws.get_job(job(SUPPORT.name, "Completed"))
+    aws.job(SUPPORT, job(SUPPORT_JOB, "Completed"))
     aws.handle(SUPPORT, presigned.url("support-handle"))
     aws.disable_schedule()
 
-    summary = invoke(state_change(SUPPORT.name, "Completed"), aws, SUPPORT)
+    summary = invoke(state_change(SUPPORT_JOB, "Completed"), aws, SUPPORT)
 
     assert len(presigned.puts) == 1
     put = presigned.puts[0]
     assert put.path == "/support-handle?X-Amz-Signature=secret-support-handle"
     assert put.body == {
         "Status": "SUCCESS",
-        "Reason": f"Bedrock model customization job {SUPPORT.name} Completed",
-        "UniqueId": SUPPORT.name,
-        "Data": model_arn(SUPPORT.name),
+        "Reason": f"Bedrock model customization job {SUPPORT_JOB} Completed",
+        "UniqueId": SUPPORT_JOB,
+        "Data": model_arn(SUPPORT_JOB),
     }
     assert put.headers.get("content-type", "") == ""
     assert summary == {
@@ -111,18 +125,20 @@ def test_failed_event_signals_failure_with_bedrocks_message_once(
 ) -> None:
     message = "Validation failed: line 3 of s3://data/train.jsonl is not valid JSON."
     aws.wait(SUPPORT)
-    aws.get_job(job(SUPPORT.name, "Failed", failureMessage=message, endTime=job(SUPPORT.name, "Completed")["endTime"]))
+    aws.job(
+        SUPPORT, job(SUPPORT_JOB, "Failed", failureMessage=message, endTime=job(SUPPORT_JOB, "Completed")["endTime"])
+    )
     aws.handle(SUPPORT, presigned.url("support-handle"))
     aws.disable_schedule()
 
-    invoke(state_change(SUPPORT.name, "Failed"), aws, SUPPORT)
+    invoke(state_change(SUPPORT_JOB, "Failed"), aws, SUPPORT)
 
     assert [p.body for p in presigned.puts] == [
         {
             "Status": "FAILURE",
-            "Reason": f"Bedrock model customization job {SUPPORT.name} Failed: {message}",
-            "UniqueId": SUPPORT.name,
-            "Data": job_arn(SUPPORT.name),
+            "Reason": f"Bedrock model customization job {SUPPORT_JOB} Failed: {message}",
+            "UniqueId": SUPPORT_JOB,
+            "Data": job_arn(SUPPORT_JOB),
         }
     ]
     assert_no_secret_in_logs(capsys, presigned)
@@ -132,9 +148,9 @@ def test_an_in_progress_event_signals_nothing_and_keeps_the_poll(
     aws: StubbedClients, presigned: PresignedServer
 ) -> None:
     aws.wait(SUPPORT)
-    aws.get_job(job(SUPPORT.name, "InProgress"))
+    aws.job(SUPPORT, job(SUPPORT_JOB, "InProgress"))
 
-    summary = invoke(state_change(SUPPORT.name, "InProgress"), aws, SUPPORT)
+    summary = invoke(state_change(SUPPORT_JOB, "InProgress"), aws, SUPPORT)
 
     assert presigned.puts == []
     assert summary["pending"] == [SUPPORT.name] and summary["scheduleDisabled"] is False
@@ -144,14 +160,14 @@ def test_the_events_job_is_checked_first_and_a_running_job_keeps_the_poll(
     aws: StubbedClients, presigned: PresignedServer
 ) -> None:
     aws.wait(SUPPORT)
-    aws.get_job(job(SUPPORT.name, "Completed"))
+    aws.job(SUPPORT, job(SUPPORT_JOB, "Completed"))
     aws.handle(SUPPORT, presigned.url("support-handle"))
     aws.wait(PRETRAIN)
-    aws.get_job(job(PRETRAIN.name, "InProgress"))
+    aws.job(PRETRAIN, job(PRETRAIN_JOB, "InProgress"))
 
-    summary = invoke(state_change(SUPPORT.name, "Completed"), aws, PRETRAIN, SUPPORT)
+    summary = invoke(state_change(SUPPORT_JOB, "Completed"), aws, PRETRAIN, SUPPORT)
 
-    assert [p.body["UniqueId"] for p in presigned.puts] == [SUPPORT.name]
+    assert [p.body["UniqueId"] for p in presigned.puts] == [SUPPORT_JOB]
     assert summary["signalled"] == [SUPPORT.name] and summary["pending"] == [PRETRAIN.name]
     assert summary["scheduleDisabled"] is False
 
@@ -161,19 +177,19 @@ def test_the_events_job_is_checked_first_and_a_running_job_keeps_the_poll(
 
 def test_poll_signals_a_job_whose_event_was_lost_exactly_once(aws: StubbedClients, presigned: PresignedServer) -> None:
     aws.wait(SUPPORT)
-    aws.get_job(job(SUPPORT.name, "Completed"))
+    aws.job(SUPPORT, job(SUPPORT_JOB, "Completed"))
     aws.handle(SUPPORT, presigned.url("support-handle"))
     aws.disable_schedule()
 
     summary = invoke(SCHEDULED, aws, SUPPORT)
 
-    assert [(p.body["Status"], p.body["Data"]) for p in presigned.puts] == [("SUCCESS", model_arn(SUPPORT.name))]
+    assert [(p.body["Status"], p.body["Data"]) for p in presigned.puts] == [("SUCCESS", model_arn(SUPPORT_JOB))]
     assert summary["trigger"] == "schedule" and summary["scheduleDisabled"] is True
 
 
 def test_poll_signals_failure_for_a_stopped_job(aws: StubbedClients, presigned: PresignedServer) -> None:
     aws.wait(SUPPORT)
-    aws.get_job(job(SUPPORT.name, "Stopped"))
+    aws.job(SUPPORT, job(SUPPORT_JOB, "Stopped"))
     aws.handle(SUPPORT, presigned.url("support-handle"))
     aws.disable_schedule()
 
@@ -182,17 +198,17 @@ def test_poll_signals_failure_for_a_stopped_job(aws: StubbedClients, presigned: 
     assert len(presigned.puts) == 1
     assert presigned.puts[0].body["Status"] == "FAILURE"
     reason = presigned.puts[0].body["Reason"]
-    assert reason == f"Bedrock model customization job {SUPPORT.name} Stopped: stopped before it completed"
+    assert reason == f"Bedrock model customization job {SUPPORT_JOB} Stopped: stopped before it completed"
 
 
 def test_after_the_signal_a_poll_finds_the_wait_settled_and_signals_nothing_again(
     aws: StubbedClients, presigned: PresignedServer
 ) -> None:
     aws.wait(SUPPORT)
-    aws.get_job(job(SUPPORT.name, "Completed"))
+    aws.job(SUPPORT, job(SUPPORT_JOB, "Completed"))
     aws.handle(SUPPORT, presigned.url("support-handle"))
     aws.disable_schedule()
-    invoke(state_change(SUPPORT.name, "Completed"), aws, SUPPORT)
+    invoke(state_change(SUPPORT_JOB, "Completed"), aws, SUPPORT)
 
     aws.wait(SUPPORT, "CREATE_COMPLETE")
     aws.disable_schedule()
@@ -204,7 +220,7 @@ def test_after_the_signal_a_poll_finds_the_wait_settled_and_signals_nothing_agai
 
 def test_a_job_not_created_yet_is_pending(aws: StubbedClients, presigned: PresignedServer) -> None:
     aws.missing_resource(SUPPORT.wait)
-    aws.job_not_found(SUPPORT.name)
+    aws.missing_resource(SUPPORT.job)
 
     summary = invoke(SCHEDULED, aws, SUPPORT)
 
@@ -217,11 +233,11 @@ def test_a_job_that_ended_before_its_wait_condition_exists_is_signalled_ahead(
 ) -> None:
     """CloudFormation keeps a handle's signals, so the wait condition sees it when it is created."""
     aws.missing_resource(SUPPORT.wait)
-    aws.get_job(job(SUPPORT.name, "Failed", failureMessage="Could not read s3://data/train.jsonl"))
+    aws.job(SUPPORT, job(SUPPORT_JOB, "Failed", failureMessage="Could not read s3://data/train.jsonl"))
     aws.handle(SUPPORT, presigned.url("support-handle"))
     aws.disable_schedule()
 
-    invoke(state_change(SUPPORT.name, "Failed"), aws, SUPPORT)
+    invoke(state_change(SUPPORT_JOB, "Failed"), aws, SUPPORT)
 
     assert [p.body["Status"] for p in presigned.puts] == ["FAILURE"]
 
@@ -231,7 +247,7 @@ def test_a_rejected_signal_keeps_the_job_pending_without_leaking_the_url(
 ) -> None:
     presigned.status = 403
     aws.wait(SUPPORT)
-    aws.get_job(job(SUPPORT.name, "Completed"))
+    aws.job(SUPPORT, job(SUPPORT_JOB, "Completed"))
     aws.handle(SUPPORT, presigned.url("support-handle"))
 
     summary = invoke(SCHEDULED, aws, SUPPORT)
@@ -277,6 +293,70 @@ def test_config_reads_the_environment_the_construct_writes() -> None:
     config = Config.from_env(env_for(SUPPORT, PRETRAIN))
     assert config.stack_id == STACK_ID
     assert config.jobs == (
-        WatchedJob(PRETRAIN.name, PRETRAIN.handle, PRETRAIN.wait),
-        WatchedJob(SUPPORT.name, SUPPORT.handle, SUPPORT.wait),
+        WatchedJob(PRETRAIN.name, PRETRAIN.handle, PRETRAIN.wait, PRETRAIN.job),
+        WatchedJob(SUPPORT.name, SUPPORT.handle, SUPPORT.wait, SUPPORT.job),
     )
+
+
+def test_a_prefix_matches_the_names_the_handler_makes_and_a_fixed_name_only_itself() -> None:
+    from lambda_src.job_watcher.sweep import Config
+
+    ((support,), (fixed,)) = (Config.from_env(env_for(SUPPORT)).jobs, Config.from_env(env_for(FIXED)).jobs)
+    assert support.matches("SupportBot-3f9a2c1b0d4e-1a2b3c4d") and support.matches("SupportBot-3f9a2c1b0d4e-0000ffff")
+    assert not support.matches("SupportBot-77d1e0aa0bb1-1a2b3c4d")  # another request's job (before a replacement)
+    assert not support.matches("SupportBot-3f9a2c1b0d4e")
+    assert fixed.matches("support-bot-v1")
+    assert not fixed.matches("support-bot-v1-1a2b3c4d") and not fixed.matches("support-bot-v")
+
+
+# ---- the job resource tells which job is this request's -----------------------------------------
+
+
+def test_while_the_job_resource_is_being_updated_nothing_is_read_or_signalled(
+    aws: StubbedClients, presigned: PresignedServer
+) -> None:
+    """During a replacement the job resource still names the previous job: it must not end this wait."""
+    aws.wait(SUPPORT)
+    aws.job_resource(SUPPORT, job_arn("SupportBot-77d1e0aa0bb1-9f8e7d6c"), "UPDATE_IN_PROGRESS")
+
+    summary = invoke(SCHEDULED, aws, SUPPORT)
+
+    assert presigned.puts == [] and summary["pending"] == [SUPPORT.name]
+
+
+def test_a_job_resource_naming_an_earlier_requests_job_is_not_this_wait(
+    aws: StubbedClients, presigned: PresignedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Redeploying or reverting: the new handle exists before the job resource points at the new job."""
+    earlier = job("SupportBot-77d1e0aa0bb1-9f8e7d6c", "Completed")
+    aws.missing_resource(SUPPORT.wait)
+    aws.job(SUPPORT, earlier, status="UPDATE_COMPLETE")
+
+    summary = invoke(SCHEDULED, aws, SUPPORT)
+
+    assert presigned.puts == [] and summary["pending"] == [SUPPORT.name]
+    assert "still names an earlier job" in capsys.readouterr().out
+
+
+def test_a_fixed_name_is_matched_exactly(aws: StubbedClients, presigned: PresignedServer) -> None:
+    aws.wait(FIXED)
+    aws.job(FIXED, job(FIXED.name, "Completed"))
+    aws.handle(FIXED, presigned.url("fixed-handle"))
+    aws.disable_schedule()
+
+    summary = invoke(state_change(FIXED.name, "Completed"), aws, FIXED)
+
+    assert [p.body["UniqueId"] for p in presigned.puts] == [FIXED.name]
+    assert summary["signalled"] == [FIXED.name]
+
+
+def test_an_event_for_a_job_of_no_watched_prefix_still_sweeps_in_name_order(
+    aws: StubbedClients, presigned: PresignedServer
+) -> None:
+    aws.wait(PRETRAIN, "CREATE_COMPLETE")
+    aws.wait(SUPPORT, "CREATE_COMPLETE")
+    aws.disable_schedule()
+
+    summary = invoke(state_change("SomeoneElses-0123456789ab-1a2b3c4d", "Completed"), aws, SUPPORT, PRETRAIN)
+
+    assert presigned.puts == [] and summary["settled"] == [PRETRAIN.name, SUPPORT.name]

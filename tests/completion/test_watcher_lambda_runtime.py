@@ -40,7 +40,8 @@ stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/Chained/6c7b9a20-00
 now = datetime.datetime(2025, 5, 1, tzinfo=datetime.timezone.utc)
 job = {
     "jobArn": "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-micro-v1:0:128k/abc",
-    "jobName": "SupportBot-1", "outputModelName": "m", "roleArn": "arn:aws:iam::123456789012:role/r",
+    "jobName": "SupportBot-0123456789ab-1a2b3c4d", "outputModelName": "m",
+    "roleArn": "arn:aws:iam::123456789012:role/r",
     "status": "Completed", "creationTime": now, "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/x",
     "outputModelArn": "arn:aws:bedrock:us-east-1:123456789012:custom-model/m",
     "trainingDataConfig": {"s3Uri": "s3://d/t.jsonl"}, "validationDataConfig": {"validators": []},
@@ -54,18 +55,21 @@ def resource(logical_id, status, physical):
             "ResourceType": "AWS::CloudFormation::WaitCondition", "LastUpdatedTimestamp": now,
             "ResourceStatus": status}}
 
-env = {"WATCHED_JOBS": json.dumps({"SupportBot-1": ["Handle1", "Wait1"]}), "SCHEDULE_RULE": "Poll1", "STACK_ID": stack}
+watched = {"SupportBot-0123456789ab-*": ["Handle1", "Wait1", "Job1"]}
+env = {"WATCHED_JOBS": json.dumps(watched), "SCHEDULE_RULE": "Poll1", "STACK_ID": stack}
 with Stubber(clients.bedrock) as b, Stubber(clients.cloudformation) as c, Stubber(clients.events) as e:
     c.add_response("describe_stack_resource", resource("Wait1", "CREATE_IN_PROGRESS", "w"),
                    {"StackName": stack, "LogicalResourceId": "Wait1"})
-    b.add_response("get_model_customization_job", job, {"jobIdentifier": "SupportBot-1"})
+    c.add_response("describe_stack_resource", resource("Job1", "CREATE_COMPLETE", job["jobArn"]),
+                   {"StackName": stack, "LogicalResourceId": "Job1"})
+    b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
     c.add_response("describe_stack_resource", resource("Handle1", "CREATE_COMPLETE", urls["handle"]),
                    {"StackName": stack, "LogicalResourceId": "Handle1"})
     c.add_response("describe_stack_resource", resource("Poll1", "CREATE_COMPLETE", "poll-rule"),
                    {"StackName": stack, "LogicalResourceId": "Poll1"})
     e.add_response("disable_rule", {}, {"Name": "poll-rule"})
     b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
-    sweep = handler.handle({"source": "aws.bedrock", "detail": {"jobName": "SupportBot-1"}},
+    sweep = handler.handle({"source": "aws.bedrock", "detail": {"jobName": job["jobName"]}},
                            clients=clients, env=env, put=put_json)
     result = handler.handle({"RequestType": "Create", "ResponseURL": urls["response"], "StackId": stack,
                              "RequestId": "r", "LogicalResourceId": "Result1",
@@ -96,7 +100,7 @@ def test_watcher_runs_on_the_lambda_runtimes_botocore(presigned: PresignedServer
     report = json.loads(child.stdout.strip().splitlines()[-1])
     assert report["botocore"].startswith("1.35.")
     assert report["entry"] is True
-    assert report["sweep"]["signalled"] == ["SupportBot-1"] and report["sweep"]["scheduleDisabled"] is True
+    assert report["sweep"]["signalled"] == ["SupportBot-0123456789ab-*"] and report["sweep"]["scheduleDisabled"] is True
     assert report["result"] == {"trigger": "cloudformation", "status": "SUCCESS"}
     assert [(p.path.split("?")[0], p.body["Status"]) for p in presigned.puts] == [
         ("/handle", "SUCCESS"),

@@ -208,8 +208,10 @@ Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 class CloudFormation:
     """One custom resource's life as CloudFormation drives it, against the handler ``invoke``.
 
-    Events carry a fresh RequestId per request; ``resend`` repeats the last event unchanged (a Lambda
-    retry or a timeout-and-retry of the same CloudFormation request).
+    Events carry a fresh RequestId per request, as CloudFormation sends them (a redeploy, a rollback's
+    Delete, a replacement: each its own request); ``resend`` repeats the last event unchanged (a Lambda
+    retry or a timeout-and-retry of the same CloudFormation request). ``data`` holds the attributes the
+    handler last returned (``JobArn``, ``JobName``, ``CustomModelName``: the names as deployed).
     """
 
     stack: StackTemplate
@@ -218,6 +220,7 @@ class CloudFormation:
     physical_id: str | None = None
     properties: dict[str, Any] = field(default_factory=dict)
     last_event: dict[str, Any] | None = None
+    data: dict[str, Any] = field(default_factory=dict)
 
     def _event(self, request_type: str, properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
         event = {
@@ -237,6 +240,7 @@ class CloudFormation:
     def create(self, properties: dict[str, Any]) -> dict[str, Any]:
         result = self.invoke(self._event("Create", properties))
         self.physical_id, self.properties = result["PhysicalResourceId"], copy.deepcopy(properties)
+        self.data = dict(result.get("Data") or {})
         return result
 
     def update(self, properties: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -250,6 +254,7 @@ class CloudFormation:
         result = self.invoke(event)
         old = self.physical_id
         self.physical_id, self.properties = result["PhysicalResourceId"], copy.deepcopy(properties)
+        self.data = dict(result.get("Data") or {})
         return result, (old if old != self.physical_id else None)
 
     def delete(self, physical_id: str | None = None, properties: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -5,7 +5,8 @@ CloudFormation delivers it. Faults are answered in the handler's client (tests/i
 every other call goes to moto, and a separate client counts jobs and reads their state afterwards,
 so "exactly one job" is the server's count, not the handler's word. Where moto cannot play AWS's part
 (bedrock-facts section 7) the test says so; the Stubber matrix (tests/lambda/test_fault_matrix.py)
-covers those cells with exact request shapes.
+covers those cells with exact request shapes. moto finds jobs by name only, so here the handler takes
+its fallback: it lists the jobs named like the properties' base and picks the one with its ARN.
 """
 
 from __future__ import annotations
@@ -41,12 +42,18 @@ class Deployment:
     context: FakeLambdaContext
 
     @property
-    def name(self) -> str:
+    def base(self) -> str:
+        """The job name in the properties: a generated name's base (or a name the user fixed)."""
         return str(self.properties["Request"]["jobName"])
 
     @property
+    def name(self) -> str:
+        """The job's name as deployed by the last create or update (the base and that request's suffix)."""
+        return str(self.cfn.data["JobName"])
+
+    @property
     def model_name(self) -> str:
-        return str(self.properties["Request"]["customModelName"])
+        return str(self.cfn.data["CustomModelName"])
 
     def jobs(self, status: str | None = None) -> list[dict[str, Any]]:
         summaries = self.observer.list_model_customization_jobs()["modelCustomizationJobSummaries"]
@@ -62,7 +69,7 @@ class Deployment:
         return any(m["modelName"] == name for m in self.observer.list_custom_models()["modelSummaries"])
 
     def replacement(self) -> dict[str, Any]:
-        """The next version: a changed training setting and, as the construct does, new names."""
+        """The next version: a changed training setting and, as the construct does, a new base."""
         new = copy.deepcopy(self.properties)
         new["Request"]["hyperParameters"]["epochCount"] = "3"
         new["Request"]["jobName"] += "-v2"
@@ -230,7 +237,7 @@ def _(d: Deployment) -> None:
 
     # moto's ValidationException text names no field; the handler quotes it and lists the props to check.
     assert "Bedrock said (ValidationException): 'Input validation failed." in message
-    assert d.name in message and "training_data" in message
+    assert f"'{d.base}-" in message and "training_data" in message
     assert d.jobs() == [] and d.context.sleeps == []
 
 
@@ -309,12 +316,11 @@ def _(d: Deployment) -> None:
 @cell("job-already-finished", "delete")
 def _(d: Deployment) -> None:
     for status in ("Completed", "Failed", "Stopped"):
-        d.cfn.create(d.properties)
+        d.cfn.create(d.properties)  # the same properties each round: each create request gets new names
         set_status(d.name, status)
         d.cfn.delete()
         assert d.status(d.name) == status, "an ended job is left as it is"
         assert d.model_exists(d.model_name)
-        d.properties = d.replacement()  # a new name for the next round
 
     d.cfn.create(d.properties)
     set_status(d.name, "Completed")
@@ -348,7 +354,7 @@ def _(d: Deployment) -> None:
 
 @cell("job-or-model-missing", "delete")
 def _(d: Deployment) -> None:
-    never_created = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/{d.name}"
+    never_created = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/{d.base}-0000aaaa"
     assert d.cfn.delete(never_created, d.properties) == {"PhysicalResourceId": never_created}
 
     d.properties["ModelRemovalPolicy"] = "DESTROY"
@@ -398,10 +404,11 @@ def test_rolled_back_replacement_stops_the_new_job_and_keeps_the_old(deployment:
     new_properties = d.replacement()
     new = d.cfn.update(new_properties)[0]["PhysicalResourceId"]
 
+    new_name = d.name
     d.cfn.delete(new, new_properties)  # the update fails elsewhere: the new job is deleted on rollback
 
     assert [j["jobArn"] for j in d.jobs("InProgress")] == [old]  # only the stack's existing job
-    assert d.status(new_properties["Request"]["jobName"]) == "Stopped"
+    assert d.status(new_name) == "Stopped"
 
 
 def test_create_whose_every_answer_failed_adopts_its_job_so_rollback_can_stop_it(deployment: Deployment) -> None:
@@ -417,3 +424,58 @@ def test_create_whose_every_answer_failed_adopts_its_job_so_rollback_can_stop_it
     d.cfn.delete()  # the stack fails elsewhere and rolls back
 
     assert d.jobs("InProgress") == []
+
+
+# ---- deploying again: Bedrock never frees a job name, so each request's job gets its own -----------------
+
+
+def test_redeploying_after_a_rolled_back_create_starts_a_job_under_new_names(deployment: Deployment) -> None:
+    """Quota error or another resource failing, then the fix, then the same code deployed again."""
+    d = deployment
+    first = d.cfn.create(d.properties)["Data"]
+    d.cfn.delete()  # the stack rolls back: the job is stopped and keeps its names (and its model)
+
+    second = d.cfn.create(copy.deepcopy(d.properties))["Data"]  # the same properties, a new request
+
+    assert second["JobArn"] != first["JobArn"]
+    assert second["JobName"] != first["JobName"] and second["CustomModelName"] != first["CustomModelName"]
+    assert second["JobName"].startswith(f"{d.base}-") and first["JobName"].startswith(f"{d.base}-")
+    assert d.status(first["JobName"]) == "Stopped" and d.status(second["JobName"]) == "InProgress"
+    assert d.model_exists(first["CustomModelName"]) and d.model_exists(second["CustomModelName"])
+
+
+def test_redeploying_after_a_rolled_back_replacement_starts_a_job_under_new_names(deployment: Deployment) -> None:
+    d = deployment
+    old = d.cfn.create(d.properties)["PhysicalResourceId"]
+    old_data, v1 = dict(d.cfn.data), copy.deepcopy(d.cfn.properties)
+    v2 = d.replacement()
+    rolled_back = d.cfn.update(v2)[0]["Data"]
+    d.cfn.delete(rolled_back["JobArn"], v2)  # the update fails elsewhere: the new job is deleted on rollback
+    d.cfn.physical_id, d.cfn.properties, d.cfn.data = old, v1, old_data  # the stack is back at v1
+
+    again = d.cfn.update(copy.deepcopy(v2))[0]["Data"]  # the fix, then the same v2 deployed again
+
+    assert again["JobArn"] not in (old, rolled_back["JobArn"])
+    assert again["JobName"] != rolled_back["JobName"] and again["CustomModelName"] != rolled_back["CustomModelName"]
+    assert d.status(rolled_back["JobName"]) == "Stopped" and d.status(again["JobName"]) == "InProgress"
+    assert {j["jobArn"] for j in d.jobs("InProgress")} == {old, again["JobArn"]}  # until the cleanup Delete
+
+
+def test_reverting_to_an_earlier_request_starts_a_job_under_new_names(deployment: Deployment) -> None:
+    """v1 -> v2 -> v1 (a reverted commit): v1's first job keeps v1's names, the revert gets its own."""
+    d = deployment
+    v1 = copy.deepcopy(d.properties)
+    first = d.cfn.create(v1)["Data"]
+    result, replaced = d.cfn.update(d.replacement())
+    d.cfn.delete(replaced, v1)  # CloudFormation's cleanup of v1's job
+    v2_properties, v2 = copy.deepcopy(d.cfn.properties), result["Data"]
+
+    result, replaced = d.cfn.update(copy.deepcopy(v1))  # the revert
+    d.cfn.delete(replaced, v2_properties)
+
+    reverted = result["Data"]
+    assert replaced == v2["JobArn"] and reverted["JobArn"] not in (first["JobArn"], v2["JobArn"])
+    assert reverted["JobName"] != first["JobName"] and reverted["CustomModelName"] != first["CustomModelName"]
+    assert reverted["JobName"].startswith(f"{v1['Request']['jobName']}-")
+    assert [j["jobArn"] for j in d.jobs("InProgress")] == [reverted["JobArn"]]
+    assert d.status(first["JobName"]) == d.status(v2["JobName"]) == "Stopped"

@@ -3,12 +3,15 @@
 The handler runs unchanged with its production client config, pointed at moto_server on 127.0.0.1.
 After each step a separate client checks what the API now holds. moto differs from AWS in ways
 bedrock-facts section 7 lists (it keeps jobs InProgress, creates the custom model with the job, drops
-customizationConfig); assertions rely on nothing else of moto's.
+customizationConfig, finds jobs by name only); assertions rely on nothing else of moto's. The request
+carries generated names' bases; the jobs and models on the server, and the attributes the handler
+returns, carry the suffix of the CloudFormation request that started them.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -87,6 +90,16 @@ def model_exists(observer: Any, name: str) -> bool:
         return False
 
 
+def assert_deployed_names(data: dict[str, Any], request: dict[str, Any]) -> tuple[str, str]:
+    """The names the handler reports: the request's bases and one suffix, valid for both API patterns."""
+    job_name, model_name = data["JobName"], data["CustomModelName"]
+    suffix = job_name.rsplit("-", 1)[-1]
+    assert re.fullmatch(r"[0-9a-f]{8}", suffix)
+    assert job_name == f"{request['jobName']}-{suffix}" and model_name == f"{request['customModelName']}-{suffix}"
+    assert len(job_name) <= 63 and len(model_name) <= 63
+    return job_name, model_name
+
+
 def all_jobs(observer: Any) -> list[dict[str, Any]]:
     summaries: list[dict[str, Any]] = observer.list_model_customization_jobs()["modelCustomizationJobSummaries"]
     return summaries
@@ -116,13 +129,11 @@ def test_job_lifecycle_against_moto_server(
     created = cfn.create(first)
 
     job_arn = created["PhysicalResourceId"]
-    assert created["Data"] == {
-        "JobArn": job_arn,
-        "JobName": request["jobName"],
-        "CustomModelName": request["customModelName"],
-    }
-    described = job(observer, request["jobName"])
+    assert created["Data"]["JobArn"] == job_arn
+    job_name, model_name = assert_deployed_names(created["Data"], request)
+    described = job(observer, job_name)
     assert described["jobArn"] == job_arn and described["status"] == "InProgress"
+    assert observer.get_custom_model(modelIdentifier=model_name)["jobArn"] == job_arn  # moto makes it at once
     assert described["roleArn"] == request["roleArn"]
     assert described["clientRequestToken"] == client_request_token(
         stack.stack_id, logical_id, cfn.last_event["RequestId"] if cfn.last_event else ""
@@ -136,10 +147,17 @@ def test_job_lifecycle_against_moto_server(
     result, replaced = cfn.update(tagged)
 
     assert replaced is None and result["PhysicalResourceId"] == job_arn
+    assert result["Data"] == created["Data"], "the kept job's names, read from Bedrock"
     assert tags(observer, job_arn) == as_dict(tagged["Request"]["jobTags"])
-    model_arn = observer.get_custom_model(modelIdentifier=request["customModelName"])["modelArn"]
+    model_arn = observer.get_custom_model(modelIdentifier=model_name)["modelArn"]
     assert tags(observer, model_arn) == as_dict(tagged["Request"]["customModelTags"])
     assert len(all_jobs(observer)) == 1, "a tag change must not start a job"
+
+    # ---- update: nothing changed (ModelRemovalPolicy is not part of the request) -------------------
+    result, replaced = cfn.update(copy.deepcopy(tagged))
+
+    assert replaced is None and result["Data"] == created["Data"]
+    assert len(all_jobs(observer)) == 1
 
     # ---- update: replacement (a training setting changed; the construct generated new names) -----
     second = with_tags_of(next_templates[stack_name].job_properties(logical_id), tagged)
@@ -152,21 +170,21 @@ def test_job_lifecycle_against_moto_server(
 
     new_arn = result["PhysicalResourceId"]
     assert replaced == job_arn and new_arn != job_arn
-    assert result["Data"]["JobName"] == new_request["jobName"]
-    assert job(observer, new_request["jobName"])["status"] == "InProgress"
-    assert job(observer, new_request["jobName"]).get("hyperParameters", {}) == new_request.get("hyperParameters", {})
+    new_job_name, new_model_name = assert_deployed_names(result["Data"], new_request)
+    assert job(observer, new_job_name)["status"] == "InProgress"
+    assert job(observer, new_job_name).get("hyperParameters", {}) == new_request.get("hyperParameters", {})
     assert tags(observer, new_arn) == as_dict(new_request["jobTags"])
     assert {j["jobArn"] for j in all_jobs(observer)} == {job_arn, new_arn}
 
     # ---- delete: CloudFormation's cleanup of the old job, then the stack's deletion ---------------
     cfn.delete(replaced, tagged)
 
-    assert job(observer, request["jobName"])["status"] == "Stopped"
-    assert job(observer, new_request["jobName"])["status"] == "InProgress"
-    assert model_exists(observer, request["customModelName"]) is (policy == "RETAIN")
+    assert job(observer, job_name)["status"] == "Stopped"
+    assert job(observer, new_job_name)["status"] == "InProgress"
+    assert model_exists(observer, model_name) is (policy == "RETAIN")
 
     cfn.delete()
 
-    assert job(observer, new_request["jobName"])["status"] == "Stopped"
-    assert model_exists(observer, new_request["customModelName"]) is (policy == "RETAIN")
+    assert job(observer, new_job_name)["status"] == "Stopped"
+    assert model_exists(observer, new_model_name) is (policy == "RETAIN")
     assert [j["jobName"] for j in all_jobs(observer) if j["status"] == "InProgress"] == []

@@ -1,7 +1,8 @@
 """Events, responses and a fake Lambda clock for the handler tests (imported by conftest and tests).
 
 Events are built the way CloudFormation delivers them: every scalar inside ResourceProperties is a
-string.
+string. Requests carry generated names' bases (``supportbot-job-3f9a2c``); the handler sends them with
+the suffix of the event's request (``JOB_NAME`` / ``MODEL_NAME`` for the default ``REQUEST_ID``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ JOB_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/amazon.no
 NEW_JOB_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/amazon.nova-micro-v1:0:128k/f6e5d4c3b2a1"
 MODEL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.nova-micro-v1:0:128k/z9y8x7w6v5u4"
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)
+LOGICAL_ID = "SupportBotJob8F2E1A"
+REQUEST_ID = "11111111-2222-3333-4444-555555555555"
+JOB_BASE = "supportbot-job-3f9a2c"
+MODEL_BASE = "supportbot-model-3f9a2c"
+SUFFIX = "3588f697"
+"""The name suffix of (STACK_ID, LOGICAL_ID, REQUEST_ID), written out so that a changed derivation shows."""
+JOB_NAME = f"{JOB_BASE}-{SUFFIX}"
+MODEL_NAME = f"{MODEL_BASE}-{SUFFIX}"
 
 # The `run` fixture: invoke the handler with the stubbed client and the fake Lambda clock.
 Run = Callable[[dict[str, Any]], dict[str, Any]]
@@ -57,8 +66,8 @@ class FakeLambdaTime:
 def base_request(**overrides: Any) -> dict[str, Any]:
     """A FINE_TUNING request as CloudFormation delivers it (all scalars strings)."""
     request: dict[str, Any] = {
-        "jobName": "supportbot-job-3f9a2c",
-        "customModelName": "supportbot-model-3f9a2c",
+        "jobName": JOB_BASE,
+        "customModelName": MODEL_BASE,
         "roleArn": ROLE_ARN,
         "baseModelIdentifier": BASE_MODEL_ARN,
         "customizationType": "FINE_TUNING",
@@ -76,7 +85,7 @@ def make_event(
     *,
     old_request: dict[str, Any] | None = None,
     physical_id: str | None = None,
-    request_id: str = "11111111-2222-3333-4444-555555555555",
+    request_id: str = REQUEST_ID,
     removal_policy: str | None = None,
     names_generated: str = "true",
     old_removal_policy: str | None = None,
@@ -95,7 +104,7 @@ def make_event(
         "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
         "StackId": STACK_ID,
         "RequestId": request_id,
-        "LogicalResourceId": "SupportBotJob8F2E1A",
+        "LogicalResourceId": LOGICAL_ID,
         "ResourceType": "Custom::BedrockModelCustomizationJob",
         "ResourceProperties": props,
     }
@@ -114,8 +123,8 @@ def job_description(status: str, **extra: Any) -> dict[str, Any]:
     """A GetModelCustomizationJob response with the required members filled in."""
     response: dict[str, Any] = {
         "jobArn": JOB_ARN,
-        "jobName": "supportbot-job-3f9a2c",
-        "outputModelName": "supportbot-model-3f9a2c",
+        "jobName": JOB_NAME,
+        "outputModelName": MODEL_NAME,
         "roleArn": ROLE_ARN,
         "status": status,
         "creationTime": CREATED,
@@ -126,3 +135,20 @@ def job_description(status: str, **extra: Any) -> dict[str, Any]:
     }
     response.update(extra)
     return response
+
+
+def as_sent(request: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """The request with the names the handler sends for ``event``: bases plus the request's suffix."""
+    from lambda_src.customization_job.idempotency import name_suffix, suffixed_name
+
+    suffix = name_suffix(event["StackId"], event["LogicalResourceId"], event["RequestId"])
+    return {
+        **request,
+        "jobName": suffixed_name(request["jobName"], suffix),
+        "customModelName": suffixed_name(request["customModelName"], suffix),
+    }
+
+
+def model_description(made_by: str = JOB_ARN, name: str = MODEL_NAME, **extra: Any) -> dict[str, Any]:
+    """A GetCustomModel response naming the job that made the model."""
+    return {"modelArn": MODEL_ARN, "modelName": name, "creationTime": CREATED, "jobArn": made_by, **extra}

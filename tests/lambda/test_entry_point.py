@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from cfn_support import JOB_ARN, FakeLambdaTime, Run, base_request, make_event
+from cfn_support import JOB_ARN, JOB_NAME, FakeLambdaTime, Run, base_request, make_event
 
 from lambda_src.customization_job import handler
 from lambda_src.customization_job.errors import HandlerError
@@ -41,7 +41,7 @@ def test_one_json_line_per_decision_without_secrets(
         {
             "requestType": "Create",
             "logicalResourceId": "SupportBotJob8F2E1A",
-            "jobName": "supportbot-job-3f9a2c",
+            "jobName": JOB_NAME,  # the name sent: the request's base and this request's suffix
             "jobArn": JOB_ARN,
             "action": "start-job",
             "replaces": None,

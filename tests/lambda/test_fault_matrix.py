@@ -17,9 +17,12 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 from cfn_support import (
+    BASE_MODEL_ARN,
     CREATED,
     JOB_ARN,
+    JOB_BASE,
     MODEL_ARN,
+    MODEL_NAME,
     NEW_JOB_ARN,
     ROLE_ARN,
     FakeLambdaTime,
@@ -27,14 +30,14 @@ from cfn_support import (
     base_request,
     job_description,
     make_event,
+    model_description,
 )
+from cfn_support import JOB_NAME as NAME
 
 from lambda_src.customization_job.errors import HandlerError
 from lambda_src.customization_job.idempotency import client_request_token
 
-NAME = "supportbot-job-3f9a2c"
-MODEL_NAME = "supportbot-model-3f9a2c"
-NEW_NAME = "supportbot-job-77d1e0"
+NEW_NAME = "supportbot-job-77d1e0"  # the replacement's base; Bedrock gets it with the update's suffix
 NEW_MODEL_NAME = "supportbot-model-77d1e0"
 UPDATE_REQUEST_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 
@@ -74,16 +77,27 @@ class Cell:
     def error(self, operation: str, code: str, message: str, status: int = 400) -> None:
         self.stubber.add_client_error(operation, code, message, status)
 
-    def job(self, status: str, identifier: str = NAME, **extra: Any) -> None:
+    def job(self, status: str, identifier: str = JOB_ARN, **extra: Any) -> None:
+        """GetModelCustomizationJob: by ARN (the physical id), by name where a create met its own job."""
         self.stubber.add_response(
             "get_model_customization_job", job_description(status, **extra), {"jobIdentifier": identifier}
         )
 
+    def listed(self, *jobs: tuple[str, str]) -> None:
+        """ListModelCustomizationJobs by the base the properties carry, answering (ARN, name) pairs."""
+        summaries = [
+            {"jobArn": a, "jobName": n, "baseModelArn": BASE_MODEL_ARN, "status": "InProgress", "creationTime": CREATED}
+            for a, n in jobs
+        ]
+        self.stubber.add_response(
+            "list_model_customization_jobs",
+            {"modelCustomizationJobSummaries": summaries},
+            {"nameContains": JOB_BASE, "maxResults": 100},
+        )
+
     def model(self, identifier: str = MODEL_NAME, made_by: str = JOB_ARN) -> None:
         self.stubber.add_response(
-            "get_custom_model",
-            {"modelArn": MODEL_ARN, "modelName": MODEL_NAME, "creationTime": CREATED, "jobArn": made_by},
-            {"modelIdentifier": identifier},
+            "get_custom_model", model_description(made_by=made_by), {"modelIdentifier": identifier}
         )
 
     def ok(self, operation: str, params: dict[str, Any] | None = None) -> None:
@@ -122,6 +136,7 @@ def _(c: Cell) -> None:
     c.error("create_model_customization_job", "ConflictException", "Job name is already in use", 400)
     c.job(
         "InProgress",
+        identifier=NAME,
         clientRequestToken=client_request_token(event["StackId"], event["LogicalResourceId"], event["RequestId"]),
     )
 
@@ -130,6 +145,7 @@ def _(c: Cell) -> None:
     c.stubber.assert_no_pending_responses()
     assert answers == {JOB_ARN}
     assert len(c.creates) == 3 and len(c.tokens()) == 1, "every try of one request carries the same token"
+    assert {(x["jobName"], x["customModelName"]) for x in c.creates} == {(NAME, MODEL_NAME)}, "and the same names"
 
 
 @cell("lost-response", "update")
@@ -143,12 +159,13 @@ def _(c: Cell) -> None:
     c.stubber.assert_no_pending_responses()
     assert answers == {NEW_JOB_ARN}
     assert c.tokens() == {client_request_token(event["StackId"], event["LogicalResourceId"], UPDATE_REQUEST_ID)}
+    assert len({x["jobName"] for x in c.creates}) == 1 and c.creates[0]["jobName"].startswith(f"{NEW_NAME}-")
 
 
 @cell("lost-response", "delete")
 def _(c: Cell) -> None:
     c.job("InProgress")
-    c.ok("stop_model_customization_job", {"jobIdentifier": NAME})
+    c.ok("stop_model_customization_job", {"jobIdentifier": JOB_ARN})
     c.job("Stopping")  # the retry finds the job stopping: no second StopModelCustomizationJob
 
     event = c.delete_event()
@@ -217,6 +234,7 @@ def _(c: Cell) -> None:
 
 @cell("throttling-5xx", "update")
 def _(c: Cell) -> None:
+    c.job("InProgress")  # the kept job's names
     c.error("tag_resource", "ThrottlingException", "Rate exceeded", 429)
     c.ok("tag_resource", {"resourceARN": JOB_ARN, "tags": [{"key": "team", "value": "b"}]})
     c.error("get_custom_model", "InternalServerException", "Internal", 500)
@@ -233,7 +251,7 @@ def _(c: Cell) -> None:
     c.error("get_model_customization_job", "ThrottlingException", "Rate exceeded", 429)
     c.job("InProgress")
     c.error("stop_model_customization_job", "InternalServerException", "Internal", 500)
-    c.ok("stop_model_customization_job", {"jobIdentifier": NAME})
+    c.ok("stop_model_customization_job", {"jobIdentifier": JOB_ARN})
 
     assert c.run(c.delete_event())["PhysicalResourceId"] == JOB_ARN
     c.stubber.assert_no_pending_responses()
@@ -313,7 +331,7 @@ def _(c: Cell) -> None:
 
     message = c.fails(c.delete_event())
 
-    assert "Job cannot be stopped in its current state" in message and NAME in message
+    assert "Job cannot be stopped in its current state" in message and JOB_ARN in message
 
 
 # ---- access denied --------------------------------------------------------------------------------
@@ -334,6 +352,7 @@ def _(c: Cell) -> None:
 @cell("access-denied", "update")
 def _(c: Cell) -> None:
     bedrock_says = f"User is not authorized to perform: bedrock:TagResource on resource: {JOB_ARN}"
+    c.job("InProgress")
     c.error("tag_resource", "AccessDeniedException", bedrock_says, 403)
 
     message = c.fails(c.tags_event())
@@ -357,7 +376,7 @@ def _(c: Cell) -> None:
 @cell("name-collision", "create")
 def _(c: Cell) -> None:
     c.error("create_model_customization_job", "ConflictException", "Job name already exists", 400)
-    c.job("Completed", clientRequestToken="token-of-another-stack")
+    c.job("Completed", identifier=JOB_BASE, clientRequestToken="token-of-another-stack")
 
     message = c.fails(c.create_event(names_generated="false"))
 
@@ -379,12 +398,12 @@ def _(c: Cell) -> None:
 
 @cell("name-collision", "delete")
 def _(c: Cell) -> None:
-    c.job("InProgress", jobArn=NEW_JOB_ARN)  # the name now belongs to another job: left alone
-    c.job("InProgress", identifier=JOB_ARN)
-    c.ok("stop_model_customization_job", {"jobIdentifier": JOB_ARN})
+    """Jobs whose names share the properties' base but not our ARN are never stopped."""
+    c.error("get_model_customization_job", "ResourceNotFoundException", "Job not found", 404)  # ARN not served
+    c.listed((NEW_JOB_ARN, f"{JOB_BASE}-0000aaaa"), (NEW_JOB_ARN.replace("f6e5", "0000"), JOB_BASE))
 
     assert c.run(c.delete_event())["PhysicalResourceId"] == JOB_ARN
-    c.stubber.assert_no_pending_responses()
+    c.stubber.assert_no_pending_responses()  # no Get by their names, no StopModelCustomizationJob
 
 
 # ---- the job has already ended ---------------------------------------------------------------------
@@ -396,7 +415,7 @@ def _(c: Cell) -> None:
     event = c.create_event()
     token = client_request_token(event["StackId"], event["LogicalResourceId"], event["RequestId"])
     c.error("create_model_customization_job", "ConflictException", "Job name already exists", 400)
-    c.job("Failed", clientRequestToken=token, failureMessage="Training data is malformed")
+    c.job("Failed", identifier=NAME, clientRequestToken=token, failureMessage="Training data is malformed")
 
     assert c.run(event)["PhysicalResourceId"] == JOB_ARN
     c.stubber.assert_no_pending_responses()
@@ -404,6 +423,7 @@ def _(c: Cell) -> None:
 
 @cell("job-already-finished", "update")
 def _(c: Cell) -> None:
+    c.job("Completed", outputModelArn=MODEL_ARN)
     c.ok("tag_resource", {"resourceARN": JOB_ARN, "tags": [{"key": "team", "value": "b"}]})
     c.model()
     c.ok("tag_resource", {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "prod"}]})
@@ -441,6 +461,7 @@ def _(c: Cell) -> None:
 
 @cell("job-or-model-missing", "update")
 def _(c: Cell) -> None:
+    c.job("InProgress")
     c.ok("tag_resource", {"resourceARN": JOB_ARN, "tags": [{"key": "team", "value": "b"}]})
     c.error("get_custom_model", "ResourceNotFoundException", "Model not found", 404)
 
@@ -451,7 +472,7 @@ def _(c: Cell) -> None:
 @cell("job-or-model-missing", "delete")
 def _(c: Cell) -> None:
     c.error("get_model_customization_job", "ResourceNotFoundException", "Job not found", 404)
-    c.error("get_model_customization_job", "ResourceNotFoundException", "Job not found", 404)
+    c.listed()
     assert c.run(c.delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
     c.stubber.assert_no_pending_responses()
 

@@ -9,10 +9,13 @@ import pytest
 from botocore.stub import Stubber
 from cfn_support import (
     JOB_ARN,
+    JOB_NAME,
+    MODEL_NAME,
     ROLE_ARN,
     STACK_ID,
     FakeLambdaTime,
     Run,
+    as_sent,
     base_request,
     job_description,
     make_event,
@@ -20,7 +23,12 @@ from cfn_support import (
 
 from lambda_src.customization_job.client import max_call_seconds, new_bedrock_client
 from lambda_src.customization_job.errors import HandlerError
-from lambda_src.customization_job.idempotency import client_request_token
+from lambda_src.customization_job.idempotency import (
+    client_request_token,
+    name_suffix,
+    suffix_in,
+    suffixed_name,
+)
 from lambda_src.customization_job.retry import SAFETY_MARGIN_S
 
 TOKEN_PATTERN = r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?"
@@ -54,18 +62,14 @@ def test_fine_tuning_create_sends_typed_request_and_returns_arn(stubber: Stubber
     )
     event = make_event("Create", request)
     # hyperParameters is a string->string map in the service model: its values stay strings.
-    expect_create(stubber, {**request, "clientRequestToken": expected_token(event)})
+    expect_create(stubber, {**as_sent(request, event), "clientRequestToken": expected_token(event)})
 
     result = run(event)
 
     stubber.assert_no_pending_responses()
     assert result == {
         "PhysicalResourceId": JOB_ARN,
-        "Data": {
-            "JobArn": JOB_ARN,
-            "JobName": "supportbot-job-3f9a2c",
-            "CustomModelName": "supportbot-model-3f9a2c",
-        },
+        "Data": {"JobArn": JOB_ARN, "JobName": JOB_NAME, "CustomModelName": MODEL_NAME},
     }
 
 
@@ -75,7 +79,7 @@ def test_continued_pre_training_create(stubber: Stubber, run: Run) -> None:
         hyperParameters={"epochCount": "1", "batchSize": "1", "learningRate": "0.00001"},
     )
     event = make_event("Create", request)
-    expect_create(stubber, {**request, "clientRequestToken": expected_token(event)})
+    expect_create(stubber, {**as_sent(request, event), "clientRequestToken": expected_token(event)})
 
     assert run(event)["PhysicalResourceId"] == JOB_ARN
     stubber.assert_no_pending_responses()
@@ -96,7 +100,7 @@ def test_distillation_create_coerces_teacher_response_length(stubber: Stubber, r
         },
     )
     event = make_event("Create", request)
-    expected = {**request, "clientRequestToken": expected_token(event)}
+    expected = {**as_sent(request, event), "clientRequestToken": expected_token(event)}
     expected["customizationConfig"] = {
         "distillationConfig": {
             "teacherModelConfig": {"teacherModelIdentifier": teacher, "maxResponseLengthForInference": 1000}
@@ -144,7 +148,7 @@ def test_reinforcement_fine_tuning_create_coerces_ints_and_floats(stubber: Stubb
         "evalInterval": 10,
     }
     expected = {
-        **request,
+        **as_sent(request, event),
         "clientRequestToken": expected_token(event),
         "customizationConfig": {
             "rftConfig": {
@@ -190,7 +194,7 @@ def test_invocation_logs_training_data_coerces_boolean(
         },
     )
     event = make_event("Create", request)
-    expected = {**request, "clientRequestToken": expected_token(event)}
+    expected = {**as_sent(request, event), "clientRequestToken": expected_token(event)}
     expected["trainingDataConfig"] = {
         "invocationLogsConfig": {
             "usePromptResponse": True,
@@ -228,9 +232,10 @@ def test_token_is_deterministic_per_cloudformation_request(stubber: Stubber, run
 
 def test_user_supplied_client_request_token_is_kept(stubber: Stubber, run: Run) -> None:
     request = base_request(clientRequestToken="my-own-token-1")
-    expect_create(stubber, request)
+    event = make_event("Create", request)
+    expect_create(stubber, as_sent(request, event))
 
-    assert run(make_event("Create", request))["PhysicalResourceId"] == JOB_ARN
+    assert run(event)["PhysicalResourceId"] == JOB_ARN
     stubber.assert_no_pending_responses()
 
 
@@ -245,7 +250,7 @@ def assume_role_error(stubber: Stubber) -> None:
 
 def test_iam_propagation_is_retried_with_backoff(stubber: Stubber, run: Run, lambda_time: FakeLambdaTime) -> None:
     event = make_event("Create", base_request())
-    expected = {**base_request(), "clientRequestToken": expected_token(event)}
+    expected = {**as_sent(base_request(), event), "clientRequestToken": expected_token(event)}
     assume_role_error(stubber)
     assume_role_error(stubber)
     expect_create(stubber, expected)
@@ -335,7 +340,7 @@ def test_one_call_cannot_outlast_the_lambda_timeout(bedrock: Any) -> None:
 
 def test_throttling_is_retried_with_the_same_token(stubber: Stubber, run: Run, lambda_time: FakeLambdaTime) -> None:
     event = make_event("Create", base_request())
-    expected = {**base_request(), "clientRequestToken": expected_token(event)}
+    expected = {**as_sent(base_request(), event), "clientRequestToken": expected_token(event)}
     stubber.add_client_error(
         "create_model_customization_job", "ThrottlingException", "Rate exceeded", 429, None, expected
     )
@@ -429,7 +434,7 @@ def test_conflict_adopts_the_job_this_request_already_started(stubber: Stubber, 
     stubber.add_response(
         "get_model_customization_job",
         job_description("InProgress", clientRequestToken=token),
-        {"jobIdentifier": "supportbot-job-3f9a2c"},
+        {"jobIdentifier": JOB_NAME},
     )
 
     result = run(event)
@@ -458,13 +463,13 @@ def test_conflict_with_another_requests_job_names_it(stubber: Stubber, run: Run,
     assert "omit them so the construct generates unique ones" in message and "job_name" in message
 
 
-def test_conflict_on_generated_names_explains_where_they_come_from(stubber: Stubber, run: Run) -> None:
-    """Generated names derive from the request: an identical earlier request (e.g. rolled back) took them."""
+def test_conflict_on_generated_names_explains_that_someone_else_took_them(stubber: Stubber, run: Run) -> None:
+    """Generated names carry a suffix unique to the request: a job under them that is not ours came from elsewhere."""
     stubber.add_client_error("create_model_customization_job", "ConflictException", "Job name already exists", 400)
     stubber.add_response(
         "get_model_customization_job",
-        job_description("Stopped", clientRequestToken="token-of-the-rolled-back-request"),
-        {"jobIdentifier": "supportbot-job-3f9a2c"},
+        job_description("Stopped", clientRequestToken="token-of-someone-else"),
+        {"jobIdentifier": JOB_NAME},
     )
 
     with pytest.raises(HandlerError) as failure:
@@ -472,8 +477,8 @@ def test_conflict_on_generated_names_explains_where_they_come_from(stubber: Stub
 
     stubber.assert_no_pending_responses()
     message = str(failure.value)
-    assert "immutable" in message and "generated these names from the request" in message
-    assert "Change the request, or set job_name/custom_model_name" in message
+    assert "immutable" in message and "suffix unique to this CloudFormation request" in message
+    assert "Retry the deployment" in message and "set job_name/custom_model_name" in message
 
 
 def test_model_name_conflict_without_a_job_of_that_name(stubber: Stubber, run: Run) -> None:
@@ -486,7 +491,7 @@ def test_model_name_conflict_without_a_job_of_that_name(stubber: Stubber, run: R
         run(make_event("Create", base_request()))
 
     stubber.assert_no_pending_responses()
-    assert "'supportbot-model-3f9a2c'" in str(failure.value)
+    assert repr(MODEL_NAME) in str(failure.value)
     assert "cannot be reused" in str(failure.value)
 
 
@@ -525,8 +530,106 @@ def test_a_create_that_succeeded_unseen_is_adopted_instead_of_failing(
     stubber.add_response(
         "get_model_customization_job",
         job_description("InProgress", clientRequestToken=expected_token(event)),
-        {"jobIdentifier": "supportbot-job-3f9a2c"},
+        {"jobIdentifier": JOB_NAME},
     )
 
     assert run(event)["PhysicalResourceId"] == JOB_ARN
     stubber.assert_no_pending_responses()
+
+
+# ---- generated names: the request's bases plus a suffix per CloudFormation request ----------------
+
+JOB_NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*"
+MODEL_NAME_PATTERN = r"([0-9a-zA-Z][_-]?){1,63}"
+
+
+def test_generated_names_get_a_suffix_per_request_the_same_on_retries(stubber: Stubber, run: Run, bedrock: Any) -> None:
+    sent = capture_create_params(bedrock)
+    first = make_event("Create", base_request())
+    retried = make_event("Create", base_request())  # a Lambda retry: same RequestId
+    redeployed = make_event("Create", base_request(), request_id="99999999-8888-7777-6666-555555555555")
+    for _ in range(3):
+        expect_create(stubber, None)  # type: ignore[arg-type]
+
+    results = [run(event) for event in (first, retried, redeployed)]
+
+    stubber.assert_no_pending_responses()
+    names = [(params["jobName"], params["customModelName"]) for params in sent]
+    assert names[0] == (JOB_NAME, MODEL_NAME) == names[1], "a retry of one request sends the same names"
+    assert names[2][0] != JOB_NAME and names[2][1] != MODEL_NAME, "a new request gets new names"
+    assert names[2][0].startswith("supportbot-job-3f9a2c-") and names[2][1].startswith("supportbot-model-3f9a2c-")
+    assert names[2][0].rsplit("-", 1)[1] == names[2][1].rsplit("-", 1)[1], "job and model share the suffix"
+    assert [r["Data"]["JobName"] for r in results] == [n[0] for n in names]
+    assert [r["Data"]["CustomModelName"] for r in results] == [n[1] for n in names]
+
+
+def test_generated_names_stay_within_63_characters_and_both_patterns(stubber: Stubber, run: Run) -> None:
+    base = "Support-Bot-Fine-Tuning-With-A-Long-Name-0123456789ab"  # the construct's longest base: 53
+    assert len(base) == 53
+    request = base_request(jobName=base, customModelName=base)
+    event = make_event("Create", request)
+    sent = as_sent(request, event)
+    expect_create(stubber, {**sent, "clientRequestToken": expected_token(event)})
+
+    data = run(event)["Data"]
+
+    stubber.assert_no_pending_responses()
+    assert data["JobName"] == data["CustomModelName"] == sent["jobName"]
+    assert len(data["JobName"]) == 62 and data["JobName"].startswith(base + "-")
+    assert re.fullmatch(JOB_NAME_PATTERN, data["JobName"]) and re.fullmatch(MODEL_NAME_PATTERN, data["JobName"])
+
+
+def test_user_fixed_names_are_sent_unchanged(stubber: Stubber, run: Run) -> None:
+    request = base_request(jobName="my-job.v1", customModelName="my_model-1")
+    event = make_event("Create", request, names_generated="false")
+    expect_create(stubber, {**request, "clientRequestToken": expected_token(event)})
+
+    assert run(event)["Data"] == {"JobArn": JOB_ARN, "JobName": "my-job.v1", "CustomModelName": "my_model-1"}
+    stubber.assert_no_pending_responses()
+
+
+def test_redeploy_after_a_rolled_back_create_does_not_collide(stubber: Stubber, run: Run, bedrock: Any) -> None:
+    """The rolled-back create's job keeps its names; the same request deployed again asks for new ones."""
+    sent = capture_create_params(bedrock)
+    rolled_back = make_event("Create", base_request())
+    redeploy = make_event("Create", base_request(), request_id="22222222-3333-4444-5555-666666666666")
+    expect_create(stubber, None)  # type: ignore[arg-type]
+    expect_create(stubber, None, "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/x/0123456789ab")  # type: ignore[arg-type]
+
+    run(rolled_back)
+    second = run(redeploy)
+
+    stubber.assert_no_pending_responses()
+    assert sent[0]["jobName"] != sent[1]["jobName"] and sent[0]["customModelName"] != sent[1]["customModelName"]
+    assert sent[0]["clientRequestToken"] != sent[1]["clientRequestToken"]
+    assert second["Data"]["JobName"] == sent[1]["jobName"]
+
+
+def test_name_suffix_is_eight_hex_characters_of_the_request_identity() -> None:
+    suffix = name_suffix(STACK_ID, "SupportBotJob8F2E1A", "11111111-2222-3333-4444-555555555555")
+    assert re.fullmatch(r"[0-9a-f]{8}", suffix)
+    assert suffix == name_suffix(STACK_ID, "SupportBotJob8F2E1A", "11111111-2222-3333-4444-555555555555")
+    assert suffix != name_suffix(STACK_ID, "SupportBotJob8F2E1A", "11111111-2222-3333-4444-555555555556")
+    assert suffix != name_suffix(STACK_ID, "OtherJob0A1B2C3D", "11111111-2222-3333-4444-555555555555")
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("SupportBot-0123456789ab", "SupportBot-0123456789ab-1a2b3c4d"),
+        ("a" * 60, "a" * 54 + "-1a2b3c4d"),  # longer than the construct makes: cut to fit 63
+        ("a" * 53 + "-_b", "a" * 53 + "-1a2b3c4d"),  # no separator run left where the cut falls
+    ],
+)
+def test_suffixed_name_fits_both_patterns(base: str, expected: str) -> None:
+    name = suffixed_name(base, "1a2b3c4d")
+    assert name == expected and len(name) <= 63
+    assert re.fullmatch(JOB_NAME_PATTERN, name) and re.fullmatch(MODEL_NAME_PATTERN, name)
+    assert suffix_in(name, base) == "1a2b3c4d"
+
+
+def test_suffix_in_recognizes_only_names_made_from_the_base() -> None:
+    assert suffix_in("SupportBot-0123456789ab-1a2b3c4d", "SupportBot-0123456789ab") == "1a2b3c4d"
+    assert suffix_in("SupportBot-0123456789ab", "SupportBot-0123456789ab") is None  # an unsuffixed (older) name
+    assert suffix_in("SupportBot-0123456789ab-v2", "SupportBot-0123456789ab") is None
+    assert suffix_in("Other-0123456789ab-1a2b3c4d", "SupportBot-0123456789ab") is None

@@ -1,7 +1,9 @@
 """Delete: stop what runs, leave what ended, delete the model only under DESTROY (and only our job's model).
 
-Jobs and models are addressed by the names in the resource's properties once a Get by that name has
-led back to the physical id (the job ARN); otherwise by ARN (see operations.py).
+A job is found by its ARN (the physical id); where the endpoint cannot find it by ARN, among the jobs
+listed by the name the properties carry (a generated name's base), and then addressed by its name. Its
+model is looked up by the job's model name, and deleted only when GetCustomModel names our job
+(see operations.py).
 """
 
 from __future__ import annotations
@@ -10,35 +12,65 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from cfn_support import CREATED, JOB_ARN, MODEL_ARN, NEW_JOB_ARN, Run, base_request, job_description, make_event
+from cfn_support import (
+    BASE_MODEL_ARN,
+    CREATED,
+    JOB_ARN,
+    JOB_BASE,
+    JOB_NAME,
+    MODEL_ARN,
+    MODEL_NAME,
+    NEW_JOB_ARN,
+    Run,
+    base_request,
+    job_description,
+    make_event,
+    model_description,
+)
 
 from lambda_src.customization_job.errors import HandlerError
-
-JOB_NAME = base_request()["jobName"]
-MODEL_NAME = base_request()["customModelName"]
 
 
 def delete_event(policy: str | None = None, physical_id: str = JOB_ARN, **request: Any) -> dict[str, Any]:
     return make_event("Delete", base_request(**request), physical_id=physical_id, removal_policy=policy)
 
 
-def expect_get(stubber: Stubber, status: str, identifier: str = JOB_NAME, **extra: object) -> None:
+def expect_get(stubber: Stubber, status: str, identifier: str = JOB_ARN, **extra: object) -> None:
     stubber.add_response("get_model_customization_job", job_description(status, **extra), {"jobIdentifier": identifier})
 
 
-def expect_stop(stubber: Stubber, identifier: str = JOB_NAME) -> None:
+def expect_stop(stubber: Stubber, identifier: str = JOB_ARN) -> None:
     stubber.add_response("stop_model_customization_job", {}, {"jobIdentifier": identifier})
 
 
 def expect_model(stubber: Stubber, made_by: str = JOB_ARN, identifier: str = MODEL_NAME) -> None:
+    stubber.add_response("get_custom_model", model_description(made_by=made_by), {"modelIdentifier": identifier})
+
+
+def not_by_arn(stubber: Stubber, code: str = "ResourceNotFoundException") -> None:
+    stubber.add_client_error("get_model_customization_job", code, "Job not found", 404 if "NotFound" in code else 400)
+
+
+def listed(stubber: Stubber, *jobs: tuple[str, str]) -> None:
+    """ListModelCustomizationJobs by the base the properties carry, answering (ARN, name) pairs."""
+    summaries = [
+        {
+            "jobArn": arn,
+            "jobName": name,
+            "baseModelArn": BASE_MODEL_ARN,
+            "status": "InProgress",
+            "creationTime": CREATED,
+        }
+        for arn, name in jobs
+    ]
     stubber.add_response(
-        "get_custom_model",
-        {"modelArn": MODEL_ARN, "modelName": MODEL_NAME, "creationTime": CREATED, "jobArn": made_by},
-        {"modelIdentifier": identifier},
+        "list_model_customization_jobs",
+        {"modelCustomizationJobSummaries": summaries},
+        {"nameContains": JOB_BASE, "maxResults": 100},
     )
 
 
-def test_in_progress_job_is_stopped_by_name(stubber: Stubber, run: Run) -> None:
+def test_in_progress_job_is_stopped_by_arn(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "InProgress")
     expect_stop(stubber)
 
@@ -168,21 +200,44 @@ def test_model_deleted_between_lookup_and_delete_succeeds(stubber: Stubber, run:
 
 
 def test_job_not_found_is_success(stubber: Stubber, run: Run) -> None:
-    stubber.add_client_error("get_model_customization_job", "ResourceNotFoundException", "Job not found", 404)
-    stubber.add_client_error("get_model_customization_job", "ResourceNotFoundException", "Job not found", 404)
+    not_by_arn(stubber)
+    listed(stubber)
 
     assert run(delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
     stubber.assert_no_pending_responses()
 
 
-def test_a_job_name_that_leads_to_another_job_falls_back_to_the_arn(stubber: Stubber, run: Run) -> None:
-    """The properties' name now belongs to another job: that job is left alone, ours is stopped by ARN."""
-    expect_get(stubber, "InProgress", jobArn=NEW_JOB_ARN)
-    expect_get(stubber, "InProgress", identifier=JOB_ARN)
-    expect_stop(stubber, identifier=JOB_ARN)
+@pytest.mark.parametrize("code", ["ResourceNotFoundException", "ValidationException"])
+def test_where_the_arn_fails_the_job_is_found_by_listing_and_stopped_by_name(
+    stubber: Stubber, run: Run, code: str
+) -> None:
+    """An endpoint that cannot find jobs by ARN (moto): the listed job with our ARN is ours; others are not."""
+    not_by_arn(stubber, code)
+    listed(stubber, (NEW_JOB_ARN, f"{JOB_BASE}-0000aaaa"), (JOB_ARN, JOB_NAME))
+    expect_get(stubber, "InProgress", identifier=JOB_NAME)
+    expect_stop(stubber, identifier=JOB_NAME)
 
     assert run(delete_event())["PhysicalResourceId"] == JOB_ARN
     stubber.assert_no_pending_responses()
+
+
+def test_listed_jobs_with_a_similar_name_but_another_arn_are_left_alone(stubber: Stubber, run: Run) -> None:
+    not_by_arn(stubber)
+    listed(stubber, (NEW_JOB_ARN, f"{JOB_BASE}-0000aaaa"))
+
+    assert run(delete_event())["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()  # no Get by that name, no StopModelCustomizationJob
+
+
+def test_a_destroyed_model_is_found_by_the_jobs_model_name(stubber: Stubber, run: Run) -> None:
+    """The properties carry only the base; the job names its model (suffix included)."""
+    expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
+    expect_model(stubber, identifier=MODEL_NAME)
+    stubber.add_response("delete_custom_model", {}, {"modelIdentifier": MODEL_NAME})
+
+    assert run(delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+    assert base_request()["customModelName"] != MODEL_NAME
 
 
 def test_properties_without_a_request_use_the_arn(stubber: Stubber, run: Run) -> None:

@@ -6,9 +6,24 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from cfn_support import CREATED, JOB_ARN, MODEL_ARN, NEW_JOB_ARN, Run, base_request, job_description, make_event
+from cfn_support import (
+    BASE_MODEL_ARN,
+    CREATED,
+    JOB_ARN,
+    JOB_NAME,
+    MODEL_ARN,
+    MODEL_NAME,
+    NEW_JOB_ARN,
+    Run,
+    as_sent,
+    base_request,
+    job_description,
+    make_event,
+    model_description,
+)
 
 from lambda_src.customization_job.errors import HandlerError
+from lambda_src.customization_job.handler import Names, names_of_job
 from lambda_src.customization_job.idempotency import client_request_token
 
 NEW_REQUEST_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -17,6 +32,11 @@ NEW_REQUEST_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 def update_event(old: dict[str, Any], new: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     kwargs.setdefault("physical_id", JOB_ARN)
     return make_event("Update", new, old_request=old, request_id=NEW_REQUEST_ID, **kwargs)
+
+
+def expect_job(stubber: Stubber, status: str = "InProgress", **extra: Any) -> None:
+    """The kept job, read by its ARN for its actual names (generated names carry a suffix)."""
+    stubber.add_response("get_model_customization_job", job_description(status, **extra), {"jobIdentifier": JOB_ARN})
 
 
 def test_tag_only_change_updates_job_and_model_tags_in_place(stubber: Stubber, run: Run) -> None:
@@ -28,6 +48,7 @@ def test_tag_only_change_updates_job_and_model_tags_in_place(stubber: Stubber, r
         jobTags=[{"key": "team", "value": "platform"}, {"key": "owner", "value": "ana"}],
         customModelTags=[{"key": "stage", "value": "prod"}],
     )
+    expect_job(stubber, "Completed", outputModelArn=MODEL_ARN)
     stubber.add_response(
         "tag_resource",
         {},
@@ -37,27 +58,20 @@ def test_tag_only_change_updates_job_and_model_tags_in_place(stubber: Stubber, r
         },
     )
     stubber.add_response("untag_resource", {}, {"resourceARN": JOB_ARN, "tagKeys": ["cost"]})
-    stubber.add_response(
-        "get_custom_model",
-        {"modelArn": MODEL_ARN, "modelName": "supportbot-model-3f9a2c", "creationTime": CREATED, "jobArn": JOB_ARN},
-        {"modelIdentifier": "supportbot-model-3f9a2c"},
-    )
+    stubber.add_response("get_custom_model", model_description(), {"modelIdentifier": MODEL_NAME})
     stubber.add_response("tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "prod"}]})
 
     result = run(update_event(old, new))
 
     stubber.assert_no_pending_responses()  # and no CreateModelCustomizationJob was stubbed or made
     assert result["PhysicalResourceId"] == JOB_ARN
-    assert result["Data"] == {
-        "JobArn": JOB_ARN,
-        "JobName": "supportbot-job-3f9a2c",
-        "CustomModelName": "supportbot-model-3f9a2c",
-    }
+    assert result["Data"] == {"JobArn": JOB_ARN, "JobName": JOB_NAME, "CustomModelName": MODEL_NAME}
 
 
 def test_model_tags_wait_for_the_model_while_the_job_runs(stubber: Stubber, run: Run) -> None:
     old = base_request(customModelTags=[{"key": "stage", "value": "dev"}])
     new = base_request(customModelTags=[{"key": "stage", "value": "prod"}])
+    expect_job(stubber)
     stubber.add_client_error("get_custom_model", "ResourceNotFoundException", "Model not found", 404)
 
     result = run(update_event(old, new))
@@ -69,11 +83,8 @@ def test_model_tags_wait_for_the_model_while_the_job_runs(stubber: Stubber, run:
 def test_model_tags_never_go_to_another_jobs_model(stubber: Stubber, run: Run) -> None:
     old = base_request(customModelTags=[{"key": "stage", "value": "dev"}])
     new = base_request(customModelTags=[{"key": "stage", "value": "prod"}])
-    stubber.add_response(
-        "get_custom_model",
-        {"modelArn": MODEL_ARN, "modelName": "supportbot-model-3f9a2c", "creationTime": CREATED, "jobArn": NEW_JOB_ARN},
-        {"modelIdentifier": "supportbot-model-3f9a2c"},
-    )
+    expect_job(stubber, "Completed")
+    stubber.add_response("get_custom_model", model_description(made_by=NEW_JOB_ARN), {"modelIdentifier": MODEL_NAME})
 
     assert run(update_event(old, new))["PhysicalResourceId"] == JOB_ARN
     stubber.assert_no_pending_responses()  # no TagResource on a model our job did not make
@@ -83,17 +94,76 @@ def test_unchanged_request_is_a_no_op(stubber: Stubber, run: Run) -> None:
     old = base_request(jobTags=[{"key": "a", "value": "1"}, {"key": "b", "value": "2"}])
     new = base_request(jobTags=[{"key": "b", "value": "2"}, {"key": "a", "value": "1"}])
     event = update_event(old, new, removal_policy="DESTROY", old_removal_policy="RETAIN")
+    expect_job(stubber)
 
     result = run(event)
 
-    stubber.assert_no_pending_responses()  # nothing stubbed: any API call would have raised
+    stubber.assert_no_pending_responses()  # only the read of the job's names: no create, stop or tag call
     assert result["PhysicalResourceId"] == JOB_ARN
-    assert result["Data"]["JobArn"] == JOB_ARN
+    assert result["Data"] == {"JobArn": JOB_ARN, "JobName": JOB_NAME, "CustomModelName": MODEL_NAME}
+
+
+def test_unchanged_request_with_user_fixed_names_makes_no_call(stubber: Stubber, run: Run) -> None:
+    request = base_request(jobName="my-job", customModelName="my-model")
+
+    result = run(update_event(request, request, names_generated="false"))
+
+    stubber.assert_no_pending_responses()  # nothing stubbed: any API call would have raised
+    assert result["Data"] == {"JobArn": JOB_ARN, "JobName": "my-job", "CustomModelName": "my-model"}
+
+
+def test_names_of_a_kept_job_found_by_listing_where_the_arn_fails(stubber: Stubber, run: Run) -> None:
+    """An endpoint that cannot find jobs by ARN (moto): the jobs named like the base are listed instead."""
+    request = base_request()
+    stubber.add_client_error("get_model_customization_job", "ResourceNotFoundException", "not found", 404)
+    ours = {"jobArn": JOB_ARN, "jobName": JOB_NAME, "baseModelArn": BASE_MODEL_ARN, "status": "InProgress"}
+    ours["creationTime"] = CREATED
+    other = {**ours, "jobArn": NEW_JOB_ARN, "jobName": "supportbot-job-3f9a2c-0000aaaa"}
+    stubber.add_response(
+        "list_model_customization_jobs",
+        {"modelCustomizationJobSummaries": [other], "nextToken": "page-2"},
+        {"nameContains": "supportbot-job-3f9a2c", "maxResults": 100},
+    )
+    stubber.add_response(
+        "list_model_customization_jobs",
+        {"modelCustomizationJobSummaries": [ours]},
+        {"nameContains": "supportbot-job-3f9a2c", "maxResults": 100, "nextToken": "page-2"},
+    )
+    stubber.add_response("get_model_customization_job", job_description("InProgress"), {"jobIdentifier": JOB_NAME})
+
+    result = run(update_event(request, request))
+
+    stubber.assert_no_pending_responses()
+    assert result["Data"] == {"JobArn": JOB_ARN, "JobName": JOB_NAME, "CustomModelName": MODEL_NAME}
+
+
+def test_the_model_name_follows_the_job_names_suffix() -> None:
+    """The model was created under the request's model base and the job name's suffix, whatever an endpoint
+    reports as outputModelName (moto reports another name); without a requested model name, that is used."""
+    requested = Names.requested(base_request())
+    description = job_description("InProgress", outputModelName="something-else")
+
+    assert names_of_job(description, requested) == Names(JOB_NAME, MODEL_NAME)
+    assert names_of_job({**description, "jobName": "supportbot-job-3f9a2c"}, requested) == Names(
+        "supportbot-job-3f9a2c", "supportbot-model-3f9a2c"
+    )
+    assert names_of_job(description, Names("", "")) == Names(JOB_NAME, "something-else")
+
+
+def test_a_job_named_before_suffixes_keeps_its_names(stubber: Stubber, run: Run) -> None:
+    request = base_request()
+    expect_job(stubber, jobName="supportbot-job-3f9a2c", outputModelName="supportbot-model-3f9a2c")
+
+    result = run(update_event(request, request))
+
+    assert result["Data"]["JobName"] == "supportbot-job-3f9a2c"
+    assert result["Data"]["CustomModelName"] == "supportbot-model-3f9a2c"
 
 
 def test_numerically_equal_strings_are_not_a_change(stubber: Stubber, run: Run) -> None:
     rft = {"rftConfig": {"hyperParameters": {"learningRate": "0.00001", "epochCount": "2"}}}
     rft_same = {"rftConfig": {"hyperParameters": {"learningRate": "1e-05", "epochCount": "2"}}}
+    expect_job(stubber)
 
     result = run(update_event(base_request(customizationConfig=rft), base_request(customizationConfig=rft_same)))
 
@@ -110,21 +180,36 @@ def test_other_change_starts_a_new_job_with_a_new_token(stubber: Stubber, run: R
     )
     event = update_event(old, new, names_generated="true")
     token = client_request_token(event["StackId"], event["LogicalResourceId"], NEW_REQUEST_ID)
+    sent = as_sent(new, event)
     stubber.add_response(
-        "create_model_customization_job", {"jobArn": NEW_JOB_ARN}, {**new, "clientRequestToken": token}
+        "create_model_customization_job", {"jobArn": NEW_JOB_ARN}, {**sent, "clientRequestToken": token}
     )
 
     result = run(event)
 
     stubber.assert_no_pending_responses()
+    assert sent["jobName"].startswith("supportbot-job-77d1e0-") and sent["jobName"] != "supportbot-job-77d1e0"
     assert result == {
         "PhysicalResourceId": NEW_JOB_ARN,
-        "Data": {
-            "JobArn": NEW_JOB_ARN,
-            "JobName": "supportbot-job-77d1e0",
-            "CustomModelName": "supportbot-model-77d1e0",
-        },
+        "Data": {"JobArn": NEW_JOB_ARN, "JobName": sent["jobName"], "CustomModelName": sent["customModelName"]},
     }
+
+
+def test_reverting_to_an_earlier_request_starts_a_job_under_new_names(stubber: Stubber, run: Run) -> None:
+    """v1 -> v2 -> v1: the v1 job still holds v1's names, so the revert must not ask for them again."""
+    v1 = base_request()
+    v2 = base_request(jobName="supportbot-job-77d1e0", customModelName="supportbot-model-77d1e0")
+    revert = update_event(v2, v1, physical_id=NEW_JOB_ARN)
+    sent = as_sent(v1, revert)
+    token = client_request_token(revert["StackId"], revert["LogicalResourceId"], NEW_REQUEST_ID)
+    stubber.add_response("create_model_customization_job", {"jobArn": JOB_ARN}, {**sent, "clientRequestToken": token})
+
+    result = run(revert)
+
+    stubber.assert_no_pending_responses()
+    assert sent["jobName"] != JOB_NAME and sent["customModelName"] != MODEL_NAME  # the first v1 job's names
+    assert sent["jobName"].startswith("supportbot-job-3f9a2c-")
+    assert result["Data"]["JobName"] == sent["jobName"]
 
 
 def test_replacement_with_user_fixed_names_that_collide_fails_before_calling_bedrock(
@@ -183,15 +268,18 @@ def test_update_with_an_older_physical_id_and_unchanged_request_adopts_the_named
     """A physical id that predates job ARNs: the job the request names exists, so nothing is started."""
     request = base_request()
     event = update_event(request, request, physical_id="Demo-SupportBotJob8F2E1A-1A2B3C4D5E6F")
-    stubber.add_response(
-        "get_model_customization_job", job_description("InProgress"), {"jobIdentifier": "supportbot-job-3f9a2c"}
-    )
+    named = job_description("InProgress", jobName="supportbot-job-3f9a2c", outputModelName="supportbot-model-3f9a2c")
+    stubber.add_response("get_model_customization_job", named, {"jobIdentifier": "supportbot-job-3f9a2c"})
 
     result = run(event)
 
     stubber.assert_no_pending_responses()  # no CreateModelCustomizationJob was stubbed or made
     assert result["PhysicalResourceId"] == JOB_ARN
-    assert result["Data"]["JobArn"] == JOB_ARN
+    assert result["Data"] == {
+        "JobArn": JOB_ARN,
+        "JobName": "supportbot-job-3f9a2c",
+        "CustomModelName": "supportbot-model-3f9a2c",
+    }
 
 
 def test_update_with_an_older_physical_id_and_no_such_job_starts_it(stubber: Stubber, run: Run) -> None:

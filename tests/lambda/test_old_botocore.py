@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfn_support import JOB_ARN, base_request, fake_aws_env, make_event
+from cfn_support import JOB_ARN, JOB_NAME, MODEL_NAME, as_sent, base_request, fake_aws_env, make_event
 
 from lambda_src.customization_job.idempotency import client_request_token
 
@@ -70,7 +70,7 @@ print(json.dumps(out))
 def case(request: dict[str, Any], typed_config: dict[str, Any]) -> dict[str, Any]:
     event = make_event("Create", request)
     token = client_request_token(event["StackId"], event["LogicalResourceId"], event["RequestId"])
-    expected = {**request, "clientRequestToken": token, "customizationConfig": typed_config}
+    expected = {**as_sent(request, event), "clientRequestToken": token, "customizationConfig": typed_config}
     return {"event": event, "expected": expected, "arn": JOB_ARN}
 
 
@@ -137,9 +137,5 @@ def test_old_botocore_accepts_every_field_through_the_bundled_model(tmp_path: Pa
     for name in ("REINFORCEMENT_FINE_TUNING", "DISTILLATION"):
         assert report["results"][name] == {
             "PhysicalResourceId": JOB_ARN,
-            "Data": {
-                "JobArn": JOB_ARN,
-                "JobName": "supportbot-job-3f9a2c",
-                "CustomModelName": "supportbot-model-3f9a2c",
-            },
+            "Data": {"JobArn": JOB_ARN, "JobName": JOB_NAME, "CustomModelName": MODEL_NAME},
         }

@@ -158,7 +158,9 @@ def test_handler_role_is_scoped_to_account_region_and_passes_only_job_roles_to_b
     for statement in found:
         for action in actions_of(statement):
             assert not action.endswith(":*"), action
-            if action.startswith("bedrock:"):
+            if action == "bedrock:ListModelCustomizationJobs":  # no resource-level permissions; read-only
+                assert actions_of(statement) == [action] and statement["Resource"] == "*"
+            elif action.startswith("bedrock:"):
                 assert "AWS::AccountId" in str(statement["Resource"]) or "foundation-model" in str(
                     statement["Resource"]
                 )
@@ -385,10 +387,29 @@ def test_model_removal_policy_is_passed_to_the_handler(policy: RemovalPolicy, ex
 def test_attributes() -> None:
     stack = new_stack()
     job = simple_job(stack)
-    assert stack.resolve(job.job_arn) == {"Ref": Match.any_value()} or "Ref" in stack.resolve(job.job_arn)
-    assert re.fullmatch(JOB_NAME_PATTERN, stack.resolve(job.job_name))
-    assert stack.resolve(job.custom_model_name) == stack.resolve(job.job_name)
+    logical_id = stack.get_logical_id(job.resource.node.default_child)  # type: ignore[arg-type]
+    assert stack.resolve(job.job_arn) == {"Ref": logical_id}
+    # generated names are completed by the handler (a suffix per deployment): known only once deployed
+    assert stack.resolve(job.job_name) == {"Fn::GetAtt": [logical_id, "JobName"]}
+    assert stack.resolve(job.custom_model_name) == {"Fn::GetAtt": [logical_id, "CustomModelName"]}
     assert "Arn" in str(stack.resolve(job.role.role_arn))
+
+
+def test_user_fixed_names_are_literal_attributes() -> None:
+    stack = new_stack()
+    job = simple_job(stack, job_name="my-job.v1", custom_model_name="my_model-1")
+    assert job.job_name == "my-job.v1" and job.custom_model_name == "my_model-1"
+
+
+def test_generated_bases_leave_room_for_the_handlers_suffix() -> None:
+    stack = new_stack()
+    simple_job(stack, "A" * 80)
+    request = only_request(stack)
+    base = request["jobName"]
+    assert len(base) <= 53 and base == request["customModelName"]
+    deployed = f"{base}-1a2b3c4d"  # what the handler sends: 63 characters at most
+    assert len(deployed) <= 63
+    assert re.fullmatch(JOB_NAME_PATTERN, deployed) and re.fullmatch(MODEL_NAME_PATTERN, deployed)
 
 
 def test_hyperparameter_advisories_are_warnings_not_errors() -> None:
