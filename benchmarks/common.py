@@ -49,7 +49,8 @@ def short_error(stderr: str) -> str:
     errors = [line for line in lines if re.match(r"^[\w.]*(Error|Exception)\b.*?:", line)]
     text = errors[-1] if errors else (lines[-1] if lines else "no output")
     text = re.sub(r"^[\w.]*(Error|Exception):\s*", "", text)
-    return re.sub(r"^(Resolution error:\s*)+", "", text)
+    text = re.sub(r"^(Resolution error:\s*)+", "", text)
+    return re.sub(r"\.{2,}$", ".", text)  # jsii appends "..." to messages it relays
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import templates
+from common import short_error
 
 LABELS = {
     "ours": "ours, submitted",
@@ -86,7 +87,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             label = f"{n} job{'s' if n > 1 else ''} ({mode}) synthesize within {limit}x of an empty stack"
             if r is None and failed is not None and n >= failed["n"]:
                 largest = results.get("synth_limits", {}).get(kind, {}).get("largest_ok", "?")
-                add(label, f"does not synthesize (at most {largest} jobs per stack)", False, failed["reason"])
+                add(label, f"does not synthesize: at most {largest} waiting jobs per stack (see above)", False)
                 continue
             cpu = _ratio(_cpu(results, kind, n), _cpu(results, "empty", 0))
             add(label, f"{r:.2f}x (CPU time: {cpu:.2f}x)" if r and cpu else "n/a", None if r is None else r <= limit)
@@ -214,9 +215,11 @@ def markdown(results: dict[str, Any]) -> str:
         f"{m['cores']} cores ({m['cpu']}), {m['memory']} RAM, {m['os']}; Python {m['python']}, Node {m['node']} "
         f"(jsii kernel), aws-cdk-lib {m['aws-cdk-lib']}, jsii {m['jsii']}, boto3 {m['boto3']}."
     )
+    budget = f" within a {matrix['budget_s']:.0f} s budget" if matrix.get("budget_s") else ""
     w(
-        f"Synth runs per case: {matrix['reps']} below {matrix['large_from']} jobs, {matrix['reps_large']} at "
-        f"{matrix['large_from']} and 100 jobs; kinds alternate within each round. Load average (1/5/15 min) "
+        f"Synth runs per case: up to {matrix['reps']} below {matrix['large_from']} jobs and {matrix['reps_large']} at "
+        f"{matrix['large_from']} and 100 jobs{budget} (n= in each cell: the runs its median is from); kinds "
+        "alternate within each round, in an order that rotates. Load average (1/5/15 min) "
         f"during the synth runs: {matrix['load_averages'][0]} at the start, {matrix['load_averages'][-1]} at "
         f"the end; synth runs took {matrix['elapsed_s'] / 60:.1f} min."
     )
@@ -230,7 +233,7 @@ def markdown(results: dict[str, Any]) -> str:
         w("")
         w(
             f"{LABELS[kind]}: a stack of {limit['smallest_failing']} such jobs does not synthesize (largest that does: "
-            f"{limit['largest_ok']}): {matrix['failures'][kind]['reason']}"
+            f"{limit['largest_ok']}): {short_error(limit['reason'])}"
         )
     if not results["wait_mode"]:
         w("")
@@ -246,7 +249,7 @@ def markdown(results: dict[str, Any]) -> str:
     w("|" + "---|" * len(header))
     empty = _wall(results, "empty", 0)
     empty_runs = med.get("empty:0", {}).get("runs", 0)
-    w(f"| 0 (empty stack) | {_fmt_s(empty)} (n={empty_runs:.0f}) |" + " |" * (len(header) - 2))
+    w(f"| 0: empty stack {_fmt_s(empty)} s (n={empty_runs:.0f}) |" + " |" * (len(header) - 1))
     for n in results["ns"]:
         row = [str(n)]
         for kind in kinds:
@@ -268,7 +271,7 @@ def markdown(results: dict[str, Any]) -> str:
     w("| " + " | ".join(header) + " |")
     w("|" + "---|" * len(header))
     empty_cpu = _cpu(results, "empty", 0)
-    w(f"| 0 (empty stack) | {_fmt_s(empty_cpu)} |" + " |" * (len(header) - 2))
+    w(f"| 0: empty stack {_fmt_s(empty_cpu)} s |" + " |" * (len(header) - 1))
     for n in results["ns"]:
         row = [str(n)]
         for kind in kinds:
@@ -282,7 +285,8 @@ def markdown(results: dict[str, Any]) -> str:
         w("")
         w(
             "Without CDK's built-in template validation (`CDK_VALIDATION=false`; aws-cdk-lib 2.275 runs a WASM "
-            f"rules engine inside `app.synth()`), median wall / CPU seconds of {bm['reps']}-{bm['reps_large']} runs:"
+            f"rules engine inside `app.synth()`), median wall / CPU seconds of up to {bm['reps']} runs "
+            f"({bm['reps_large']} at {bm['large_from']}+ jobs):"
         )
         w("")
         w(
@@ -454,6 +458,17 @@ def plot(results: dict[str, Any], path: Path) -> None:
         )
         fit = [row["fit_fixed_resources"] + row["fit_resources_per_job"] * n for n in grid]
         ax.plot(grid, fit, style, color=colors[kind], alpha=0.3)
+        if row.get("max_jobs"):
+            top = row["max_jobs"]
+            ax.plot(
+                [top],
+                [row["fit_fixed_resources"] + row["fit_resources_per_job"] * top],
+                "*",
+                ms=13,
+                color=colors[kind],
+                mec="black",
+            )
+    ax.plot([], [], "*", ms=10, color="white", mec="black", label="jobs per stack (tightest limit)")
     ax.axhline(templates.STACK_RESOURCE_LIMIT, color="red", lw=1, label="500 resources per stack")
     ax.set_xlim(0, 500)
     ax.set_ylim(0, 800)

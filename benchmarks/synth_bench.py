@@ -117,6 +117,7 @@ def run_matrix(
         "reps": reps,
         "reps_large": reps_large,
         "large_from": large_from,
+        "budget_s": budget_s,
         "load_averages": loads,
         "elapsed_s": time.perf_counter() - started,
     }
