@@ -1,0 +1,148 @@
+"""Profile helper (not part of `make bench`): jsii round trips per job, and where they come from.
+
+    python benchmarks/roundtrips.py [--kind ours|ours-wait|peer] [--jobs 100] [--what-if] [--time-only]
+
+Every Python -> Node request of the jsii kernel is counted and attributed to the innermost frame in
+constructs_lib (or the benchmark's stack builder); every Node -> Python callback (aspects, Lazy
+producers, validations) is counted by phase. CDK's template validation is off, so what remains is the
+construct library's own work. Counting slows the run down: take times from ``--time-only`` runs.
+
+``--what-if`` runs with two changes patched in, to size the fixes recommended in docs/benchmarks.md:
+the generated name computed once per job (``_generated_name`` serves both the job and the model
+name), and no per-job wildcard acknowledgment aspect. The patches reach into private names of the
+library on purpose; they are a measurement, not the proposed code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import jsii._kernel as kernel_module
+from common import set_jsii_env
+from jsii._kernel.providers import process as process_provider
+
+_requests: collections.Counter[tuple[str, str]] = collections.Counter()
+_callbacks: collections.Counter[tuple[str, str]] = collections.Counter()
+_phase = ["import"]
+_send = process_provider._NodeProcess.send
+_handle_callback = kernel_module._handle_callback
+
+
+def _site() -> str:
+    for frame in reversed(traceback.extract_stack(limit=40)):
+        if "/constructs_lib/" in frame.filename or "/benchmarks/stacks.py" in frame.filename:
+            return f"{os.path.basename(frame.filename)}:{frame.name}"
+    return "(jsii: answer to a callback)"
+
+
+def _counting_send(self: Any, request: Any, response_type: Any) -> Any:
+    _requests[(_phase[0], _site())] += 1
+    return _send(self, request, response_type)
+
+
+def _counting_callback(kernel: Any, callback: Any) -> Any:
+    target = ""
+    if callback.invoke:
+        reference_map: Any = getattr(kernel_module, "_reference_map")  # noqa: B009  (not exported)
+        target = type(reference_map.resolve_id(callback.invoke.objref.ref)).__name__ + "."
+    _callbacks[(_phase[0], f"{target}{callback.cookie}")] += 1
+    return _handle_callback(kernel, callback)
+
+
+def _install_counters() -> None:
+    setattr(process_provider._NodeProcess, "send", _counting_send)  # noqa: B010
+    kernel_module._handle_callback = _counting_callback
+
+
+def _patch_what_if() -> None:
+    from constructs_lib import job as job_module
+
+    cls = job_module.ModelCustomizationJob
+    generated = cls._generated_name
+
+    def once(self: Any) -> str:
+        if not hasattr(self, "_bench_generated_name"):
+            self._bench_generated_name = generated(self)
+        return str(self._bench_generated_name)
+
+    cls._generated_name = once  # type: ignore[method-assign]
+
+    class _NoAspects:
+        @staticmethod
+        def of(_scope: Any) -> Any:
+            class _Ignore:
+                def add(self, *_args: Any, **_kwargs: Any) -> None:
+                    return None
+
+            return _Ignore()
+
+    setattr(job_module, "Aspects", _NoAspects)  # noqa: B010
+
+
+def measure(kind: str, jobs: int) -> dict[str, Any]:
+    import stacks
+
+    _requests.clear()
+    _callbacks.clear()
+    _phase[0] = "construct"
+    wall, cpu = time.perf_counter(), time.process_time()
+    with tempfile.TemporaryDirectory(prefix="bench-rt-") as outdir:
+        app = stacks.build_app(kind, jobs, outdir, validation=False)
+        construct_s = time.perf_counter() - wall
+        _phase[0] = "synth"
+        app.synth()
+    result: dict[str, Any] = {
+        "kind": kind,
+        "jobs": jobs,
+        "construct_s": round(construct_s, 2),
+        "construct_and_synth_s": round(time.perf_counter() - wall, 2),
+        "python_cpu_s": round(time.process_time() - cpu, 2),
+    }
+    for phase in ("construct", "synth"):
+        result[f"{phase}_requests_per_job"] = round(sum(v for (p, _), v in _requests.items() if p == phase) / jobs, 1)
+        result[f"{phase}_callbacks_per_job"] = round(sum(v for (p, _), v in _callbacks.items() if p == phase) / jobs, 1)
+        result[f"{phase}_requests_by_site"] = {
+            site: round(v / jobs, 1) for (p, site), v in _requests.most_common() if p == phase and v >= jobs / 2
+        }
+        result[f"{phase}_callbacks_by_target"] = {
+            name: round(v / jobs, 1) for (p, name), v in _callbacks.most_common() if p == phase and v >= jobs / 2
+        }
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kind", default="ours", choices=["ours", "ours-wait", "peer"])
+    parser.add_argument("--jobs", type=int, default=100)
+    parser.add_argument("--what-if", action="store_true", help="count with the two fixes patched in")
+    parser.add_argument(
+        "--time-only", action="store_true", help="no counting (it slows the run down): construct + synth seconds only"
+    )
+    args = parser.parse_args()
+    if not args.time_only:
+        _install_counters()
+    set_jsii_env()
+    import aws_cdk  # noqa: F401  (the kernel starts outside the counted phases)
+
+    if args.what_if:
+        _patch_what_if()
+    result = {"variant": "what-if" if args.what_if else "as is", **measure(args.kind, args.jobs)}
+    if args.time_only:
+        result = {k: v for k, v in result.items() if "per_job" not in k and "_by_" not in k}
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
