@@ -13,7 +13,17 @@ from typing import Any, Protocol
 
 from . import operations
 from .client import BedrockClient, max_call_seconds, new_bedrock_client
-from .decisions import FindJob, StartJob, UpdateTags, decide_update, is_job_arn, plan_delete
+from .decisions import (
+    FindJob,
+    KeepCurrentJob,
+    StartJob,
+    TagChanges,
+    UpdateTags,
+    decide_update,
+    is_job_arn,
+    needs_current_job,
+    plan_delete,
+)
 from .errors import HandlerError
 from .idempotency import client_request_token, name_suffix, suffix_in, suffixed_name
 from .log import log_event
@@ -108,11 +118,21 @@ class _Lifecycle:
     def update(self) -> dict[str, Any]:
         new = operations.coerce_request(self.client, self.ev.request)
         old = operations.coerce_request(self.client, self.ev.old_request or {})
-        decision = decide_update(self.ev.physical_id, old, new, names_generated=self.ev.names_generated)
+        physical_id = self.ev.physical_id
+        current = self._current_job(physical_id, new) if needs_current_job(physical_id, old, new) else None
+        decision = decide_update(
+            physical_id,
+            old,
+            new,
+            names_generated=self.ev.names_generated,
+            current_job=current.description if current else None,
+        )
         if isinstance(decision, StartJob):
             return self._start(new, replaces=decision.replaces)
         if isinstance(decision, FindJob):
             return self._find_or_start(new, decision)
+        if isinstance(decision, KeepCurrentJob):
+            return self._keep_current_job(decision, current, new)
         names = self._names_of(decision.job_arn, new)
         if isinstance(decision, UpdateTags):
             self._update_tags(decision, names)
@@ -164,9 +184,11 @@ class _Lifecycle:
         return self._response(job_arn, names)
 
     def _with_token(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The user's token, else one derived from this CloudFormation request and the request's content
+        (names still the bases), so that a later rollback can tell which request the job implements."""
         if request.get("clientRequestToken"):
             return request
-        token = client_request_token(self.ev.stack_id, self.ev.logical_id, self.ev.request_id)
+        token = client_request_token(self.ev.stack_id, self.ev.logical_id, self.ev.request_id, request)
         return {**request, "clientRequestToken": token}
 
     def _with_names(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -211,27 +233,59 @@ class _Lifecycle:
             return self._response(str(job["jobArn"]), names_of_job(job, Names.requested(request)))
         return self._start(request, replaces=None)
 
+    def _current_job(self, job_arn: str | None, request: dict[str, Any]) -> operations.FoundJob | None:
+        """The physical id's job, for ``decide_update`` to see whether it implements ``request`` already.
+
+        A job that implements the request has the request's job name (or base) in its name, so that is
+        the hint for endpoints that cannot find jobs by ARN. Best effort: a job that cannot be read is
+        taken not to implement the request, so the update goes on as it would without the look.
+        """
+        if not job_arn:
+            return None
+        try:
+            return operations.find_job(self.client, job_arn, _text(request.get("jobName")), self.retrier)
+        except HandlerError as error:
+            self.log("read-current-job", jobArn=job_arn, outcome="unreadable", reason=str(error))
+            return None
+
+    def _keep_current_job(
+        self, decision: KeepCurrentJob, current: operations.FoundJob | None, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        """UPDATE_ROLLBACK: the physical id's job was started for this very request; keep it, its names
+        and its model, and put back the request's tags where the failed update may have changed them."""
+        requested = Names.requested(request)
+        names = names_of_job(current.description, requested) if current else requested
+        job_tags, model_tags = self._apply_tags(decision.job_arn, decision.job_tags, decision.model_tags, names)
+        self.log(
+            "keep-job",
+            jobArn=decision.job_arn,
+            jobName=names.job,
+            jobTags=job_tags,
+            modelTags=model_tags,
+            outcome="rollback-to-current-job",
+        )
+        return self._response(decision.job_arn, names)
+
     def _update_tags(self, decision: UpdateTags, names: Names) -> None:
-        if decision.job_tags:
-            operations.apply_tag_changes(self.client, decision.job_arn, decision.job_tags, self.retrier)
+        job_tags, model_tags = self._apply_tags(decision.job_arn, decision.job_tags, decision.model_tags, names)
+        self.log("update-tags", jobArn=decision.job_arn, jobTags=job_tags, modelTags=model_tags, outcome="updated")
+
+    def _apply_tags(self, job_arn: str, job_tags: TagChanges, model_tags: TagChanges, names: Names) -> tuple[str, str]:
+        """Tag the job and, once it exists, its model; returns the two outcomes for the log."""
+        if job_tags:
+            operations.apply_tag_changes(self.client, job_arn, job_tags, self.retrier)
         model_outcome = "unchanged"
-        if decision.model_tags:
+        if model_tags:
             model = operations.find_model(
-                self.client, decision.job_arn, names.job or None, [names.model] if names.model else [], self.retrier
+                self.client, job_arn, names.job or None, [names.model] if names.model else [], self.retrier
             )
             if model is not None:
-                operations.apply_tag_changes(self.client, model.arn, decision.model_tags, self.retrier)
+                operations.apply_tag_changes(self.client, model.arn, model_tags, self.retrier)
                 model_outcome = "updated"
             else:
                 # The model does not exist yet: it will carry the tags of the request that started the job.
                 model_outcome = "no-model-yet"
-        self.log(
-            "update-tags",
-            jobArn=decision.job_arn,
-            jobTags="updated" if decision.job_tags else "unchanged",
-            modelTags=model_outcome,
-            outcome="updated",
-        )
+        return ("updated" if job_tags else "unchanged"), model_outcome
 
     @staticmethod
     def _response(job_arn: str, names: Names) -> dict[str, Any]:

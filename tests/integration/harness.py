@@ -257,6 +257,19 @@ class CloudFormation:
         self.data = dict(result.get("Data") or {})
         return result, (old if old != self.physical_id else None)
 
+    def roll_back_update(self, failed_properties: dict[str, Any]) -> dict[str, Any]:
+        """UPDATE_ROLLBACK after an update to ``failed_properties`` failed: one more Update, back to the
+        properties the resource still has, on its physical id, with the failed ones as the old properties."""
+        event = self._event(
+            "Update",
+            self.properties,
+            PhysicalResourceId=self.physical_id,
+            OldResourceProperties=copy.deepcopy(failed_properties),
+        )
+        result = self.invoke(event)
+        self.physical_id, self.data = result["PhysicalResourceId"], dict(result.get("Data") or {})
+        return result
+
     def delete(self, physical_id: str | None = None, properties: dict[str, Any] | None = None) -> dict[str, Any]:
         """Delete this resource, or (cleanup/rollback) an older physical id with the properties it had."""
         event = self._event(

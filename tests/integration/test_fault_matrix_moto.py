@@ -310,6 +310,29 @@ def _(d: Deployment) -> None:
     assert d.status("someone-elses-job") == "InProgress"
 
 
+# ---- CloudFormation's UPDATE_ROLLBACK: an Update back to the request the current job implements ----------
+
+
+@cell("update-rollback", "update")
+def _(d: Deployment) -> None:
+    """User-fixed names: the update reusing them is refused; the rollback's Update (back to the first
+    request, the refused one as old properties) must keep the job, not be refused in turn."""
+    d.fixed_names("support-bot", "support-bot-model")
+    arn = d.cfn.create(d.properties)["PhysicalResourceId"]
+    refused = copy.deepcopy(d.properties)
+    refused["Request"]["hyperParameters"]["epochCount"] = "3"
+    refused["Request"]["jobTags"] = [{"key": "team", "value": "search"}]
+    assert "immutable" in d.fails(lambda: d.cfn.update(refused))
+
+    result = d.cfn.roll_back_update(refused)
+
+    assert result["PhysicalResourceId"] == arn
+    assert result["Data"] == {"JobArn": arn, "JobName": "support-bot", "CustomModelName": "support-bot-model"}
+    assert [(j["jobArn"], j["status"]) for j in d.jobs()] == [(arn, "InProgress")]
+    assert d.faults.sent[CREATE] == 1
+    assert d.tags(arn) == {t["key"]: t["value"] for t in d.properties["Request"].get("jobTags", [])}
+
+
 # ---- the job has ended, is missing, its model is in use --------------------------------------------------
 
 

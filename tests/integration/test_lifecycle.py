@@ -1,4 +1,5 @@
-"""Every job of app.py through create → update (tags) → update (replacement) → delete, over HTTP on moto.
+"""Every job of app.py through create → update (tags) → update (replacement) → delete, over HTTP on moto,
+and through create → a refused update → CloudFormation's UPDATE_ROLLBACK.
 
 The handler runs unchanged with its production client config, pointed at moto_server on 127.0.0.1.
 After each step a separate client checks what the API now holds. moto differs from AWS in ways
@@ -20,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from lambda_src.customization_job.errors import HandlerError
 from lambda_src.customization_job.idempotency import client_request_token
+from lambda_src.customization_job.operations import coerce_request
 
 from .harness import CloudFormation, StackTemplate
 
@@ -113,6 +115,7 @@ def test_job_lifecycle_against_moto_server(
     cloudformation: Callable[[StackTemplate, str], CloudFormation],
     create_roles: Callable[[StackTemplate], None],
     observer: Any,
+    handler_client: Any,
     stack_name: str,
     construct_id: str,
     policy: str,
@@ -136,7 +139,10 @@ def test_job_lifecycle_against_moto_server(
     assert observer.get_custom_model(modelIdentifier=model_name)["jobArn"] == job_arn  # moto makes it at once
     assert described["roleArn"] == request["roleArn"]
     assert described["clientRequestToken"] == client_request_token(
-        stack.stack_id, logical_id, cfn.last_event["RequestId"] if cfn.last_event else ""
+        stack.stack_id,
+        logical_id,
+        cfn.last_event["RequestId"] if cfn.last_event else "",
+        coerce_request(handler_client, request),
     )
     assert described.get("hyperParameters", {}) == request.get("hyperParameters", {})
     assert tags(observer, job_arn) == as_dict(request.get("jobTags"))
@@ -188,3 +194,35 @@ def test_job_lifecycle_against_moto_server(
     assert job(observer, new_job_name)["status"] == "Stopped"
     assert model_exists(observer, new_model_name) is (policy == "RETAIN")
     assert [j["jobName"] for j in all_jobs(observer) if j["status"] == "InProgress"] == []
+
+
+@pytest.mark.parametrize(("stack_name", "construct_id"), JOBS)
+def test_update_rollback_keeps_the_running_job_against_moto_server(
+    templates: dict[str, StackTemplate],
+    next_templates: dict[str, StackTemplate],
+    cloudformation: Callable[[StackTemplate, str], CloudFormation],
+    create_roles: Callable[[StackTemplate], None],
+    observer: Any,
+    stack_name: str,
+    construct_id: str,
+) -> None:
+    """v1 runs; Bedrock refuses v2's job, so the update fails; CloudFormation rolls back with an Update to v1
+    (old properties: v2) on v1's job. That job implements v1: it is kept, and no job is started."""
+    stack = templates[stack_name]
+    logical_id = job_logical_id(stack, construct_id)
+    create_roles(stack)
+    cfn = cloudformation(stack, logical_id)
+    created = cfn.create(stack.job_properties(logical_id))
+    v1_arn, v1_name = created["PhysicalResourceId"], created["Data"]["JobName"]
+
+    refused = next_templates[stack_name].job_properties(logical_id)  # a training setting changed: new names
+    refused["Request"]["trainingDataConfig"]["s3Uri"] = "https://example.com/train.jsonl"  # not an S3 URI
+    with pytest.raises(HandlerError, match=r"ValidationException"):
+        cfn.update(refused)
+    assert [j["jobArn"] for j in all_jobs(observer)] == [v1_arn], "the refused job does not exist"
+
+    result = cfn.roll_back_update(refused)
+
+    assert result == created, "the same physical id and the v1 job's actual names"
+    assert [(j["jobArn"], j["jobName"], j["status"]) for j in all_jobs(observer)] == [(v1_arn, v1_name, "InProgress")]
+    assert job(observer, v1_name).get("hyperParameters", {}) == cfn.properties["Request"].get("hyperParameters", {})

@@ -7,6 +7,7 @@ the suffix of the event's request (``JOB_NAME`` / ``MODEL_NAME`` for the default
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -147,6 +148,35 @@ def as_sent(request: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         "jobName": suffixed_name(request["jobName"], suffix),
         "customModelName": suffixed_name(request["customModelName"], suffix),
     }
+
+
+@functools.cache
+def _create_input_shape() -> Any:
+    """CreateModelCustomizationJob's input shape from the bundled service model, as the handler's client has it."""
+    import botocore.session
+
+    from lambda_src.customization_job.operations import CREATE_OPERATION
+    from lambda_src.customization_job.service_model import use_bundled_service_model
+
+    use_bundled_service_model()
+    return botocore.session.Session().get_service_model("bedrock").operation_model(CREATE_OPERATION).input_shape
+
+
+def coerced(request: dict[str, Any]) -> dict[str, Any]:
+    """The request as the handler reads it: CloudFormation's strings turned into the API's types."""
+    from lambda_src.customization_job.coercion import coerce
+
+    typed: dict[str, Any] = coerce(request, _create_input_shape())
+    return typed
+
+
+def token_for(event: dict[str, Any], request: dict[str, Any] | None = None) -> str:
+    """The clientRequestToken the handler derives for ``event`` (and the request it starts, by default the
+    event's): the request's identity and the digest of what it asks for."""
+    from lambda_src.customization_job.idempotency import client_request_token
+
+    asked = request if request is not None else event["ResourceProperties"]["Request"]
+    return client_request_token(event["StackId"], event["LogicalResourceId"], event["RequestId"], coerced(asked))
 
 
 def model_description(made_by: str = JOB_ARN, name: str = MODEL_NAME, **extra: Any) -> dict[str, Any]:

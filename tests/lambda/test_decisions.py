@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from cfn_support import JOB_ARN, MODEL_ARN, base_request, job_description
+from cfn_support import JOB_ARN, MODEL_ARN, base_request, coerced, job_description, make_event, token_for
 
 from lambda_src.customization_job.decisions import (
     DeletePlan,
     FindJob,
+    KeepCurrentJob,
     KeepJob,
     StartJob,
     TagChanges,
     UpdateTags,
     decide_update,
     is_job_arn,
+    needs_current_job,
     plan_delete,
     tag_changes,
 )
@@ -86,6 +88,47 @@ def test_fixed_names_that_collide_fail() -> None:
 
     with pytest.raises(HandlerError, match=r"customizationType"):
         decide_update(JOB_ARN, base_request(), new, names_generated=False)
+
+
+def job_for(request: dict[str, Any]) -> dict[str, Any]:
+    """The description of a job the handler started for ``request``."""
+    return job_description("InProgress", clientRequestToken=token_for(make_event("Create", request)))
+
+
+V1 = base_request(jobTags=[{"key": "team", "value": "a"}])
+V2 = base_request(jobName="j2", customModelName="m2", jobTags=[{"key": "team", "value": "b"}], customizationType="X")
+
+
+def test_only_a_changed_request_on_a_job_arn_needs_the_current_job() -> None:
+    assert needs_current_job(JOB_ARN, coerced(V2), coerced(V1))
+    assert not needs_current_job(JOB_ARN, coerced(V1), coerced(base_request(jobTags=[])))  # tags only
+    assert not needs_current_job("Demo-Job-XYZ", coerced(V2), coerced(V1))
+
+
+@pytest.mark.parametrize("names_generated", [True, False])
+def test_rollback_to_the_request_the_current_job_implements_keeps_it(names_generated: bool) -> None:
+    decision = decide_update(
+        JOB_ARN, coerced(V2), coerced(V1), names_generated=names_generated, current_job=job_for(V1)
+    )
+
+    assert decision == KeepCurrentJob(JOB_ARN, TagChanges({"team": "a"}), TagChanges())
+
+
+def test_current_job_of_the_old_request_means_a_genuine_change() -> None:
+    fixed = base_request(customizationType="CONTINUED_PRE_TRAINING")
+
+    assert decide_update(JOB_ARN, coerced(V1), coerced(V2), names_generated=True, current_job=job_for(V1)) == StartJob(
+        replaces=JOB_ARN
+    )
+    with pytest.raises(HandlerError, match=r"customizationType"):
+        decide_update(JOB_ARN, coerced(V1), coerced(fixed), names_generated=False, current_job=job_for(V1))
+
+
+def test_a_current_job_without_a_derived_token_never_matches() -> None:
+    for job in (job_description("InProgress"), job_description("InProgress", clientRequestToken="release-1"), None):
+        assert decide_update(JOB_ARN, coerced(V2), coerced(V1), names_generated=True, current_job=job) == StartJob(
+            replaces=JOB_ARN
+        )
 
 
 @pytest.mark.parametrize(

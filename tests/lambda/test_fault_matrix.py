@@ -31,11 +31,11 @@ from cfn_support import (
     job_description,
     make_event,
     model_description,
+    token_for,
 )
 from cfn_support import JOB_NAME as NAME
 
 from lambda_src.customization_job.errors import HandlerError
-from lambda_src.customization_job.idempotency import client_request_token
 
 NEW_NAME = "supportbot-job-77d1e0"  # the replacement's base; Bedrock gets it with the update's suffix
 NEW_MODEL_NAME = "supportbot-model-77d1e0"
@@ -62,6 +62,12 @@ class Cell:
         kwargs.setdefault("physical_id", JOB_ARN)
         return make_event("Update", new, old_request=base_request(), request_id=UPDATE_REQUEST_ID, **kwargs)
 
+    def rollback_event(self, failed: dict[str, Any]) -> dict[str, Any]:
+        """UPDATE_ROLLBACK's Update after the ``failed`` update: back to the first request, on its job's ARN."""
+        return make_event(
+            "Update", base_request(), old_request=failed["ResourceProperties"]["Request"], physical_id=JOB_ARN
+        )
+
     def tags_event(self) -> dict[str, Any]:
         old = base_request(jobTags=[{"key": "team", "value": "a"}], customModelTags=[{"key": "stage", "value": "dev"}])
         new = base_request(jobTags=[{"key": "team", "value": "b"}], customModelTags=[{"key": "stage", "value": "prod"}])
@@ -82,6 +88,10 @@ class Cell:
         self.stubber.add_response(
             "get_model_customization_job", job_description(status, **extra), {"jobIdentifier": identifier}
         )
+
+    def current_job(self) -> None:
+        """A replacement first reads the physical id's job: it implements the first request, not the new one."""
+        self.job("InProgress", clientRequestToken=token_for(self.create_event()))
 
     def listed(self, *jobs: tuple[str, str]) -> None:
         """ListModelCustomizationJobs by the base the properties carry, answering (ARN, name) pairs."""
@@ -137,7 +147,7 @@ def _(c: Cell) -> None:
     c.job(
         "InProgress",
         identifier=NAME,
-        clientRequestToken=client_request_token(event["StackId"], event["LogicalResourceId"], event["RequestId"]),
+        clientRequestToken=token_for(event),
     )
 
     answers = {c.run(event)["PhysicalResourceId"] for _ in range(3)}  # a third try meets Conflict: adopted
@@ -151,14 +161,16 @@ def _(c: Cell) -> None:
 @cell("lost-response", "update")
 def _(c: Cell) -> None:
     event = c.replace_event()
+    c.current_job()
     c.created(NEW_JOB_ARN)
+    c.current_job()
     c.created(NEW_JOB_ARN)
 
     answers = {c.run(event)["PhysicalResourceId"] for _ in range(2)}
 
     c.stubber.assert_no_pending_responses()
     assert answers == {NEW_JOB_ARN}
-    assert c.tokens() == {client_request_token(event["StackId"], event["LogicalResourceId"], UPDATE_REQUEST_ID)}
+    assert c.tokens() == {token_for(event)}
     assert len({x["jobName"] for x in c.creates}) == 1 and c.creates[0]["jobName"].startswith(f"{NEW_NAME}-")
 
 
@@ -198,6 +210,7 @@ def _(c: Cell) -> None:
 
 @cell("iam-propagation", "update")
 def _(c: Cell) -> None:
+    c.current_job()
     _assume_role_error(c)
     c.created(NEW_JOB_ARN)
 
@@ -288,6 +301,7 @@ def _(c: Cell) -> None:
 
 @cell("quota-exceeded", "update")
 def _(c: Cell) -> None:
+    c.current_job()
     c.error("create_model_customization_job", "ServiceQuotaExceededException", "Too many custom models in account.")
 
     message = c.fails(c.replace_event())
@@ -316,6 +330,7 @@ def _(c: Cell) -> None:
 @cell("validation-error", "update")
 def _(c: Cell) -> None:
     bedrock_says = "The base model amazon.nova-micro-v1:0:128k does not support hyperparameter learningRateWarmupSteps"
+    c.current_job()
     c.error("create_model_customization_job", "ValidationException", bedrock_says)
 
     message = c.fails(c.replace_event())
@@ -389,6 +404,7 @@ def _(c: Cell) -> None:
     old = base_request(jobName="my-job", customModelName="my-model")
     new = base_request(jobName="my-job", customModelName="my-model", baseModelIdentifier="amazon.nova-lite-v1:0:300k")
     event = make_event("Update", new, old_request=old, physical_id=JOB_ARN, names_generated="false")
+    c.job("InProgress", jobName="my-job", clientRequestToken=token_for(make_event("Create", old)))
 
     message = c.fails(event)
 
@@ -406,6 +422,26 @@ def _(c: Cell) -> None:
     c.stubber.assert_no_pending_responses()  # no Get by their names, no StopModelCustomizationJob
 
 
+# ---- CloudFormation's UPDATE_ROLLBACK: an Update back to the request the current job implements ------
+
+
+@cell("update-rollback", "update")
+def _(c: Cell) -> None:
+    """Bedrock refused the replacement; the rollback's Update (old: the failed request) keeps the job."""
+    failed = c.replace_event()
+    c.current_job()
+    c.error("create_model_customization_job", "ValidationException", "learningRateWarmupSteps is not supported")
+    c.fails(failed)
+    c.current_job()
+
+    result = c.run(c.rollback_event(failed))
+
+    c.stubber.assert_no_pending_responses()  # no second CreateModelCustomizationJob
+    assert result["PhysicalResourceId"] == JOB_ARN
+    assert result["Data"] == {"JobArn": JOB_ARN, "JobName": NAME, "CustomModelName": MODEL_NAME}
+    assert len(c.creates) == 1 and c.creates[0]["jobName"].startswith(f"{NEW_NAME}-"), "only the refused one"
+
+
 # ---- the job has already ended ---------------------------------------------------------------------
 
 
@@ -413,7 +449,7 @@ def _(c: Cell) -> None:
 def _(c: Cell) -> None:
     """A retried create finds its own job already failed: it is still this request's one job."""
     event = c.create_event()
-    token = client_request_token(event["StackId"], event["LogicalResourceId"], event["RequestId"])
+    token = token_for(event)
     c.error("create_model_customization_job", "ConflictException", "Job name already exists", 400)
     c.job("Failed", identifier=NAME, clientRequestToken=token, failureMessage="Training data is malformed")
 

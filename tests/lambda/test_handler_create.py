@@ -19,23 +19,19 @@ from cfn_support import (
     base_request,
     job_description,
     make_event,
+    token_for,
 )
 
 from lambda_src.customization_job.client import max_call_seconds, new_bedrock_client
 from lambda_src.customization_job.errors import HandlerError
-from lambda_src.customization_job.idempotency import (
-    client_request_token,
-    name_suffix,
-    suffix_in,
-    suffixed_name,
-)
+from lambda_src.customization_job.idempotency import name_suffix, suffix_in, suffixed_name
 from lambda_src.customization_job.retry import SAFETY_MARGIN_S
 
 TOKEN_PATTERN = r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?"
 
 
 def expected_token(event: dict[str, Any]) -> str:
-    return client_request_token(event["StackId"], event["LogicalResourceId"], event["RequestId"])
+    return token_for(event)
 
 
 def expect_create(stubber: Stubber, params: dict[str, Any], job_arn: str = JOB_ARN) -> None:
@@ -227,7 +223,7 @@ def test_token_is_deterministic_per_cloudformation_request(stubber: Stubber, run
     assert tokens[2] != tokens[0], "a new CloudFormation request must get a new token"
     for token in tokens:
         assert re.fullmatch(TOKEN_PATTERN, token) and len(token) <= 256
-    assert tokens[0] == client_request_token(STACK_ID, first["LogicalResourceId"], first["RequestId"])
+    assert tokens[0] == token_for(first)
 
 
 def test_user_supplied_client_request_token_is_kept(stubber: Stubber, run: Run) -> None:

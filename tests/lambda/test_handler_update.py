@@ -1,7 +1,9 @@
-"""Update: tags in place, nothing for no change, a new job for anything else (names must be new)."""
+"""Update: tags in place, nothing for no change, a new job for anything else (names must be new), and
+CloudFormation's UPDATE_ROLLBACK: an Update back to the request the physical id's job implements keeps it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -20,13 +22,18 @@ from cfn_support import (
     job_description,
     make_event,
     model_description,
+    token_for,
 )
 
 from lambda_src.customization_job.errors import HandlerError
 from lambda_src.customization_job.handler import Names, names_of_job
-from lambda_src.customization_job.idempotency import client_request_token
 
 NEW_REQUEST_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+
+
+def created_by(request: dict[str, Any]) -> str:
+    """The token of the job a Create of ``request`` started (CloudFormation's first request, REQUEST_ID)."""
+    return token_for(make_event("Create", request))
 
 
 def update_event(old: dict[str, Any], new: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -179,8 +186,9 @@ def test_other_change_starts_a_new_job_with_a_new_token(stubber: Stubber, run: R
         hyperParameters={"epochCount": "3", "learningRate": "1e-05", "learningRateWarmupSteps": "10"},
     )
     event = update_event(old, new, names_generated="true")
-    token = client_request_token(event["StackId"], event["LogicalResourceId"], NEW_REQUEST_ID)
+    token = token_for(event)
     sent = as_sent(new, event)
+    expect_job(stubber, clientRequestToken=created_by(old))  # the current job implements the old request
     stubber.add_response(
         "create_model_customization_job", {"jobArn": NEW_JOB_ARN}, {**sent, "clientRequestToken": token}
     )
@@ -201,7 +209,9 @@ def test_reverting_to_an_earlier_request_starts_a_job_under_new_names(stubber: S
     v2 = base_request(jobName="supportbot-job-77d1e0", customModelName="supportbot-model-77d1e0")
     revert = update_event(v2, v1, physical_id=NEW_JOB_ARN)
     sent = as_sent(v1, revert)
-    token = client_request_token(revert["StackId"], revert["LogicalResourceId"], NEW_REQUEST_ID)
+    token = token_for(revert)
+    v2_job = job_description("InProgress", jobArn=NEW_JOB_ARN, clientRequestToken=created_by(v2))
+    stubber.add_response("get_model_customization_job", v2_job, {"jobIdentifier": NEW_JOB_ARN})
     stubber.add_response("create_model_customization_job", {"jobArn": JOB_ARN}, {**sent, "clientRequestToken": token})
 
     result = run(revert)
@@ -212,16 +222,17 @@ def test_reverting_to_an_earlier_request_starts_a_job_under_new_names(stubber: S
     assert result["Data"]["JobName"] == sent["jobName"]
 
 
-def test_replacement_with_user_fixed_names_that_collide_fails_before_calling_bedrock(
+def test_replacement_with_user_fixed_names_that_collide_fails_without_starting_a_job(
     stubber: Stubber, run: Run
 ) -> None:
     old = base_request(jobName="my-job", customModelName="my-model")
     new = base_request(jobName="my-job", customModelName="my-model", baseModelIdentifier="amazon.nova-lite-v1:0:300k")
+    expect_job(stubber, jobName="my-job", clientRequestToken=created_by(old))
 
     with pytest.raises(HandlerError) as failure:
         run(update_event(old, new, names_generated="false"))
 
-    stubber.assert_no_pending_responses()
+    stubber.assert_no_pending_responses()  # the current job was read (it implements old), nothing created
     message = str(failure.value)
     assert "immutable" in message and "cannot be reused" in message
     assert "jobName 'my-job'" in message and "customModelName 'my-model'" in message
@@ -232,6 +243,7 @@ def test_replacement_with_user_fixed_names_that_collide_fails_before_calling_bed
 def test_replacement_reusing_only_the_model_name_also_fails(stubber: Stubber, run: Run) -> None:
     old = base_request(jobName="my-job-v1", customModelName="my-model")
     new = base_request(jobName="my-job-v2", customModelName="my-model", customizationType="CONTINUED_PRE_TRAINING")
+    expect_job(stubber, jobName="my-job-v1", clientRequestToken=created_by(old))
 
     with pytest.raises(HandlerError, match=r"customModelName 'my-model'") as failure:
         run(update_event(old, new, names_generated="false"))
@@ -240,11 +252,12 @@ def test_replacement_reusing_only_the_model_name_also_fails(stubber: Stubber, ru
     assert "jobName" not in str(failure.value).split("would reuse")[1].split("and names")[0]
 
 
-def test_replacement_keeping_a_user_fixed_token_fails_before_calling_bedrock(stubber: Stubber, run: Run) -> None:
+def test_replacement_keeping_a_user_fixed_token_fails_without_starting_a_job(stubber: Stubber, run: Run) -> None:
     old = base_request(clientRequestToken="release-1")
     new = base_request(
         clientRequestToken="release-1", jobName="j2", customModelName="m2", customizationType="DISTILLATION"
     )
+    expect_job(stubber, clientRequestToken="release-1")
 
     with pytest.raises(HandlerError) as failure:
         run(update_event(old, new, names_generated="true"))
@@ -256,6 +269,7 @@ def test_replacement_keeping_a_user_fixed_token_fails_before_calling_bedrock(stu
 def test_replacement_with_new_user_fixed_names_starts_the_job(stubber: Stubber, run: Run) -> None:
     old = base_request(jobName="my-job-v1", customModelName="my-model-v1")
     new = base_request(jobName="my-job-v2", customModelName="my-model-v2", customizationType="CONTINUED_PRE_TRAINING")
+    expect_job(stubber, jobName="my-job-v1", clientRequestToken=created_by(old))
     stubber.add_response("create_model_customization_job", {"jobArn": NEW_JOB_ARN})
 
     assert run(update_event(old, new, names_generated="false"))["PhysicalResourceId"] == NEW_JOB_ARN
@@ -286,7 +300,7 @@ def test_update_with_an_older_physical_id_and_no_such_job_starts_it(stubber: Stu
     """The old physical id is not a job ARN and Bedrock knows no job by the request's name: start it."""
     request = base_request()
     event = update_event(request, request, physical_id="Demo-SupportBotJob8F2E1A-1A2B3C4D5E6F", names_generated="false")
-    token = client_request_token(event["StackId"], event["LogicalResourceId"], NEW_REQUEST_ID)
+    token = token_for(event)
     stubber.add_client_error("get_model_customization_job", "ResourceNotFoundException", "not found", 404)
     stubber.add_response(
         "create_model_customization_job", {"jobArn": JOB_ARN}, {**request, "clientRequestToken": token}
@@ -309,3 +323,167 @@ def test_update_with_an_older_physical_id_never_adopts_a_job_of_another_role(stu
     with pytest.raises(HandlerError, match=r"immutable"):
         run(event)
     stubber.assert_no_pending_responses()
+
+
+# ---- UPDATE_ROLLBACK: CloudFormation puts back the request the physical id's job implements ----------
+
+V1_TAGS = {"jobTags": [{"key": "team", "value": "support"}], "customModelTags": [{"key": "stage", "value": "dev"}]}
+V2_TAGS = {
+    "jobTags": [{"key": "team", "value": "search"}, {"key": "cost", "value": "cc-2"}],
+    "customModelTags": [{"key": "stage", "value": "prod"}],
+}
+
+
+def v2_of(v1: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The next version: a training setting changed (and, for generated names, the construct's new bases)."""
+    hyper = {**v1["hyperParameters"], "epochCount": "3"}
+    return {**v1, "hyperParameters": hyper, **changes}
+
+
+def rollback_event(v1: dict[str, Any], v2: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """The Update of UPDATE_ROLLBACK after the update to v2 failed: back to v1, on the v1 job's ARN."""
+    return update_event(v2, v1, **kwargs)
+
+
+def capture_creates(bedrock: Any) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    bedrock.meta.events.register(
+        "provide-client-params.bedrock.CreateModelCustomizationJob", lambda params, **_: seen.append(dict(params))
+    )
+    return seen
+
+
+def test_rollback_after_a_failed_replacement_keeps_the_job_and_its_names(
+    stubber: Stubber, run: Run, bedrock: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """v1 runs; the update to v2 failed (Bedrock refused v2's job); CloudFormation rolls back to v1."""
+    v1 = base_request(**V1_TAGS)
+    v2 = v2_of(v1, jobName="supportbot-job-77d1e0", customModelName="supportbot-model-77d1e0", **V2_TAGS)
+    creates = capture_creates(bedrock)
+    expect_job(stubber, clientRequestToken=created_by(v1))
+    stubber.add_response("tag_resource", {}, {"resourceARN": JOB_ARN, "tags": [{"key": "team", "value": "support"}]})
+    stubber.add_response("untag_resource", {}, {"resourceARN": JOB_ARN, "tagKeys": ["cost"]})
+    stubber.add_response("get_custom_model", model_description(), {"modelIdentifier": MODEL_NAME})
+    stubber.add_response("tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "dev"}]})
+
+    result = run(rollback_event(v1, v2))
+
+    stubber.assert_no_pending_responses()
+    assert creates == [], "the rollback must not start a job"
+    assert result == {
+        "PhysicalResourceId": JOB_ARN,
+        "Data": {"JobArn": JOB_ARN, "JobName": JOB_NAME, "CustomModelName": MODEL_NAME},
+    }
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert logged[-1]["action"] == "keep-job" and logged[-1]["outcome"] == "rollback-to-current-job"
+    assert logged[-1]["jobArn"] == JOB_ARN and logged[-1]["jobName"] == JOB_NAME
+
+
+def test_rollback_after_a_refused_change_of_user_fixed_names_succeeds(stubber: Stubber, run: Run, bedrock: Any) -> None:
+    """The update to v2 reused the fixed names and was refused; the rollback to v1 must not be refused too."""
+    v1 = base_request(jobName="my-job", customModelName="my-model")
+    v2 = v2_of(v1)
+    creates = capture_creates(bedrock)
+    expect_job(stubber, jobName="my-job", outputModelName="my-model", clientRequestToken=created_by(v1))
+
+    result = run(rollback_event(v1, v2, names_generated="false"))
+
+    stubber.assert_no_pending_responses()
+    assert creates == []
+    assert result["Data"] == {"JobArn": JOB_ARN, "JobName": "my-job", "CustomModelName": "my-model"}
+
+
+def test_rollback_with_string_and_typed_scalars_written_differently_still_matches(stubber: Stubber, run: Run) -> None:
+    """The digest is taken after coercion: "0.00001" and "1e-05" are the same learning rate."""
+    rft = {"rftConfig": {"hyperParameters": {"learningRate": "1e-05", "epochCount": "2"}}}
+    v1 = base_request(customizationConfig=rft)
+    as_rendered_now = base_request(
+        customizationConfig={"rftConfig": {"hyperParameters": {"learningRate": "0.00001", "epochCount": "2"}}}
+    )
+    expect_job(stubber, clientRequestToken=created_by(v1))
+
+    result = run(rollback_event(as_rendered_now, v2_of(v1, jobName="supportbot-job-77d1e0")))
+
+    stubber.assert_no_pending_responses()
+    assert result["PhysicalResourceId"] == JOB_ARN
+
+
+def test_a_genuine_change_still_replaces_a_job_with_generated_names(stubber: Stubber, run: Run) -> None:
+    """The current job implements the old request, not the new one: a new job, as before."""
+    v1 = base_request()
+    v2 = v2_of(v1, jobName="supportbot-job-77d1e0", customModelName="supportbot-model-77d1e0")
+    event = update_event(v1, v2)
+    expect_job(stubber, clientRequestToken=created_by(v1))
+    stubber.add_response(
+        "create_model_customization_job",
+        {"jobArn": NEW_JOB_ARN},
+        {**as_sent(v2, event), "clientRequestToken": token_for(event)},
+    )
+
+    assert run(event)["PhysicalResourceId"] == NEW_JOB_ARN
+    stubber.assert_no_pending_responses()
+
+
+def test_a_genuine_change_of_user_fixed_names_is_still_refused(stubber: Stubber, run: Run) -> None:
+    v1 = base_request(jobName="my-job", customModelName="my-model")
+    expect_job(stubber, jobName="my-job", clientRequestToken=created_by(v1))
+
+    with pytest.raises(HandlerError, match=r"cannot be reused"):
+        run(update_event(v1, v2_of(v1), names_generated="false"))
+    stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param("cfn-" + "0123456789abcdef" * 4, id="older-handler"),
+        pytest.param("release-1", id="user-given"),
+        pytest.param(None, id="none"),
+    ],
+)
+def test_a_job_whose_token_carries_no_request_digest_is_never_taken_for_the_rollback_target(
+    stubber: Stubber, run: Run, token: str | None
+) -> None:
+    """Jobs started with a user's token or by an older handler: the update behaves as before."""
+    v1 = base_request()
+    v2 = v2_of(v1, jobName="supportbot-job-77d1e0", customModelName="supportbot-model-77d1e0")
+    event = rollback_event(v1, v2)
+    expect_job(stubber, **({"clientRequestToken": token} if token else {}))
+    stubber.add_response("create_model_customization_job", {"jobArn": NEW_JOB_ARN})
+
+    assert run(event)["PhysicalResourceId"] == NEW_JOB_ARN
+    stubber.assert_no_pending_responses()
+
+
+def test_a_current_job_that_cannot_be_read_does_not_block_the_update(
+    stubber: Stubber, run: Run, capsys: pytest.CaptureFixture[str]
+) -> None:
+    v1 = base_request()
+    v2 = v2_of(v1, jobName="supportbot-job-77d1e0", customModelName="supportbot-model-77d1e0")
+    stubber.add_client_error("get_model_customization_job", "AccessDeniedException", "not authorized", 403)
+    stubber.add_response("create_model_customization_job", {"jobArn": NEW_JOB_ARN})
+
+    assert run(update_event(v1, v2))["PhysicalResourceId"] == NEW_JOB_ARN
+    stubber.assert_no_pending_responses()
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert any(e["action"] == "read-current-job" and e["outcome"] == "unreadable" for e in logged)
+
+
+def test_rollback_target_found_by_listing_where_the_arn_fails(stubber: Stubber, run: Run) -> None:
+    """moto's case: the job is looked for among the jobs named like the request's (v1's) base."""
+    v1 = base_request()
+    v2 = v2_of(v1, jobName="supportbot-job-77d1e0", customModelName="supportbot-model-77d1e0")
+    stubber.add_client_error("get_model_customization_job", "ResourceNotFoundException", "not found", 404)
+    summary = {"jobArn": JOB_ARN, "jobName": JOB_NAME, "baseModelArn": BASE_MODEL_ARN, "status": "InProgress"}
+    stubber.add_response(
+        "list_model_customization_jobs",
+        {"modelCustomizationJobSummaries": [{**summary, "creationTime": CREATED}]},
+        {"nameContains": "supportbot-job-3f9a2c", "maxResults": 100},
+    )
+    ours = job_description("InProgress", clientRequestToken=created_by(v1))
+    stubber.add_response("get_model_customization_job", ours, {"jobIdentifier": JOB_NAME})
+
+    result = run(rollback_event(v1, v2))
+
+    stubber.assert_no_pending_responses()
+    assert result["Data"] == {"JobArn": JOB_ARN, "JobName": JOB_NAME, "CustomModelName": MODEL_NAME}

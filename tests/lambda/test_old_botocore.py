@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfn_support import JOB_ARN, JOB_NAME, MODEL_NAME, as_sent, base_request, fake_aws_env, make_event
-
-from lambda_src.customization_job.idempotency import client_request_token
+from cfn_support import JOB_ARN, JOB_NAME, MODEL_NAME, as_sent, base_request, fake_aws_env, make_event, token_for
 
 OLD_PYTHON = os.environ.get("OLD_BOTOCORE_PYTHON", "")
 LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
@@ -69,7 +67,7 @@ print(json.dumps(out))
 
 def case(request: dict[str, Any], typed_config: dict[str, Any]) -> dict[str, Any]:
     event = make_event("Create", request)
-    token = client_request_token(event["StackId"], event["LogicalResourceId"], event["RequestId"])
+    token = token_for(event)  # the request digest, from this botocore's coercion, must match the old one's
     expected = {**as_sent(request, event), "clientRequestToken": token, "customizationConfig": typed_config}
     return {"event": event, "expected": expected, "arn": JOB_ARN}
 
