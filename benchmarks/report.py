@@ -23,8 +23,10 @@ END = "<!-- generated: end -->"
 
 
 def replace_block(doc: Path, tables: str) -> None:
-    """Put ``tables`` between the BEGIN and END markers of ``doc`` (appended with markers if missing)."""
+    """Put ``tables`` between the BEGIN and END markers of ``doc`` (appended with markers if missing),
+    one heading level down."""
     text = doc.read_text() if doc.exists() else ""
+    tables = "\n".join(f"#{line}" if line.startswith("## ") else line for line in tables.splitlines())
     block = f"{BEGIN}\n\n{tables}\n\n{END}"
     if BEGIN in text and END in text:
         head, rest = text.split(BEGIN, 1)
