@@ -221,6 +221,7 @@ class ModelCustomizationJob(Construct):
             core["customizationConfig"] = rft.to_request()
             self._grant([permissions.grader(rft.grader)])
         self._core_request = core
+        self._digests: dict[str, str] = {}
 
         names_generated = job_name is None and custom_model_name is None
         # The names in the request: the user's, or the synth-time base of generated names (the handler
@@ -449,17 +450,22 @@ class ModelCustomizationJob(Construct):
 
     def _replacement_digest(self) -> str:
         """Changes whenever the handler would start a new job: the request without tags, names included."""
-        identity = [
-            self._core_request,
-            self._requested_job_name,
-            self._requested_model_name,
-            self._client_request_token,
-        ]
-        return naming.request_digest(self.node.path, self._stack.resolve(identity))
+        if "replacement" not in self._digests:
+            identity = [
+                self._core_request,
+                self._requested_job_name,
+                self._requested_model_name,
+                self._client_request_token,
+            ]
+            self._digests["replacement"] = naming.request_digest(self.node.path, self._stack.resolve(identity))
+        return self._digests["replacement"]
 
     def _generated_name(self) -> str:
-        resolved = self._stack.resolve(self._core_request)
-        return naming.generated_name(self.node.id, naming.request_digest(self.node.path, resolved))
+        """Read by several lazy values at synth; the request is final by then, so resolve it once."""
+        if "name" not in self._digests:
+            resolved = self._stack.resolve(self._core_request)
+            self._digests["name"] = naming.generated_name(self.node.id, naming.request_digest(self.node.path, resolved))
+        return self._digests["name"]
 
     def _merged_tags(self, explicit: Mapping[str, str]) -> dict[str, str]:
         from_aspects = self._tags.render_tags() or {}
