@@ -13,7 +13,6 @@ from typing import Any
 import jsii
 from aws_cdk import (
     Annotations,
-    Aspects,
     CustomResource,
     ITaggable,
     Names,
@@ -189,6 +188,7 @@ class ModelCustomizationJob(Construct):
             )
         )
         self._dependables: list[IDependable] = []
+        self._granted: list[iam.PolicyStatement] = []
         self._add_statement = self._bind_role(role, provider)
 
         for location in training_data.read_locations:
@@ -246,7 +246,7 @@ class ModelCustomizationJob(Construct):
         )
         for dependable in self._dependables:
             self._resource.node.add_dependency(dependable)
-        Aspects.of(self).add(nag.WildcardAcknowledger(SERVICE_ROLE_WILDCARDS))
+        nag.acknowledge_statements(self._role, self._granted, SERVICE_ROLE_WILDCARDS)
         self._wait: CompletionWait | None = None
         if self.completion.waits and self.completion.timeout is not None:
             self._wait = CompletionWait(
@@ -398,6 +398,7 @@ class ModelCustomizationJob(Construct):
     def _grant(self, statements: Sequence[iam.PolicyStatement]) -> None:
         for statement in statements:
             self._add_statement(statement)
+        self._granted.extend(statements)
 
     def _bind_vpc(
         self,

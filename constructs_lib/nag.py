@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import jsii
@@ -50,30 +50,59 @@ def _policy_documents(node: iam.CfnRole | iam.CfnPolicy) -> list[Mapping[str, An
     return [stack.resolve(node.policy_document)]
 
 
+def wildcard_findings(
+    statements: Iterable[Mapping[str, Any]], reasons: Sequence[tuple[re.Pattern[str], str]]
+) -> list[tuple[str, str]]:
+    """The IAM5 finding id and reason of each wildcard resource in resolved statements that a pattern explains."""
+    findings: set[tuple[str, str]] = set()
+    for statement in statements:
+        resources = statement.get("Resource", [])
+        for resource in resources if isinstance(resources, list) else [resources]:
+            text = render(resource)
+            if "*" not in text:
+                continue
+            reason = next((r for p, r in reasons if p.search(text)), None)
+            if reason is not None:
+                findings.add((f"AwsSolutions-IAM5[Resource::{text}]", reason))
+    return sorted(findings)
+
+
+def compile_reasons(reasons: Sequence[tuple[str, str]]) -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(pattern), reason) for pattern, reason in reasons]
+
+
+def acknowledge_statements(
+    scope: IConstruct, statements: Sequence[iam.PolicyStatement], reasons: Sequence[tuple[str, str]]
+) -> None:
+    """Acknowledge, on ``scope``, the explained wildcards of statements this library wrote itself.
+
+    Resolved once at construction (one document, one call), instead of an aspect visiting every
+    resource at synth: per job that saves the round trips an aspect costs.
+    """
+    if not statements:
+        return
+    resolved = Stack.of(scope).resolve(iam.PolicyDocument(statements=list(statements)))
+    findings = wildcard_findings(resolved.get("Statement", []), compile_reasons(reasons))
+    if findings:
+        acknowledge(scope, findings)
+
+
 @jsii.implements(IAspect)
 class WildcardAcknowledger:
     """Acknowledges the IAM5 findings of the wildcard resources this library writes on purpose.
 
     Only resources whose rendered ARN matches one of ``reasons`` (regex → reason) are acknowledged,
-    so a broader wildcard added by someone else still fails the check.
+    so a broader wildcard added by someone else still fails the check. Used for the per-stack
+    singletons, whose policies grow after construction.
     """
 
     def __init__(self, reasons: Sequence[tuple[str, str]]) -> None:
-        self._reasons = [(re.compile(pattern), reason) for pattern, reason in reasons]
+        self._reasons = compile_reasons(reasons)
 
     def visit(self, node: IConstruct) -> None:
         if not isinstance(node, (iam.CfnRole, iam.CfnPolicy)):
             return
-        findings: list[tuple[str, str]] = []
-        for document in _policy_documents(node):
-            for statement in document.get("Statement", []):
-                resources = statement.get("Resource", [])
-                for resource in resources if isinstance(resources, list) else [resources]:
-                    text = render(resource)
-                    if "*" not in text:
-                        continue
-                    reason = next((r for p, r in self._reasons if p.search(text)), None)
-                    if reason is not None:
-                        findings.append((f"AwsSolutions-IAM5[Resource::{text}]", reason))
+        statements = [s for document in _policy_documents(node) for s in document.get("Statement", [])]
+        findings = wildcard_findings(statements, self._reasons)
         if findings:
-            acknowledge(node, sorted(set(findings)))
+            acknowledge(node, findings)
