@@ -47,6 +47,7 @@ from .config import (
 )
 from .imported import ImportedModelCustomizationJob
 from .provider import JobProvider
+from .shared_role import SharedRoleGrants
 from .storage import DefaultStorage
 
 RESOURCE_TYPE = "Custom::BedrockModelCustomizationJob"
@@ -388,12 +389,9 @@ class ModelCustomizationJob(Construct):
         v.check_role_arn(role.role_arn)
         provider.allow_pass_role(role.role_arn)
 
-        def add_to_role(statement: iam.PolicyStatement) -> None:
-            result = role.add_to_principal_policy(statement)
-            if result.policy_dependable is not None:
-                self._dependables.append(result.policy_dependable)
-
-        return add_to_role
+        shared = SharedRoleGrants.of(self, role)
+        self._dependables = shared.dependables  # the role's policy, however many jobs add to it
+        return shared.add
 
     def _grant(self, statements: Sequence[iam.PolicyStatement]) -> None:
         for statement in statements:

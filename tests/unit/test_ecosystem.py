@@ -165,3 +165,24 @@ def test_lazy_exports_match_all_and_the_cli_does_not_load_the_cdk() -> None:
     probe = "import sys, constructs_lib.cli; print('aws_cdk' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_jobs_sharing_a_role_merge_their_statements_so_the_policy_stays_small() -> None:
+    stack = Stack(App(), "SharedMerge")
+    role = iam.Role(stack, "TrainingRole", assumed_by=iam.ServicePrincipal("bedrock.amazonaws.com"))
+    for i in range(30):
+        simple_job(stack, f"Job{i}", role=role)
+    template = Template.from_stack(stack)
+    assert template.find_resources("AWS::IAM::ManagedPolicy") == {}
+    (policy,) = [p for k, p in template.find_resources("AWS::IAM::Policy").items() if k.startswith("TrainingRole")]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    lists = [s for s in statements if actions_of(s) == ["s3:ListBucket"]]
+    assert len(lists) == 2  # one per bucket, so a prefix never applies to another bucket
+    prefixes = sorted((s["Condition"]["StringLike"]["s3:prefix"] for s in lists), key=len)
+    assert prefixes[0] == ["train/data.jsonl*"]
+    assert len(prefixes[1]) == 30 and all(p.startswith("model-customization/") for p in prefixes[1])
+    writes = [s for s in statements if "s3:PutObject" in actions_of(s)]
+    assert len(writes) == 1 and len(writes[0]["Resource"]) == 30
+    assert len(statements) <= 7
+    for job in template.find_resources("Custom::BedrockModelCustomizationJob").values():
+        assert any(dep.startswith("TrainingRoleDefaultPolicy") for dep in job["DependsOn"])
