@@ -51,14 +51,13 @@ from aws_cdk import (
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from . import nag, permissions
 from . import validation as v
 from ._lazy import lazy_any, lazy_string
-from .provider import ASSET_EXCLUDE, lambda_source_dir
+from .provider import bundled_function
 
 RESULT_TYPE = "Custom::BedrockModelCustomizationResult"
 WATCHER_ID = "BedrockModelCustomizationWatcher"
@@ -181,15 +180,11 @@ class JobWatcher(Construct):
         cast(CfnResource, self.state_changes.node.default_child).add_property_override(
             "EventPattern.detail.jobName", lazy_any(self._name_filters)
         )
-        self.function = lambda_.Function(
+        self.function = bundled_function(
             self,
             "Watcher",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(lambda_source_dir()), exclude=ASSET_EXCLUDE),
             handler=WATCHER_ENTRY,
             timeout=Duration.minutes(1),
-            memory_size=256,
             role=role,
             log_group=log_group,
             environment={

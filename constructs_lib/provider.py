@@ -46,6 +46,34 @@ def lambda_source_dir() -> Path:
     return Path(str(resources.files("lambda_src")))
 
 
+def bundled_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    handler: str,
+    timeout: Duration,
+    role: iam.IRole,
+    log_group: logs.ILogGroup,
+    description: str,
+    environment: dict[str, str] | None = None,
+) -> lambda_.Function:
+    """A python3.13 arm64 function running code of the bundled ``lambda_src`` asset (one asset for all)."""
+    return lambda_.Function(
+        scope,
+        construct_id,
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        architecture=lambda_.Architecture.ARM_64,
+        code=lambda_.Code.from_asset(str(lambda_source_dir()), exclude=ASSET_EXCLUDE),
+        handler=handler,
+        timeout=timeout,
+        memory_size=256,
+        role=role,
+        log_group=log_group,
+        environment=environment,
+        description=description,
+    )
+
+
 class JobProvider(Construct):
     """The handler Lambda, its least-privilege role, and the CDK Provider framework in front of it."""
 
@@ -72,15 +100,11 @@ class JobProvider(Construct):
             self.role.add_to_principal_policy(statement)
         self.role.add_to_principal_policy(permissions.pass_role([permissions.role_path_arn_pattern(stack)]))
 
-        self.handler = lambda_.Function(
+        self.handler = bundled_function(
             self,
             "JobHandler",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(lambda_source_dir()), exclude=ASSET_EXCLUDE),
             handler=HANDLER_ENTRY,
             timeout=Duration.minutes(10),
-            memory_size=256,
             role=self.role,
             log_group=log_group,
             description="Custom resource handler for Custom::BedrockModelCustomizationJob",
