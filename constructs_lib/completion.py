@@ -143,6 +143,7 @@ class JobWatcher(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self._watched: list[_Watched] = []
+        self._resolved_cache: tuple[int, dict[str, tuple[Any, list[str]]]] | None = None
 
         log_group = logs.LogGroup(self, "WatcherLogs", retention=logs.RetentionDays.ONE_YEAR)
         policy = iam.PolicyDocument(
@@ -226,7 +227,18 @@ class JobWatcher(Construct):
     # ---- rendered at synth -------------------------------------------------------------------------
 
     def _resolved(self) -> dict[str, tuple[Any, list[str]]]:
-        """``WATCHED_JOBS`` key -> (the rule's filter, [handle, wait condition, job logical ids])."""
+        """``WATCHED_JOBS`` key -> (the rule's filter, [handle, wait condition, job logical ids]).
+
+        Several lazy values read it at synth; it is resolved once per set of watched jobs.
+        """
+        cached = self._resolved_cache
+        if cached is not None and cached[0] == len(self._watched):
+            return cached[1]
+        mapping = self._resolve_watched()
+        self._resolved_cache = (len(self._watched), mapping)
+        return mapping
+
+    def _resolve_watched(self) -> dict[str, tuple[Any, list[str]]]:
         stack = Stack.of(self)
         mapping: dict[str, tuple[Any, list[str]]] = {}
         for item in self._watched:
