@@ -14,17 +14,23 @@ Handle and wait carry a digest of the job's request and timeout in their logical
 digest of the request: a replaced job gets a new wait (CloudFormation never re-waits an existing one),
 and jobs trained on this job's model change their request when this job is replaced.
 
-Per stack, only when some job waits (``JobWatcher``, 8 resources): the watcher function with its role and
-log group; a rule for Bedrock's ``Model Customization Job State Change`` events of the waiting jobs (the
-signal within seconds); a 15-minute schedule as the backup for a lost event, which the watcher disables
-once no waiting job runs (its description carries a digest of the waiting jobs, so a deploy that adds one
-enables it again); and a separate policy that lets the watcher disable that one rule.
+Per stack, only when some job waits (``JobWatcher``, 8 resources, and 2 more per further 20 waiting jobs):
+the watcher function with its role and log group; a rule for Bedrock's ``Model Customization Job State
+Change`` events of the waiting jobs (the signal within seconds; one rule, and its invoke permission, per 20
+waiting jobs, so that each event pattern stays within EventBridge's 2,048 characters); a 15-minute schedule
+as the backup for a lost event, which the watcher disables once no waiting job runs (its description
+carries a digest of the waiting jobs, so a deploy that adds one enables it again; it DependsOn every
+handle, so when it is enabled again the new handles exist and the watcher sees their jobs as pending); and
+a separate policy that lets the watcher disable that one rule.
 
 A generated job name is known at synth only up to its prefix (``<construct id>-<digest>-``; the handler
 adds a suffix per CloudFormation request), so the rule matches it with EventBridge prefix matching and the
-watcher by the same prefix; a name the user fixed is matched exactly. The watcher's ``WATCHED_JOBS``
-environment variable maps each job (its exact name, or its prefix followed by ``*``) to the logical ids of
-its handle, its wait condition and its job resource, whose physical id is the job ARN it polls.
+watcher by the same prefix; a name the user fixed is matched exactly. Each handle carries the job's
+mapping as CloudFormation Metadata, ``{"BedrockModelCustomization": {"nameFilter": <the rule's filter>,
+"wait": <wait condition logical id>, "job": <job logical id>}}`` (the job resource's physical id is the job
+ARN it polls); the watcher finds the handles with ListStackResources on its own stack and reads each one's
+Metadata and URL with DescribeStackResource, so its environment holds only constant-size values and the
+number of waiting jobs per stack is not bounded by Lambda's 4 KB of environment variables.
 
 Order, without cycles: Handle and watcher -> Job -> Wait -> Result.
 """
@@ -67,10 +73,14 @@ STATE_CHANGE = "Model Customization Job State Change"
 POLL_INTERVAL = Duration.minutes(15)
 RESULT_TIMEOUT = Duration.minutes(5)
 DIGEST_LEN = 10
-MAX_WATCHED_JSON = 3000
-"""Lambda allows 4 KB of environment variables; the job mapping gets most of it (15-20 jobs, by id length)."""
+METADATA_KEY = "BedrockModelCustomization"
+"""The handle's Metadata key under which the watcher finds the job's name filter, wait and job logical ids."""
+JOBS_PER_RULE = 20
+"""Name filters per state-change rule: 20 of the longest (a 63-character name prefix) fit 2,048 characters."""
+MAX_EVENT_PATTERN = 2048
+"""EventBridge's default event pattern size quota, in characters (Amazon EventBridge quotas)."""
 PREFIX_MARK = "*"
-"""Ends a ``WATCHED_JOBS`` key that is a name prefix; ``*`` is not valid in a job name."""
+"""Ends a waiting-set key that is a name prefix; ``*`` is not valid in a job name."""
 
 NameFilter = str | Mapping[str, str]
 """How EventBridge recognizes a job's events: its exact name, or ``{"prefix": "<name prefix>"}``."""
@@ -155,8 +165,11 @@ class JobWatcher(Construct):
                 iam.PolicyStatement(
                     actions=["bedrock:GetModelCustomizationJob"], resources=[permissions.job_arn_pattern(stack)]
                 ),
-                # The handles' presigned URLs and the schedule's name: resources of this stack only.
-                iam.PolicyStatement(actions=["cloudformation:DescribeStackResource"], resources=[stack.stack_id]),
+                # The handles (their Metadata and presigned URLs) and the schedule's name: this stack only.
+                iam.PolicyStatement(
+                    actions=["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"],
+                    resources=[stack.stack_id],
+                ),
             ]
         )
         role = iam.Role(
@@ -172,15 +185,6 @@ class JobWatcher(Construct):
             schedule=events.Schedule.rate(POLL_INTERVAL),
             description=lazy_string(self._schedule_description),
         )
-        self.state_changes = events.Rule(
-            self,
-            "StateChanges",
-            event_pattern=events.EventPattern(source=[EVENT_SOURCE], detail_type=[STATE_CHANGE]),
-            description="State changes of the Bedrock model customization jobs this stack waits for.",
-        )
-        cast(CfnResource, self.state_changes.node.default_child).add_property_override(
-            "EventPattern.detail.jobName", lazy_any(self._name_filters)
-        )
         self.function = bundled_function(
             self,
             "Watcher",
@@ -189,14 +193,14 @@ class JobWatcher(Construct):
             role=role,
             log_group=log_group,
             environment={
-                "WATCHED_JOBS": lazy_string(self._watched_json),
                 "SCHEDULE_RULE": stack.get_logical_id(cast(CfnResource, self.schedule.node.default_child)),
                 "STACK_ID": stack.stack_id,
             },
             description="Signals the wait conditions of Bedrock model customization jobs; serves their results.",
         )
         self.schedule.add_target(targets.LambdaFunction(self.function))
-        self.state_changes.add_target(targets.LambdaFunction(self.function))
+        self.state_change_rules: list[events.Rule] = []
+        self.state_changes = self._add_state_change_rule()
         # A separate policy: in the role's own policy the rule's ARN would close a cycle
         # (role -> rule -> function -> role).
         iam.Policy(
@@ -219,15 +223,37 @@ class JobWatcher(Construct):
             return existing
         return JobWatcher(stack, WATCHER_ID)
 
+    def _add_state_change_rule(self) -> events.Rule:
+        """The state-change rule for the waiting jobs ``JOBS_PER_RULE * n`` to ``JOBS_PER_RULE * (n + 1) - 1``."""
+        index = len(self.state_change_rules)
+        rule = events.Rule(
+            self,
+            "StateChanges" if index == 0 else f"StateChanges{index + 1}",
+            event_pattern=events.EventPattern(source=[EVENT_SOURCE], detail_type=[STATE_CHANGE]),
+            description="State changes of the Bedrock model customization jobs this stack waits for.",
+        )
+        cast(CfnResource, rule.node.default_child).add_property_override(
+            "EventPattern.detail.jobName", lazy_any(lambda: self._name_filters(index))
+        )
+        rule.add_target(targets.LambdaFunction(self.function))
+        self.state_change_rules.append(rule)
+        return rule
+
     def watch(
         self, name_filter: NameFilter, job: CfnResource, handle: CfnWaitConditionHandle, wait: CfnWaitCondition
     ) -> None:
-        self._watched.append(_Watched(name_filter, job, handle, wait))
+        item = _Watched(name_filter, job, handle, wait)
+        self._watched.append(item)
+        if len(self._watched) > JOBS_PER_RULE * len(self.state_change_rules):
+            self._add_state_change_rule()
+        # When a deploy enables the schedule again, the new handles exist: the watcher sees their jobs pending.
+        self.schedule.node.add_dependency(handle)
+        handle.add_metadata(METADATA_KEY, lazy_any(lambda: self._metadata(item)))
 
     # ---- rendered at synth -------------------------------------------------------------------------
 
     def _resolved(self) -> dict[str, tuple[Any, list[str]]]:
-        """``WATCHED_JOBS`` key -> (the rule's filter, [handle, wait condition, job logical ids]).
+        """Waiting-set key (exact name, or prefix and ``*``) -> (the rule's filter, [handle, wait, job logical ids]).
 
         Several lazy values read it at synth; it is resolved once per set of watched jobs.
         """
@@ -239,41 +265,55 @@ class JobWatcher(Construct):
         return mapping
 
     def _resolve_watched(self) -> dict[str, tuple[Any, list[str]]]:
-        stack = Stack.of(self)
         mapping: dict[str, tuple[Any, list[str]]] = {}
         for item in self._watched:
-            resolved = stack.resolve(item.name_filter)
-            if isinstance(resolved, str):
-                key = resolved
-            elif isinstance(resolved, dict) and list(resolved) == ["prefix"] and isinstance(resolved["prefix"], str):
-                key = resolved["prefix"] + PREFIX_MARK
-            else:
-                raise v.ValidationError(
-                    f"Invalid job_name {json.dumps(resolved)}: a job that waits needs a name known at synth (the "
-                    "watcher matches its events by name); leave job_name unset to get a generated one."
-                )
-            ids = [stack.resolve(element.logical_id) for element in (item.handle, item.wait, item.job)]
+            key, resolved, ids = self._resolve_one(item)
             mapping[key] = (resolved, ids)
         return mapping
 
-    def _watched_json(self) -> str:
-        mapping = {key: ids for key, (_, ids) in self._resolved().items()}
-        rendered = json.dumps(mapping, sort_keys=True, separators=(",", ":"))
-        if len(rendered) > MAX_WATCHED_JSON:
+    def _resolve_one(self, item: _Watched) -> tuple[str, Any, list[str]]:
+        """(waiting-set key, the rule's filter, [handle, wait condition, job logical ids]) of one waiting job."""
+        stack = Stack.of(self)
+        resolved = stack.resolve(item.name_filter)
+        if isinstance(resolved, str):
+            key = resolved
+        elif isinstance(resolved, dict) and list(resolved) == ["prefix"] and isinstance(resolved["prefix"], str):
+            key = resolved["prefix"] + PREFIX_MARK
+        else:
             raise v.ValidationError(
-                f"Invalid completion for {len(self._watched)} jobs in stack {Stack.of(self).stack_name}: the job "
-                f"watcher's mapping ({len(rendered)} characters) exceeds its {MAX_WATCHED_JSON}-character share of "
-                "Lambda's 4 KB environment; split the waiting jobs over more stacks."
+                f"Invalid job_name {json.dumps(resolved)}: a job that waits needs a name known at synth (the "
+                "watcher matches its events by name); leave job_name unset to get a generated one."
             )
-        return rendered
+        ids = [stack.resolve(element.logical_id) for element in (item.handle, item.wait, item.job)]
+        return key, resolved, ids
 
-    def _name_filters(self) -> list[Any]:
-        return [name_filter for _, (name_filter, _) in sorted(self._resolved().items())]
+    def _metadata(self, item: _Watched) -> dict[str, Any]:
+        """The handle's Metadata: how the watcher recognizes its job's events, and where its wait and job are."""
+        _, name_filter, ids = self._resolve_one(item)
+        return {"nameFilter": name_filter, "wait": ids[1], "job": ids[2]}
+
+    def _waiting_set(self) -> str:
+        mapping = {key: ids for key, (_, ids) in self._resolved().items()}
+        return json.dumps(mapping, sort_keys=True, separators=(",", ":"))
+
+    def _name_filters(self, index: int) -> list[Any]:
+        """The name filters of state-change rule ``index``; each rule's event pattern within EventBridge's quota."""
+        filters = [name_filter for _, (name_filter, _) in sorted(self._resolved().items())]
+        chunk = filters[index * JOBS_PER_RULE : (index + 1) * JOBS_PER_RULE]
+        pattern = {"source": [EVENT_SOURCE], "detail-type": [STATE_CHANGE], "detail": {"jobName": chunk}}
+        size = len(json.dumps(pattern))
+        if size > MAX_EVENT_PATTERN:
+            raise v.ValidationError(
+                f"Invalid completion for {len(self._watched)} jobs in stack {Stack.of(self).stack_name}: the event "
+                f"pattern of state-change rule {index + 1} ({len(chunk)} job names, {size} characters) exceeds "
+                f"EventBridge's {MAX_EVENT_PATTERN}-character event pattern quota; use shorter job names."
+            )
+        return chunk
 
     def _schedule_description(self) -> str:
         return (
             "Backup poll for the Bedrock customization jobs this stack waits for; the watcher disables it when "
-            f"none is running. Waiting set {_digest(self._watched_json())}."
+            f"none is running. Waiting set {_digest(self._waiting_set())}."
         )
 
 

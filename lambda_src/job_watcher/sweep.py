@@ -1,15 +1,18 @@
 """Find the waiting jobs of this stack that ended and signal their wait conditions, once each.
 
-Each invocation (a state-change event or the backup poll) looks at every job the stack waits for:
+Each invocation (a state-change event or the backup poll) first finds the jobs the stack waits for: the
+stack's ``AWS::CloudFormation::WaitConditionHandle`` resources (ListStackResources, every page) whose
+Metadata (DescribeStackResource) has a ``BedrockModelCustomization`` entry with the job's name filter and
+the logical ids of its wait condition and job resource; the handle's physical id is its presigned URL.
+Then it looks at every one of them:
 
 - its wait condition already settled (created, failed, gone): nothing to do;
 - the job has not started yet, or is InProgress / Stopping: still pending. The job is the one whose ARN
   is the job resource's physical id (DescribeStackResource) once that resource is created or updated,
   and only if its name matches the watched name or prefix: until the resource points at this request's
   job (during a replacement it still names the previous one), there is nothing to signal;
-- the job ended: read the handle's presigned URL from CloudFormation (the handle's physical id) and PUT
-  SUCCESS with the model ARN, or FAILURE with Bedrock's failure message. The job name is the signal's
-  UniqueId, so a repeated signal counts once.
+- the job ended: PUT to the handle's presigned URL SUCCESS with the model ARN, or FAILURE with
+  Bedrock's failure message. The job name is the signal's UniqueId, so a repeated signal counts once.
 
 When no job is pending, the poll's own schedule rule is disabled; a deploy that adds a waiting job changes
 the rule's description and CloudFormation enables it again.
@@ -32,17 +35,20 @@ WAITING = "CREATE_IN_PROGRESS"
 JOB_IN_PLACE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
 """Job resource statuses whose physical id is the job of the current request."""
 PREFIX_MARK = "*"
+HANDLE_TYPE = "AWS::CloudFormation::WaitConditionHandle"
+METADATA_KEY = "BedrockModelCustomization"
 
 
 @dataclass(frozen=True)
 class WatchedJob:
-    """A job name (or a name prefix ending in ``*``) and the logical ids of its wait condition handle, wait
-    condition and job resource."""
+    """A job name (or a name prefix ending in ``*``), the logical ids of its wait condition handle, wait
+    condition and job resource, and the handle's presigned URL (a secret: never in a log or a repr)."""
 
     name: str
     handle: str
     wait: str
     job: str
+    url: str = field(default="", repr=False, compare=False)
 
     def matches(self, job_name: str) -> bool:
         """Whether Bedrock's ``job_name`` is this watched job's: the same name, or one with its prefix."""
@@ -53,17 +59,14 @@ class WatchedJob:
 
 @dataclass(frozen=True)
 class Config:
-    """What the construct tells the watcher through environment variables (no URLs, no secrets)."""
+    """What the construct tells the watcher through environment variables: constant-size, no URLs, no secrets."""
 
     stack_id: str
     schedule_rule: str
-    jobs: tuple[WatchedJob, ...]
 
     @staticmethod
     def from_env(env: Mapping[str, str]) -> Config:
-        mapping = json.loads(env.get("WATCHED_JOBS") or "{}")
-        jobs = tuple(WatchedJob(name, ids[0], ids[1], ids[2]) for name, ids in sorted(mapping.items()))
-        return Config(stack_id=env["STACK_ID"], schedule_rule=env["SCHEDULE_RULE"], jobs=jobs)
+        return Config(stack_id=env["STACK_ID"], schedule_rule=env["SCHEDULE_RULE"])
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,53 @@ def _stack_resource(clients: Clients, config: Config, logical_id: str) -> Mappin
     return detail
 
 
+def _filter_key(name_filter: Any) -> str | None:
+    """The rule's filter as a watched name: the exact name, or the prefix followed by ``*``."""
+    if isinstance(name_filter, str) and name_filter:
+        return name_filter
+    if isinstance(name_filter, Mapping) and isinstance(name_filter.get("prefix"), str) and name_filter["prefix"]:
+        return str(name_filter["prefix"]) + PREFIX_MARK
+    return None
+
+
+def watched_job(logical_id: str, detail: Mapping[str, Any]) -> WatchedJob | None:
+    """The waiting job a handle's DescribeStackResource detail describes, or None for another handle."""
+    raw = detail.get("Metadata")
+    try:
+        metadata = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return None
+    entry = metadata.get(METADATA_KEY) if isinstance(metadata, Mapping) else None
+    if not isinstance(entry, Mapping):
+        return None
+    name, wait, job = _filter_key(entry.get("nameFilter")), entry.get("wait"), entry.get("job")
+    if name is None or not isinstance(wait, str) or not isinstance(job, str):
+        return None
+    return WatchedJob(name, logical_id, wait, job, str(detail.get("PhysicalResourceId") or ""))
+
+
+def discover(clients: Clients, config: Config) -> list[WatchedJob]:
+    """The stack's waiting jobs, in name order: its wait condition handles that carry a job's Metadata."""
+    handles: list[str] = []
+    request: dict[str, str] = {"StackName": config.stack_id}
+    while True:
+        page = clients.cloudformation.list_stack_resources(**request)
+        for summary in page.get("StackResourceSummaries", []):
+            if summary.get("ResourceType") == HANDLE_TYPE:
+                handles.append(str(summary["LogicalResourceId"]))
+        token = page.get("NextToken")
+        if not token:
+            break
+        request["NextToken"] = str(token)
+    jobs: list[WatchedJob] = []
+    for logical_id in handles:
+        detail = _stack_resource(clients, config, logical_id)
+        found = watched_job(logical_id, detail) if detail is not None else None
+        if found is not None:
+            jobs.append(found)
+    return sorted(jobs, key=lambda job: (job.name, job.handle))
+
+
 def _get_job(clients: Clients, job_arn: str) -> Mapping[str, Any] | None:
     try:
         job: Mapping[str, Any] = clients.bedrock.get_model_customization_job(jobIdentifier=job_arn)
@@ -129,12 +179,10 @@ def check_job(clients: Clients, config: Config, job: WatchedJob, put: Put) -> st
     if signal is None:
         log_event(job=job.name, jobName=found.get("jobName"), outcome="pending", status=found.get("status"))
         return "pending"
-    handle = _stack_resource(clients, config, job.handle)
-    url = handle.get("PhysicalResourceId") if handle is not None else None
-    if not url:
-        log_event(job=job.name, outcome="settled", detail="wait condition handle not in the stack")
+    if not job.url:
+        log_event(job=job.name, outcome="settled", detail="wait condition handle has no URL")
         return "settled"
-    put(url, signal.body())
+    put(job.url, signal.body())
     log_event(
         job=job.name,
         jobName=found.get("jobName"),
@@ -161,8 +209,13 @@ def disable_schedule(clients: Clients, config: Config) -> bool:
 
 def sweep(config: Config, clients: Clients, put: Put, first: str | None = None) -> SweepResult:
     """Check every watched job (the one ``first``, a state-change event's job name, matches before the others)."""
-    ordered: Sequence[WatchedJob] = sorted(config.jobs, key=lambda job: not (first and job.matches(first)))
     result = SweepResult()
+    try:
+        jobs = discover(clients, config)
+    except ClientError as error:
+        log_event(outcome="error", detail="could not list the stack's waiting jobs", error=_error_code(error))
+        return result  # the schedule stays enabled: the next poll tries again
+    ordered: Sequence[WatchedJob] = sorted(jobs, key=lambda job: not (first and job.matches(first)))
     for job in ordered:
         try:
             state = check_job(clients, config, job, put)

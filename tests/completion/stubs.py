@@ -20,6 +20,7 @@ STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Chained/6c7b9a20-00
 SCHEDULE_ID = "BedrockModelCustomizationWatcherPoll60B2531E"
 SCHEDULE_NAME = "Chained-BedrockModelCustomizationWatcherPoll-1AB2C3D4E5F6"
 STARTED = datetime(2025, 5, 1, 8, 0, tzinfo=UTC)
+HANDLE_TYPE = "AWS::CloudFormation::WaitConditionHandle"
 
 
 def job_arn(name: str) -> str:
@@ -57,9 +58,10 @@ def job(name: str, status: str, **extra: Any) -> dict[str, Any]:
     return response
 
 
-@dataclass
+@dataclass(frozen=True)
 class Watched:
-    """A ``WATCHED_JOBS`` entry: the name (or prefix and ``*``) and the handle, wait and job logical ids."""
+    """A waiting job as its handle's Metadata names it: the name (or prefix and ``*``), and the handle, wait
+    and job logical ids."""
 
     name: str
     handle: str
@@ -70,12 +72,25 @@ class Watched:
         """The job's name on Bedrock: a generated prefix plus the handler's suffix, or the fixed name."""
         return f"{self.name[:-1]}{suffix}" if self.name.endswith("*") else self.name
 
+    def metadata(self) -> dict[str, Any]:
+        """The handle's Metadata as the construct writes it."""
+        name_filter: Any = {"prefix": self.name[:-1]} if self.name.endswith("*") else self.name
+        return {"BedrockModelCustomization": {"nameFilter": name_filter, "wait": self.wait, "job": self.job}}
 
-def env_for(*jobs: Watched) -> dict[str, str]:
+
+def env_for() -> dict[str, str]:
+    """The watcher's environment: constant-size, whatever the number of waiting jobs."""
+    return {"SCHEDULE_RULE": SCHEDULE_ID, "STACK_ID": STACK_ID}
+
+
+def summary(logical_id: str, type_name: str, status: str = "CREATE_COMPLETE") -> dict[str, Any]:
+    """A ListStackResources entry."""
     return {
-        "WATCHED_JOBS": json.dumps({j.name: [j.handle, j.wait, j.job] for j in jobs}),
-        "SCHEDULE_RULE": SCHEDULE_ID,
-        "STACK_ID": STACK_ID,
+        "LogicalResourceId": logical_id,
+        "PhysicalResourceId": f"{logical_id}-physical",
+        "ResourceType": type_name,
+        "LastUpdatedTimestamp": STARTED,
+        "ResourceStatus": status,
     }
 
 
@@ -86,7 +101,14 @@ class StubbedClients:
     cloudformation: Stubber
     events: Stubber
 
-    def resource(self, logical_id: str, status: str, physical_id: str | None = None, type_name: str = "") -> None:
+    def resource(
+        self,
+        logical_id: str,
+        status: str,
+        physical_id: str | None = None,
+        type_name: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         detail: dict[str, Any] = {
             "StackName": "Chained",
             "StackId": STACK_ID,
@@ -97,6 +119,8 @@ class StubbedClients:
         }
         if physical_id is not None:
             detail["PhysicalResourceId"] = physical_id
+        if metadata is not None:
+            detail["Metadata"] = json.dumps(metadata)
         self.cloudformation.add_response(
             "describe_stack_resource",
             {"StackResourceDetail": detail},
@@ -112,8 +136,25 @@ class StubbedClients:
             expected_params={"StackName": STACK_ID, "LogicalResourceId": logical_id},
         )
 
+    def discover(self, handles: dict[Watched, str], page_size: int = 100, others: int = 3) -> None:
+        """ListStackResources (pages of ``page_size``; ``others`` resources that are not handles come first)
+        and DescribeStackResource of each handle, with its Metadata and its URL as physical id."""
+        listed = [summary(f"Other{i}", "AWS::Lambda::Function") for i in range(others)]
+        listed += [summary(w.handle, HANDLE_TYPE) for w in handles]
+        pages = [listed[i : i + page_size] for i in range(0, len(listed), page_size)] or [[]]
+        for number, page in enumerate(pages):
+            response: dict[str, Any] = {"StackResourceSummaries": page}
+            expected: dict[str, Any] = {"StackName": STACK_ID}
+            if number + 1 < len(pages):
+                response["NextToken"] = f"page-{number + 1}"
+            if number:
+                expected["NextToken"] = f"page-{number}"
+            self.cloudformation.add_response("list_stack_resources", response, expected)
+        for watched, url in handles.items():
+            self.resource(watched.handle, "CREATE_COMPLETE", url, HANDLE_TYPE, watched.metadata())
+
     def handle(self, watched: Watched, url: str) -> None:
-        self.resource(watched.handle, "CREATE_COMPLETE", url, "AWS::CloudFormation::WaitConditionHandle")
+        self.discover({watched: url})
 
     def wait(self, watched: Watched, status: str = "CREATE_IN_PROGRESS") -> None:
         self.resource(watched.wait, status, f"{STACK_ID}/{watched.wait}")

@@ -61,10 +61,18 @@ def requested_name(stack: Stack, job: ModelCustomizationJob) -> str:
 
 
 def watched_jobs(res: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
-    mapping: dict[str, list[str]] = json.loads(
-        watcher_function(res)["Properties"]["Environment"]["Variables"]["WATCHED_JOBS"]
-    )
+    """What the watcher reads from the handles' Metadata: name (or prefix and ``*``) -> [handle, wait, job]."""
+    mapping: dict[str, list[str]] = {}
+    for handle_id, handle in of_type(res, HANDLE_TYPE).items():
+        entry = handle["Metadata"]["BedrockModelCustomization"]
+        name_filter = entry["nameFilter"]
+        key = name_filter if isinstance(name_filter, str) else name_filter["prefix"] + "*"
+        mapping[key] = [handle_id, entry["wait"], entry["job"]]
     return mapping
+
+
+def state_change_rules(res: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in of_type(res, "AWS::Events::Rule").values() if "EventPattern" in r["Properties"]]
 
 
 # ---- resources and order ------------------------------------------------------------------------
@@ -289,10 +297,11 @@ def test_watcher_permissions_are_scoped_to_this_stacks_jobs_resources_and_schedu
     assert set(by_action) == {
         json.dumps(["logs:CreateLogStream", "logs:PutLogEvents"]),
         json.dumps("bedrock:GetModelCustomizationJob"),
-        json.dumps("cloudformation:DescribeStackResource"),
+        json.dumps(["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"]),
         json.dumps("events:DisableRule"),
     }
-    assert by_action['"cloudformation:DescribeStackResource"']["Resource"] == {"Ref": "AWS::StackId"}
+    stack_actions = json.dumps(["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"])
+    assert by_action[stack_actions]["Resource"] == {"Ref": "AWS::StackId"}
     assert by_action['"events:DisableRule"']["Resource"] == {"Fn::GetAtt": [schedule_id, "Arn"]}
     jobs = stack.resolve(by_action['"bedrock:GetModelCustomizationJob"']["Resource"])
     assert jobs["Fn::Join"][1][-1] == ":model-customization-job/*"
@@ -317,6 +326,61 @@ def test_watcher_runs_the_shared_lambda_asset_on_python_3_13() -> None:
     assert props["Code"] == handler["Properties"]["Code"]
     assert props["Environment"]["Variables"]["STACK_ID"] == {"Ref": "AWS::StackId"}
     assert props["Environment"]["Variables"]["SCHEDULE_RULE"] in res
+
+
+def test_each_handle_carries_its_jobs_mapping_and_the_environment_no_per_job_data() -> None:
+    stack = new_stack()
+    a = waiting(stack, "A")
+    waiting(stack, "B", job_name="fixed-name")
+    res = resources(stack)
+    base = requested_name(stack, a)
+    metadata = {k: v["Metadata"]["BedrockModelCustomization"] for k, v in of_type(res, HANDLE_TYPE).items()}
+    assert sorted(json.dumps(m["nameFilter"]) for m in metadata.values()) == sorted(
+        [json.dumps({"prefix": f"{base}-"}), json.dumps("fixed-name")]
+    )
+    assert all(set(m) == {"nameFilter", "wait", "job"} for m in metadata.values())
+    variables = watcher_function(res)["Properties"]["Environment"]["Variables"]
+    assert set(variables) == {"SCHEDULE_RULE", "STACK_ID"}
+    assert base not in json.dumps(variables) and "fixed-name" not in json.dumps(variables)
+
+
+def test_the_schedule_is_enabled_again_only_after_every_handle_exists() -> None:
+    stack = new_stack()
+    for name in ("A", "B"):
+        waiting(stack, name)
+    res = resources(stack)
+    (schedule,) = [r for r in of_type(res, "AWS::Events::Rule").values() if "ScheduleExpression" in r["Properties"]]
+    assert set(of_type(res, HANDLE_TYPE)) <= depends_on(schedule)
+    assert dependency_cycle(Template.from_stack(stack).to_json()) is None
+
+
+def test_sixty_waiting_jobs_synthesize_with_one_state_change_rule_per_twenty() -> None:
+    stack = new_stack()
+    jobs = [waiting(stack, f"Job{i}") for i in range(60)]
+    tpl = Template.from_stack(stack).to_json()
+    res = tpl["Resources"]
+    assert len(of_type(res, HANDLE_TYPE)) == len(of_type(res, WAIT_TYPE)) == len(of_type(res, RESULT_TYPE)) == 60
+    rules = state_change_rules(res)
+    assert len(rules) == 3
+    names = [f for r in rules for f in r["Properties"]["EventPattern"]["detail"]["jobName"]]
+    assert sorted(n["prefix"] for n in names) == sorted(f"{requested_name(stack, j)}-" for j in jobs)
+    assert all(len(json.dumps(r["Properties"]["EventPattern"])) <= 2048 for r in rules)
+    assert len(watched_jobs(res)) == 60
+    assert len(json.dumps(watcher_function(res)["Properties"]["Environment"])) < 200
+    assert dependency_cycle(tpl) is None
+
+
+def test_an_event_pattern_over_eventbridges_quota_is_a_synth_error_naming_the_jobs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from constructs_lib import completion
+
+    monkeypatch.setattr(completion, "JOBS_PER_RULE", 100)
+    stack = new_stack()
+    for i in range(60):
+        waiting(stack, f"Job{i}")
+    with pytest.raises(Exception, match=r"Invalid completion for 60 jobs .*2048-character event pattern"):
+        Template.from_stack(stack)
 
 
 # ---- attributes and chaining --------------------------------------------------------------------

@@ -55,16 +55,23 @@ def resource(logical_id, status, physical):
             "ResourceType": "AWS::CloudFormation::WaitCondition", "LastUpdatedTimestamp": now,
             "ResourceStatus": status}}
 
-watched = {"SupportBot-0123456789ab-*": ["Handle1", "Wait1", "Job1"]}
-env = {"WATCHED_JOBS": json.dumps(watched), "SCHEDULE_RULE": "Poll1", "STACK_ID": stack}
+metadata = {"BedrockModelCustomization": {"nameFilter": {"prefix": "SupportBot-0123456789ab-"}, "wait": "Wait1",
+                                         "job": "Job1"}}
+handle = resource("Handle1", "CREATE_COMPLETE", urls["handle"])
+handle["StackResourceDetail"].update(ResourceType="AWS::CloudFormation::WaitConditionHandle",
+                                     Metadata=json.dumps(metadata))
+listed = [{"LogicalResourceId": "Handle1", "ResourceType": "AWS::CloudFormation::WaitConditionHandle",
+           "LastUpdatedTimestamp": now, "ResourceStatus": "CREATE_COMPLETE"}]
+env = {"SCHEDULE_RULE": "Poll1", "STACK_ID": stack}
 with Stubber(clients.bedrock) as b, Stubber(clients.cloudformation) as c, Stubber(clients.events) as e:
+    c.add_response("list_stack_resources", {"StackResourceSummaries": listed, "NextToken": "2"}, {"StackName": stack})
+    c.add_response("list_stack_resources", {"StackResourceSummaries": []}, {"StackName": stack, "NextToken": "2"})
+    c.add_response("describe_stack_resource", handle, {"StackName": stack, "LogicalResourceId": "Handle1"})
     c.add_response("describe_stack_resource", resource("Wait1", "CREATE_IN_PROGRESS", "w"),
                    {"StackName": stack, "LogicalResourceId": "Wait1"})
     c.add_response("describe_stack_resource", resource("Job1", "CREATE_COMPLETE", job["jobArn"]),
                    {"StackName": stack, "LogicalResourceId": "Job1"})
     b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
-    c.add_response("describe_stack_resource", resource("Handle1", "CREATE_COMPLETE", urls["handle"]),
-                   {"StackName": stack, "LogicalResourceId": "Handle1"})
     c.add_response("describe_stack_resource", resource("Poll1", "CREATE_COMPLETE", "poll-rule"),
                    {"StackName": stack, "LogicalResourceId": "Poll1"})
     e.add_response("disable_rule", {}, {"Name": "poll-rule"})
