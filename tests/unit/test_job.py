@@ -161,9 +161,9 @@ def test_handler_role_is_scoped_to_account_region_and_passes_only_job_roles_to_b
             if action == "bedrock:ListModelCustomizationJobs":  # no resource-level permissions; read-only
                 assert actions_of(statement) == [action] and statement["Resource"] == "*"
             elif action.startswith("bedrock:"):
-                assert "AWS::AccountId" in str(statement["Resource"]) or "foundation-model" in str(
-                    statement["Resource"]
-                )
+                text = str(statement["Resource"])
+                # this account's job/model ARNs, or this Region's foundation models (which have no account)
+                assert "AWS::AccountId" in text or (":bedrock:" in text and "foundation-model/*" in text), text
     created = [s for s in found if "bedrock:CreateModelCustomizationJob" in actions_of(s)]
     assert created and "AWS::Region" in str(created[0]["Resource"])
 
@@ -263,9 +263,8 @@ def test_rft_renders_typed_hyperparameters_and_grants_only_the_grader() -> None:
         "evalInterval": 5,
         "reasoningEffort": "high",
     }
-    assert rft["graderConfig"]["lambdaGrader"]["lambdaArn"] == {
-        "Fn::GetAtt": [Match.string_like_regexp("Grader"), "Arn"]
-    } or ("Grader" in str(rft["graderConfig"]))
+    grader_id = stack.get_logical_id(fn.node.default_child)  # type: ignore[arg-type]
+    assert rft["graderConfig"] == {"lambdaGrader": {"lambdaArn": {"Fn::GetAtt": [grader_id, "Arn"]}}}
     invoke = [s for s in statements(stack, "JobServiceRole") if actions_of(s) == ["lambda:InvokeFunction"]]
     assert len(invoke) == 1 and "Grader" in str(invoke[0]["Resource"])
 
@@ -319,9 +318,8 @@ def test_kms_key_for_model_and_same_key_on_data_bucket_has_no_cycle() -> None:
     tpl = template(stack).to_json()
     assert dependency_cycle(tpl) is None
     request = only_request(stack)
-    assert request["customModelKmsKeyId"] == {"Fn::GetAtt": [Match.any_value(), "Arn"]} or "Key" in str(
-        request["customModelKmsKeyId"]
-    )
+    key_id = stack.get_logical_id(key.node.default_child)  # type: ignore[arg-type]
+    assert request["customModelKmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     found = statements(stack, "JobServiceRole")
     via = {str(s["Condition"]["StringEquals"]["kms:ViaService"]) for s in found if "kms:Decrypt" in actions_of(s)}
     assert any("bedrock." in v for v in via) and any("s3." in v for v in via)
