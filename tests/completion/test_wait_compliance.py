@@ -79,5 +79,7 @@ def test_cfn_lint_reports_nothing_and_there_are_no_cycles(assembly: Path) -> Non
         text=True,
         check=False,
     )
-    assert json.loads(result.stdout or "[]") == [], result.stdout[:4000]
+    assert result.stderr == "", result.stderr  # cfn-lint ran
+    assert json.loads(result.stdout) == [], result.stdout[:4000]
+    assert result.returncode == 0
     assert dependency_cycle(json.loads(path.read_text())) is None
