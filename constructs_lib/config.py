@@ -348,43 +348,37 @@ class RftHyperParameters:
     reasoning_effort: ReasoningEffort | None = None
     eval_interval: int | None = None
 
-    RANGES: ClassVar[dict[str, tuple[str, float, float]]] = {
-        "epoch_count": ("epochCount", 1, 50),
-        "batch_size": ("batchSize", 16, 512),
-        "learning_rate": ("learningRate", 1e-7, 1e-3),
-        "training_sample_per_prompt": ("trainingSamplePerPrompt", 2, 16),
-        "eval_interval": ("evalInterval", 1, 100),
+    # Field -> API name of the numeric settings; all of them but learning_rate are positive integers.
+    API_NAMES: ClassVar[dict[str, str]] = {
+        "epoch_count": "epochCount",
+        "batch_size": "batchSize",
+        "learning_rate": "learningRate",
+        "max_prompt_length": "maxPromptLength",
+        "training_sample_per_prompt": "trainingSamplePerPrompt",
+        "inference_max_tokens": "inferenceMaxTokens",
+        "eval_interval": "evalInterval",
+    }
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "epoch_count": (1, 50),
+        "batch_size": (16, 512),
+        "learning_rate": (1e-7, 1e-3),
+        "training_sample_per_prompt": (2, 16),
+        "eval_interval": (1, 100),
     }
 
     def validate(self) -> None:
-        for attr, (_, low, high) in self.RANGES.items():
+        for attr, (low, high) in self.RANGES.items():
             value = getattr(self, attr)
             if value is not None:
                 v.check_range(f"rft.hyper_parameters.{attr}", value, low, high)
-        for attr in (
-            "epoch_count",
-            "batch_size",
-            "training_sample_per_prompt",
-            "eval_interval",
-            "max_prompt_length",
-            "inference_max_tokens",
-        ):
+        for attr in self.API_NAMES:
             value = getattr(self, attr)
-            if value is not None:
+            if value is not None and attr != "learning_rate":
                 v.check_positive_int(f"rft.hyper_parameters.{attr}", value)
 
     def to_request(self) -> dict[str, Any]:
-        names = {
-            "epoch_count": "epochCount",
-            "batch_size": "batchSize",
-            "learning_rate": "learningRate",
-            "max_prompt_length": "maxPromptLength",
-            "training_sample_per_prompt": "trainingSamplePerPrompt",
-            "inference_max_tokens": "inferenceMaxTokens",
-            "eval_interval": "evalInterval",
-        }
         rendered: dict[str, Any] = {
-            api: getattr(self, attr) for attr, api in names.items() if getattr(self, attr) is not None
+            api: getattr(self, attr) for attr, api in self.API_NAMES.items() if getattr(self, attr) is not None
         }
         if self.reasoning_effort is not None:
             rendered["reasoningEffort"] = self.reasoning_effort.value
