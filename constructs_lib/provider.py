@@ -41,9 +41,24 @@ HANDLER_WILDCARDS = (
 ASSET_EXCLUDE = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
 
 
+RUNTIME_PACKAGE = "constructs_lib._runtime"
+"""The Lambda runtime, shipped inside this library (the repository folder ``lambda_src/``, mapped in pyproject.toml).
+
+A private subpackage of the library, found through the library's own package: an app's own top-level
+``lambda_src`` (a common name) cannot take its place in the asset.
+"""
+
+
 def lambda_source_dir() -> Path:
-    """The handler code as installed with this package (works from a wheel, not only from the repo)."""
-    return Path(str(resources.files("lambda_src")))
+    """The runtime's folder as installed with this library (a wheel, or the repository for an editable install)."""
+    try:
+        folder = resources.files(RUNTIME_PACKAGE)
+    except ModuleNotFoundError as error:
+        raise RuntimeError(
+            f"{RUNTIME_PACKAGE} is missing: install the library (pip install cdk-bedrock-model-customization, or "
+            "pip install -e . in a checkout) instead of importing constructs_lib from a source folder."
+        ) from error
+    return Path(str(folder))
 
 
 def bundled_function(
@@ -57,7 +72,7 @@ def bundled_function(
     description: str,
     environment: dict[str, str] | None = None,
 ) -> lambda_.Function:
-    """A python3.13 arm64 function running code of the bundled ``lambda_src`` asset (one asset for all)."""
+    """A python3.13 arm64 function running code of the bundled runtime asset (one asset for all)."""
     return lambda_.Function(
         scope,
         construct_id,

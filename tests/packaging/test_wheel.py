@@ -1,9 +1,15 @@
-"""The wheel works in another CDK app outside this repo: the handler asset comes from the install."""
+"""The wheel works in another CDK app outside this repo: the handler asset comes from the install.
+
+The runtime (the repository's ``lambda_src/``) ships inside the library as ``constructs_lib._runtime``,
+so an app with its own ``lambda_src`` package (a common name) cannot replace the handler the library
+bundles. The same holds for the editable install the Makefile does.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -14,6 +20,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+WHEEL_RUNTIME = "constructs_lib/_runtime"
+HANDLER_ENTRY = "customization_job.handler.on_event"
+WATCHER_ENTRY = "job_watcher.handler.handler"
+# Never part of a build: virtual environments, caches, build output, synth output.
+BUILD_EDITABLE = "import sys; from setuptools import build_meta; build_meta.build_editable(sys.argv[1])"
+NOT_SOURCE = {"build", "dist", "cdk.out", "tests", "benchmarks", "docs", "examples"}
 
 CONSUMER_APP = textwrap.dedent(
     """
@@ -32,12 +44,57 @@ CONSUMER_APP = textwrap.dedent(
     """
 )
 
+# An app whose own code lives in a package named like the repository's runtime folder.
+SHADOWING_APP = textwrap.dedent(
+    """
+    import json, sys
+    import lambda_src  # the app's own package
+    from aws_cdk import App, Duration, Stack
+    from aws_cdk import aws_s3 as s3
+    from constructs_lib import Completion, ModelCustomizationJob, TrainingData
+
+    app = App(outdir=sys.argv[1])
+    stack = Stack(app, "Shadowed")
+    ModelCustomizationJob(stack, "Job", base_model="amazon.nova-micro-v1:0:128k",
+                          training_data=TrainingData.from_bucket(s3.Bucket(stack, "Data"), "train.jsonl"),
+                          completion=Completion.wait(timeout=Duration.hours(1)))
+    app.synth()
+    print(json.dumps({"app_lambda_src": lambda_src.__file__}))
+    """
+)
+JUNK = "raise RuntimeError(\"the app's own code, not the library's handler\")\n"
+
+
+def files_under(folder: Path) -> set[str]:
+    """Every file under the folder, relative to it (no bytecode caches)."""
+    return {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
+
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project as packaging sees it, so builds never write into (or read stale output of) the
+    shared working tree."""
+    copy = tmp_path_factory.mktemp("src") / "project"
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = {n for n in names if n == "__pycache__" or n.endswith((".pyc", ".egg-info"))}
+        if Path(folder) == ROOT:
+            skipped |= {n for n in names if n.startswith(".") or n in NOT_SOURCE}
+        return skipped
+
+    shutil.copytree(ROOT, copy, ignore=ignore)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def wheel(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(source)],
         check=True,
         capture_output=True,
     )
@@ -45,17 +102,23 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_wheel_ships_both_packages_the_service_model_and_type_marker(wheel: Path) -> None:
-    names = set(zipfile.ZipFile(wheel).namelist())
-    assert "constructs_lib/job.py" in names
-    assert "constructs_lib/py.typed" in names
-    assert "lambda_src/customization_job/handler.py" in names
-    assert "lambda_src/customization_job/data/bedrock/2023-04-20/service-2.json.gz" in names
-    assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
+@pytest.fixture(scope="module")
+def editable_wheel(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What ``pip install -e .`` installs (PEP 660), built from the copy with this environment's setuptools."""
+    dist = tmp_path_factory.mktemp("editable")
+    subprocess.run(
+        [sys.executable, "-c", BUILD_EDITABLE, str(dist)],
+        cwd=source,
+        check=True,
+        capture_output=True,
+    )
+    (built,) = dist.glob("*.whl")
+    return built
 
 
-def test_installed_wheel_synthesizes_an_app_outside_the_repo(wheel: Path, tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
+def venv_with(wheel_file: Path, where: Path) -> tuple[Path, Path]:
+    """A fresh venv with the wheel installed: (python, site-packages)."""
+    venv = where / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     # Dependencies (aws-cdk-lib, ...) come from the test environment's site-packages through a .pth
@@ -70,28 +133,113 @@ def test_installed_wheel_synthesizes_an_app_outside_the_repo(wheel: Path, tmp_pa
     )
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel_file)],
         check=True,
         capture_output=True,
     )
-    app_dir = tmp_path / "consumer"
-    app_dir.mkdir()
-    (app_dir / "app.py").write_text(CONSUMER_APP)
+    return python, site
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return venv_with(wheel, tmp_path_factory.mktemp("wheel-venv"))
+
+
+@pytest.fixture(scope="module")
+def installed_editable(editable_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return venv_with(editable_wheel, tmp_path_factory.mktemp("editable-venv"))
+
+
+def run_app(python: Path, app_dir: Path, code: str) -> dict[str, str]:
+    (app_dir / "app.py").write_text(code)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
         [str(python), "app.py", str(app_dir / "cdk.out")],
         cwd=app_dir,
         env=env,
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
-    library = Path(json.loads(result.stdout.strip().splitlines()[-1])["library"])
+    assert result.returncode == 0, result.stderr[-4000:]
+    parsed: dict[str, str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return parsed
+
+
+def function_asset(outdir: Path, stack: str, handler: str) -> Path:
+    """The staged asset directory of the stack's one function with this handler string."""
+    template = json.loads((outdir / f"{stack}.template.json").read_text())
+    (code,) = [
+        r["Properties"]["Code"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == handler
+    ]
+    asset_hash = code["S3Key"].removesuffix(".zip")
+    asset = outdir / f"asset.{asset_hash}"
+    assert asset.is_dir(), asset
+    return asset
+
+
+def test_wheel_ships_the_library_with_its_private_runtime_the_service_model_and_type_marker(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "constructs_lib/job.py" in names
+    assert "constructs_lib/py.typed" in names
+    assert f"{WHEEL_RUNTIME}/customization_job/handler.py" in names
+    assert f"{WHEEL_RUNTIME}/job_watcher/handler.py" in names
+    assert f"{WHEEL_RUNTIME}/customization_job/data/bedrock/2023-04-20/service-2.json.gz" in names
+    assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
+
+
+def test_wheel_installs_no_top_level_package_but_the_library(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    top_level = {n.split("/", 1)[0] for n in names if not n.split("/", 1)[0].endswith(".dist-info")}
+    assert top_level == {"constructs_lib"}
+    assert not any(n.startswith("lambda_src/") for n in names)
+
+
+def test_wheel_runtime_is_the_whole_repository_runtime_folder(wheel: Path, source: Path) -> None:
+    """Every file of lambda_src/ (new modules and data files too) ships, under the private name."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {n.removeprefix(f"{WHEEL_RUNTIME}/") for n in names if n.startswith(f"{WHEEL_RUNTIME}/")}
+    assert shipped == files_under(source / "lambda_src")
+
+
+def test_installed_wheel_synthesizes_an_app_outside_the_repo(installed: tuple[Path, Path], tmp_path: Path) -> None:
+    python, site = installed
+    app_dir = tmp_path / "consumer"
+    app_dir.mkdir()
+    library = Path(run_app(python, app_dir, CONSUMER_APP)["library"])
     assert library.is_relative_to(site), library
-    template = json.loads((app_dir / "cdk.out" / "Consumer.template.json").read_text())
+    outdir = app_dir / "cdk.out"
+    template = json.loads((outdir / "Consumer.template.json").read_text())
     assert any(r["Type"] == "Custom::BedrockModelCustomizationJob" for r in template["Resources"].values())
-    assets = [p for p in (app_dir / "cdk.out").glob("asset.*") if (p / "customization_job").is_dir()]
-    assert len(assets) == 1
-    assert (assets[0] / "customization_job" / "handler.py").is_file()
-    assert (assets[0] / "customization_job" / "data" / "bedrock" / "2023-04-20" / "service-2.json.gz").is_file()
-    assert not list(assets[0].rglob("__pycache__"))
+    asset = function_asset(outdir, "Consumer", HANDLER_ENTRY)
+    assert asset.resolve() != (site / WHEEL_RUNTIME).resolve()  # staged into cdk.out
+    assert (asset / "customization_job" / "handler.py").is_file()
+    assert (asset / "customization_job" / "data" / "bedrock" / "2023-04-20" / "service-2.json.gz").is_file()
+    assert not list(asset.rglob("__pycache__"))
+
+
+@pytest.mark.parametrize("install", ["wheel", "editable"])
+def test_an_app_with_its_own_lambda_src_package_bundles_the_librarys_runtime(
+    install: str, source: Path, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Compared with the repository's runtime as the build saw it (the copy), not the live working tree."""
+    python, _ = request.getfixturevalue("installed" if install == "wheel" else "installed_editable")
+    app_dir = tmp_path / "app-with-lambda-src"
+    for package in ("lambda_src", "lambda_src/customization_job", "lambda_src/job_watcher"):
+        (app_dir / package).mkdir(parents=True)
+        (app_dir / package / "__init__.py").write_text("")
+    (app_dir / "lambda_src" / "customization_job" / "handler.py").write_text(JUNK)
+    (app_dir / "lambda_src" / "job_watcher" / "handler.py").write_text(JUNK)
+
+    printed = run_app(python, app_dir, SHADOWING_APP)
+    assert Path(printed["app_lambda_src"]).resolve() == (app_dir / "lambda_src" / "__init__.py").resolve()
+
+    outdir = app_dir / "cdk.out"
+    handler_asset = function_asset(outdir, "Shadowed", HANDLER_ENTRY)
+    assert function_asset(outdir, "Shadowed", WATCHER_ENTRY) == handler_asset
+    runtime = source / "lambda_src"
+    assert files_under(handler_asset) == files_under(runtime)
+    for module in ("customization_job/handler.py", "job_watcher/handler.py"):
+        assert (handler_asset / module).read_bytes() == (runtime / module).read_bytes(), module
