@@ -200,26 +200,56 @@ def grader(function: lambda_.IFunction) -> iam.PolicyStatement:
     )
 
 
+OWNER_TAG_KEY = "bedrock-customization:stack-id"
+"""The tag the handler puts on every job and model it creates (lambda_src/customization_job/ownership.py)."""
+
+
 def handler(stack: Stack) -> list[iam.PolicyStatement]:
     """What the custom-resource handler needs for create, tag, stop and delete; this account and Region
-    (ListModelCustomizationJobs, which has no resource-level permissions, excepted)."""
+    (ListModelCustomizationJobs, which has no resource-level permissions, excepted).
+
+    Every action that changes a job or model is conditioned on the owner tag with this stack's id, so the
+    role cannot touch another stack's (or anyone's untagged) jobs even if the handler were tricked into
+    trying: create only with the tag in the request, stop/delete/untag only where the resource carries it
+    (and never untag the key itself), tag only with the tag in the request and only where the resource
+    carries no other owner. A resource with no owner tag at all is left to the handler's own check (IAM
+    cannot tell "created in this request" from "untagged"), which refuses to tag it.
+    """
     jobs = job_arn_pattern(stack)
     models = custom_model_arn_pattern(stack)
+    owner = stack.stack_id
+    request_tag = {f"aws:RequestTag/{OWNER_TAG_KEY}": owner}
+    resource_tag = {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner}
     return [
         iam.PolicyStatement(
             actions=["bedrock:CreateModelCustomizationJob"],
             resources=[jobs, models, foundation_model_arn(stack, "*")],
+            conditions={"StringEquals": request_tag},
         ),
         iam.PolicyStatement(
-            actions=["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"],
-            resources=[jobs],
+            actions=["bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel", "bedrock:ListTagsForResource"],
+            resources=[jobs, models],
         ),
         # Finds a job by name where an endpoint cannot find it by ARN; List has no resource-level permissions.
         iam.PolicyStatement(actions=["bedrock:ListModelCustomizationJobs"], resources=["*"]),
-        iam.PolicyStatement(actions=["bedrock:GetCustomModel", "bedrock:DeleteCustomModel"], resources=[models]),
         iam.PolicyStatement(
-            actions=["bedrock:TagResource", "bedrock:UntagResource", "bedrock:ListTagsForResource"],
+            actions=["bedrock:StopModelCustomizationJob"], resources=[jobs], conditions={"StringEquals": resource_tag}
+        ),
+        iam.PolicyStatement(
+            actions=["bedrock:DeleteCustomModel"], resources=[models], conditions={"StringEquals": resource_tag}
+        ),
+        iam.PolicyStatement(
+            actions=["bedrock:TagResource"],
             resources=[jobs, models],
+            conditions={"StringEquals": request_tag, "StringEqualsIfExists": resource_tag},
+        ),
+        iam.PolicyStatement(
+            actions=["bedrock:UntagResource"],
+            resources=[jobs, models],
+            conditions={
+                "StringEquals": resource_tag,
+                "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]},
+            },
         ),
     ]
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import operations
+from . import operations, ownership
 from .client import BedrockClient, max_call_seconds, new_bedrock_client
 from .decisions import (
     FindJob,
@@ -24,7 +24,7 @@ from .decisions import (
     needs_current_job,
     plan_delete,
 )
-from .errors import HandlerError
+from .errors import HandlerError, not_owned
 from .idempotency import client_request_token, name_suffix, suffix_in, suffixed_name
 from .log import log_event
 from .properties import ResourceEvent, parse_event
@@ -150,7 +150,11 @@ class _Lifecycle:
             self.log("delete", jobArn=physical_id, outcome="job-not-found")
             return {"PhysicalResourceId": physical_id}
         status = found.status
-        if plan_delete(found.description, self.ev.removal_policy).stop_job:
+        plan = plan_delete(found.description, self.ev.removal_policy)
+        if (plan.stop_job or plan.look_for_model) and not self._owns(physical_id):
+            self.log("delete", jobArn=physical_id, jobStatus=status, outcome="not-owned")
+            raise not_owned(physical_id, "stop it or delete its model", self._owner_tag)
+        if plan.stop_job:
             outcome, latest = operations.stop_job(self.client, found, self.retrier)
             self.log("stop-job", jobArn=physical_id, outcome=outcome)
             found = latest or found
@@ -177,8 +181,10 @@ class _Lifecycle:
         self.log("delete-model", jobArn=job_arn, modelArn=model.arn, outcome=outcome)
 
     def _start(self, request: dict[str, Any], *, replaces: str | None) -> dict[str, Any]:
-        request = self._with_names(self._with_token(request))
-        job_arn = operations.start_job(self.client, request, self.retrier, names_generated=self.ev.names_generated)
+        request = ownership.with_owner_tags(self._with_names(self._with_token(request)), self.ev.stack_id)
+        job_arn = operations.start_job(
+            self.client, request, self.retrier, names_generated=self.ev.names_generated, owner=self.ev.stack_id
+        )
         names = Names.requested(request)
         self.log("start-job", jobArn=job_arn, jobName=names.job, replaces=replaces, outcome="started")
         return self._response(job_arn, names)
@@ -218,12 +224,13 @@ class _Lifecycle:
     def _find_or_start(self, request: dict[str, Any], decision: FindJob) -> dict[str, Any]:
         """An unchanged request on a resource whose physical id predates job ARNs: adopt the job it named.
 
-        Only a job that runs as this request's service role is taken for ours; any other job by that
-        name makes the create below fail with the name-collision explanation.
+        Only a job that this stack's handler created (the owner tag) and that runs as this request's service
+        role is taken for ours; any other job by that name makes the create below fail with the
+        name-collision explanation.
         """
         job_name = _text(request.get("jobName"))
         job = operations.describe_job(self.client, job_name, self.retrier) if job_name else None
-        if job is not None and job.get("roleArn") == request.get("roleArn"):
+        if job is not None and job.get("roleArn") == request.get("roleArn") and self._owns(str(job.get("jobArn"))):
             self.log(
                 "adopt-existing-job",
                 jobArn=job.get("jobArn"),
@@ -271,7 +278,14 @@ class _Lifecycle:
         self.log("update-tags", jobArn=decision.job_arn, jobTags=job_tags, modelTags=model_tags, outcome="updated")
 
     def _apply_tags(self, job_arn: str, job_tags: TagChanges, model_tags: TagChanges, names: Names) -> tuple[str, str]:
-        """Tag the job and, once it exists, its model; returns the two outcomes for the log."""
+        """Tag the job and, once it exists, its model; returns the two outcomes for the log.
+
+        Only a job of this stack is retagged, and never its owner tag."""
+        job_tags = ownership.guarded(job_tags, self.ev.stack_id)
+        model_tags = ownership.guarded(model_tags, self.ev.stack_id)
+        if (job_tags or model_tags) and not self._owns(job_arn):
+            self.log("update-tags", jobArn=job_arn, outcome="not-owned")
+            raise not_owned(job_arn, "change its tags", self._owner_tag)
         if job_tags:
             operations.apply_tag_changes(self.client, job_arn, job_tags, self.retrier)
         model_outcome = "unchanged"
@@ -286,6 +300,14 @@ class _Lifecycle:
                 # The model does not exist yet: it will carry the tags of the request that started the job.
                 model_outcome = "no-model-yet"
         return ("updated" if job_tags else "unchanged"), model_outcome
+
+    @property
+    def _owner_tag(self) -> str:
+        return f"{ownership.OWNER_TAG_KEY}={self.ev.stack_id}"
+
+    def _owns(self, arn: str) -> bool:
+        """Whether the job or model ``arn`` carries this stack's owner tag (see ownership.py)."""
+        return ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id)
 
     @staticmethod
     def _response(job_arn: str, names: Names) -> dict[str, Any]:

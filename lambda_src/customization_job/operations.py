@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from . import errors
+from . import errors, ownership
 from .client import BedrockClient
 from .coercion import coerce
 from .decisions import TagChanges
@@ -74,14 +74,18 @@ def _exhausted(action: str, exhausted: RetriesExhausted) -> HandlerError:
     return errors.still_failing(action, code, message, exhausted.budget.waited_s)
 
 
-def start_job(client: BedrockClient, request: dict[str, Any], retrier: Retrier, *, names_generated: bool = True) -> str:
+def start_job(
+    client: BedrockClient, request: dict[str, Any], retrier: Retrier, *, names_generated: bool = True, owner: str = ""
+) -> str:
     """Exactly one CreateModelCustomizationJob on the happy path; returns the job ARN.
 
     ``request`` must already carry its deterministic clientRequestToken: every retry below reuses it,
     so a create that reached Bedrock before failing on the way back returns the same job. Before
     giving up on errors that may hide a successful create (throttling, 5xx, network, time), the job
     is looked up by name: if it carries our token it is ours, and reporting failure would orphan it
-    (the CDK Provider framework skips the Delete that follows a failed Create).
+    (the CDK Provider framework skips the Delete that follows a failed Create). A job is taken for
+    ours only when it carries both our token and the owner tag ``owner`` (the stack id): a token alone
+    can be copied by anyone who sees the template.
     """
     job_name = str(request.get("jobName", ""))
     action = f"Starting model customization job {job_name!r}"
@@ -100,7 +104,7 @@ def start_job(client: BedrockClient, request: dict[str, Any], retrier: Retrier, 
         raise errors.no_time_left(action, str(no_time)) from no_time
     except RetriesExhausted as exhausted:
         if exhausted.budget is not iam:
-            adopted = _ours_after_all(client, request, retrier)
+            adopted = _ours_after_all(client, request, retrier, owner)
             if adopted is not None:
                 return adopted
         if exhausted.budget is iam and isinstance(exhausted.error, ClientError):
@@ -117,35 +121,49 @@ def start_job(client: BedrockClient, request: dict[str, Any], retrier: Retrier, 
         ) from error
     except ClientError as error:
         if errors.is_name_conflict(error):
-            return _adopt_or_fail(client, request, error, retrier, names_generated=names_generated)
+            return _adopt_or_fail(client, request, error, retrier, names_generated=names_generated, owner=owner)
         code, message = errors.error_code(error), errors.error_message(error)
         if code == "ServiceQuotaExceededException":
             raise errors.quota_exceeded(job_name, message) from error
         raise errors.invalid_request(action, code, message, creating=True) from error
 
 
-def _ours_after_all(client: BedrockClient, request: dict[str, Any], retrier: Retrier) -> str | None:
+def _ours_after_all(client: BedrockClient, request: dict[str, Any], retrier: Retrier, owner: str) -> str | None:
     """One last look (no retries) for a job this request started although no answer said so."""
     job_name = str(request.get("jobName", ""))
     if not job_name or retrier.spare_s() < 0:
         return None
     try:
         job = client.get_model_customization_job(jobIdentifier=job_name)
+        if job.get("clientRequestToken") != request.get("clientRequestToken"):
+            return None
+        tags = client.list_tags_for_resource(resourceARN=str(job["jobArn"])).get("tags")
     except (ClientError, HTTPClientError, BotocoreConnectionError):
         return None
-    if job.get("clientRequestToken") != request.get("clientRequestToken"):
+    if not ownership.is_owned(tags, owner):
         return None
     log_event(**retrier.log_fields, action="adopt-existing-job", jobName=job_name, jobArn=job["jobArn"])
     return str(job["jobArn"])
 
 
 def _adopt_or_fail(
-    client: BedrockClient, request: dict[str, Any], conflict: ClientError, retrier: Retrier, *, names_generated: bool
+    client: BedrockClient,
+    request: dict[str, Any],
+    conflict: ClientError,
+    retrier: Retrier,
+    *,
+    names_generated: bool,
+    owner: str,
 ) -> str:
-    """A job by our name exists: ours if it carries our token (an earlier try of this request)."""
+    """A job by our name exists: ours if it carries our token (an earlier try of this request) and our
+    owner tag."""
     job_name = str(request.get("jobName", ""))
     existing = describe_job(client, job_name, retrier)
-    if existing is not None and existing.get("clientRequestToken") == request.get("clientRequestToken"):
+    if (
+        existing is not None
+        and existing.get("clientRequestToken") == request.get("clientRequestToken")
+        and ownership.is_owned(read_tags(client, str(existing["jobArn"]), retrier), owner)
+    ):
         log_event(**retrier.log_fields, action="adopt-existing-job", jobName=job_name, jobArn=existing["jobArn"])
         return str(existing["jobArn"])
     raise errors.name_in_use(
@@ -301,6 +319,19 @@ def delete_model(client: BedrockClient, model: FoundModel, retrier: Retrier) -> 
                 "model_removal_policy to RETAIN to keep the model when the job resource is deleted."
             ) from error
         raise errors.invalid_request(action, errors.error_code(error), message) from error
+
+
+def read_tags(client: BedrockClient, resource_arn: str, retrier: Retrier) -> list[dict[str, Any]]:
+    """ListTagsForResource: the resource's tags as ``[{key, value}]`` (empty when Bedrock does not know it)."""
+    action = f"Reading the tags of {resource_arn}"
+    try:
+        response = _call(retrier, action, lambda: client.list_tags_for_resource(resourceARN=resource_arn))
+    except ClientError as error:
+        if errors.is_not_found(error):
+            return []
+        raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error
+    tags = response.get("tags")
+    return [t for t in tags if isinstance(t, dict)] if isinstance(tags, list) else []
 
 
 def apply_tag_changes(client: BedrockClient, resource_arn: str, changes: TagChanges, retrier: Retrier) -> None:

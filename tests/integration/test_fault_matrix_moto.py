@@ -25,6 +25,7 @@ from .faults import Faults
 from .harness import ACCOUNT, REGION, CloudFormation, FakeLambdaContext, StackTemplate
 
 CREATE = "CreateModelCustomizationJob"
+OWNER_TAG_KEY = "bedrock-customization:stack-id"
 
 
 def set_status(job_name: str, status: str) -> None:
@@ -62,8 +63,14 @@ class Deployment:
     def status(self, name: str) -> str:
         return str(self.observer.get_model_customization_job(jobIdentifier=name)["status"])
 
-    def tags(self, arn: str) -> dict[str, str]:
+    def raw_tags(self, arn: str) -> dict[str, str]:
         return {t["key"]: t["value"] for t in self.observer.list_tags_for_resource(resourceARN=arn)["tags"]}
+
+    def tags(self, arn: str) -> dict[str, str]:
+        """The user's tags of a job or model this stack's handler created (which carries the stack's owner tag)."""
+        tags = self.raw_tags(arn)
+        assert tags.pop(OWNER_TAG_KEY, None) == self.stack.stack_id, f"{arn} lacks this stack's owner tag"
+        return tags
 
     def model_exists(self, name: str) -> bool:
         return any(m["modelName"] == name for m in self.observer.list_custom_models()["modelSummaries"])

@@ -56,6 +56,11 @@ def as_dict(tag_list: Any) -> dict[str, str]:
     return {t["key"]: t["value"] for t in tag_list or []}
 
 
+def owned(tag_list: Any, stack_id: str) -> dict[str, str]:
+    """The tags a job or model of this stack carries: the request's and the stack's owner tag."""
+    return {**as_dict(tag_list), "bedrock-customization:stack-id": stack_id}
+
+
 def retagged(properties: dict[str, Any]) -> dict[str, Any]:
     """A tags-only change as the construct renders it: one tag changed or added, one removed, keys sorted."""
     changed = copy.deepcopy(properties)
@@ -145,7 +150,7 @@ def test_job_lifecycle_against_moto_server(
         coerce_request(handler_client, request),
     )
     assert described.get("hyperParameters", {}) == request.get("hyperParameters", {})
-    assert tags(observer, job_arn) == as_dict(request.get("jobTags"))
+    assert tags(observer, job_arn) == owned(request.get("jobTags"), stack.stack_id)
     assert len(all_jobs(observer)) == 1
 
     # ---- update: tags only -----------------------------------------------------------------------
@@ -154,9 +159,9 @@ def test_job_lifecycle_against_moto_server(
 
     assert replaced is None and result["PhysicalResourceId"] == job_arn
     assert result["Data"] == created["Data"], "the kept job's names, read from Bedrock"
-    assert tags(observer, job_arn) == as_dict(tagged["Request"]["jobTags"])
+    assert tags(observer, job_arn) == owned(tagged["Request"]["jobTags"], stack.stack_id)
     model_arn = observer.get_custom_model(modelIdentifier=model_name)["modelArn"]
-    assert tags(observer, model_arn) == as_dict(tagged["Request"]["customModelTags"])
+    assert tags(observer, model_arn) == owned(tagged["Request"]["customModelTags"], stack.stack_id)
     assert len(all_jobs(observer)) == 1, "a tag change must not start a job"
 
     # ---- update: nothing changed (ModelRemovalPolicy is not part of the request) -------------------
@@ -179,7 +184,7 @@ def test_job_lifecycle_against_moto_server(
     new_job_name, new_model_name = assert_deployed_names(result["Data"], new_request)
     assert job(observer, new_job_name)["status"] == "InProgress"
     assert job(observer, new_job_name).get("hyperParameters", {}) == new_request.get("hyperParameters", {})
-    assert tags(observer, new_arn) == as_dict(new_request["jobTags"])
+    assert tags(observer, new_arn) == owned(new_request["jobTags"], stack.stack_id)
     assert {j["jobArn"] for j in all_jobs(observer)} == {job_arn, new_arn}
 
     # ---- delete: CloudFormation's cleanup of the old job, then the stack's deletion ---------------

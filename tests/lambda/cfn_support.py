@@ -138,16 +138,46 @@ def job_description(status: str, **extra: Any) -> dict[str, Any]:
     return response
 
 
+OWNER_TAG_KEY = "bedrock-customization:stack-id"
+"""Written out (not imported from the handler), so that a renamed key shows as a failing test."""
+OTHER_STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/OtherTeam/99999999-aaaa-bbbb-cccc-0123456789ab"
+
+
+def owner_tag(stack_id: str = STACK_ID) -> dict[str, str]:
+    return {"key": OWNER_TAG_KEY, "value": stack_id}
+
+
+def with_owner(request: dict[str, Any], stack_id: str = STACK_ID) -> dict[str, Any]:
+    """The request with the owner tag the handler adds to the job and to its model, after the user's tags."""
+    return {
+        **request,
+        "jobTags": [*request.get("jobTags", []), owner_tag(stack_id)],
+        "customModelTags": [*request.get("customModelTags", []), owner_tag(stack_id)],
+    }
+
+
 def as_sent(request: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-    """The request with the names the handler sends for ``event``: bases plus the request's suffix."""
+    """The request as the handler sends it for ``event``: names are the bases plus the request's suffix,
+    and the job and model carry the owner tag of the event's stack."""
     from lambda_src.customization_job.idempotency import name_suffix, suffixed_name
 
     suffix = name_suffix(event["StackId"], event["LogicalResourceId"], event["RequestId"])
-    return {
-        **request,
-        "jobName": suffixed_name(request["jobName"], suffix),
-        "customModelName": suffixed_name(request["customModelName"], suffix),
-    }
+    return with_owner(
+        {
+            **request,
+            "jobName": suffixed_name(request["jobName"], suffix),
+            "customModelName": suffixed_name(request["customModelName"], suffix),
+        },
+        event["StackId"],
+    )
+
+
+def expect_tags(stubber: Any, resource_arn: str, stack_id: str | None = STACK_ID, **extra: str) -> None:
+    """ListTagsForResource of ``resource_arn``: the owner tag of ``stack_id`` (None: no owner tag) and ``extra``."""
+    tags = [{"key": k, "value": v} for k, v in extra.items()]
+    if stack_id is not None:
+        tags.append(owner_tag(stack_id))
+    stubber.add_response("list_tags_for_resource", {"tags": tags}, {"resourceARN": resource_arn})
 
 
 @functools.cache

@@ -28,9 +28,11 @@ from cfn_support import (
     FakeLambdaTime,
     Run,
     base_request,
+    expect_tags,
     job_description,
     make_event,
     model_description,
+    owner_tag,
     token_for,
 )
 from cfn_support import JOB_NAME as NAME
@@ -113,6 +115,14 @@ class Cell:
     def ok(self, operation: str, params: dict[str, Any] | None = None) -> None:
         self.stubber.add_response(operation, {}, params)
 
+    def owned(self, arn: str = JOB_ARN) -> None:
+        """ListTagsForResource: the resource carries this stack's owner tag (checked before a stop, delete, retag)."""
+        expect_tags(self.stubber, arn)
+
+    def tagged(self, arn: str, *tags: dict[str, str]) -> None:
+        """TagResource with ``tags`` and the owner tag every TagResource carries."""
+        self.ok("tag_resource", {"resourceARN": arn, "tags": [*tags, owner_tag()]})
+
     # ---- checks ----
     def tokens(self) -> set[str]:
         return {str(c["clientRequestToken"]) for c in self.creates}
@@ -149,6 +159,7 @@ def _(c: Cell) -> None:
         identifier=NAME,
         clientRequestToken=token_for(event),
     )
+    c.owned()
 
     answers = {c.run(event)["PhysicalResourceId"] for _ in range(3)}  # a third try meets Conflict: adopted
 
@@ -177,6 +188,7 @@ def _(c: Cell) -> None:
 @cell("lost-response", "delete")
 def _(c: Cell) -> None:
     c.job("InProgress")
+    c.owned()
     c.ok("stop_model_customization_job", {"jobIdentifier": JOB_ARN})
     c.job("Stopping")  # the retry finds the job stopping: no second StopModelCustomizationJob
 
@@ -248,11 +260,12 @@ def _(c: Cell) -> None:
 @cell("throttling-5xx", "update")
 def _(c: Cell) -> None:
     c.job("InProgress")  # the kept job's names
+    c.owned()
     c.error("tag_resource", "ThrottlingException", "Rate exceeded", 429)
-    c.ok("tag_resource", {"resourceARN": JOB_ARN, "tags": [{"key": "team", "value": "b"}]})
+    c.tagged(JOB_ARN, {"key": "team", "value": "b"})
     c.error("get_custom_model", "InternalServerException", "Internal", 500)
     c.model()
-    c.ok("tag_resource", {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "prod"}]})
+    c.tagged(MODEL_ARN, {"key": "stage", "value": "prod"})
 
     assert c.run(c.tags_event())["PhysicalResourceId"] == JOB_ARN
     c.stubber.assert_no_pending_responses()
@@ -263,6 +276,7 @@ def _(c: Cell) -> None:
 def _(c: Cell) -> None:
     c.error("get_model_customization_job", "ThrottlingException", "Rate exceeded", 429)
     c.job("InProgress")
+    c.owned()
     c.error("stop_model_customization_job", "InternalServerException", "Internal", 500)
     c.ok("stop_model_customization_job", {"jobIdentifier": JOB_ARN})
 
@@ -342,6 +356,7 @@ def _(c: Cell) -> None:
 @cell("validation-error", "delete")
 def _(c: Cell) -> None:
     c.job("InProgress")
+    c.owned()
     c.error("stop_model_customization_job", "ValidationException", "Job cannot be stopped in its current state")
 
     message = c.fails(c.delete_event())
@@ -368,6 +383,7 @@ def _(c: Cell) -> None:
 def _(c: Cell) -> None:
     bedrock_says = f"User is not authorized to perform: bedrock:TagResource on resource: {JOB_ARN}"
     c.job("InProgress")
+    c.owned()
     c.error("tag_resource", "AccessDeniedException", bedrock_says, 403)
 
     message = c.fails(c.tags_event())
@@ -452,6 +468,7 @@ def _(c: Cell) -> None:
     token = token_for(event)
     c.error("create_model_customization_job", "ConflictException", "Job name already exists", 400)
     c.job("Failed", identifier=NAME, clientRequestToken=token, failureMessage="Training data is malformed")
+    c.owned()
 
     assert c.run(event)["PhysicalResourceId"] == JOB_ARN
     c.stubber.assert_no_pending_responses()
@@ -460,9 +477,10 @@ def _(c: Cell) -> None:
 @cell("job-already-finished", "update")
 def _(c: Cell) -> None:
     c.job("Completed", outputModelArn=MODEL_ARN)
-    c.ok("tag_resource", {"resourceARN": JOB_ARN, "tags": [{"key": "team", "value": "b"}]})
+    c.owned()
+    c.tagged(JOB_ARN, {"key": "team", "value": "b"})
     c.model()
-    c.ok("tag_resource", {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "prod"}]})
+    c.tagged(MODEL_ARN, {"key": "stage", "value": "prod"})
 
     assert c.run(c.tags_event())["PhysicalResourceId"] == JOB_ARN
     c.stubber.assert_no_pending_responses()  # tags land on the finished job and its model; no new job
@@ -476,6 +494,7 @@ def _(c: Cell) -> None:
         assert c.run(c.delete_event("RETAIN"))["PhysicalResourceId"] == JOB_ARN
         c.stubber.assert_no_pending_responses()  # no StopModelCustomizationJob, no model call
     c.job("Completed", outputModelArn=MODEL_ARN)
+    c.owned()
     c.model()
     c.ok("delete_custom_model", {"modelIdentifier": MODEL_NAME})
     assert c.run(c.delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
@@ -498,7 +517,8 @@ def _(c: Cell) -> None:
 @cell("job-or-model-missing", "update")
 def _(c: Cell) -> None:
     c.job("InProgress")
-    c.ok("tag_resource", {"resourceARN": JOB_ARN, "tags": [{"key": "team", "value": "b"}]})
+    c.owned()
+    c.tagged(JOB_ARN, {"key": "team", "value": "b"})
     c.error("get_custom_model", "ResourceNotFoundException", "Model not found", 404)
 
     assert c.run(c.tags_event())["PhysicalResourceId"] == JOB_ARN
@@ -513,6 +533,7 @@ def _(c: Cell) -> None:
     c.stubber.assert_no_pending_responses()
 
     c.job("Completed", outputModelArn=MODEL_ARN)
+    c.owned()
     c.error("get_custom_model", "ResourceNotFoundException", "Model not found", 404)
     c.error("get_custom_model", "ResourceNotFoundException", "Model not found", 404)
     assert c.run(c.delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
@@ -529,6 +550,7 @@ def _(c: Cell) -> None:
     c.stubber.assert_no_pending_responses()
 
     c.job("Completed", outputModelArn=MODEL_ARN)
+    c.owned()
     c.model()
     c.error("delete_custom_model", "ConflictException", "Model is in use by provisioned throughput pt-1")
     message = c.fails(c.delete_event("DESTROY"))

@@ -11,15 +11,18 @@ from cfn_support import (
     JOB_ARN,
     JOB_NAME,
     MODEL_NAME,
+    OTHER_STACK_ID,
     ROLE_ARN,
     STACK_ID,
     FakeLambdaTime,
     Run,
     as_sent,
     base_request,
+    expect_tags,
     job_description,
     make_event,
     token_for,
+    with_owner,
 )
 
 from lambda_src.customization_job.client import max_call_seconds, new_bedrock_client
@@ -432,6 +435,7 @@ def test_conflict_adopts_the_job_this_request_already_started(stubber: Stubber, 
         job_description("InProgress", clientRequestToken=token),
         {"jobIdentifier": JOB_NAME},
     )
+    expect_tags(stubber, JOB_ARN)
 
     result = run(event)
 
@@ -528,6 +532,7 @@ def test_a_create_that_succeeded_unseen_is_adopted_instead_of_failing(
         job_description("InProgress", clientRequestToken=expected_token(event)),
         {"jobIdentifier": JOB_NAME},
     )
+    expect_tags(stubber, JOB_ARN)
 
     assert run(event)["PhysicalResourceId"] == JOB_ARN
     stubber.assert_no_pending_responses()
@@ -578,7 +583,7 @@ def test_generated_names_stay_within_63_characters_and_both_patterns(stubber: St
 def test_user_fixed_names_are_sent_unchanged(stubber: Stubber, run: Run) -> None:
     request = base_request(jobName="my-job.v1", customModelName="my_model-1")
     event = make_event("Create", request, names_generated="false")
-    expect_create(stubber, {**request, "clientRequestToken": expected_token(event)})
+    expect_create(stubber, {**with_owner(request), "clientRequestToken": expected_token(event)})
 
     assert run(event)["Data"] == {"JobArn": JOB_ARN, "JobName": "my-job.v1", "CustomModelName": "my_model-1"}
     stubber.assert_no_pending_responses()
@@ -629,3 +634,56 @@ def test_suffix_in_recognizes_only_names_made_from_the_base() -> None:
     assert suffix_in("SupportBot-0123456789ab", "SupportBot-0123456789ab") is None  # an unsuffixed (older) name
     assert suffix_in("SupportBot-0123456789ab-v2", "SupportBot-0123456789ab") is None
     assert suffix_in("Other-0123456789ab-1a2b3c4d", "SupportBot-0123456789ab") is None
+
+
+# ---- ownership: a job is adopted only when it carries this stack's owner tag as well as our token ----
+
+
+def test_a_user_tag_with_the_owner_key_is_replaced_by_the_stacks_own(stubber: Stubber, run: Run) -> None:
+    """A hand-written template cannot create a job that claims another stack (or none) as its owner."""
+    forged = {"key": "bedrock-customization:stack-id", "value": OTHER_STACK_ID}
+    request = base_request(jobTags=[{"key": "team", "value": "a"}, forged], customModelTags=[forged])
+    event = make_event("Create", request)
+    expected = as_sent(base_request(jobTags=[{"key": "team", "value": "a"}]), event)
+    expect_create(stubber, {**expected, "clientRequestToken": expected_token(event)})
+
+    run(event)
+    stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("owner", [OTHER_STACK_ID, None])
+def test_a_job_with_our_token_but_not_our_owner_tag_is_not_adopted(
+    stubber: Stubber, run: Run, owner: str | None
+) -> None:
+    """A fixed name and a user token can be copied from any template: the token alone proves nothing."""
+    request = base_request(jobName="shared-name", customModelName="shared-model", clientRequestToken="tok-1")
+    event = make_event("Create", request, names_generated="false")
+    stubber.add_client_error("create_model_customization_job", "ConflictException", "Job name already exists", 400)
+    stubber.add_response(
+        "get_model_customization_job",
+        job_description("InProgress", jobName="shared-name", clientRequestToken="tok-1"),
+        {"jobIdentifier": "shared-name"},
+    )
+    expect_tags(stubber, JOB_ARN, owner)
+
+    with pytest.raises(HandlerError, match="already uses the name 'shared-name'"):
+        run(event)
+    stubber.assert_no_pending_responses()
+
+
+def test_a_create_that_failed_unseen_is_not_adopted_without_our_owner_tag(
+    stubber: Stubber, run: Run, lambda_time: FakeLambdaTime
+) -> None:
+    event = make_event("Create", base_request())
+    for _ in range(8):
+        stubber.add_client_error("create_model_customization_job", "InternalServerException", "Internal", 500)
+    stubber.add_response(
+        "get_model_customization_job",
+        job_description("InProgress", clientRequestToken=expected_token(event)),
+        {"jobIdentifier": JOB_NAME},
+    )
+    expect_tags(stubber, JOB_ARN, OTHER_STACK_ID)
+
+    with pytest.raises(HandlerError, match="InternalServerException"):
+        run(event)
+    stubber.assert_no_pending_responses()

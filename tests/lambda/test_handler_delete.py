@@ -21,8 +21,11 @@ from cfn_support import (
     MODEL_ARN,
     MODEL_NAME,
     NEW_JOB_ARN,
+    OTHER_STACK_ID,
+    STACK_ID,
     Run,
     base_request,
+    expect_tags,
     job_description,
     make_event,
     model_description,
@@ -72,6 +75,7 @@ def listed(stubber: Stubber, *jobs: tuple[str, str]) -> None:
 
 def test_in_progress_job_is_stopped_by_arn(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "InProgress")
+    expect_tags(stubber, JOB_ARN)
     expect_stop(stubber)
 
     assert run(delete_event()) == {"PhysicalResourceId": JOB_ARN}
@@ -80,6 +84,7 @@ def test_in_progress_job_is_stopped_by_arn(stubber: Stubber, run: Run) -> None:
 
 def test_in_progress_job_under_destroy_is_stopped_and_has_no_model_to_delete(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "InProgress")
+    expect_tags(stubber, JOB_ARN)
     expect_stop(stubber)
 
     assert run(delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
@@ -95,6 +100,7 @@ def test_stopping_job_is_left_to_stop(stubber: Stubber, run: Run) -> None:
 
 def test_stop_conflict_because_the_job_just_ended_is_fine(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "InProgress")
+    expect_tags(stubber, JOB_ARN)
     stubber.add_client_error("stop_model_customization_job", "ConflictException", "Job is not in progress", 400)
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
 
@@ -104,6 +110,7 @@ def test_stop_conflict_because_the_job_just_ended_is_fine(stubber: Stubber, run:
 
 def test_job_that_completed_while_being_stopped_loses_its_model_under_destroy(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "InProgress")
+    expect_tags(stubber, JOB_ARN)
     stubber.add_client_error("stop_model_customization_job", "ConflictException", "Job is not in progress", 400)
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
     expect_model(stubber)
@@ -115,6 +122,7 @@ def test_job_that_completed_while_being_stopped_loses_its_model_under_destroy(st
 
 def test_stop_conflict_on_a_job_still_running_fails(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "InProgress")
+    expect_tags(stubber, JOB_ARN)
     stubber.add_client_error("stop_model_customization_job", "ConflictException", "Cannot stop now", 400)
     expect_get(stubber, "InProgress")
 
@@ -140,6 +148,7 @@ def test_retain_is_the_default(stubber: Stubber, run: Run) -> None:
 
 def test_completed_job_under_destroy_deletes_its_model_by_name(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
+    expect_tags(stubber, JOB_ARN)
     expect_model(stubber)
     stubber.add_response("delete_custom_model", {}, {"modelIdentifier": MODEL_NAME})
 
@@ -149,6 +158,7 @@ def test_completed_job_under_destroy_deletes_its_model_by_name(stubber: Stubber,
 
 def test_a_model_made_by_another_job_is_never_deleted(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
+    expect_tags(stubber, JOB_ARN)
     expect_model(stubber, made_by=NEW_JOB_ARN)  # the name leads to another job's model
     expect_model(stubber, made_by=NEW_JOB_ARN, identifier=MODEL_ARN)  # so does the job's own reference
 
@@ -166,6 +176,7 @@ def test_job_without_model_under_destroy_has_nothing_to_delete(stubber: Stubber,
 
 def test_destroy_of_a_model_in_use_fails_with_the_reason(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
+    expect_tags(stubber, JOB_ARN)
     expect_model(stubber)
     stubber.add_client_error(
         "delete_custom_model", "ConflictException", "The model is in use by a provisioned throughput.", 400
@@ -183,6 +194,7 @@ def test_destroy_of_a_model_in_use_fails_with_the_reason(stubber: Stubber, run: 
 
 def test_destroy_of_a_model_already_gone_succeeds(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
+    expect_tags(stubber, JOB_ARN)
     stubber.add_client_error("get_custom_model", "ResourceNotFoundException", "Model not found", 404)
     stubber.add_client_error("get_custom_model", "ResourceNotFoundException", "Model not found", 404)
 
@@ -192,6 +204,7 @@ def test_destroy_of_a_model_already_gone_succeeds(stubber: Stubber, run: Run) ->
 
 def test_model_deleted_between_lookup_and_delete_succeeds(stubber: Stubber, run: Run) -> None:
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
+    expect_tags(stubber, JOB_ARN)
     expect_model(stubber)
     stubber.add_client_error("delete_custom_model", "ResourceNotFoundException", "Model not found", 404)
 
@@ -215,6 +228,7 @@ def test_where_the_arn_fails_the_job_is_found_by_listing_and_stopped_by_name(
     not_by_arn(stubber, code)
     listed(stubber, (NEW_JOB_ARN, f"{JOB_BASE}-0000aaaa"), (JOB_ARN, JOB_NAME))
     expect_get(stubber, "InProgress", identifier=JOB_NAME)
+    expect_tags(stubber, JOB_ARN)
     expect_stop(stubber, identifier=JOB_NAME)
 
     assert run(delete_event())["PhysicalResourceId"] == JOB_ARN
@@ -232,6 +246,7 @@ def test_listed_jobs_with_a_similar_name_but_another_arn_are_left_alone(stubber:
 def test_a_destroyed_model_is_found_by_the_jobs_model_name(stubber: Stubber, run: Run) -> None:
     """The properties carry only the base; the job names its model (suffix included)."""
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
+    expect_tags(stubber, JOB_ARN)
     expect_model(stubber, identifier=MODEL_NAME)
     stubber.add_response("delete_custom_model", {}, {"modelIdentifier": MODEL_NAME})
 
@@ -244,6 +259,7 @@ def test_properties_without_a_request_use_the_arn(stubber: Stubber, run: Run) ->
     event = delete_event()
     del event["ResourceProperties"]["Request"]
     expect_get(stubber, "InProgress", identifier=JOB_ARN)
+    expect_tags(stubber, JOB_ARN)
     expect_stop(stubber, identifier=JOB_ARN)
 
     assert run(event)["PhysicalResourceId"] == JOB_ARN
@@ -261,4 +277,50 @@ def test_unreadable_removal_policy_on_delete_keeps_the_model(stubber: Stubber, r
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
 
     assert run(delete_event("snapshot"))["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+
+
+# ---- ownership: the handler acts only on jobs and models its own stack created -----------------------
+
+
+@pytest.mark.parametrize("policy", ["RETAIN", "DESTROY"])
+def test_a_running_job_of_another_stack_is_never_stopped(stubber: Stubber, run: Run, policy: str) -> None:
+    """A template that uses this stack's service token and names another team's job gets a refusal."""
+    expect_get(stubber, "InProgress")
+    expect_tags(stubber, JOB_ARN, OTHER_STACK_ID, team="other")
+
+    with pytest.raises(HandlerError) as failure:
+        run(delete_event(policy))
+
+    stubber.assert_no_pending_responses()  # no StopModelCustomizationJob
+    message = str(failure.value)
+    assert JOB_ARN in message
+    assert f"bedrock-customization:stack-id={STACK_ID}" in message
+    assert "aws bedrock stop-model-customization-job" in message
+
+
+def test_a_completed_job_of_another_stack_keeps_its_model_under_destroy(stubber: Stubber, run: Run) -> None:
+    expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
+    expect_tags(stubber, JOB_ARN, OTHER_STACK_ID)
+
+    with pytest.raises(HandlerError, match="does not carry the tag"):
+        run(delete_event("DESTROY"))
+    stubber.assert_no_pending_responses()  # no GetCustomModel, no DeleteCustomModel
+
+
+def test_a_job_without_an_owner_tag_is_not_stopped(stubber: Stubber, run: Run) -> None:
+    """Jobs started before the handler tagged its jobs (or outside any stack) are the user's to stop."""
+    expect_get(stubber, "InProgress")
+    expect_tags(stubber, JOB_ARN, None, project="legacy")
+
+    with pytest.raises(HandlerError, match="does not carry the tag"):
+        run(delete_event())
+    stubber.assert_no_pending_responses()
+
+
+def test_an_ended_job_of_another_stack_under_retain_needs_no_ownership(stubber: Stubber, run: Run) -> None:
+    """Nothing to stop and nothing to delete: the resource goes, the job is not even looked at twice."""
+    expect_get(stubber, "Failed")
+
+    assert run(delete_event("RETAIN"))["PhysicalResourceId"] == JOB_ARN
     stubber.assert_no_pending_responses()

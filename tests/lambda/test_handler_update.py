@@ -16,13 +16,17 @@ from cfn_support import (
     MODEL_ARN,
     MODEL_NAME,
     NEW_JOB_ARN,
+    OTHER_STACK_ID,
     Run,
     as_sent,
     base_request,
+    expect_tags,
     job_description,
     make_event,
     model_description,
+    owner_tag,
     token_for,
+    with_owner,
 )
 
 from lambda_src.customization_job.errors import HandlerError
@@ -56,17 +60,20 @@ def test_tag_only_change_updates_job_and_model_tags_in_place(stubber: Stubber, r
         customModelTags=[{"key": "stage", "value": "prod"}],
     )
     expect_job(stubber, "Completed", outputModelArn=MODEL_ARN)
+    expect_tags(stubber, JOB_ARN)
     stubber.add_response(
         "tag_resource",
         {},
         {
             "resourceARN": JOB_ARN,
-            "tags": [{"key": "team", "value": "platform"}, {"key": "owner", "value": "ana"}],
+            "tags": [{"key": "team", "value": "platform"}, {"key": "owner", "value": "ana"}, owner_tag()],
         },
     )
     stubber.add_response("untag_resource", {}, {"resourceARN": JOB_ARN, "tagKeys": ["cost"]})
     stubber.add_response("get_custom_model", model_description(), {"modelIdentifier": MODEL_NAME})
-    stubber.add_response("tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "prod"}]})
+    stubber.add_response(
+        "tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "prod"}, owner_tag()]}
+    )
 
     result = run(update_event(old, new))
 
@@ -79,6 +86,7 @@ def test_model_tags_wait_for_the_model_while_the_job_runs(stubber: Stubber, run:
     old = base_request(customModelTags=[{"key": "stage", "value": "dev"}])
     new = base_request(customModelTags=[{"key": "stage", "value": "prod"}])
     expect_job(stubber)
+    expect_tags(stubber, JOB_ARN)
     stubber.add_client_error("get_custom_model", "ResourceNotFoundException", "Model not found", 404)
 
     result = run(update_event(old, new))
@@ -91,6 +99,7 @@ def test_model_tags_never_go_to_another_jobs_model(stubber: Stubber, run: Run) -
     old = base_request(customModelTags=[{"key": "stage", "value": "dev"}])
     new = base_request(customModelTags=[{"key": "stage", "value": "prod"}])
     expect_job(stubber, "Completed")
+    expect_tags(stubber, JOB_ARN)
     stubber.add_response("get_custom_model", model_description(made_by=NEW_JOB_ARN), {"modelIdentifier": MODEL_NAME})
 
     assert run(update_event(old, new))["PhysicalResourceId"] == JOB_ARN
@@ -284,6 +293,7 @@ def test_update_with_an_older_physical_id_and_unchanged_request_adopts_the_named
     event = update_event(request, request, physical_id="Demo-SupportBotJob8F2E1A-1A2B3C4D5E6F")
     named = job_description("InProgress", jobName="supportbot-job-3f9a2c", outputModelName="supportbot-model-3f9a2c")
     stubber.add_response("get_model_customization_job", named, {"jobIdentifier": "supportbot-job-3f9a2c"})
+    expect_tags(stubber, JOB_ARN)
 
     result = run(event)
 
@@ -303,7 +313,7 @@ def test_update_with_an_older_physical_id_and_no_such_job_starts_it(stubber: Stu
     token = token_for(event)
     stubber.add_client_error("get_model_customization_job", "ResourceNotFoundException", "not found", 404)
     stubber.add_response(
-        "create_model_customization_job", {"jobArn": JOB_ARN}, {**request, "clientRequestToken": token}
+        "create_model_customization_job", {"jobArn": JOB_ARN}, {**with_owner(request), "clientRequestToken": token}
     )
 
     result = run(event)
@@ -361,10 +371,15 @@ def test_rollback_after_a_failed_replacement_keeps_the_job_and_its_names(
     v2 = v2_of(v1, jobName="supportbot-job-77d1e0", customModelName="supportbot-model-77d1e0", **V2_TAGS)
     creates = capture_creates(bedrock)
     expect_job(stubber, clientRequestToken=created_by(v1))
-    stubber.add_response("tag_resource", {}, {"resourceARN": JOB_ARN, "tags": [{"key": "team", "value": "support"}]})
+    expect_tags(stubber, JOB_ARN)
+    stubber.add_response(
+        "tag_resource", {}, {"resourceARN": JOB_ARN, "tags": [{"key": "team", "value": "support"}, owner_tag()]}
+    )
     stubber.add_response("untag_resource", {}, {"resourceARN": JOB_ARN, "tagKeys": ["cost"]})
     stubber.add_response("get_custom_model", model_description(), {"modelIdentifier": MODEL_NAME})
-    stubber.add_response("tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "dev"}]})
+    stubber.add_response(
+        "tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "dev"}, owner_tag()]}
+    )
 
     result = run(rollback_event(v1, v2))
 
@@ -487,3 +502,47 @@ def test_rollback_target_found_by_listing_where_the_arn_fails(stubber: Stubber, 
 
     stubber.assert_no_pending_responses()
     assert result["Data"] == {"JobArn": JOB_ARN, "JobName": JOB_NAME, "CustomModelName": MODEL_NAME}
+
+
+# ---- ownership: tags change only on this stack's jobs, and never the owner tag itself -----------------
+
+
+def test_tags_of_a_job_of_another_stack_are_never_changed(stubber: Stubber, run: Run) -> None:
+    old = base_request(jobTags=[{"key": "team", "value": "support"}])
+    new = base_request(jobTags=[{"key": "team", "value": "attacker"}])
+    expect_job(stubber)
+    expect_tags(stubber, JOB_ARN, OTHER_STACK_ID, team="support")
+
+    with pytest.raises(HandlerError, match="Refusing to change its tags"):
+        run(update_event(old, new))
+    stubber.assert_no_pending_responses()  # no TagResource, no UntagResource
+
+
+def test_the_owner_tag_is_never_removed_nor_retargeted_by_a_tag_update(stubber: Stubber, run: Run) -> None:
+    """A template that drops (or rewrites) the owner key changes nothing about ownership."""
+    old = base_request(jobTags=[{"key": "bedrock-customization:stack-id", "value": "x"}, {"key": "a", "value": "1"}])
+    new = base_request(jobTags=[{"key": "bedrock-customization:stack-id", "value": OTHER_STACK_ID}])
+    expect_job(stubber)
+    expect_tags(stubber, JOB_ARN)
+    stubber.add_response("untag_resource", {}, {"resourceARN": JOB_ARN, "tagKeys": ["a"]})
+
+    run(update_event(old, new))
+    stubber.assert_no_pending_responses()  # only "a" removed; no TagResource pointing at another stack
+
+
+@pytest.mark.parametrize("owner", [OTHER_STACK_ID, None])
+def test_update_with_an_older_physical_id_never_adopts_a_job_this_stack_did_not_create(
+    stubber: Stubber, run: Run, owner: str | None
+) -> None:
+    """The properties name another stack's job and its very role: the handler still does not take it."""
+    request = base_request()
+    event = update_event(request, request, physical_id="Demo-SupportBotJob8F2E1A-1A2B3C4D5E6F", names_generated="false")
+    theirs = job_description("InProgress", jobName="supportbot-job-3f9a2c")  # the request's role, too
+    stubber.add_response("get_model_customization_job", theirs, {"jobIdentifier": "supportbot-job-3f9a2c"})
+    expect_tags(stubber, JOB_ARN, owner)
+    stubber.add_client_error("create_model_customization_job", "ConflictException", "Job name already exists", 400)
+    stubber.add_response("get_model_customization_job", theirs, {"jobIdentifier": "supportbot-job-3f9a2c"})
+
+    with pytest.raises(HandlerError, match=r"immutable"):
+        run(event)
+    stubber.assert_no_pending_responses()

@@ -1,0 +1,55 @@
+"""Which jobs and models belong to this stack: a tag the handler sets at create and checks before it acts.
+
+The handler's role may create jobs in any template that uses this stack's service token, so "the job the
+properties name" proves nothing: a template could name another team's job and its role. What proves
+ownership is the tag ``OWNER_TAG_KEY = <CloudFormation stack id>``, which the handler puts on every job and
+custom model it creates (whatever the request says about that key). IAM enforces the same tag: the
+handler's role may stop a job, delete a model or remove tags only where the resource carries it, may
+create only with it, and may tag only with it in the request (constructs_lib/permissions.py). The handler
+checks it in code before every stop, delete, retag or adoption, so a job that is not this stack's is left
+alone with a log line instead of failing on AccessDenied.
+
+Jobs started by handler versions before the tag existed carry no owner tag and are never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .decisions import TAG_FIELDS, TagChanges, tags_as_dict
+
+OWNER_TAG_KEY = "bedrock-customization:stack-id"
+
+
+def with_owner_tags(request: Mapping[str, Any], stack_id: str) -> dict[str, Any]:
+    """The request with the owner tag on both the job and its model (a user value for the key replaced)."""
+    tagged = dict(request)
+    for field in TAG_FIELDS:
+        tags = [t for t in _tag_list(request.get(field)) if t.get("key") != OWNER_TAG_KEY]
+        tagged[field] = [*tags, {"key": OWNER_TAG_KEY, "value": stack_id}]
+    return tagged
+
+
+def owner_of(tags: Any) -> str | None:
+    """The stack id in a ``[{key, value}]`` tag list (ListTagsForResource), else None."""
+    return tags_as_dict(tags).get(OWNER_TAG_KEY)
+
+
+def is_owned(tags: Any, stack_id: str) -> bool:
+    """Whether a resource with ``tags`` was created by this stack's handler (an empty stack id owns nothing)."""
+    return bool(stack_id) and owner_of(tags) == stack_id
+
+
+def guarded(changes: TagChanges, stack_id: str) -> TagChanges:
+    """Tag changes that leave the owner tag as it is: the key is never removed, and every TagResource
+    carries it (the role may tag only with it), so a call with other tags sets it to its own value."""
+    to_set = {k: v for k, v in changes.to_set.items() if k != OWNER_TAG_KEY}
+    to_remove = tuple(k for k in changes.to_remove if k != OWNER_TAG_KEY)
+    if to_set:
+        to_set[OWNER_TAG_KEY] = stack_id
+    return TagChanges(to_set=to_set, to_remove=to_remove)
+
+
+def _tag_list(tags: Any) -> list[dict[str, Any]]:
+    return [t for t in tags if isinstance(t, dict)] if isinstance(tags, list) else []
