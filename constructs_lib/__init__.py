@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .enums import CustomizationType, ReasoningEffort
     from .imported import IModelCustomizationJob, ImportedModelCustomizationJob
     from .job import ModelCustomizationJob
+    from .log_settings import ModelCustomizationLogs
     from .validation import ValidationError
 
 _WHERE = {
@@ -38,6 +39,7 @@ _WHERE = {
     "JobStatus": "completion",
     "MetadataCondition": "config",
     "ModelCustomizationJob": "job",
+    "ModelCustomizationLogs": "log_settings",
     "OutputData": "config",
     "ReasoningEffort": "enums",
     "RequestMetadataFilters": "config",
@@ -58,6 +60,7 @@ __all__ = [
     "JobStatus",
     "MetadataCondition",
     "ModelCustomizationJob",
+    "ModelCustomizationLogs",
     "OutputData",
     "ReasoningEffort",
     "RequestMetadataFilters",

@@ -57,12 +57,12 @@ from aws_cdk import (
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from . import nag, permissions
 from . import validation as v
 from ._lazy import lazy_any, lazy_string
+from .log_settings import shared_log_group
 from .provider import bundled_function
 
 RESULT_TYPE = "Custom::BedrockModelCustomizationResult"
@@ -155,7 +155,7 @@ class JobWatcher(Construct):
         self._watched: list[_Watched] = []
         self._resolved_cache: tuple[int, dict[str, tuple[Any, list[str]]]] | None = None
 
-        log_group = logs.LogGroup(self, "WatcherLogs", retention=logs.RetentionDays.ONE_YEAR)
+        log_group = shared_log_group(self, "WatcherLogs")
         policy = iam.PolicyDocument(
             statements=[
                 iam.PolicyStatement(

@@ -14,6 +14,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from . import nag, permissions
+from .log_settings import shared_log_group
 
 PROVIDER_ID = "BedrockModelCustomizationProvider"
 HANDLER_ENTRY = "customization_job.handler.on_event"
@@ -98,7 +99,7 @@ class JobProvider(Construct):
         self._passable: set[str] = set()
         self._keys: set[str] = set()
 
-        log_group = logs.LogGroup(self, "HandlerLogs", retention=logs.RetentionDays.ONE_YEAR)
+        log_group = shared_log_group(self, "HandlerLogs")
         self.role = iam.Role(
             self,
             "HandlerRole",
@@ -124,7 +125,11 @@ class JobProvider(Construct):
             log_group=log_group,
             description="Custom resource handler for Custom::BedrockModelCustomizationJob",
         )
-        self.provider = cr.Provider(self, "Provider", on_event_handler=self.handler)
+        # The framework's function logs to a log group of the stack with the same settings, not to one that
+        # Lambda would create on first use (never expiring, outliving the stack).
+        self.provider = cr.Provider(
+            self, "Provider", on_event_handler=self.handler, log_group=shared_log_group(self, "ProviderLogs")
+        )
 
         nag.acknowledge(
             self.provider,
