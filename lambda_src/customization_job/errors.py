@@ -56,13 +56,23 @@ _PROP_HINTS: tuple[tuple[str, str], ...] = (
 _S3_HINT = (r"s3://|S3 (?:bucket|object|location|URI|prefix)|bucket", "training_data / validation_data / output_data")
 
 
+def clip(text: str, max_bytes: int) -> str:
+    """``text`` within ``max_bytes`` UTF-8 bytes, cut at a character boundary and marked with "..." when cut.
+
+    CloudFormation limits a custom-resource response to 4,096 bytes, and the reason shares them with the
+    ids and with what the Provider framework appends (the log group and its own stack, ~700 bytes).
+    """
+    encoded = text.encode()
+    if len(encoded) <= max_bytes:
+        return text
+    return encoded[: max_bytes - 3].decode(errors="ignore") + "..."
+
+
 class HandlerError(Exception):
-    """A failure whose message is meant for the CloudFormation event log (kept under ~1000 chars)."""
+    """A failure whose message is meant for the CloudFormation event log (at most ``MAX_REASON`` UTF-8 bytes)."""
 
     def __init__(self, message: str) -> None:
-        if len(message) > MAX_REASON:
-            message = message[: MAX_REASON - 3] + "..."
-        super().__init__(message)
+        super().__init__(clip(message, MAX_REASON))
 
 
 def error_code(error: Any) -> str:
@@ -84,7 +94,7 @@ def error_label(error: Exception) -> str:
 def error_message(error: Any) -> str:
     """Bedrock's own message, shortened so that our advice still fits in the reason."""
     text = str(error.response.get("Error", {}).get("Message", "")) or str(error)
-    return text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 3] + "..."
+    return clip(text, _MAX_QUOTE)
 
 
 def _status(error: Any) -> int:
@@ -263,4 +273,14 @@ def not_owned(arn: str, action: str, owner_tag: str) -> HandlerError:
         "jobs). The handler acts only on its own stack's jobs and models. If it is yours, stop or delete it "
         "yourself (aws bedrock stop-model-customization-job --job-identifier <arn>; aws bedrock "
         "delete-custom-model --model-identifier <model>) and retry, or remove the resource from the stack."
+    )
+
+
+def unexpected(request_type: str, error: Exception) -> HandlerError:
+    """An exception the handler does not expect is a bug: say so, and what CloudFormation will do next."""
+    detail = clip(str(error), _MAX_QUOTE)
+    return HandlerError(
+        f"The custom-resource handler failed unexpectedly during {request_type} ({type(error).__name__}: "
+        f"{detail!r}). This is a bug in the handler: the job was left as it was. Report it with the handler's "
+        "log lines; retrying the deployment is safe."
     )

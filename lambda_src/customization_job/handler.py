@@ -24,7 +24,7 @@ from .decisions import (
     needs_current_job,
     plan_delete,
 )
-from .errors import HandlerError, not_owned
+from .errors import HandlerError, not_owned, unexpected
 from .idempotency import client_request_token, name_suffix, suffix_in, suffixed_name
 from .log import log_event
 from .properties import ResourceEvent, parse_event
@@ -44,11 +44,18 @@ def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context, client=new_bedrock_client(), sleep=time.sleep)
 
 
-def handle(
-    event: dict[str, Any], context: LambdaContext, *, client: BedrockClient, sleep: Sleep = time.sleep
-) -> dict[str, Any]:
-    """``on_event`` with its dependencies injected: tests pass a stubbed client and a recording sleep."""
-    ev = parse_event(event)
+def handle(event: Any, context: LambdaContext, *, client: BedrockClient, sleep: Sleep = time.sleep) -> dict[str, Any]:
+    """``on_event`` with its dependencies injected: tests pass a stubbed client and a recording sleep.
+
+    Every failure leaves as a ``HandlerError`` (its message is the CloudFormation reason) after a structured
+    ``fail`` line; an exception of any other type is a bug, reported as such rather than as a bare traceback.
+    """
+    try:
+        ev = parse_event(event)
+    except HandlerError as error:
+        fields = {k: event.get(k) for k in ("RequestType", "LogicalResourceId")} if isinstance(event, dict) else {}
+        log_event(action="fail", outcome="failed", error="HandlerError", reason=str(error), **_scalars(fields))
+        raise
     log_fields = {"requestType": ev.request_type, "logicalResourceId": ev.logical_id}
     retrier = Retrier(
         sleep,
@@ -63,9 +70,13 @@ def handle(
         if ev.request_type == "Update":
             return lifecycle.update()
         return lifecycle.delete()
-    except Exception as error:
+    except HandlerError as error:
         lifecycle.log("fail", outcome="failed", error=type(error).__name__, reason=str(error))
         raise
+    except Exception as error:
+        failure = unexpected(ev.request_type, error)
+        lifecycle.log("fail", outcome="failed", error=type(error).__name__, reason=str(failure))
+        raise failure from error
 
 
 @dataclass(frozen=True)
@@ -316,6 +327,11 @@ class _Lifecycle:
             "PhysicalResourceId": job_arn,
             "Data": {"JobArn": job_arn, "JobName": names.job, "CustomModelName": names.model},
         }
+
+
+def _scalars(fields: dict[str, Any]) -> dict[str, str]:
+    """Event fields fit for a log line: strings only (a malformed event may carry anything)."""
+    return {k: v for k, v in fields.items() if isinstance(v, str)}
 
 
 def _text(value: Any) -> str | None:

@@ -35,37 +35,102 @@ class ResourceEvent:
     names_generated: bool
 
 
-def parse_event(event: dict[str, Any]) -> ResourceEvent:
-    """Validate the event's shape; raise ``HandlerError`` with the offending property named."""
-    request_type = str(event.get("RequestType", ""))
+def parse_event(event: Any) -> ResourceEvent:
+    """Validate the event's shape; raise ``HandlerError`` naming the offending field, never a raw
+    ``AttributeError``. An Update must carry usable old properties: without them every field would look
+    changed, and the handler would start a replacement job (and untag the old one) for nothing."""
+    if not isinstance(event, dict):
+        raise HandlerError(f"The custom-resource event must be a JSON object; got {type(event).__name__}.")
+    request_type = event.get("RequestType")
     if request_type not in ("Create", "Update", "Delete"):
-        raise HandlerError(f"Unsupported RequestType {request_type!r}; expected Create, Update or Delete.")
-    props = event.get("ResourceProperties") or {}
-    old_props = event.get("OldResourceProperties")
+        raise HandlerError(f"Unsupported RequestType {_shown(request_type)}; expected Create, Update or Delete.")
+    identity = {field: _identifier(event, field) for field in ("StackId", "LogicalResourceId", "RequestId")}
+    physical_id = event.get("PhysicalResourceId")
+    props = _properties(event.get("ResourceProperties"), "ResourceProperties")
     lenient = request_type == "Delete"
+    request = _request(props, "ResourceProperties", required=not lenient)
+    old_request: dict[str, Any] | None = None
+    if request_type == "Update":
+        old_props = event.get("OldResourceProperties")
+        old = old_props.get("Request") if isinstance(old_props, dict) else old_props
+        if not isinstance(old, dict):
+            raise HandlerError(
+                f"Update without usable OldResourceProperties.Request (got {type(old).__name__}): without the "
+                "old request the handler cannot tell a tag change from a new job, so no job was started and no "
+                "tag was changed. Redeploy from a template this construct synthesized."
+            )
+        old_request = _request(old_props, "OldResourceProperties", required=True)  # type: ignore[arg-type]
     return ResourceEvent(
-        request_type=request_type,
-        stack_id=str(event.get("StackId", "")),
-        logical_id=str(event.get("LogicalResourceId", "")),
-        request_id=str(event.get("RequestId", "")),
-        physical_id=event.get("PhysicalResourceId"),
-        request=_request(props, required=not lenient),
-        old_request=_request(old_props, required=False) if isinstance(old_props, dict) else None,
+        request_type=str(request_type),
+        stack_id=identity["StackId"],
+        logical_id=identity["LogicalResourceId"],
+        request_id=identity["RequestId"],
+        physical_id=physical_id if isinstance(physical_id, str) else None,
+        request=request,
+        old_request=old_request,
         removal_policy=_removal_policy(props.get("ModelRemovalPolicy"), lenient=lenient),
         names_generated=str(props.get("NamesGenerated", "false")).strip().lower() == "true",
     )
 
 
-def _request(props: dict[str, Any], *, required: bool) -> dict[str, Any]:
+TAG_PROPS = {"jobTags": "job_tags", "customModelTags": "custom_model_tags"}
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _identifier(event: dict[str, Any], field: str) -> str:
+    value = event.get(field, "")
+    if not isinstance(value, str):
+        raise HandlerError(f"The event's {field} must be a string; got {type(value).__name__}.")
+    return value
+
+
+def _properties(props: Any, where: str) -> dict[str, Any]:
+    if props is None:
+        return {}
+    if not isinstance(props, dict):
+        raise HandlerError(f"{where} must be a map of properties; got {type(props).__name__}.")
+    return props
+
+
+def _request(props: dict[str, Any], where: str, *, required: bool) -> dict[str, Any]:
+    """The ``Request`` map; its tags checked where a malformed list would otherwise read as "no tags"."""
     request = props.get("Request")
-    if isinstance(request, dict):
-        return request
+    if not isinstance(request, dict):
+        if required:
+            raise HandlerError(
+                f"{where}.Request must be a map of CreateModelCustomizationJob parameters; "
+                f"got {type(request).__name__}."
+            )
+        return {}
     if required:
-        raise HandlerError(
-            "ResourceProperties.Request must be a map of CreateModelCustomizationJob parameters; "
-            f"got {type(request).__name__}."
-        )
-    return {}
+        for field, prop in TAG_PROPS.items():
+            _check_tags(request.get(field), f"{where}.Request.{field}", prop)
+    return request
+
+
+def _check_tags(tags: Any, where: str, prop: str) -> None:
+    """``[{key: str, value: str}, ...]`` or absent: anything else fails rather than being read as no tags."""
+    if tags is None:
+        return
+    if not isinstance(tags, list):
+        problem = f"got {type(tags).__name__}"
+    else:
+        bad = [(i, t) for i, t in enumerate(tags) if not _is_tag(t)]
+        if not bad:
+            return
+        problem = f"entry {bad[0][0]} is {_shown(bad[0][1])}"
+    raise HandlerError(
+        f"{where} must be a list of {{key, value}} maps of strings (construct prop {prop}); {problem}. "
+        "Nothing was changed."
+    )
+
+
+def _is_tag(entry: Any) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get("key"), str) and isinstance(entry.get("value", ""), str)
 
 
 def _removal_policy(value: Any, *, lenient: bool) -> RemovalPolicy:
