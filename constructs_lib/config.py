@@ -2,13 +2,17 @@
 
 Each type renders its part of the CreateModelCustomizationJob request and says which S3 locations
 the service role must read or write, so the grants follow the request exactly.
+
+The factories check what they are given at once, so the traceback points at the call; no construct
+exists yet, so their messages start with the factory (``TrainingData.from_bucket: Invalid ...``). The
+job checks every value again when it binds it (``validate``), and its messages start with its path.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -40,37 +44,78 @@ class S3Location:
     def is_prefix(self) -> bool:
         return self.key == "" or self.key.endswith("/")
 
+    def as_prefix(self) -> S3Location:
+        """The same place as a folder: ``out`` becomes ``out/`` (a bucket root stays the root).
+
+        A key that is a deploy-time token gets the ``/`` too: the value must then name the folder without it.
+        """
+        if self.is_prefix:
+            return self
+        return S3Location(bucket_name=self.bucket_name, key=f"{self.key}/", bucket=self.bucket)
+
     def bucket_arn(self, stack: Stack) -> str:
         if self.bucket is not None:
             return self.bucket.bucket_arn
         return stack.format_arn(service="s3", region="", account="", resource=self.bucket_name)
 
+    def validate(self, prop: str) -> None:
+        """The whole URI when the bucket name is known at synth, else the key alone."""
+        v.check_type(f"{prop} bucket_name", self.bucket_name, str, "a bucket name (str)")
+        v.check_type(f"{prop} key", self.key, str, "an object key or prefix (str)")
+        if v.is_token(self.bucket_name):
+            v.check_s3_key(prop, self.key)
+        else:
+            v.check_s3_uri(prop, self.uri)
+
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str, prop: str) -> S3Location:
-        v.check_s3_key(prop, key)
-        return S3Location(bucket_name=bucket.bucket_name, key=key, bucket=bucket)
+        with v.reported_at("S3Location.from_bucket"):
+            return _in_bucket(bucket, key, prop)
 
     @staticmethod
     def from_uri(uri: str, prop: str) -> S3Location:
-        v.check_s3_uri(prop, uri)
-        match = re.fullmatch(r"s3://([^/]+)/?(.*)", uri)
-        if match is None:
-            raise v.ValidationError(f"Invalid {prop} {uri!r}: an S3 URI must start with s3://<bucket>.")
-        return S3Location(bucket_name=match.group(1), key=match.group(2))
+        with v.reported_at("S3Location.from_uri"):
+            return _at_uri(uri, prop)
+
+
+def _in_bucket(bucket: s3.IBucket, key: str, prop: str) -> S3Location:
+    if not isinstance(getattr(bucket, "bucket_name", None), str):
+        raise v.ValidationError(
+            f"Invalid {prop} bucket {bucket!r}: expected an s3.IBucket (s3.Bucket.from_bucket_name(...) imports one by "
+            f"name), got {v.type_name(bucket)}."
+        )
+    v.check_type(prop, key, str, "an object key or prefix (str)")
+    v.check_s3_key(prop, key)
+    return S3Location(bucket_name=bucket.bucket_name, key=key, bucket=bucket)
+
+
+def _at_uri(uri: str, prop: str) -> S3Location:
+    v.check_type(prop, uri, str, "an S3 URI (str), such as 's3://bucket/key'")
+    if v.is_token(uri):
+        raise v.ValidationError(
+            f"Invalid {prop} {uri!r}: a deploy-time URI cannot be split into bucket and key at synth, and the "
+            "service role's grants need both; import the bucket (s3.Bucket.from_bucket_name) and use from_bucket."
+        )
+    v.check_s3_uri(prop, uri)
+    match = re.fullmatch(r"s3://([^/]+)/?(.*)", uri)
+    if match is None:
+        raise v.ValidationError(f"Invalid {prop} {uri!r}: an S3 URI must start with s3://<bucket>.")
+    return S3Location(bucket_name=match.group(1), key=match.group(2))
 
 
 class MetadataCondition:
     """One item of an ``and_all`` / ``or_all`` filter: a metadata key that equals or differs from a value."""
 
     def __init__(self, *, equals: Mapping[str, str] | None = None, not_equals: Mapping[str, str] | None = None):
-        if equals is None and not_equals is None:
-            raise v.ValidationError(
-                "Invalid MetadataCondition {}: give equals= or not_equals= (a map of one metadata key to a value)."
-            )
-        if equals is not None:
-            v.check_filter_map("MetadataCondition.equals", equals)
-        if not_equals is not None:
-            v.check_filter_map("MetadataCondition.not_equals", not_equals)
+        with v.reported_at("MetadataCondition"):
+            if equals is None and not_equals is None:
+                raise v.ValidationError(
+                    "Invalid MetadataCondition {}: give equals= or not_equals= (a map of one metadata key to a value)."
+                )
+            if equals is not None:
+                v.check_filter_map("MetadataCondition.equals", equals)
+            if not_equals is not None:
+                v.check_filter_map("MetadataCondition.not_equals", not_equals)
         self.equals = dict(equals) if equals is not None else None
         self.not_equals = dict(not_equals) if not_equals is not None else None
 
@@ -91,35 +136,69 @@ class RequestMetadataFilters:
 
     @staticmethod
     def equals(entry: Mapping[str, str]) -> RequestMetadataFilters:
-        v.check_filter_map("request_metadata_filters.equals", entry)
+        with v.reported_at("RequestMetadataFilters.equals"):
+            v.check_filter_map("request_metadata_filters.equals", entry)
         return RequestMetadataFilters({"equals": dict(entry)})
 
     @staticmethod
     def not_equals(entry: Mapping[str, str]) -> RequestMetadataFilters:
-        v.check_filter_map("request_metadata_filters.not_equals", entry)
+        with v.reported_at("RequestMetadataFilters.not_equals"):
+            v.check_filter_map("request_metadata_filters.not_equals", entry)
         return RequestMetadataFilters({"notEquals": dict(entry)})
 
     @staticmethod
     def and_all(conditions: Sequence[MetadataCondition]) -> RequestMetadataFilters:
-        v.check_count("request_metadata_filters.and_all", conditions, 1, v.MAX_FILTER_CONDITIONS, "conditions")
+        with v.reported_at("RequestMetadataFilters.and_all"):
+            _check_conditions("request_metadata_filters.and_all", conditions)
         return RequestMetadataFilters({"andAll": [c.to_request() for c in conditions]})
 
     @staticmethod
     def or_all(conditions: Sequence[MetadataCondition]) -> RequestMetadataFilters:
-        v.check_count("request_metadata_filters.or_all", conditions, 1, v.MAX_FILTER_CONDITIONS, "conditions")
+        with v.reported_at("RequestMetadataFilters.or_all"):
+            _check_conditions("request_metadata_filters.or_all", conditions)
         return RequestMetadataFilters({"orAll": [c.to_request() for c in conditions]})
 
     def to_request(self) -> dict[str, Any]:
         return self._rendered
 
 
+def _check_conditions(prop: str, conditions: Sequence[MetadataCondition]) -> None:
+    if isinstance(conditions, str | MetadataCondition) or not isinstance(conditions, Sequence):
+        raise v.ValidationError(
+            f"Invalid {prop} {conditions!r}: expected a list of MetadataCondition, got {v.type_name(conditions)}."
+        )
+    v.check_count(prop, conditions, 1, v.MAX_FILTER_CONDITIONS, "conditions")
+    for condition in conditions:
+        v.check_type(prop, condition, MetadataCondition, "a list of MetadataCondition(equals=... or not_equals=...)")
+
+
 @dataclass(frozen=True)
 class InvocationLogs:
-    """Model invocation logs in S3 used as training prompts (distillation)."""
+    """Model invocation logs in S3 used as training prompts (distillation).
+
+    The source is a folder: Bedrock reads every log under it, so ``logs`` means ``logs/`` in the request
+    and in the grant.
+    """
 
     source: S3Location
     use_prompt_response: bool = False
     request_metadata_filters: RequestMetadataFilters | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.source, S3Location):
+            object.__setattr__(self, "source", self.source.as_prefix())
+
+    def validate(self, prop: str) -> None:
+        v.check_type(f"{prop} source", self.source, S3Location, "an S3Location")
+        self.source.validate(prop)
+        v.check_type(f"{prop} use_prompt_response", self.use_prompt_response, bool, "a bool")
+        if self.request_metadata_filters is not None:
+            v.check_type(
+                f"{prop} request_metadata_filters",
+                self.request_metadata_filters,
+                RequestMetadataFilters,
+                "RequestMetadataFilters.equals/not_equals/and_all/or_all(...)",
+            )
 
     def to_request(self) -> dict[str, Any]:
         rendered: dict[str, Any] = {
@@ -133,6 +212,10 @@ class InvocationLogs:
 
 def _check_asset_path(prop: str, path: str | os.PathLike[str]) -> str:
     """A local JSONL file: Bedrock reads ``.jsonl`` objects, and CDK uploads a file asset as it is."""
+    if not isinstance(path, str | os.PathLike):
+        raise v.ValidationError(
+            f"Invalid {prop} {path!r}: expected a file path (str or Path), got {v.type_name(path)}."
+        )
     text = os.fspath(path)
     if os.path.isdir(text):
         raise v.ValidationError(
@@ -143,7 +226,8 @@ def _check_asset_path(prop: str, path: str | os.PathLike[str]) -> str:
     if not os.path.isfile(text):
         raise v.ValidationError(f"Invalid {prop} {text!r}: no such file (relative paths start at {os.getcwd()}).")
     if not text.lower().endswith(".jsonl"):
-        raise v.ValidationError(f"Invalid {prop} {text!r}: Bedrock reads training data from .jsonl files.")
+        what = prop.replace("_", " ")
+        raise v.ValidationError(f"Invalid {prop} {text!r}: Bedrock reads {what} from .jsonl files.")
     return text
 
 
@@ -188,7 +272,8 @@ class TrainingData:
 
         The file is checked at synth against the job's customization type and base model.
         """
-        return TrainingData(asset_path=_check_asset_path("training_data", path))
+        with v.reported_at("TrainingData.from_asset"):
+            return TrainingData(asset_path=_check_asset_path("training_data", path))
 
     def bind(self, scope: Construct) -> TrainingData:
         """Create the asset of a ``from_asset`` file under ``scope`` and point the location at it."""
@@ -198,13 +283,16 @@ class TrainingData:
 
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> TrainingData:
-        """A JSONL object, or a prefix ending in ``/``, in a bucket of the job's Region."""
-        return TrainingData(location=S3Location.from_bucket(bucket, key, "training_data"))
+        """A JSONL object (its key as given, read as exactly that object), or a prefix ending in ``/``, in a
+        bucket of the job's Region."""
+        with v.reported_at("TrainingData.from_bucket"):
+            return TrainingData(location=_in_bucket(bucket, key, "training_data"))
 
     @staticmethod
     def from_s3_uri(uri: str) -> TrainingData:
         """A literal ``s3://bucket/key`` (for buckets outside this app)."""
-        return TrainingData(location=S3Location.from_uri(uri, "training_data"))
+        with v.reported_at("TrainingData.from_s3_uri"):
+            return TrainingData(location=_at_uri(uri, "training_data"))
 
     @staticmethod
     def from_invocation_logs(
@@ -214,15 +302,25 @@ class TrainingData:
         use_prompt_response: bool = False,
         request_metadata_filters: RequestMetadataFilters | None = None,
     ) -> TrainingData:
-        """Bedrock model invocation logs under ``prefix``; only valid for distillation."""
-        source = S3Location.from_bucket(bucket, prefix, "training_data.invocation_logs")
-        return TrainingData(
-            invocation_logs=InvocationLogs(
-                source=source,
+        """Bedrock model invocation logs under ``prefix`` (a folder: ``logs`` means ``logs/``); only valid for
+        distillation."""
+        with v.reported_at("TrainingData.from_invocation_logs"):
+            logs = InvocationLogs(
+                source=_in_bucket(bucket, prefix, "training_data.invocation_logs"),
                 use_prompt_response=use_prompt_response,
                 request_metadata_filters=request_metadata_filters,
             )
-        )
+            logs.validate("training_data.invocation_logs")
+        return TrainingData(invocation_logs=logs)
+
+    def validate(self) -> None:
+        """Check the location (however it was built) before the job binds it."""
+        if self.location is not None:
+            v.check_type("training_data location", self.location, S3Location, "an S3Location")
+            self.location.validate("training_data")
+        elif self.invocation_logs is not None:
+            v.check_type("training_data invocation_logs", self.invocation_logs, InvocationLogs, "InvocationLogs")
+            self.invocation_logs.validate("training_data.invocation_logs")
 
     @property
     def read_locations(self) -> list[S3Location]:
@@ -265,7 +363,8 @@ class ValidationData:
     @staticmethod
     def from_asset(path: str | os.PathLike[str]) -> ValidationData:
         """A local ``.jsonl`` file, uploaded as a CDK asset; checked at synth like the training data."""
-        return ValidationData(asset_path=_check_asset_path("validation_data", path))
+        with v.reported_at("ValidationData.from_asset"):
+            return ValidationData(asset_path=_check_asset_path("validation_data", path))
 
     def bind(self, scope: Construct, index: int = 0) -> ValidationData:
         """Create the asset of a ``from_asset`` file under ``scope`` (one id per validator index)."""
@@ -275,29 +374,54 @@ class ValidationData:
 
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> ValidationData:
-        return ValidationData(S3Location.from_bucket(bucket, key, "validation_data"))
+        """A JSONL object (exactly that object), or a prefix ending in ``/``."""
+        with v.reported_at("ValidationData.from_bucket"):
+            return ValidationData(_in_bucket(bucket, key, "validation_data"))
 
     @staticmethod
     def from_s3_uri(uri: str) -> ValidationData:
-        return ValidationData(S3Location.from_uri(uri, "validation_data"))
+        with v.reported_at("ValidationData.from_s3_uri"):
+            return ValidationData(_at_uri(uri, "validation_data"))
+
+    def validate(self, prop: str = "validation_data") -> None:
+        """Check the location (however it was built) before the job binds it."""
+        if self._location is not None:
+            v.check_type(f"{prop} location", self._location, S3Location, "an S3Location")
+            self._location.validate(prop)
 
 
 class OutputData:
-    """Where Bedrock writes metrics and artifacts; a prefix the service role may write to."""
+    """Where Bedrock writes metrics and artifacts: a folder the service role may write under.
+
+    Bedrock writes ``<prefix>/model-customization-job-<id>/...``, so the location is always a prefix,
+    whatever was written: ``out`` means ``out/`` in the request and in the grant.
+    """
 
     def __init__(self, location: S3Location):
-        self.location = location
+        self.location = location.as_prefix() if isinstance(location, S3Location) else location
 
     @staticmethod
     def from_bucket(bucket: s3.IBucket, prefix: str = "") -> OutputData:
-        return OutputData(S3Location.from_bucket(bucket, prefix, "output_data"))
+        """A folder in the bucket (``out`` and ``out/`` both mean the folder ``out/``; ``""`` the bucket root)."""
+        with v.reported_at("OutputData.from_bucket"):
+            return OutputData(_in_bucket(bucket, prefix, "output_data"))
 
     @staticmethod
     def from_s3_uri(uri: str) -> OutputData:
-        return OutputData(S3Location.from_uri(uri, "output_data"))
+        """A literal ``s3://bucket/prefix``, taken as a folder."""
+        with v.reported_at("OutputData.from_s3_uri"):
+            return OutputData(_at_uri(uri, "output_data"))
+
+    def validate(self, prop: str = "output_data") -> None:
+        v.check_type(f"{prop} location", self.location, S3Location, "an S3Location")
+        self.location.validate(prop)
 
 
 ModelRef = bedrock.IModel | str
+
+
+def _check_teacher(value: str, prop: str) -> None:
+    v.check_teacher_model(value, prop)
 
 
 def model_identifier(model: ModelRef) -> str:
@@ -314,6 +438,35 @@ def model_id_hint(model: ModelRef) -> str | None:
     return None
 
 
+_EXAMPLE_REGION = "us-east-1"
+
+
+def check_model(prop: str, model: Any, check: Callable[[str, str], None]) -> str:
+    """A model prop: a string id/ARN, a FoundationModel (checked by the ARN its id makes), or another
+    IModel (checked by its ARN when known at synth). Returns the identifier for warnings."""
+    if isinstance(model, str):
+        check(model, prop)
+        return model
+    arn = getattr(model, "model_arn", None)
+    if not isinstance(arn, str):
+        raise v.ValidationError(
+            f"Invalid {prop} {model!r}: expected an aws_bedrock.IModel (such as bedrock.FoundationModel."
+            f"from_foundation_model_id) or a model id or ARN string, got {v.type_name(model)}."
+        )
+    if isinstance(model, bedrock.FoundationModel):
+        model_id = str(model.model_id)
+        try:
+            check(f"arn:aws:bedrock:{_EXAMPLE_REGION}::foundation-model/{model_id}", prop)
+        except v.ValidationError as error:
+            raise v.ValidationError(
+                f"Invalid {prop} <FoundationModel {model_id!r}>: the model id makes an ARN the API rejects: "
+                f"{str(error).split(': ', 1)[-1]}"
+            ) from None
+        return model_id
+    check(arn, prop)
+    return arn
+
+
 @dataclass(frozen=True)
 class DistillationConfig:
     """A teacher model (or inference profile) that generates responses for the student to learn from."""
@@ -328,7 +481,7 @@ class DistillationConfig:
         return {"distillationConfig": {"teacherModelConfig": teacher}}
 
     def validate(self) -> None:
-        v.check_identifier("distillation.teacher_model", model_identifier(self.teacher_model))
+        check_model("distillation.teacher_model", self.teacher_model, _check_teacher)
         if self.max_response_length_for_inference is not None:
             v.check_positive_int(
                 "distillation.max_response_length_for_inference", self.max_response_length_for_inference
@@ -375,13 +528,28 @@ class RftHyperParameters:
             value = getattr(self, attr)
             if value is not None and attr != "learning_rate":
                 v.check_positive_int(f"rft.hyper_parameters.{attr}", value)
+        if self.reasoning_effort is not None:
+            self._reasoning_effort()
+
+    def _reasoning_effort(self) -> str:
+        """The API value of ``reasoning_effort``: a ReasoningEffort, or its value as a string ('high')."""
+        effort: Any = self.reasoning_effort
+        if isinstance(effort, ReasoningEffort):
+            return effort.value
+        if isinstance(effort, str) and effort in {e.value for e in ReasoningEffort}:
+            return effort
+        names = ", ".join(f"ReasoningEffort.{e.name}" for e in ReasoningEffort)
+        values = ", ".join(repr(e.value) for e in ReasoningEffort)
+        raise v.ValidationError(
+            f"Invalid rft.hyper_parameters.reasoning_effort {effort!r}: use {names} (or the API's {values})."
+        )
 
     def to_request(self) -> dict[str, Any]:
         rendered: dict[str, Any] = {
             api: getattr(self, attr) for attr, api in self.API_NAMES.items() if getattr(self, attr) is not None
         }
         if self.reasoning_effort is not None:
-            rendered["reasoningEffort"] = self.reasoning_effort.value
+            rendered["reasoningEffort"] = self._reasoning_effort()
         return rendered
 
 
@@ -391,6 +559,19 @@ class RftConfig:
 
     grader: lambda_.IFunction
     hyper_parameters: RftHyperParameters = field(default_factory=RftHyperParameters)
+
+    def validate(self) -> None:
+        arn = getattr(self.grader, "function_arn", None)
+        if not isinstance(arn, str):
+            raise v.ValidationError(
+                f"Invalid rft.grader {self.grader!r}: expected a lambda.IFunction (lambda.Function.from_function_arn "
+                f"imports one by ARN), got {v.type_name(self.grader)}."
+            )
+        v.check_lambda_arn(arn, "rft.grader")
+        v.check_type(
+            "rft.hyper_parameters", self.hyper_parameters, RftHyperParameters, "RftHyperParameters(epoch_count=...)"
+        )
+        self.hyper_parameters.validate()
 
     def to_request(self) -> dict[str, Any]:
         rft: dict[str, Any] = {"graderConfig": {"lambdaGrader": {"lambdaArn": self.grader.function_arn}}}
@@ -420,6 +601,11 @@ class Completion:
         """When the job has ended: Completed makes ``custom_model_arn`` and the losses available to other
         resources; Failed, Stopped or no end within ``timeout`` (1 minute to 12 hours, a CloudFormation wait
         condition's limit) fails the deploy, and the rollback stops the job."""
+        with v.reported_at("Completion.wait"):
+            return Completion._wait(timeout)
+
+    @staticmethod
+    def _wait(timeout: Duration) -> Completion:
         if not isinstance(timeout, Duration):
             raise v.ValidationError(
                 f"Invalid completion timeout {timeout!r}: pass a Duration, e.g. Completion.wait(Duration.hours(8))."

@@ -854,30 +854,33 @@ def check_job_data(
     max_findings: int = DEFAULT_MAX_FINDINGS,
 ) -> list[str]:
     """The synth-time check of a job's local data sets: raise on errors, return the warnings as lines."""
-    reports: list[Report] = []
+    reports: list[tuple[str, Report]] = []  # (the job prop the file is given as, its report)
     if training_file is not None:
         reports.append(
-            check_file(
-                training_file, customization_type=customization_type, model_id=model_id, max_findings=max_findings
-            )
-        )
-    for validation_file in validation_files:
-        if validation_file is not None:
-            reports.append(
+            (
+                "training_data",
                 check_file(
-                    validation_file,
-                    customization_type=customization_type,
-                    model_id=model_id,
-                    role=DatasetRole.VALIDATION,
-                    max_findings=max_findings,
-                )
+                    training_file, customization_type=customization_type, model_id=model_id, max_findings=max_findings
+                ),
             )
-    failed = [r for r in reports if not r.ok]
-    if failed:
-        total = sum(r.error_count for r in failed)
-        lines = [line for r in failed for line in r.error_lines()]
-        raise ValidationError(
-            f"Invalid training data: {total} error{'s' if total != 1 else ''} in local dataset files "
-            f"({', '.join(r.file for r in failed)}):\n  " + "\n  ".join(lines)
         )
-    return [line for r in reports for line in r.warning_lines()]
+    for index, validation_file in enumerate(validation_files):
+        if validation_file is not None:
+            report = check_file(
+                validation_file,
+                customization_type=customization_type,
+                model_id=model_id,
+                role=DatasetRole.VALIDATION,
+                max_findings=max_findings,
+            )
+            reports.append((f"validation_data[{index}]", report))
+    failed = [(prop, r) for prop, r in reports if not r.ok]
+    if failed:
+        raise ValidationError(
+            "\n".join(
+                f"Invalid {prop} {r.file!r}: {r.error_count} error{'s' if r.error_count != 1 else ''} in the local "
+                "dataset file:\n  " + "\n  ".join(r.error_lines())
+                for prop, r in failed
+            )
+        )
+    return [line for _, r in reports for line in r.warning_lines()]

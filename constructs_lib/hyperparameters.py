@@ -10,6 +10,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
+
+from .validation import ValidationError
 
 HyperParameterValue = str | int | float | bool
 
@@ -118,6 +121,30 @@ def family_of(model_id: str | None) -> ModelFamily | None:
         if model_id.startswith(family.id_prefixes):
             return family
     return None
+
+
+def checked(values: Any, prop: str = "hyper_parameters") -> dict[str, HyperParameterValue]:
+    """The user's mapping, when every name is a string and every value one of str, int, float (finite) or bool."""
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise ValidationError(
+            f"Invalid {prop} {values!r}: expected a mapping of names to values, such as "
+            f"{{'epochCount': 2, 'learningRate': 1e-5}}, got {type(values).__name__}."
+        )
+    for name, value in values.items():
+        if not isinstance(name, str) or not name:
+            raise ValidationError(f"Invalid {prop} key {name!r}: a hyperparameter name must be a non-empty string.")
+        if not isinstance(value, str | int | float):  # bool is an int
+            raise ValidationError(
+                f"Invalid {prop}[{name!r}] {value!r}: a hyperparameter value must be a string, a number or a bool "
+                f"(sent as a string), got {type(value).__name__}."
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValidationError(
+                f"Invalid {prop}[{name!r}] {value!r}: a hyperparameter value must be a finite number."
+            )
+    return dict(values)
 
 
 def to_wire(value: HyperParameterValue) -> str:

@@ -20,6 +20,7 @@ from aws_cdk import (
     Stack,
     TagManager,
     TagType,
+    Token,
 )
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
@@ -42,6 +43,7 @@ from .config import (
     S3Location,
     TrainingData,
     ValidationData,
+    check_model,
     model_id_hint,
     model_identifier,
 )
@@ -137,127 +139,153 @@ class ModelCustomizationJob(Construct):
             deploy waits until the job ended (at most 12 hours) and ``custom_model_arn`` becomes available.
         """
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
-        self._stack = stack
-        self.customization_type = customization_type
-        self.completion = completion or Completion.submitted()
-        if isinstance(base_model, ModelCustomizationJob):
-            base_model = base_model._model_for(self)
-        validators = list(validation_data or [])
-        hyper = dict(hyper_parameters or {})
-
-        _validate(
-            base_model=base_model,
-            training_data=training_data,
-            customization_type=customization_type,
-            validators=validators,
-            job_name=job_name,
-            custom_model_name=custom_model_name,
-            job_tags=job_tags,
-            custom_model_tags=custom_model_tags,
-            vpc=vpc,
-            security_groups=security_groups,
-            distillation=distillation,
-            rft=rft,
-            client_request_token=client_request_token,
-            model_removal_policy=model_removal_policy,
-        )
-        for advisory in hp.advisories(model_id_hint(base_model), hyper):
-            Annotations.of(self).add_warning_v2("bedrock-customization:hyperparameter", advisory)
-        training_data.bind(self)
-        for index, validator in enumerate(validators):
-            validator.bind(self, index)
-        for advisory in datasets.check_job_data(
-            customization_type,
-            model_id_hint(base_model),
-            training_data.asset_path,
-            [validator.asset_path for validator in validators],
-        ):
-            Annotations.of(self).add_warning_v2("bedrock-customization:dataset", advisory)
-
-        self._tags = TagManager(TagType.MAP, RESOURCE_TYPE)
-        self._job_tags = dict(job_tags or {})
-        self._model_tags = dict(custom_model_tags or {})
-        self.node.add_validation(_TagCountValidation(self))
-
-        provider = JobProvider.of(self)
-        self.output_location = (
-            output_data.location
-            if output_data is not None
-            else S3Location.from_bucket(
-                DefaultStorage.of(self).bucket, f"model-customization/{Names.unique_id(self)}/", "output_data"
+        with v.reported_at(self.node.path):
+            stack = Stack.of(self)
+            self._stack = stack
+            customization_type = _customization_type(customization_type)
+            self.customization_type = customization_type
+            _check_types(
+                training_data=training_data,
+                validation_data=validation_data,
+                output_data=output_data,
+                job_name=job_name,
+                custom_model_name=custom_model_name,
+                client_request_token=client_request_token,
+                custom_model_kms_key=custom_model_kms_key,
+                vpc=vpc,
+                vpc_subnets=vpc_subnets,
+                security_groups=security_groups,
+                distillation=distillation,
+                rft=rft,
+                role=role,
+                completion=completion,
             )
-        )
-        self._dependables: list[IDependable] = []
-        self._granted: list[iam.PolicyStatement] = []
-        self._add_statement = self._bind_role(role, provider)
+            self.completion = completion or Completion.submitted()
+            if isinstance(base_model, ModelCustomizationJob):
+                base_model = base_model._model_for(self)
+            else:
+                shown = check_model("base_model", base_model, v.check_base_model)
+                for advisory in v.model_version_advisories(shown):
+                    Annotations.of(self).add_warning_v2("bedrock-customization:base-model", advisory)
+            validators = list(validation_data or [])
+            hyper = hp.checked(hyper_parameters)
 
-        for location in training_data.read_locations:
-            self._grant(permissions.s3_read(stack, location))
-        for validator in validators:
-            self._grant(permissions.s3_read(stack, validator.location))
-        self._grant(permissions.s3_write(stack, self.output_location))
+            _validate(
+                training_data=training_data,
+                customization_type=customization_type,
+                validators=validators,
+                job_name=job_name,
+                custom_model_name=custom_model_name,
+                job_tags=job_tags,
+                custom_model_tags=custom_model_tags,
+                vpc=vpc,
+                vpc_subnets=vpc_subnets,
+                security_groups=security_groups,
+                distillation=distillation,
+                rft=rft,
+                client_request_token=client_request_token,
+                model_removal_policy=model_removal_policy,
+            )
+            _FixedNames.claim(self, job_name=job_name, custom_model_name=custom_model_name)
+            training_data.validate()
+            for index, validator in enumerate(validators):
+                validator.validate(f"validation_data[{index}]")
+            if output_data is not None:
+                output_data.validate()
+            literal_hyper = {name: value for name, value in hyper.items() if not v.is_token(value)}
+            for advisory in hp.advisories(model_id_hint(base_model), literal_hyper):
+                Annotations.of(self).add_warning_v2("bedrock-customization:hyperparameter", advisory)
+            training_data.bind(self)
+            for index, validator in enumerate(validators):
+                validator.bind(self, index)
+            for advisory in datasets.check_job_data(
+                customization_type,
+                model_id_hint(base_model),
+                training_data.asset_path,
+                [validator.asset_path for validator in validators],
+            ):
+                Annotations.of(self).add_warning_v2("bedrock-customization:dataset", advisory)
 
-        core: dict[str, Any] = {
-            "roleArn": self.role.role_arn,
-            "baseModelIdentifier": model_identifier(base_model),
-            "customizationType": customization_type.value,
-            "trainingDataConfig": training_data.to_request(),
-            "outputDataConfig": {"s3Uri": self.output_location.uri},
-        }
-        if validators:
-            core["validationDataConfig"] = {"validators": [{"s3Uri": x.location.uri} for x in validators]}
-        if hyper:
-            core["hyperParameters"] = {name: hp.to_wire(value) for name, value in hyper.items()}
-        if custom_model_kms_key is not None:
-            core["customModelKmsKeyId"] = custom_model_kms_key.key_arn
-            self._grant([permissions.model_key(stack, custom_model_kms_key)])
-            provider.allow_model_key(custom_model_kms_key)
-        if vpc is not None:
-            core["vpcConfig"] = self._bind_vpc(vpc, vpc_subnets, security_groups)
-        if distillation is not None:
-            core["customizationConfig"] = distillation.to_request()
-            self._grant([permissions.teacher(stack, distillation.teacher_model)])
-        if rft is not None:
-            core["customizationConfig"] = rft.to_request()
-            self._grant([permissions.grader(rft.grader)])
-        self._core_request = core
-        self._digests: dict[str, str] = {}
+            self._tags = TagManager(TagType.MAP, RESOURCE_TYPE)
+            self._job_tags = dict(job_tags or {})
+            self._model_tags = dict(custom_model_tags or {})
+            self.node.add_validation(_TagCountValidation(self))
 
-        names_generated = job_name is None and custom_model_name is None
-        # The names in the request: the user's, or the synth-time base of generated names (the handler
-        # appends a per-request suffix to a base, so the deployed names are attributes of the resource).
-        self._requested_job_name: str = job_name or lazy_string(self._generated_name)
-        self._requested_model_name: str = custom_model_name or lazy_string(self._generated_name)
-        # What every deployed generated name starts with (``<construct id>-<digest>-``), known at synth;
-        # None when the user fixed a name (both are then sent as they are).
-        self._name_prefix: str | None = lazy_string(lambda: f"{self._generated_name()}-") if names_generated else None
-        self._client_request_token = client_request_token
+            provider = JobProvider.of(self)
+            self.output_location = output_data.location if output_data is not None else _default_output(self)
+            self._dependables: list[IDependable] = []
+            self._granted: list[iam.PolicyStatement] = []
+            self._add_statement = self._bind_role(role, provider)
 
-        self._resource = CustomResource(
-            self,
-            "Resource",
-            service_token=provider.service_token,
-            resource_type=RESOURCE_TYPE,
-            properties={
-                "Request": lazy_any(self._render_request),
-                "ModelRemovalPolicy": "DESTROY" if model_removal_policy == RemovalPolicy.DESTROY else "RETAIN",
-                "NamesGenerated": "true" if names_generated else "false",
-            },
-        )
-        for dependable in self._dependables:
-            self._resource.node.add_dependency(dependable)
-        nag.acknowledge_statements(self._role, self._granted, SERVICE_ROLE_WILDCARDS)
-        self._wait: CompletionWait | None = None
-        if self.completion.waits and self.completion.timeout is not None:
-            self._wait = CompletionWait(
+            for location in training_data.read_locations:
+                self._grant(permissions.s3_read(stack, location))
+            for validator in validators:
+                self._grant(permissions.s3_read(stack, validator.location))
+            self._grant(permissions.s3_write(stack, self.output_location))
+
+            core: dict[str, Any] = {
+                "roleArn": self.role.role_arn,
+                "baseModelIdentifier": model_identifier(base_model),
+                "customizationType": customization_type.value,
+                "trainingDataConfig": training_data.to_request(),
+                "outputDataConfig": {"s3Uri": self.output_location.uri},
+            }
+            if validators:
+                core["validationDataConfig"] = {"validators": [{"s3Uri": x.location.uri} for x in validators]}
+            if hyper:
+                core["hyperParameters"] = {name: _wire(value) for name, value in hyper.items()}
+            if custom_model_kms_key is not None:
+                v.check_kms_key(custom_model_kms_key.key_arn)
+                core["customModelKmsKeyId"] = custom_model_kms_key.key_arn
+                self._grant([permissions.model_key(stack, custom_model_kms_key)])
+                provider.allow_model_key(custom_model_kms_key)
+            if vpc is not None:
+                core["vpcConfig"] = self._bind_vpc(vpc, vpc_subnets, security_groups)
+            if distillation is not None:
+                core["customizationConfig"] = distillation.to_request()
+                self._grant([permissions.teacher(stack, distillation.teacher_model)])
+            if rft is not None:
+                core["customizationConfig"] = rft.to_request()
+                self._grant([permissions.grader(rft.grader)])
+            self._core_request = core
+            self._digests: dict[str, str] = {}
+
+            names_generated = job_name is None and custom_model_name is None
+            # The names in the request: the user's, or the synth-time base of generated names (the handler
+            # appends a per-request suffix to a base, so the deployed names are attributes of the resource).
+            self._requested_job_name: str = job_name or lazy_string(self._generated_name)
+            self._requested_model_name: str = custom_model_name or lazy_string(self._generated_name)
+            # What every deployed generated name starts with (``<construct id>-<digest>-``), known at synth;
+            # None when the user fixed a name (both are then sent as they are).
+            self._name_prefix: str | None = (
+                lazy_string(lambda: f"{self._generated_name()}-") if names_generated else None
+            )
+            self._client_request_token = client_request_token
+
+            self._resource = CustomResource(
                 self,
-                "Completion",
-                job=self._resource,
-                name_filter=self._name_filter(),
-                request_digest=self._replacement_digest,
-                timeout=self.completion.timeout,
+                "Resource",
+                service_token=provider.service_token,
+                resource_type=RESOURCE_TYPE,
+                properties={
+                    "Request": lazy_any(self._render_request),
+                    "ModelRemovalPolicy": "DESTROY" if model_removal_policy == RemovalPolicy.DESTROY else "RETAIN",
+                    "NamesGenerated": "true" if names_generated else "false",
+                },
             )
+            for dependable in self._dependables:
+                self._resource.node.add_dependency(dependable)
+            nag.acknowledge_statements(self._role, self._granted, SERVICE_ROLE_WILDCARDS)
+            self._wait: CompletionWait | None = None
+            if self.completion.waits and self.completion.timeout is not None:
+                self._wait = CompletionWait(
+                    self,
+                    "Completion",
+                    job=self._resource,
+                    name_filter=self._name_filter(),
+                    request_digest=self._replacement_digest,
+                    timeout=self.completion.timeout,
+                )
 
     # ---- attributes -------------------------------------------------------------------------------
 
@@ -321,13 +349,14 @@ class ModelCustomizationJob(Construct):
         """An EventBridge rule for this job's ``Model Customization Job State Change`` events (best effort,
         on the default bus), optionally only for some statuses, e.g. ``[JobStatus.FAILED, JobStatus.STOPPED]``.
         """
-        return events.Rule(
-            self,
-            construct_id,
-            event_pattern=state_change_pattern([self._name_filter()], statuses),
-            targets=[target] if target is not None else None,
-            description=description or "State changes of one Bedrock model customization job.",
-        )
+        with v.reported_at(self.node.path):
+            return events.Rule(
+                self,
+                construct_id,
+                event_pattern=state_change_pattern([self._name_filter()], statuses),
+                targets=[target] if target is not None else None,
+                description=description or "State changes of one Bedrock model customization job.",
+            )
 
     # ---- imports and grants -----------------------------------------------------------------------
 
@@ -415,6 +444,14 @@ class ModelCustomizationJob(Construct):
                     description="Network interfaces of a Bedrock model customization job (outbound only).",
                 )
             ]
+        if vpc_subnets is None and not vpc.private_subnets and not vpc.isolated_subnets:
+            raise v.ValidationError(
+                f"Invalid vpc <{vpc.node.path}>: it has no private subnets, and a job without vpc_subnets= runs in "
+                "the private subnets of its VPC (PRIVATE_WITH_EGRESS, else PRIVATE_ISOLATED); add private subnets "
+                "to the VPC, or choose subnets explicitly, e.g. vpc_subnets=ec2.SubnetSelection(subnet_type="
+                "ec2.SubnetType.PUBLIC) (the job's network interfaces get no public IP address: it reaches S3 "
+                "through a gateway endpoint)."
+            )
         subnet_ids = list(vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnet_ids)
         group_ids = [g.security_group_id for g in groups]
         v.check_vpc_ids("vpc_subnets", subnet_ids, v.SUBNETS, "subnets")
@@ -425,7 +462,7 @@ class ModelCustomizationJob(Construct):
     def _waiting(self, attribute: str) -> CompletionWait:
         if self._wait is None:
             raise v.ValidationError(
-                f"Invalid completion Completion.submitted() for {self.node.path}: {attribute} is only known once "
+                f"{self.node.path}: Invalid completion Completion.submitted(): {attribute} is only known once "
                 "the job has ended; pass completion=Completion.wait(timeout=Duration.hours(N)) (at most 12 hours) "
                 "so that the deploy waits for it."
             )
@@ -435,7 +472,7 @@ class ModelCustomizationJob(Construct):
         """This job's trained model as another job's base model (chaining needs this job to wait)."""
         if self._wait is None:
             raise v.ValidationError(
-                f"Invalid base_model <ModelCustomizationJob {self.node.path}> for {child.node.path}: a job can "
+                f"{child.node.path}: Invalid base_model <ModelCustomizationJob {self.node.path}>: a job can "
                 f"train on another job's model only when that job waits for it; give {self.node.id} "
                 "completion=Completion.wait(timeout=Duration.hours(N))."
             )
@@ -525,7 +562,6 @@ class _TagCountValidation:
 
 def _validate(
     *,
-    base_model: ModelRef,
     training_data: TrainingData,
     customization_type: CustomizationType,
     validators: Sequence[ValidationData],
@@ -534,6 +570,7 @@ def _validate(
     job_tags: Mapping[str, str] | None,
     custom_model_tags: Mapping[str, str] | None,
     vpc: ec2.IVpc | None,
+    vpc_subnets: ec2.SubnetSelection | None,
     security_groups: Sequence[ec2.ISecurityGroup] | None,
     distillation: DistillationConfig | None,
     rft: RftConfig | None,
@@ -541,7 +578,6 @@ def _validate(
     model_removal_policy: RemovalPolicy,
 ) -> None:
     """Every rule that can be checked before deploy; raises ValidationError naming prop, value and rule."""
-    v.check_identifier("base_model", model_identifier(base_model))
     if job_name is not None:
         v.check_job_name(job_name)
     if custom_model_name is not None:
@@ -556,6 +592,10 @@ def _validate(
     if security_groups is not None and vpc is None:
         raise v.ValidationError(
             f"Invalid security_groups <{len(security_groups)} security groups>: security groups need vpc= as well."
+        )
+    if vpc_subnets is not None and vpc is None:
+        raise v.ValidationError(
+            f"Invalid vpc_subnets {vpc_subnets!r}: selected subnets need vpc= as well (the VPC they belong to)."
         )
     type_name = customization_type.value
     if training_data.invocation_logs is not None and customization_type is not CustomizationType.DISTILLATION:
@@ -585,9 +625,180 @@ def _validate(
     if distillation is not None:
         distillation.validate()
     if rft is not None:
-        rft.hyper_parameters.validate()
+        rft.validate()
     if model_removal_policy not in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY):
         raise v.ValidationError(
             f"Invalid model_removal_policy {model_removal_policy}: use RemovalPolicy.RETAIN (keep the trained "
             "model) or RemovalPolicy.DESTROY (delete it with the resource)."
         )
+
+
+def _default_output(job: ModelCustomizationJob) -> S3Location:
+    """A folder per job in the stack's secure bucket."""
+    bucket = DefaultStorage.of(job).bucket
+    return S3Location(bucket_name=bucket.bucket_name, key=f"model-customization/{Names.unique_id(job)}/", bucket=bucket)
+
+
+def _wire(value: hp.HyperParameterValue) -> str:
+    """A hyperparameter as the API's string; a deploy-time number becomes a string token."""
+    if v.is_token(value):
+        return Token.as_string(value)
+    return hp.to_wire(value)
+
+
+def _customization_type(value: Any) -> CustomizationType:
+    """The enum, or its API string ('FINE_TUNING')."""
+    if isinstance(value, CustomizationType):
+        return value
+    if isinstance(value, str) and value in CustomizationType.__members__:
+        return CustomizationType(value)
+    names = ", ".join(f"CustomizationType.{member.name}" for member in CustomizationType)
+    values = ", ".join(repr(member.value) for member in CustomizationType)
+    raise v.ValidationError(f"Invalid customization_type {value!r}: use {names} (or the API's string: {values}).")
+
+
+def _has(value: Any, attribute: str) -> bool:
+    """Duck typing for jsii interfaces (IRole, IVpc, ...), which isinstance cannot check."""
+    return isinstance(getattr(value, attribute, None), str)
+
+
+def _check_types(
+    *,
+    training_data: Any,
+    validation_data: Any,
+    output_data: Any,
+    job_name: Any,
+    custom_model_name: Any,
+    client_request_token: Any,
+    custom_model_kms_key: Any,
+    vpc: Any,
+    vpc_subnets: Any,
+    security_groups: Any,
+    distillation: Any,
+    rft: Any,
+    role: Any,
+    completion: Any,
+) -> None:
+    """Each prop is of its type: a wrong one is a ValidationError naming it, never an AttributeError later."""
+    if not isinstance(training_data, TrainingData):
+        raise v.ValidationError(
+            f"Invalid training_data {training_data!r}: expected a TrainingData (TrainingData.from_bucket, "
+            f"from_s3_uri, from_asset or from_invocation_logs), got {v.type_name(training_data)}."
+        )
+    if validation_data is not None:
+        if isinstance(validation_data, ValidationData):
+            raise v.ValidationError(
+                f"Invalid validation_data {validation_data!r}: expected a list of ValidationData; wrap the single one "
+                "in a list: validation_data=[ValidationData...]."
+            )
+        if isinstance(validation_data, str) or not isinstance(validation_data, Sequence):
+            raise v.ValidationError(
+                f"Invalid validation_data {validation_data!r}: expected a list of ValidationData, got "
+                f"{v.type_name(validation_data)}."
+            )
+        for index, item in enumerate(validation_data):
+            if not isinstance(item, ValidationData):
+                raise v.ValidationError(
+                    f"Invalid validation_data[{index}] {item!r}: expected a ValidationData "
+                    f"(ValidationData.from_bucket, from_s3_uri or from_asset), got {v.type_name(item)}."
+                )
+    if output_data is not None:
+        v.check_type("output_data", output_data, OutputData, "an OutputData (OutputData.from_bucket or from_s3_uri)")
+    for prop, value in (
+        ("job_name", job_name),
+        ("custom_model_name", custom_model_name),
+        ("client_request_token", client_request_token),
+    ):
+        v.check_optional_str(prop, value)
+    for prop, value, attribute, expected in (
+        ("role", role, "role_arn", "an iam.IRole (iam.Role.from_role_arn(...) imports one by ARN)"),
+        (
+            "custom_model_kms_key",
+            custom_model_kms_key,
+            "key_arn",
+            "a kms.IKey (kms.Key.from_key_arn(...) imports one by ARN)",
+        ),
+        ("vpc", vpc, "vpc_id", "an ec2.IVpc (ec2.Vpc.from_lookup(...) imports one by id)"),
+    ):
+        if value is not None and not _has(value, attribute):
+            raise v.ValidationError(f"Invalid {prop} {value!r}: expected {expected}, got {v.type_name(value)}.")
+    if vpc_subnets is not None:
+        v.check_type(
+            "vpc_subnets", vpc_subnets, ec2.SubnetSelection, "an ec2.SubnetSelection(subnet_type=... or subnets=...)"
+        )
+    if security_groups is not None:
+        if _has(security_groups, "security_group_id"):
+            raise v.ValidationError(
+                f"Invalid security_groups {security_groups!r}: expected a list of ec2.ISecurityGroup; wrap the single "
+                "group in a list: security_groups=[group]."
+            )
+        if isinstance(security_groups, str) or not isinstance(security_groups, Sequence):
+            raise v.ValidationError(
+                f"Invalid security_groups {security_groups!r}: expected a list of ec2.ISecurityGroup, got "
+                f"{v.type_name(security_groups)}."
+            )
+        for index, group in enumerate(security_groups):
+            if not _has(group, "security_group_id"):
+                raise v.ValidationError(
+                    f"Invalid security_groups[{index}] {group!r}: expected an ec2.ISecurityGroup "
+                    f"(ec2.SecurityGroup.from_security_group_id(...) imports one by id), got {v.type_name(group)}."
+                )
+    if distillation is not None:
+        v.check_type("distillation", distillation, DistillationConfig, "a DistillationConfig(teacher_model=...)")
+    if rft is not None:
+        v.check_type("rft", rft, RftConfig, "an RftConfig(grader=...)")
+    if completion is not None:
+        v.check_type("completion", completion, Completion, "Completion.wait(timeout=...) or Completion.submitted()")
+
+
+class _FixedNames(Construct):
+    """One per stack: which job fixed which job and model name.
+
+    Bedrock keeps job names (and model names) unique in an account and Region, so two jobs of one stack
+    with the same fixed name cannot both deploy; and the state-change rules of waiting jobs match jobs by
+    name. Deploy-time names (tokens) cannot be compared and are skipped.
+    """
+
+    ID = "BedrockCustomizationFixedNames"
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self._owners: dict[tuple[str, str], str] = {}
+
+    @staticmethod
+    def of(scope: Construct) -> _FixedNames:
+        stack = Stack.of(scope)
+        while stack.nested_stack_parent is not None:  # nested stacks deploy to their parent's account and Region
+            stack = stack.nested_stack_parent
+        existing = stack.node.try_find_child(_FixedNames.ID)
+        if isinstance(existing, _FixedNames):
+            return existing
+        return _FixedNames(stack, _FixedNames.ID)
+
+    @staticmethod
+    def claim(job: Construct, *, job_name: str | None, custom_model_name: str | None) -> None:
+        """Record the job's literal names; raise when another job of the stack fixed the same one."""
+        claims = [
+            (prop, what, name)
+            for prop, what, name in (
+                ("job_name", "job", job_name),
+                ("custom_model_name", "custom model", custom_model_name),
+            )
+            if name is not None and not v.is_token(name)
+        ]
+        if claims:
+            _FixedNames.of(job)._claim(job.node.path, claims)
+
+    def _claim(self, path: str, claims: list[tuple[str, str, str]]) -> None:
+        for prop, what, name in claims:
+            if name is None or v.is_token(name):
+                continue
+            owner = self._owners.get((prop, name))
+            if owner is not None and owner != path:
+                raise v.ValidationError(
+                    f"Invalid {prop} {name!r}: {owner} in the same stack already has this {what} name; Bedrock keeps "
+                    f"{what} names unique in an account and Region, so one of the two jobs would fail at deploy. Give "
+                    f"each job its own {prop}, or omit it to have one generated."
+                )
+        for prop, _, name in claims:
+            self._owners[(prop, name)] = path

@@ -3,13 +3,19 @@
 botocore checks only required fields and types; Bedrock checks the rest minutes into a deploy. Each
 check here names the construct property, the offending value and the rule, and skips values that are
 unresolved CDK tokens (they are only known at deploy time).
+
+The patterns are the service model's, copied verbatim (the tests compare them with botocore's) and
+matched against the whole value. Where a message is raised, ``reported_at`` puts in front of it where
+the error is: the construct path of the job, or the factory (``TrainingData.from_bucket``) when no
+construct exists yet.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 JOB_NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*"
@@ -22,8 +28,38 @@ FILTER_KEY_PATTERN = r"[a-zA-Z0-9\s._:/=+$@-]{1,256}"
 FILTER_VALUE_PATTERN = r"[a-zA-Z0-9\s._:/=+$@-]{0,256}"
 VPC_ID_PATTERN = r"[-0-9a-zA-Z]+"
 ROLE_ARN_PATTERN = r"arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+"
+BASE_MODEL_PATTERN = (
+    r"(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}"
+    r"([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2})/[a-z0-9]{12})|(:foundation-model/[a-z0-9-]{1,63}[.]{1}"
+    r"[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2})))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})"
+    r"([:][a-z0-9-]{1,63}){0,2})|(([0-9a-zA-Z][_-]?)+)"
+)
+TEACHER_MODEL_PATTERN = (
+    r"(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:((:foundation-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}"
+    r"([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2})|(([0-9a-zA-Z][_-]?)+)$)|([0-9]{12}:inference-profile/"
+    r"[a-zA-Z0-9-:.]+$)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2})"
+)
+KMS_KEY_PATTERN = (
+    r"(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))"
+    r"|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)"
+)
+LAMBDA_ARN_PATTERN = (
+    r"arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\d{1}:\d{12}:function:[a-zA-Z0-9-_\.]+"
+    r"(:(\$LATEST|[a-zA-Z0-9-_]+))?"
+)
 
-MAX_TAGS = 200
+OWNER_TAG_KEY = "bedrock-customization:stack-id"
+"""The tag the handler puts on every job and custom model it creates (value: the CloudFormation stack id).
+
+The handler stops, retags and deletes only resources carrying its own stack's id, and its IAM policy
+is conditioned on the tag, so the key is reserved: a user tag with it (in any case, as IAM compares
+tag keys case-insensitively) is refused at synth.
+"""
+TAGS_PER_RESOURCE = 50
+"""What a Bedrock job or custom model keeps (TooManyTagsException: "50 tags per resource", existing tags
+included), although the request's tag lists admit 200 items."""
+MAX_TAGS = TAGS_PER_RESOURCE - 1
+"""The user's tags per job and per model: the handler adds the owner tag to each."""
 MAX_VALIDATORS = 10
 MAX_FILTER_CONDITIONS = 16
 SUBNETS = (1, 16)
@@ -43,6 +79,34 @@ def is_token(value: Any) -> bool:
 
 def _fail(prop: str, value: Any, rule: str) -> ValidationError:
     return ValidationError(f"Invalid {prop} {value!r}: {rule}")
+
+
+@contextmanager
+def reported_at(where: str) -> Iterator[None]:
+    """Put ``where`` (a construct path, or a factory such as ``TrainingData.from_bucket``) in front of the
+    message of a ValidationError raised inside, once: one bad job among many is found by its message."""
+    try:
+        yield
+    except ValidationError as error:
+        message = str(error)
+        if not message.startswith(f"{where}: "):
+            error.args = (f"{where}: {message}",)
+        raise
+
+
+def type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def check_type(prop: str, value: Any, types: type | tuple[type, ...], expected: str) -> None:
+    """An isinstance check whose failure names the prop, the value, what was expected and what was given."""
+    if not isinstance(value, types):
+        raise _fail(prop, value, f"expected {expected}, got {type_name(value)}.")
+
+
+def check_optional_str(prop: str, value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise _fail(prop, value, f"must be a string, got {type_name(value)}.")
 
 
 def check_pattern(prop: str, value: str, pattern: str, min_len: int, max_len: int, what: str) -> None:
@@ -79,11 +143,74 @@ def check_identifier(prop: str, value: str) -> None:
         raise _fail(prop, value, f"a model identifier must be 1-2048 characters long, got {len(value)}.")
 
 
+_MODEL_HINT = "a model id such as 'amazon.nova-micro-v1:0:128k', a custom model name, or a model ARN"
+
+
+def check_base_model(value: str, prop: str = "base_model") -> None:
+    """``baseModelIdentifier``: a versioned model id, a custom model name, or a foundation/custom model ARN."""
+    check_pattern(prop, value, BASE_MODEL_PATTERN, 1, 2048, f"a base model identifier ({_MODEL_HINT})")
+
+
+def check_teacher_model(value: str, prop: str = "distillation.teacher_model") -> None:
+    """``teacherModelIdentifier``: a model id, a foundation-model or inference-profile ARN."""
+    check_pattern(
+        prop,
+        value,
+        TEACHER_MODEL_PATTERN,
+        1,
+        2048,
+        "a teacher model identifier (a model id or cross-Region profile id such as 'us.amazon.nova-pro-v1:0', or a "
+        "foundation-model or inference-profile ARN)",
+    )
+
+
+def model_version_advisories(value: str, prop: str = "base_model") -> list[str]:
+    """Warnings for an identifier the API pattern admits but that names no model version ('amazon.nova-micro')."""
+    if is_token(value):
+        return []
+    model_id = value.rsplit("/", 1)[-1] if value.startswith("arn:") and ":foundation-model/" in value else value
+    if value.startswith("arn:") and model_id == value:
+        return []
+    if "." not in model_id or ":" in model_id:
+        return []
+    return [
+        f"{prop} {value!r} names no model version: Bedrock customizes a given version of a model, such as "
+        "'amazon.nova-micro-v1:0:128k' (aws bedrock list-foundation-models --by-customization-type FINE_TUNING "
+        "lists them); the API pattern admits the value, but Bedrock will most likely reject it at deploy."
+    ]
+
+
+def check_kms_key(value: str, prop: str = "custom_model_kms_key") -> None:
+    check_pattern(prop, value, KMS_KEY_PATTERN, 1, 2048, "a KMS key id, key ARN or alias")
+
+
+def check_lambda_arn(value: str, prop: str = "rft.grader") -> None:
+    check_pattern(prop, value, LAMBDA_ARN_PATTERN, 1, 512, "a Lambda function ARN")
+
+
+def _reserved_key_rule() -> str:
+    return (
+        "this key is reserved: the construct's handler tags every job and custom model it creates with it (value: "
+        "the CloudFormation stack id), and stops, retags or deletes only jobs and models that carry its own stack "
+        "id, so a stack never touches another stack's resources; choose another key."
+    )
+
+
 def check_tags(prop: str, tags: Mapping[str, str]) -> None:
-    """Bedrock tags: at most 200, keys 1-128 and values 0-256 of a restricted character set."""
+    """Bedrock tags: at most 49 of the user's (a resource keeps 50, one is the owner tag), keys 1-128 and
+    values 0-256 of a restricted character set, no ``aws:`` keys and not the owner tag's key."""
+    if not isinstance(tags, Mapping):
+        raise _fail(prop, tags, f"expected a mapping of tag keys to values (dict[str, str]), got {type_name(tags)}.")
     if len(tags) > MAX_TAGS:
-        raise _fail(prop, f"<{len(tags)} tags>", f"at most {MAX_TAGS} tags are allowed, got {len(tags)}.")
+        raise _fail(
+            prop,
+            f"<{len(tags)} tags>",
+            f"at most {MAX_TAGS} tags are allowed (Bedrock keeps {TAGS_PER_RESOURCE} tags per job or model, and "
+            f"the construct's handler adds its {OWNER_TAG_KEY} tag to each), got {len(tags)}.",
+        )
     for key, value in tags.items():
+        if not isinstance(key, str):
+            raise _fail(f"{prop} key", key, f"a tag key must be a string, got {type_name(key)}.")
         if not is_token(key):
             if not 1 <= len(key) <= 128:
                 raise _fail(f"{prop} key", key, f"a tag key must be 1-128 characters long, got {len(key)}.")
@@ -93,6 +220,10 @@ def check_tags(prop: str, tags: Mapping[str, str]) -> None:
                     key,
                     f"a tag key must match {TAG_PATTERN} and must not start with 'aws:'.",
                 )
+            if key.lower() == OWNER_TAG_KEY.lower():
+                raise _fail(f"{prop} key", key, _reserved_key_rule())
+        if not isinstance(value, str):
+            raise _fail(f"{prop}[{key!r}]", value, f"a tag value must be a string, got {type_name(value)}.")
         if not is_token(value):
             if len(value) > 256:
                 raise _fail(f"{prop}[{key!r}]", value, f"a tag value is at most 256 characters, got {len(value)}.")
@@ -142,6 +273,8 @@ def check_vpc_ids(prop: str, ids: Sequence[str], bounds: tuple[int, int], what: 
 
 
 def check_range(prop: str, value: float, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(prop, value, f"must be a number between {low:g} and {high:g}, got {type_name(value)}.")
     if isinstance(value, float) and not math.isfinite(value):
         raise _fail(prop, value, f"must be a finite number between {low:g} and {high:g}.")
     if is_token(value):
@@ -159,9 +292,13 @@ def check_positive_int(prop: str, value: int) -> None:
 
 def check_filter_map(prop: str, entries: Mapping[str, str]) -> None:
     """An equals / notEquals filter is a map of exactly one metadata key to its value."""
+    if not isinstance(entries, Mapping):
+        raise _fail(prop, entries, f"expected a mapping of one metadata key to a value, got {type_name(entries)}.")
     if len(entries) != 1:
         raise _fail(prop, dict(entries), f"must map exactly one metadata key to a value, got {len(entries)} entries.")
     for key, value in entries.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise _fail(f"{prop}[{key!r}]", value, "a metadata key and its value must be strings.")
         if not is_token(key) and re.fullmatch(FILTER_KEY_PATTERN, key) is None:
             raise _fail(f"{prop} key", key, f"a metadata key must match {FILTER_KEY_PATTERN}.")
         if not is_token(value) and re.fullmatch(FILTER_VALUE_PATTERN, value) is None:

@@ -105,6 +105,18 @@ def test_malformed_data_fails_synth_naming_file_line_and_field(tmp_path: Path) -
         asset_job(path)
 
 
+def test_a_bad_validation_file_fails_synth_as_validation_data(tmp_path: Path) -> None:
+    train = dataset(tmp_path / "train.jsonl")
+    broken = {**TURN, "messages": [TURN["messages"][0]]}
+    val = dataset(tmp_path / "val.jsonl", [TURN, broken])
+    with pytest.raises(ValidationError) as raised:
+        asset_job(train, validation_data=[ValidationData.from_asset(str(val))])
+    message = str(raised.value)
+    assert message.startswith(f"Assets/SupportBot: Invalid validation_data[0] {str(val)!r}: 1 error")
+    assert "val.jsonl:2: messages[0].role: must be 'assistant'" in message
+    assert "training" not in message
+
+
 def test_advisories_become_synth_warnings(tmp_path: Path) -> None:
     path = dataset(tmp_path / "train.jsonl", [{"prompt": "Hi", "completion": "Hello"}] * 3)
     stack = Stack(App(), "Llama")
@@ -141,15 +153,15 @@ def test_the_same_dataset_object_serves_two_jobs(tmp_path: Path) -> None:
     [
         (lambda p: p.mkdir(), r"a folder becomes a zip file"),
         (lambda p: None, r"no such file"),
-        (lambda p: p.write_text("{}\n"), r"Bedrock reads training data from \.jsonl files"),
+        (lambda p: p.write_text("{}\n"), r"Bedrock reads (training|validation) data from \.jsonl files"),
     ],
 )
 def test_from_asset_needs_an_existing_jsonl_file(tmp_path: Path, make: Any, message: str) -> None:
     path = tmp_path / ("data" if "folder" in message else "data.json" if "jsonl" in message else "nope.jsonl")
     make(path)
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ValidationError, match=rf"^TrainingData\.from_asset: Invalid training_data .*{message}"):
         TrainingData.from_asset(str(path))
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ValidationError, match=rf"^ValidationData\.from_asset: Invalid validation_data .*{message}"):
         ValidationData.from_asset(path)
 
 

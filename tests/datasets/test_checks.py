@@ -454,8 +454,29 @@ def test_check_job_data_raises_on_errors_naming_file_line_and_field(tmp_path: Pa
     with pytest.raises(ValidationError) as raised:
         datasets.check_job_data("FINE_TUNING", TITAN, str(train), [str(val)])
     assert str(raised.value) == (
-        f"Invalid training data: 1 error in local dataset files ({train}):\n  {train}:2: completion: is missing."
+        f"Invalid training_data {str(train)!r}: 1 error in the local dataset file:\n"
+        f"  {train}:2: completion: is missing."
     )
+
+
+def test_check_job_data_reports_a_bad_validation_file_as_validation_data(tmp_path: Path) -> None:
+    train = write(tmp_path, [pc()], name="train.jsonl")
+    val = write(tmp_path, [pc(), '{"prompt": "Hi"}', "nope"], name="val.jsonl")
+    with pytest.raises(ValidationError) as raised:
+        datasets.check_job_data("FINE_TUNING", TITAN, str(train), [None, str(val)])
+    message = str(raised.value)
+    assert message.startswith(f"Invalid validation_data[1] {str(val)!r}: 2 errors in the local dataset file:\n  ")
+    assert "training" not in message
+
+
+def test_check_job_data_reports_each_bad_file_under_its_prop(tmp_path: Path) -> None:
+    train = write(tmp_path, ["nope"], name="train.jsonl")
+    val = write(tmp_path, ["nope"], name="val.jsonl")
+    with pytest.raises(ValidationError) as raised:
+        datasets.check_job_data("FINE_TUNING", TITAN, str(train), [str(val)])
+    first, second = str(raised.value).split("\nInvalid ")
+    assert first.startswith(f"Invalid training_data {str(train)!r}: 1 error")
+    assert second.startswith(f"validation_data[0] {str(val)!r}: 1 error")
 
 
 def test_check_job_data_returns_warnings_for_training_and_validation(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Property tests of the synth-time validators against the API's own constraints.
 
-The patterns and bounds come from the bedrock service model the handler ships (not from
+The patterns and bounds come from the bedrock service model of the installed botocore (not from
 constructs_lib.validation), so these tests catch the validators drifting from the API: every value
 the API accepts passes, and values it rejects raise ``ValidationError`` naming the construct property.
 """
@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from constructs_lib import validation as v
-from lambda_src.customization_job.service_model import use_bundled_service_model
 
 fast = settings(
     max_examples=100,
@@ -56,8 +55,7 @@ class Constraint:
 
 
 def _input_shape() -> Any:
-    use_bundled_service_model()
-    model = botocore.session.Session().get_service_model("bedrock")
+    model = botocore.session.get_session().get_service_model("bedrock")
     return model.operation_model("CreateModelCustomizationJob").input_shape
 
 
@@ -137,7 +135,10 @@ def test_names_the_api_rejects_fail_naming_the_prop(
 
 # ---- tags ---------------------------------------------------------------------------------------
 
-tag_keys = TAG_KEY.values().filter(lambda k: not k.lower().startswith("aws:"))  # AWS reserves aws: keys
+tag_keys = TAG_KEY.values().filter(
+    # AWS reserves aws: keys; the construct reserves its owner tag (IAM compares tag keys case-insensitively)
+    lambda k: not k.lower().startswith("aws:") and k.lower() != v.OWNER_TAG_KEY.lower()
+)
 tag_values = TAG_VALUE.values()
 TAGS_MIN, TAGS_MAX = bounds("jobTags")
 
@@ -170,6 +171,32 @@ def test_a_tag_the_api_rejects_fails_naming_the_prop(tags: dict[str, str], bad: 
 def test_more_tags_than_the_api_allows_fail(count: int) -> None:
     with raises_naming("job_tags"):
         v.check_tags("job_tags", {f"k{i}": "v" for i in range(count)})
+
+
+# Bedrock's TooManyTagsException: "50 tags per resource", existing tags included; the request's list may
+# hold up to 200, but a job or model keeps at most 50, and the handler adds the owner tag to each.
+TAGS_PER_RESOURCE = 50
+
+
+def test_the_tag_limit_leaves_room_for_the_owner_tag() -> None:
+    exception = botocore.session.get_session().get_service_model("bedrock").shape_for("TooManyTagsException")
+    assert f"{TAGS_PER_RESOURCE} tags per resource" in exception.documentation
+    assert v.MAX_TAGS == TAGS_PER_RESOURCE - 1 <= TAGS_MAX
+
+
+@fast
+@given(count=st.integers(v.MAX_TAGS + 1, TAGS_MAX), prop=st.sampled_from(["job_tags", "custom_model_tags"]))
+def test_more_tags_than_a_resource_keeps_fail(count: int, prop: str) -> None:
+    with raises_naming(prop):
+        v.check_tags(prop, {f"k{i}": "v" for i in range(count)})
+
+
+@fast
+@given(key=st.sampled_from([v.OWNER_TAG_KEY, v.OWNER_TAG_KEY.upper(), v.OWNER_TAG_KEY.title()]))
+def test_the_owner_tag_key_is_reserved_in_any_case(key: str) -> None:
+    assert TAG_KEY.accepts(key)  # the API would take it: the construct must refuse it
+    with raises_naming("custom_model_tags"):
+        v.check_tags("custom_model_tags", {key: "x"})
 
 
 # ---- S3 locations -------------------------------------------------------------------------------
@@ -324,3 +351,108 @@ def test_values_outside_the_api_range_fail_naming_the_prop(
     prop = f"rft.hyper_parameters.{name}"
     with raises_naming(prop):
         v.check_range(prop, value, low, high)
+
+
+# ---- the validators' patterns are the service model's ------------------------------------------------
+
+
+def _installed(*path: str) -> dict[str, Any]:
+    """Metadata of a CreateModelCustomizationJob input member in the installed botocore's service model."""
+    shape = (
+        botocore.session.get_session()
+        .get_service_model("bedrock")
+        .operation_model("CreateModelCustomizationJob")
+        .input_shape
+    )
+    for step in path:
+        if step == "[]":
+            shape = shape.member
+        elif step in ("{key}", "{value}"):
+            shape = shape.key if step == "{key}" else shape.value
+        else:
+            shape = shape.members[step]
+    return dict(shape.metadata)
+
+
+TEACHER = ("customizationConfig", "distillationConfig", "teacherModelConfig", "teacherModelIdentifier")
+PATTERNS = [
+    pytest.param(v.BASE_MODEL_PATTERN, ("baseModelIdentifier",), id="baseModelIdentifier"),
+    pytest.param(v.TEACHER_MODEL_PATTERN, TEACHER, id="teacherModelIdentifier"),
+    pytest.param(v.JOB_NAME_PATTERN, ("jobName",), id="jobName"),
+    pytest.param(v.MODEL_NAME_PATTERN, ("customModelName",), id="customModelName"),
+    pytest.param(v.CLIENT_TOKEN_PATTERN, ("clientRequestToken",), id="clientRequestToken"),
+    pytest.param(v.ROLE_ARN_PATTERN, ("roleArn",), id="roleArn"),
+    pytest.param(v.KMS_KEY_PATTERN, ("customModelKmsKeyId",), id="customModelKmsKeyId"),
+    pytest.param(v.TAG_PATTERN, ("jobTags", "[]", "key"), id="tag-key"),
+    pytest.param(v.TAG_PATTERN, ("jobTags", "[]", "value"), id="tag-value"),
+    pytest.param(v.TAG_PATTERN, ("customModelTags", "[]", "key"), id="model-tag-key"),
+    pytest.param(v.S3_URI_PATTERN, ("trainingDataConfig", "s3Uri"), id="training-s3Uri"),
+    pytest.param(v.S3_URI_PATTERN, ("outputDataConfig", "s3Uri"), id="output-s3Uri"),
+    pytest.param(v.S3_URI_PATTERN, ("validationDataConfig", "validators", "[]", "s3Uri"), id="validator-s3Uri"),
+    pytest.param(
+        v.S3_URI_PATTERN,
+        ("trainingDataConfig", "invocationLogsConfig", "invocationLogSource", "s3Uri"),
+        id="invocation-log-s3Uri",
+    ),
+    pytest.param(v.FILTER_KEY_PATTERN, (*FILTERS, "{key}"), id="filter-key"),
+    pytest.param(v.FILTER_VALUE_PATTERN, (*FILTERS[:-1], "notEquals", "{value}"), id="filter-value"),
+    pytest.param(v.VPC_ID_PATTERN, ("vpcConfig", "subnetIds", "[]"), id="subnet-id"),
+    pytest.param(v.VPC_ID_PATTERN, ("vpcConfig", "securityGroupIds", "[]"), id="security-group-id"),
+    pytest.param(
+        v.LAMBDA_ARN_PATTERN,
+        ("customizationConfig", "rftConfig", "graderConfig", "lambdaGrader", "lambdaArn"),
+        id="lambdaArn",
+    ),
+]
+
+
+@pytest.mark.parametrize(("constant", "path"), PATTERNS)
+def test_each_pattern_constant_is_the_installed_service_models(constant: str, path: tuple[str, ...]) -> None:
+    assert constant == _installed(*path)["pattern"]
+
+
+COUNTS = [
+    pytest.param((0, v.MAX_VALIDATORS), ("validationDataConfig", "validators"), id="validators"),
+    pytest.param(v.SUBNETS, ("vpcConfig", "subnetIds"), id="subnets"),
+    pytest.param(v.SECURITY_GROUPS, ("vpcConfig", "securityGroupIds"), id="security-groups"),
+    pytest.param((1, v.MAX_FILTER_CONDITIONS), (*FILTERS[:-1], "andAll"), id="and-all"),
+    pytest.param((1, v.MAX_FILTER_CONDITIONS), (*FILTERS[:-1], "orAll"), id="or-all"),
+]
+
+
+@pytest.mark.parametrize(("count", "path"), COUNTS)
+def test_each_count_is_the_installed_service_models(count: tuple[int, int], path: tuple[str, ...]) -> None:
+    meta = _installed(*path)
+    assert count == (meta["min"], meta["max"])
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "amazon.nova-micro-v1:0:128k",
+        "meta.llama3-1-8b-instruct-v1:0:128k",
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-text-express-v1:0:8k",
+        "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/abcdefghijkl",
+        "my-custom-model",
+    ],
+)
+def test_base_models_the_api_accepts_pass(model: str) -> None:
+    assert api("baseModelIdentifier").accepts(model)
+    v.check_base_model(model)
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["Amazon Nova Micro", "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0:128k ", "", "a" * 2049],
+)
+def test_base_models_the_api_rejects_fail_naming_the_prop(model: str) -> None:
+    assert not api("baseModelIdentifier").accepts(model)
+    with raises_naming("base_model"):
+        v.check_base_model(model)
+
+
+@fast
+@given(model=api("baseModelIdentifier").rejected())
+def test_any_base_model_the_api_rejects_fails(model: str) -> None:
+    with raises_naming("base_model"):
+        v.check_base_model(model)

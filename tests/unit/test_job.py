@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from aws_cdk import App, RemovalPolicy, Stack, Tags
@@ -12,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Annotations, Match
+from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib import (
     CustomizationType,
@@ -27,6 +28,7 @@ from constructs_lib import (
     TrainingData,
     ValidationData,
 )
+from constructs_lib.config import S3Location
 from constructs_lib.validation import JOB_NAME_PATTERN, MODEL_NAME_PATTERN
 
 from .helpers import (
@@ -423,3 +425,82 @@ def test_documented_hyperparameters_give_no_warnings() -> None:
     stack = new_stack()
     simple_job(stack, hyper_parameters={"epochCount": 2, "learningRate": 0.00001})
     assert Annotations.from_stack(stack).find_warning("*", Match.any_value()) == []
+
+
+# ---- an output location is a folder -------------------------------------------------------------------
+
+
+def last_text(value: Any) -> str:
+    """The literal end of a rendered string: the string itself, or the last piece of its Fn::Join."""
+    if isinstance(value, str):
+        return value
+    pieces = value["Fn::Join"][1]
+    assert isinstance(pieces[-1], str), value
+    return str(pieces[-1])
+
+
+def role_statements(stack: Stack) -> list[dict[str, Any]]:
+    """The statements of the job's service role, from the synthesized template."""
+    roles = Template.from_stack(stack).find_resources(
+        "AWS::IAM::Role", {"Properties": {"Path": Match.any_value(), "Policies": Match.any_value()}}
+    )
+    (role,) = roles.values()
+    return [s for policy in role["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+
+
+OUTPUTS = [
+    pytest.param(lambda s: OutputData.from_bucket(s3.Bucket(s, "Out"), "out"), "/out/", id="from_bucket"),
+    pytest.param(lambda s: OutputData.from_bucket(s3.Bucket(s, "Out"), "a/out"), "/a/out/", id="from_bucket-nested"),
+    pytest.param(lambda s: OutputData.from_s3_uri("s3://my-output/out"), ":s3:::my-output/out/", id="from_s3_uri"),
+    pytest.param(lambda s: OutputData.from_s3_uri("s3://my-output"), ":s3:::my-output/", id="bucket-root-uri"),
+    pytest.param(lambda s: OutputData.from_bucket(s3.Bucket(s, "Out")), "/", id="bucket-root"),
+    pytest.param(
+        lambda s: OutputData(S3Location(bucket_name="my-output", key="out")), ":s3:::my-output/out/", id="constructor"
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "prefix"), OUTPUTS)
+def test_an_output_location_is_a_folder_in_the_grant_and_the_request(make: Any, prefix: str) -> None:
+    stack = new_stack()
+    simple_job(stack, output_data=make(stack))
+    found = role_statements(stack)
+    (write,) = [s for s in found if "s3:PutObject" in actions_of(s)]
+    assert last_text(write["Resource"]).endswith(f"{prefix}*")
+    uri = last_text(only_request(stack)["outputDataConfig"]["s3Uri"])
+    assert uri.endswith(prefix.rsplit(":::", 1)[-1]) and uri.endswith("/")
+    listed = [s for s in found if actions_of(s) == ["s3:ListBucket"] and "Condition" in s]
+    key = prefix.rsplit(":::", 1)[-1].split("/", 1)[-1]
+    if key:
+        assert [f"{key}*"] in [s["Condition"]["StringLike"]["s3:prefix"] for s in listed]
+
+
+def test_an_invocation_log_source_is_a_folder_in_the_grant_and_the_request() -> None:
+    stack = new_stack()
+    ModelCustomizationJob(
+        stack,
+        "Job",
+        base_model="amazon.nova-lite-v1:0:300k",
+        customization_type=CustomizationType.DISTILLATION,
+        training_data=TrainingData.from_invocation_logs(s3.Bucket(stack, "Logs"), "AWSLogs"),
+        distillation=DistillationConfig(teacher_model="amazon.nova-pro-v1:0"),
+    )
+    (read,) = [s for s in role_statements(stack) if actions_of(s) == ["s3:GetObject"]]
+    assert last_text(read["Resource"]).endswith("/AWSLogs/*")
+    source = only_request(stack)["trainingDataConfig"]["invocationLogsConfig"]["invocationLogSource"]["s3Uri"]
+    assert last_text(source).endswith("/AWSLogs/")
+
+
+def test_a_training_file_is_an_object_and_a_training_prefix_a_folder() -> None:
+    stack = new_stack()
+    bucket = s3.Bucket(stack, "Data")
+    simple_job(
+        stack,
+        training_data=TrainingData.from_bucket(bucket, "train/data.jsonl"),
+        validation_data=[ValidationData.from_bucket(bucket, "val/")],
+    )
+    reads = [last_text(s["Resource"]) for s in role_statements(stack) if actions_of(s) == ["s3:GetObject"]]
+    assert sorted(reads) == ["/train/data.jsonl", "/val/*"]
+    request = only_request(stack)
+    assert last_text(request["trainingDataConfig"]["s3Uri"]) == "/train/data.jsonl"
+    assert last_text(request["validationDataConfig"]["validators"][0]["s3Uri"]) == "/val/"
