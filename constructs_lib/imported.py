@@ -7,6 +7,8 @@ from typing import Protocol, runtime_checkable
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from . import validation as v
+
 READ_ACTIONS = ["bedrock:GetModelCustomizationJob"]
 LIST_ACTIONS = ["bedrock:ListModelCustomizationJobs", "bedrock:ListCustomModels"]
 MODEL_READ_ACTIONS = ["bedrock:GetCustomModel"]
@@ -52,6 +54,10 @@ class ImportedModelCustomizationJob(Construct):
         custom_model_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        with v.reported_at(self.node.path):
+            v.check_type("job_arn", job_arn, str, "the job's ARN (str)")
+            v.check_optional_str("job_name", job_name)
+            v.check_optional_str("custom_model_arn", custom_model_arn)
         self._job_arn = job_arn
         self.job_name = job_name
         self._custom_model_arn = custom_model_arn
@@ -63,7 +69,7 @@ class ImportedModelCustomizationJob(Construct):
     @property
     def custom_model_arn(self) -> str:
         if self._custom_model_arn is None:
-            raise ValueError(
+            raise v.ValidationError(
                 f"{self.node.path}: custom_model_arn is unknown for a job imported without it; pass "
                 "custom_model_arn= to ModelCustomizationJob.from_job_attributes."
             )

@@ -7,6 +7,7 @@ stack's single handler Lambda starts, replaces and stops the job (see lambda_src
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -452,7 +453,11 @@ class ModelCustomizationJob(Construct):
                 "ec2.SubnetType.PUBLIC) (the job's network interfaces get no public IP address: it reaches S3 "
                 "through a gateway endpoint)."
             )
-        subnet_ids = list(vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnet_ids)
+        try:
+            subnet_ids = list(vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnet_ids)
+        except RuntimeError as error:  # jsii: CDK's own message (e.g. no subnet group of the selected type)
+            reason = re.sub(r"^\w+: ", "", str(error).splitlines()[0])
+            raise v.ValidationError(f"Invalid vpc_subnets {vpc_subnets!r}: {reason}") from None
         group_ids = [g.security_group_id for g in groups]
         v.check_vpc_ids("vpc_subnets", subnet_ids, v.SUBNETS, "subnets")
         v.check_vpc_ids("security_groups", group_ids, v.SECURITY_GROUPS, "security groups")

@@ -504,3 +504,15 @@ def test_a_training_file_is_an_object_and_a_training_prefix_a_folder() -> None:
     request = only_request(stack)
     assert last_text(request["trainingDataConfig"]["s3Uri"]) == "/train/data.jsonl"
     assert last_text(request["validationDataConfig"]["validators"][0]["s3Uri"]) == "/val/"
+
+
+def test_a_deploy_time_output_prefix_is_a_folder_too() -> None:
+    from aws_cdk import CfnParameter
+
+    stack = new_stack()
+    prefix = CfnParameter(stack, "Prefix").value_as_string
+    simple_job(stack, output_data=OutputData.from_bucket(s3.Bucket(stack, "Out"), prefix))
+    (write,) = [s for s in role_statements(stack) if "s3:PutObject" in actions_of(s)]
+    assert write["Resource"]["Fn::Join"][1][-2:] == [{"Ref": "Prefix"}, "/*"]
+    uri = only_request(stack)["outputDataConfig"]["s3Uri"]["Fn::Join"][1]
+    assert uri[-2:] == [{"Ref": "Prefix"}, "/"]

@@ -611,7 +611,42 @@ def test_tag_count_leaves_room_for_the_owner_tag() -> None:
     template(stack)
 
 
-def test_imported_roles_are_still_checked() -> None:
+def test_an_imported_role_with_a_valid_arn_passes() -> None:
     stack = new_stack()
     role = iam.Role.from_role_arn(stack, "R", "arn:aws:iam::123456789012:role/ok")
     simple_job(stack, role=role)
+
+
+def test_a_subnet_selection_the_vpc_cannot_satisfy_names_the_prop() -> None:
+    stack = new_stack()
+    selection = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+    with expect(["Invalid vpc_subnets", "PRIVATE_WITH_EGRESS", "no 'Private' subnet groups"]):
+        simple_job(stack, vpc=public_only_vpc(stack), vpc_subnets=selection)
+
+
+def test_imported_jobs_check_their_attributes_under_their_path() -> None:
+    from constructs_lib import ModelCustomizationJob
+
+    stack = new_stack()
+    with expect(["Invalid job_arn", "None", "the job's ARN (str)"], at="TestStack/Nightly"):
+        ModelCustomizationJob.from_job_arn(stack, "Nightly", None)  # type: ignore[arg-type]
+    imported = ModelCustomizationJob.from_job_arn(
+        stack, "ByArn", "arn:aws:bedrock:us-east-1:1:model-customization-job/x"
+    )
+    with expect(["custom_model_arn is unknown", "from_job_attributes"], at="TestStack/ByArn"):
+        _ = imported.custom_model_arn
+
+
+def test_deploy_time_hyperparameters_are_sent_as_strings_without_advisories() -> None:
+    stack = new_stack()
+    epochs = CfnParameter(stack, "Epochs", type="Number").value_as_number
+    simple_job(stack, hyper_parameters={"epochCount": epochs})
+    assert only_request(stack)["hyperParameters"] == {"epochCount": {"Ref": "Epochs"}}
+    assert Annotations.from_stack(stack).find_warning("*", Match.any_value()) == []
+
+
+def test_the_reserved_key_is_the_one_the_runtime_writes() -> None:
+    from constructs_lib._runtime.customization_job import ownership
+    from constructs_lib._runtime.job_watcher import outcome
+
+    assert OWNER_TAG_KEY == ownership.OWNER_TAG_KEY == outcome.OWNER_TAG_KEY
