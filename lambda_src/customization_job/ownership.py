@@ -26,9 +26,14 @@ def with_owner_tags(request: Mapping[str, Any], stack_id: str) -> dict[str, Any]
     """The request with the owner tag on both the job and its model (a user value for the key replaced)."""
     tagged = dict(request)
     for field in TAG_FIELDS:
-        tags = [t for t in _tag_list(request.get(field)) if t.get("key") != OWNER_TAG_KEY]
+        tags = [t for t in _tag_list(request.get(field)) if not is_owner_key(t.get("key"))]
         tagged[field] = [*tags, {"key": OWNER_TAG_KEY, "value": stack_id}]
     return tagged
+
+
+def is_owner_key(key: Any) -> bool:
+    """IAM compares tag keys in conditions without regard to case: so does the handler when it protects the key."""
+    return isinstance(key, str) and key.lower() == OWNER_TAG_KEY
 
 
 def owner_of(tags: Any) -> str | None:
@@ -44,8 +49,8 @@ def is_owned(tags: Any, stack_id: str) -> bool:
 def guarded(changes: TagChanges, stack_id: str) -> TagChanges:
     """Tag changes that leave the owner tag as it is: the key is never removed, and every TagResource
     carries it (the role may tag only with it), so a call with other tags sets it to its own value."""
-    to_set = {k: v for k, v in changes.to_set.items() if k != OWNER_TAG_KEY}
-    to_remove = tuple(k for k in changes.to_remove if k != OWNER_TAG_KEY)
+    to_set = {k: v for k, v in changes.to_set.items() if not is_owner_key(k)}
+    to_remove = tuple(k for k in changes.to_remove if not is_owner_key(k))
     if to_set:
         to_set[OWNER_TAG_KEY] = stack_id
     return TagChanges(to_set=to_set, to_remove=to_remove)

@@ -642,7 +642,8 @@ def test_suffix_in_recognizes_only_names_made_from_the_base() -> None:
 def test_a_user_tag_with_the_owner_key_is_replaced_by_the_stacks_own(stubber: Stubber, run: Run) -> None:
     """A hand-written template cannot create a job that claims another stack (or none) as its owner."""
     forged = {"key": "bedrock-customization:stack-id", "value": OTHER_STACK_ID}
-    request = base_request(jobTags=[{"key": "team", "value": "a"}, forged], customModelTags=[forged])
+    other_case = {"key": "Bedrock-Customization:Stack-ID", "value": OTHER_STACK_ID}  # the same key to IAM
+    request = base_request(jobTags=[{"key": "team", "value": "a"}, forged], customModelTags=[other_case])
     event = make_event("Create", request)
     expected = as_sent(base_request(jobTags=[{"key": "team", "value": "a"}]), event)
     expect_create(stubber, {**expected, "clientRequestToken": expected_token(event)})

@@ -521,7 +521,7 @@ def test_tags_of_a_job_of_another_stack_are_never_changed(stubber: Stubber, run:
 def test_the_owner_tag_is_never_removed_nor_retargeted_by_a_tag_update(stubber: Stubber, run: Run) -> None:
     """A template that drops (or rewrites) the owner key changes nothing about ownership."""
     old = base_request(jobTags=[{"key": "bedrock-customization:stack-id", "value": "x"}, {"key": "a", "value": "1"}])
-    new = base_request(jobTags=[{"key": "bedrock-customization:stack-id", "value": OTHER_STACK_ID}])
+    new = base_request(jobTags=[{"key": "BEDROCK-CUSTOMIZATION:STACK-ID", "value": OTHER_STACK_ID}])
     expect_job(stubber)
     expect_tags(stubber, JOB_ARN)
     stubber.add_response("untag_resource", {}, {"resourceARN": JOB_ARN, "tagKeys": ["a"]})
