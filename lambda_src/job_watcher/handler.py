@@ -3,23 +3,55 @@
 - ``Model Customization Job State Change`` events (source ``aws.bedrock``): react within seconds;
 - the stack's backup schedule (source ``aws.events``): a lost event delays the signal by one interval;
 - CloudFormation requests for ``Custom::BedrockModelCustomizationResult`` (they carry ``RequestType``).
+
+Anything else, or an event of the wrong shape, is logged as one structured line and ignored: no traceback.
+Only a Result request that could not be answered raises (a URL-free NotAnswered or PutFailed), so that
+Lambda retries CloudFormation's asynchronous invocation.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
 
 from . import result
-from .log import log_event
-from .presigned import Put, put_json
-from .sweep import Clients, Config, sweep
+from .budget import Budget
+from .log import describe_error, log_event
+from .presigned import WORST_CASE_SECONDS, Put, PutFailed, put_json
+from .sweep import Clients, Config, Memory, sweep
 
-CLIENT_CONFIG = BotoConfig(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
+# botocore logs every response body at DEBUG, and DescribeStackResource's holds a handle's presigned URL:
+# whatever log level the function is given, these loggers stay at WARNING.
+for _name in ("botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+CONNECT_TIMEOUT_S = 2
+READ_TIMEOUT_S = 5
+MAX_ATTEMPTS = 3  # in total, the first one included
+CLIENT_CONFIG = BotoConfig(
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+    connect_timeout=CONNECT_TIMEOUT_S,
+    read_timeout=READ_TIMEOUT_S,
+)
+
+
+def max_call_seconds() -> float:
+    """The longest one client call can take: every attempt timing out, plus botocore's standard-mode backoff
+    (rand(0,1) * min(2**i, 20) s) between attempts, plus a second of slack per retry."""
+    backoff = sum(min(2.0**i, 20.0) + 1.0 for i in range(MAX_ATTEMPTS - 1))
+    return MAX_ATTEMPTS * (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) + backoff
+
+
+CALL_SECONDS = max(max_call_seconds(), float(WORST_CASE_SECONDS))
+MEMORY = Memory(offset=time.time_ns() // 1_000_000)
+"""Kept while this container is warm; a cold one starts at a clock-derived position."""
+UNLIMITED_MS = 10**9
 
 
 def new_clients() -> Clients:
@@ -30,33 +62,80 @@ def new_clients() -> Clients:
     )
 
 
-def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
-    """Lambda entry point."""
-    return handle(event, clients=new_clients(), env=os.environ, put=put_json)
+def handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """Lambda entry point: the invocation's remaining time comes from the Lambda context."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return handle(
+        event,
+        clients=new_clients(),
+        env=os.environ,
+        put=put_json,
+        remaining_ms=remaining if callable(remaining) else None,
+        memory=MEMORY,
+    )
 
 
-def handle(event: Mapping[str, Any], *, clients: Clients, env: Mapping[str, str], put: Put) -> dict[str, Any]:
-    """``handler`` with its dependencies injected (tests pass stubbed clients and a local URL)."""
+def handle(
+    event: Any,
+    *,
+    clients: Clients,
+    env: Mapping[str, str],
+    put: Put,
+    remaining_ms: Callable[[], int] | None = None,
+    sleep: Callable[[float], None] | None = None,
+    memory: Memory | None = None,
+) -> dict[str, Any]:
+    """``handler`` with its dependencies injected: tests pass stubbed clients, a ``put`` that reaches a local
+    server, a fake clock and sleep, and a fresh ``Memory`` (default: a cold one that starts at the first handle)."""
+    budget = Budget(remaining_ms or (lambda: UNLIMITED_MS), sleep or time.sleep, CALL_SECONDS)
+    try:
+        return _dispatch(event, clients, env, put, budget, memory if memory is not None else Memory())
+    except (PutFailed, result.NotAnswered):
+        raise  # a Result request was not answered: Lambda retries it (the message names no URL)
+    except Exception as error:  # a bug or an answer of an unexpected shape: one line, never a traceback
+        summary = {"trigger": "error", "outcome": "error", "error": describe_error(error)}
+        log_event(**summary)
+        return summary
+
+
+def _malformed(reason: str) -> dict[str, Any]:
+    log_event(trigger="malformed", outcome="ignored", reason=reason)
+    return {"trigger": "malformed", "reason": reason}
+
+
+def _dispatch(
+    event: Any, clients: Clients, env: Mapping[str, str], put: Put, budget: Budget, memory: Memory
+) -> dict[str, Any]:
+    if not isinstance(event, Mapping):
+        return _malformed(f"the event is a {type(event).__name__}, not an object")
+    config = Config.from_env(env)
     if "RequestType" in event:
-        body = result.respond(event, clients.bedrock, put)
+        reserved = Budget(budget.remaining_ms, budget.sleep, budget.call_s, reserve_s=WORST_CASE_SECONDS)
+        body = result.respond(event, clients.bedrock, put, reserved, config.stack_id)
         return {"trigger": "cloudformation", "status": body["Status"]}
     source = event.get("source")
     first: str | None = None
     if source == "aws.bedrock":
         trigger = "event"
-        first = (event.get("detail") or {}).get("jobName")
-        log_event(trigger=trigger, job=first, jobStatus=(event.get("detail") or {}).get("jobStatus"))
+        detail = event.get("detail")
+        if not isinstance(detail, Mapping):
+            return _malformed("the state-change event's detail is not an object")
+        first, status = detail.get("jobName"), detail.get("jobStatus")
+        if not isinstance(first, str) or not isinstance(status, str | None):
+            return _malformed("the state-change event's detail.jobName or jobStatus is not a string")
+        log_event(trigger=trigger, job=first, jobStatus=status)
     elif source == "aws.events":
         trigger = "schedule"
     else:
-        log_event(trigger="unknown", outcome="ignored", source=source)
+        log_event(trigger="unknown", outcome="ignored", source=source if isinstance(source, str) else None)
         return {"trigger": "unknown"}
-    outcome = sweep(Config.from_env(env), clients, put, first=first)
+    outcome = sweep(config, clients, put, budget, memory, first=first)
     summary = {
         "trigger": trigger,
         "signalled": outcome.signalled,
         "pending": outcome.pending,
         "settled": outcome.settled,
+        "deferred": outcome.deferred,
         "scheduleDisabled": outcome.schedule_disabled,
     }
     log_event(**summary)

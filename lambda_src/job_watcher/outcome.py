@@ -11,6 +11,8 @@ ENDED_UNSUCCESSFULLY = frozenset({"Failed", "Stopped"})
 ENDED = ENDED_UNSUCCESSFULLY | {COMPLETED}
 MAX_REASON = 900
 """CloudFormation shows the reason in stack events; Bedrock's failure messages can be long."""
+OWNER_TAG_KEY = "bedrock-customization:stack-id"
+"""The tag the job handler puts on every job it creates (value: the stack id); as in customization_job.ownership."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,29 @@ def signal_for(job: Mapping[str, Any]) -> Signal | None:
     if status in ENDED_UNSUCCESSFULLY:
         return Signal("FAILURE", failure_text(job), name, str(job.get("jobArn") or ""))
     return None
+
+
+def owner_in(tags: Any) -> str | None:
+    """The stack id a ListTagsForResource ``tags`` list names as the job's owner, else None."""
+    for tag in tags if isinstance(tags, list) else []:
+        if isinstance(tag, Mapping) and tag.get("key") == OWNER_TAG_KEY:
+            return str(tag.get("value"))
+    return None
+
+
+def not_this_stacks(job: Mapping[str, Any], owner: str | None) -> str:
+    """Why an ended job's outcome must not settle this stack's wait: another stack (or no handler) started it."""
+    name = job.get("jobName") or job.get("jobArn") or "?"
+    carries = "another stack's" if owner else "no"
+    return _clip(
+        f"Bedrock model customization job {name} is not this stack's: it carries {carries} {OWNER_TAG_KEY} tag, "
+        "so its outcome does not end this stack's wait (the job resource names a job this stack did not start)."
+    )
+
+
+def foreign_signal(job: Mapping[str, Any], owner: str | None) -> Signal:
+    """FAILURE for a wait whose job resource names a job of another stack: never its SUCCESS or model."""
+    return Signal("FAILURE", not_this_stacks(job, owner), str(job.get("jobName") or ""), str(job.get("jobArn") or ""))
 
 
 class NotCompleted(Exception):

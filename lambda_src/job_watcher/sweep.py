@@ -1,35 +1,45 @@
 """Find the waiting jobs of this stack that ended and signal their wait conditions, once each.
 
-Each invocation (a state-change event or the backup poll) first finds the jobs the stack waits for: the
-stack's ``AWS::CloudFormation::WaitConditionHandle`` resources (ListStackResources, every page) whose
-Metadata (DescribeStackResource) has a ``BedrockModelCustomization`` entry with the job's name filter and
-the logical ids of its wait condition and job resource; the handle's physical id is its presigned URL.
-Then it looks at every one of them:
+Each invocation (a state-change event or the backup poll) lists the stack's resources (ListStackResources,
+every page: statuses and physical ids of the wait conditions, job resources and the schedule rule), then
+looks at the ``AWS::CloudFormation::WaitConditionHandle`` resources one by one: DescribeStackResource gives
+a handle's Metadata (``BedrockModelCustomization``: the job's name filter and the logical ids of its wait
+condition and job resource) and its physical id, the presigned URL; a warm container remembers both while
+the listing shows the handle unchanged. For each such handle:
 
 - its wait condition already settled (created, failed, gone): nothing to do;
 - the job has not started yet, or is InProgress / Stopping: still pending. The job is the one whose ARN
-  is the job resource's physical id (DescribeStackResource) once that resource is created or updated,
-  and only if its name matches the watched name or prefix: until the resource points at this request's
-  job (during a replacement it still names the previous one), there is nothing to signal;
-- the job ended: PUT to the handle's presigned URL SUCCESS with the model ARN, or FAILURE with
-  Bedrock's failure message. The job name is the signal's UniqueId, so a repeated signal counts once.
+  is the job resource's physical id once that resource is created or updated, and only if its name matches
+  the watched name or prefix: until the resource points at this request's job (during a replacement it
+  still names the previous one), there is nothing to signal. A state-change event only decides which
+  handle is looked at first; its content never chooses a job or a URL;
+- the job ended: it must carry this stack's owner tag (ListTagsForResource), which the job handler sets at
+  create, since the job resource's physical id is only as trustworthy as whatever wrote it. Then PUT to the
+  handle's URL (https on an amazonaws.com host only) SUCCESS with the model ARN, or FAILURE with Bedrock's
+  message; a job of another stack gets FAILURE naming that. The job name is the UniqueId, so a repeat
+  counts once.
 
-When no job is pending, the poll's own schedule rule is disabled; a deploy that adds a waiting job changes
-the rule's description and CloudFormation enables it again.
+Time: a call starts only while its worst case fits in the invocation (``Budget``); throttling is retried
+with backoff under the same rule. When time runs short the remaining handles are left for the next
+invocation, which starts at the first of them (``Memory``), so handles late in the order are not starved.
+When no job is pending and every handle was looked at, the poll's own schedule rule is disabled; a deploy
+that adds a waiting job changes the rule's description and CloudFormation enables it again.
 """
 
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .log import log_event
-from .outcome import signal_for
-from .presigned import Put, PutFailed
+from .budget import Budget, OutOfTime, error_code
+from .log import describe_error, log_event
+from .outcome import foreign_signal, owner_in, signal_for
+from .presigned import Put, PutFailed, refusal
 
 WAITING = "CREATE_IN_PROGRESS"
 JOB_IN_PLACE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
@@ -58,6 +68,17 @@ class WatchedJob:
 
 
 @dataclass(frozen=True)
+class Resource:
+    """One ListStackResources entry. A handle's physical id is its presigned URL, hence no repr."""
+
+    logical_id: str
+    type: str
+    status: str
+    physical_id: str = field(default="", repr=False)
+    updated: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     """What the construct tells the watcher through environment variables: constant-size, no URLs, no secrets."""
 
@@ -77,30 +98,83 @@ class Clients:
 
 
 @dataclass
+class Memory:
+    """What a warm Lambda container keeps between invocations (a cold one starts empty).
+
+    ``cursor``: where the next sweep starts. A sweep that ran out of time (or into errors) resumes at the
+    first handle it did not finish instead of starting over, so handles late in the order are not starved;
+    a cold container starts at ``offset`` (from the clock at import), so no position is favoured either.
+    ``handles``: each handle's watched job (None: not this library's), kept with what the listing showed of
+    the handle (physical id, last update): while that is unchanged the handle is not described again, so a
+    settled wait costs no call. It also puts a state-change event's job first; a stale entry only reorders.
+    """
+
+    offset: int = 0
+    cursor: str | None = None
+    handles: dict[str, tuple[tuple[str, str], WatchedJob | None]] = field(default_factory=dict, repr=False)
+
+    def order(self, handles: Sequence[str], first: str | None) -> list[str]:
+        ids = sorted(handles)
+        if not ids:
+            return []
+        start = bisect_left(ids, self.cursor) if self.cursor is not None else self.offset
+        start %= len(ids)
+        rotated = ids[start:] + ids[:start]
+        promoted = [h for h in rotated if first and (w := self.handles.get(h, ((), None))[1]) and w.matches(first)]
+        return promoted + [h for h in rotated if h not in promoted]
+
+    def cached(self, handle: Resource) -> tuple[bool, WatchedJob | None]:
+        """(True, watched job) when the handle is unchanged since it was described, else (False, None)."""
+        seen, watched = self.handles.get(handle.logical_id, ((), None))
+        return (True, watched) if seen == (handle.physical_id, handle.updated) else (False, None)
+
+    def remember(self, handle: Resource, watched: WatchedJob | None) -> None:
+        self.handles[handle.logical_id] = ((handle.physical_id, handle.updated), watched)
+
+    def resume_at(self, handle: str | None, present: Sequence[str]) -> None:
+        self.cursor = handle
+        self.handles = {h: entry for h, entry in self.handles.items() if h in present}
+
+
+@dataclass
 class SweepResult:
     signalled: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
     settled: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
+    """Handles not looked at: the invocation's time ran short (their logical ids)."""
     schedule_disabled: bool = False
 
 
-def _error_code(error: Any) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
+def _label(error: Exception) -> str:
+    """An error for a log line: a ClientError's code, a PutFailed's own text, else its type and scrubbed text
+    (botocore's parser errors quote the response body, which holds the handles' URLs)."""
+    if isinstance(error, ClientError):
+        return f"{getattr(error, 'operation_name', '')}: {error_code(error)}"
+    if isinstance(error, PutFailed):
+        return str(error)
+    return describe_error(error)
 
 
-def _stack_resource(clients: Clients, config: Config, logical_id: str) -> Mapping[str, Any] | None:
-    """DescribeStackResource, or None when the resource does not exist (yet, or any more)."""
-    try:
-        response = clients.cloudformation.describe_stack_resource(
-            StackName=config.stack_id, LogicalResourceId=logical_id
-        )
-    except ClientError as error:
-        message = str(error.response.get("Error", {}).get("Message", ""))
-        if _error_code(error) == "ValidationError" and "does not exist" in message:
-            return None
-        raise
-    detail: Mapping[str, Any] = response["StackResourceDetail"]
-    return detail
+def list_resources(clients: Clients, config: Config, budget: Budget) -> dict[str, Resource]:
+    """ListStackResources, every page, by logical id."""
+    resources: dict[str, Resource] = {}
+    request: dict[str, str] = {"StackName": config.stack_id}
+    while True:
+        page = budget.call(clients.cloudformation.list_stack_resources, **request)
+        for summary in page.get("StackResourceSummaries", []):
+            logical_id = str(summary["LogicalResourceId"])
+            resources[logical_id] = Resource(
+                logical_id,
+                str(summary.get("ResourceType", "")),
+                str(summary.get("ResourceStatus", "")),
+                str(summary.get("PhysicalResourceId") or ""),
+                str(summary.get("LastUpdatedTimestamp", "")),
+            )
+        token = page.get("NextToken")
+        if not token:
+            return resources
+        request["NextToken"] = str(token)
 
 
 def _filter_key(name_filter: Any) -> str | None:
@@ -128,49 +202,55 @@ def watched_job(logical_id: str, detail: Mapping[str, Any]) -> WatchedJob | None
     return WatchedJob(name, logical_id, wait, job, str(detail.get("PhysicalResourceId") or ""))
 
 
-def discover(clients: Clients, config: Config) -> list[WatchedJob]:
-    """The stack's waiting jobs, in name order: its wait condition handles that carry a job's Metadata."""
-    handles: list[str] = []
-    request: dict[str, str] = {"StackName": config.stack_id}
-    while True:
-        page = clients.cloudformation.list_stack_resources(**request)
-        for summary in page.get("StackResourceSummaries", []):
-            if summary.get("ResourceType") == HANDLE_TYPE:
-                handles.append(str(summary["LogicalResourceId"]))
-        token = page.get("NextToken")
-        if not token:
-            break
-        request["NextToken"] = str(token)
-    jobs: list[WatchedJob] = []
-    for logical_id in handles:
-        detail = _stack_resource(clients, config, logical_id)
-        found = watched_job(logical_id, detail) if detail is not None else None
-        if found is not None:
-            jobs.append(found)
-    return sorted(jobs, key=lambda job: (job.name, job.handle))
-
-
-def _get_job(clients: Clients, job_arn: str) -> Mapping[str, Any] | None:
+def describe_handle(clients: Clients, config: Config, budget: Budget, logical_id: str) -> WatchedJob | None:
+    """The watched job a handle's Metadata names (None for a handle that is not this library's, or gone)."""
     try:
-        job: Mapping[str, Any] = clients.bedrock.get_model_customization_job(jobIdentifier=job_arn)
+        response = budget.call(
+            clients.cloudformation.describe_stack_resource, StackName=config.stack_id, LogicalResourceId=logical_id
+        )
     except ClientError as error:
-        if _error_code(error) == "ResourceNotFoundException":
+        message = str(error.response.get("Error", {}).get("Message", ""))
+        if error_code(error) == "ValidationError" and "does not exist" in message:
+            return None
+        raise
+    return watched_job(logical_id, response["StackResourceDetail"])
+
+
+def _get_job(clients: Clients, budget: Budget, job_arn: str) -> Mapping[str, Any] | None:
+    try:
+        job: Mapping[str, Any] = budget.call(clients.bedrock.get_model_customization_job, jobIdentifier=job_arn)
+    except ClientError as error:
+        if error_code(error) == "ResourceNotFoundException":
             return None
         raise
     return job
 
 
-def check_job(clients: Clients, config: Config, job: WatchedJob, put: Put) -> str:
+def job_owner(clients: Clients, budget: Budget, job_arn: str) -> str | None:
+    """The stack id in the job's owner tag (ListTagsForResource), or None."""
+    return owner_in(budget.call(clients.bedrock.list_tags_for_resource, resourceARN=job_arn).get("tags"))
+
+
+def check_job(
+    clients: Clients, config: Config, budget: Budget, resources: Mapping[str, Resource], job: WatchedJob, put: Put
+) -> str:
     """``settled``, ``pending`` or ``signalled`` for one watched job."""
-    wait = _stack_resource(clients, config, job.wait)
-    if wait is not None and wait.get("ResourceStatus") != WAITING:
+    wait = resources.get(job.wait)
+    if wait is not None and wait.status != WAITING:
         return "settled"
-    resource = _stack_resource(clients, config, job.job)
-    job_arn = str(resource.get("PhysicalResourceId") or "") if resource is not None else ""
-    if resource is None or resource.get("ResourceStatus") not in JOB_IN_PLACE or not job_arn.startswith("arn:"):
+    if not job.url:
+        log_event(job=job.name, outcome="settled", detail="wait condition handle has no URL")
+        return "settled"
+    refused = refusal(job.url)
+    if refused is not None:
+        log_event(job=job.name, outcome="refused", reason=refused)
+        return "pending"
+    resource = resources.get(job.job)
+    job_arn = resource.physical_id if resource is not None else ""
+    if resource is None or resource.status not in JOB_IN_PLACE or not job_arn.startswith("arn:"):
         log_event(job=job.name, outcome="pending", detail="job not created yet")
         return "pending"
-    found = _get_job(clients, job_arn)
+    found = _get_job(clients, budget, job_arn)
     if found is None or not job.matches(str(found.get("jobName") or "")):
         detail = "job not found" if found is None else "the job resource still names an earlier job"
         log_event(job=job.name, outcome="pending", detail=detail)
@@ -179,9 +259,11 @@ def check_job(clients: Clients, config: Config, job: WatchedJob, put: Put) -> st
     if signal is None:
         log_event(job=job.name, jobName=found.get("jobName"), outcome="pending", status=found.get("status"))
         return "pending"
-    if not job.url:
-        log_event(job=job.name, outcome="settled", detail="wait condition handle has no URL")
-        return "settled"
+    owner = job_owner(clients, budget, job_arn)
+    if owner != config.stack_id:
+        signal = foreign_signal(found, owner)
+        log_event(job=job.name, jobName=found.get("jobName"), outcome="not-this-stacks", owner=owner)
+    budget.start()
     put(job.url, signal.body())
     log_event(
         job=job.name,
@@ -193,37 +275,61 @@ def check_job(clients: Clients, config: Config, job: WatchedJob, put: Put) -> st
     return "signalled"
 
 
-def disable_schedule(clients: Clients, config: Config) -> bool:
+def disable_schedule(clients: Clients, config: Config, budget: Budget, resources: Mapping[str, Resource]) -> bool:
     """Stop the backup poll: nothing this stack waits for is still running."""
-    try:
-        rule = _stack_resource(clients, config, config.schedule_rule)
-        if rule is None or not rule.get("PhysicalResourceId"):
-            return False
-        clients.events.disable_rule(Name=rule["PhysicalResourceId"])
-    except ClientError as error:
-        log_event(outcome="schedule-not-disabled", error=_error_code(error))
+    rule = resources.get(config.schedule_rule)
+    if rule is None or not rule.physical_id:
         return False
-    log_event(outcome="schedule-disabled", rule=rule["PhysicalResourceId"])
+    try:
+        budget.call(clients.events.disable_rule, Name=rule.physical_id)
+    except OutOfTime:
+        log_event(outcome="schedule-not-disabled", error="out of time")
+        return False
+    except Exception as error:  # ClientError, BotoCoreError, a garbled answer: the next poll tries again
+        log_event(outcome="schedule-not-disabled", error=_label(error))
+        return False
+    log_event(outcome="schedule-disabled", rule=rule.physical_id)
     return True
 
 
-def sweep(config: Config, clients: Clients, put: Put, first: str | None = None) -> SweepResult:
-    """Check every watched job (the one ``first``, a state-change event's job name, matches before the others)."""
+def sweep(
+    config: Config, clients: Clients, put: Put, budget: Budget, memory: Memory, first: str | None = None
+) -> SweepResult:
+    """Look at every handle the time allows, the one for ``first`` (a state-change event's job name) first."""
     result = SweepResult()
     try:
-        jobs = discover(clients, config)
-    except ClientError as error:
-        log_event(outcome="error", detail="could not list the stack's waiting jobs", error=_error_code(error))
-        return result  # the schedule stays enabled: the next poll tries again
-    ordered: Sequence[WatchedJob] = sorted(jobs, key=lambda job: not (first and job.matches(first)))
-    for job in ordered:
+        resources = list_resources(clients, config, budget)
+    except OutOfTime:
+        log_event(outcome="out-of-time", detail="could not list the stack's resources in time")
+        return result  # the schedule stays enabled: the next invocation tries again
+    except Exception as error:  # ClientError, BotoCoreError, botocore's ResponseParserError (not a BotoCoreError)
+        log_event(outcome="error", detail="could not list the stack's waiting jobs", error=_label(error))
+        return result
+    handles = [r.logical_id for r in resources.values() if r.type == HANDLE_TYPE]
+    order = memory.order(handles, first)
+    unfinished: list[str] = []
+    for position, handle in enumerate(order):
+        label = handle
         try:
-            state = check_job(clients, config, job, put)
-        except (ClientError, PutFailed) as error:
-            detail = _error_code(error) if isinstance(error, ClientError) else str(error)
-            log_event(job=job.name, outcome="error", error=type(error).__name__, detail=detail)
+            known, watched = memory.cached(resources[handle])
+            if not known:
+                watched = describe_handle(clients, config, budget, handle)
+                memory.remember(resources[handle], watched)
+            if watched is None:
+                continue
+            label = watched.name
+            state = check_job(clients, config, budget, resources, watched, put)
+        except OutOfTime:
+            result.deferred = list(order[position:])
+            unfinished += result.deferred
+            log_event(outcome="out-of-time", deferred=len(result.deferred), detail="left for the next invocation")
+            break
+        except Exception as error:  # ClientError, BotoCoreError, PutFailed, a malformed answer: this handle only
+            log_event(job=label, outcome="error", error=_label(error))
+            unfinished.append(handle)
             state = "pending"
-        getattr(result, state).append(job.name)
-    if not result.pending:
-        result.schedule_disabled = disable_schedule(clients, config)
+        getattr(result, state).append(label)
+    memory.resume_at(unfinished[0] if unfinished else None, handles)
+    if not result.pending and not result.deferred:
+        result.schedule_disabled = disable_schedule(clients, config, budget, resources)
     return result

@@ -1,7 +1,8 @@
 """Wait-for-completion tests: synth assertions, the watcher Lambda under Stubber, and ``watch`` against moto.
 
-Every presigned URL in these tests points at an HTTP server the test starts on 127.0.0.1; nothing here
-reaches AWS.
+Presigned URLs look like CloudFormation's (https on ``*.s3.amazonaws.com``), so the watcher's URL policy runs
+on them as in production; the ``put`` the tests inject sends each PUT over real HTTP to a server the test
+starts on 127.0.0.1 instead (same path and query). Nothing here reaches AWS.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,12 +22,18 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from lambda_src.job_watcher.presigned import refusal, send_json  # noqa: E402 (needs ROOT on sys.path)
+
 
 @dataclass
 class RecordedPut:
     path: str
     headers: dict[str, str]
     body: dict[str, object]
+
+
+WAIT_HOST = "https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com"
+RESPONSE_HOST = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com"
 
 
 @dataclass
@@ -37,7 +45,27 @@ class PresignedServer:
     status: int = 200
 
     def url(self, name: str) -> str:
+        """A wait condition handle's URL, as CloudFormation makes it (the signature is ``secret-<name>``)."""
+        return f"{WAIT_HOST}/{name}?X-Amz-Signature=secret-{name}"
+
+    def response_url(self, name: str) -> str:
+        """A custom-resource request's ResponseURL."""
+        return f"{RESPONSE_HOST}/{name}?X-Amz-Signature=secret-{name}"
+
+    def local_url(self, name: str) -> str:
+        """This server's own address: what the watcher's URL policy must refuse."""
         return f"{self.base_url}/{name}?X-Amz-Signature=secret-{name}"
+
+    def put(self, url: str, body: Mapping[str, Any]) -> None:
+        """The watcher's ``put``: only for URLs its policy allows, sent over HTTP to this server."""
+        assert refusal(url) is None, f"the watcher PUT to a URL its policy refuses: {url}"
+        path = url.split("://", 1)[1].partition("/")[2]
+        send_json(f"{self.base_url}/{path}", body)
+
+    def leaked(self, text: str) -> list[str]:
+        """The parts of a presigned URL (or of this server's address) that appear in ``text``."""
+        marks = ("secret-", "X-Amz-Signature", self.base_url, WAIT_HOST, RESPONSE_HOST)
+        return [mark for mark in marks if mark in text]
 
 
 @pytest.fixture

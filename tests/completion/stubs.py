@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ SCHEDULE_ID = "BedrockModelCustomizationWatcherPoll60B2531E"
 SCHEDULE_NAME = "Chained-BedrockModelCustomizationWatcherPoll-1AB2C3D4E5F6"
 STARTED = datetime(2025, 5, 1, 8, 0, tzinfo=UTC)
 HANDLE_TYPE = "AWS::CloudFormation::WaitConditionHandle"
+OWNER_TAG_KEY = "bedrock-customization:stack-id"
 
 
 def job_arn(name: str) -> str:
@@ -83,93 +84,115 @@ def env_for() -> dict[str, str]:
     return {"SCHEDULE_RULE": SCHEDULE_ID, "STACK_ID": STACK_ID}
 
 
-def summary(logical_id: str, type_name: str, status: str = "CREATE_COMPLETE") -> dict[str, Any]:
-    """A ListStackResources entry."""
-    return {
+def summary(
+    logical_id: str, type_name: str, status: str = "CREATE_COMPLETE", physical_id: str | None = "-"
+) -> dict[str, Any]:
+    """A ListStackResources entry (``physical_id`` None: not created yet; "-": a placeholder id)."""
+    entry: dict[str, Any] = {
         "LogicalResourceId": logical_id,
-        "PhysicalResourceId": f"{logical_id}-physical",
         "ResourceType": type_name,
         "LastUpdatedTimestamp": STARTED,
         "ResourceStatus": status,
     }
+    if physical_id is not None:
+        entry["PhysicalResourceId"] = f"{logical_id}-physical" if physical_id == "-" else physical_id
+    return entry
+
+
+ENDED = frozenset({"Completed", "Failed", "Stopped"})
 
 
 @dataclass
 class StubbedClients:
+    """Stubbed clients plus the stack the watcher will list.
+
+    ``discover``, ``wait``, ``job_resource`` and ``disable_schedule`` describe the stack; ``flush`` (which
+    ``invoke`` calls) then queues ListStackResources (every page) and DescribeStackResource of each handle in
+    the order a cold ``Memory`` looks at them (logical id order). Bedrock and EventBridge responses are
+    queued at once: each client has its own queue.
+    """
+
     clients: Clients
     bedrock: Stubber
     cloudformation: Stubber
     events: Stubber
+    put: Any = None
+    listed: list[dict[str, Any]] = field(default_factory=list)
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    page_size: int = 100
+    discovered: bool = False
+    describe_order: list[str] | None = None
+    """The order the watcher describes handles in, when not logical id order (a warm Memory: [] for none)."""
 
-    def resource(
-        self,
-        logical_id: str,
-        status: str,
-        physical_id: str | None = None,
-        type_name: str = "",
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
+    def detail(
+        self, logical_id: str, physical_id: str, type_name: str, metadata: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         detail: dict[str, Any] = {
             "StackName": "Chained",
             "StackId": STACK_ID,
             "LogicalResourceId": logical_id,
-            "ResourceType": type_name or "AWS::CloudFormation::WaitCondition",
+            "PhysicalResourceId": physical_id,
+            "ResourceType": type_name,
             "LastUpdatedTimestamp": STARTED,
-            "ResourceStatus": status,
+            "ResourceStatus": "CREATE_COMPLETE",
         }
-        if physical_id is not None:
-            detail["PhysicalResourceId"] = physical_id
         if metadata is not None:
             detail["Metadata"] = json.dumps(metadata)
-        self.cloudformation.add_response(
-            "describe_stack_resource",
-            {"StackResourceDetail": detail},
-            {"StackName": STACK_ID, "LogicalResourceId": logical_id},
-        )
-
-    def missing_resource(self, logical_id: str) -> None:
-        self.cloudformation.add_client_error(
-            "describe_stack_resource",
-            service_error_code="ValidationError",
-            service_message=f"Resource {logical_id} does not exist for stack Chained",
-            http_status_code=400,
-            expected_params={"StackName": STACK_ID, "LogicalResourceId": logical_id},
-        )
+        return detail
 
     def discover(self, handles: dict[Watched, str], page_size: int = 100, others: int = 3) -> None:
-        """ListStackResources (pages of ``page_size``; ``others`` resources that are not handles come first)
-        and DescribeStackResource of each handle, with its Metadata and its URL as physical id."""
-        listed = [summary(f"Other{i}", "AWS::Lambda::Function") for i in range(others)]
-        listed += [summary(w.handle, HANDLE_TYPE) for w in handles]
-        pages = [listed[i : i + page_size] for i in range(0, len(listed), page_size)] or [[]]
-        for number, page in enumerate(pages):
-            response: dict[str, Any] = {"StackResourceSummaries": page}
-            expected: dict[str, Any] = {"StackName": STACK_ID}
-            if number + 1 < len(pages):
-                response["NextToken"] = f"page-{number + 1}"
-            if number:
-                expected["NextToken"] = f"page-{number}"
-            self.cloudformation.add_response("list_stack_resources", response, expected)
+        """The stack's handles (URL as physical id, the construct's Metadata) after ``others`` resources that
+        are not handles; listed in pages of ``page_size``."""
+        self.discovered = True
+        self.page_size = page_size
+        self.listed += [summary(f"Other{i}", "AWS::Lambda::Function") for i in range(others)]
         for watched, url in handles.items():
-            self.resource(watched.handle, "CREATE_COMPLETE", url, HANDLE_TYPE, watched.metadata())
+            self.own_handle(watched.handle, url, watched.metadata())
+
+    def own_handle(self, logical_id: str, url: str, metadata: dict[str, Any] | None = None) -> None:
+        """A handle; without ``metadata`` it is one of the user's own, not a waiting job's."""
+        self.discovered = True
+        self.listed.append(summary(logical_id, HANDLE_TYPE, physical_id=url))
+        self.details[logical_id] = self.detail(logical_id, url, HANDLE_TYPE, metadata)
 
     def handle(self, watched: Watched, url: str) -> None:
         self.discover({watched: url})
 
     def wait(self, watched: Watched, status: str = "CREATE_IN_PROGRESS") -> None:
-        self.resource(watched.wait, status, f"{STACK_ID}/{watched.wait}")
+        self.listed.append(summary(watched.wait, "AWS::CloudFormation::WaitCondition", status, f"{STACK_ID}/w"))
+
+    def missing_resource(self, logical_id: str) -> None:
+        """Not created yet (or gone): simply not in the listing."""
 
     def job_resource(self, watched: Watched, physical_id: str | None, status: str = "CREATE_COMPLETE") -> None:
-        self.resource(watched.job, status, physical_id, "Custom::BedrockModelCustomizationJob")
+        self.listed.append(summary(watched.job, "Custom::BedrockModelCustomizationJob", status, physical_id))
 
     def get_job(self, response: dict[str, Any]) -> None:
         """GetModelCustomizationJob by the job's ARN, as the watcher reads it from the job resource."""
         self.bedrock.add_response("get_model_customization_job", response, {"jobIdentifier": response["jobArn"]})
 
-    def job(self, watched: Watched, response: dict[str, Any], status: str = "CREATE_COMPLETE") -> None:
-        """The job resource names the job's ARN; the watcher then reads the job by it."""
+    def tags(self, arn: str, owner: str | None = STACK_ID) -> None:
+        """ListTagsForResource of a job: the owner tag the job handler sets (``owner`` None: no such tag)."""
+        tags = [{"key": "team", "value": "ml"}]
+        if owner is not None:
+            tags.append({"key": OWNER_TAG_KEY, "value": owner})
+        self.bedrock.add_response("list_tags_for_resource", {"tags": tags}, {"resourceARN": arn})
+
+    def job(
+        self,
+        watched: Watched,
+        response: dict[str, Any],
+        status: str = "CREATE_COMPLETE",
+        owner: str | None = STACK_ID,
+        reads_tags: bool | None = None,
+    ) -> None:
+        """The job resource names the job's ARN; the watcher reads the job by it and, once it ended, its
+        tags (``reads_tags`` defaults to whether it ended)."""
         self.job_resource(watched, response["jobArn"], status)
         self.get_job(response)
+        ended = response["status"] in ENDED
+        if ended if reads_tags is None else reads_tags:
+            self.tags(response["jobArn"], owner)
 
     def job_not_found(self, arn: str) -> None:
         self.bedrock.add_client_error(
@@ -180,9 +203,34 @@ class StubbedClients:
             expected_params={"jobIdentifier": arn},
         )
 
+    def schedule(self) -> None:
+        """The backup poll's rule, as the listing shows it."""
+        self.listed.append(summary(SCHEDULE_ID, "AWS::Events::Rule", "UPDATE_COMPLETE", SCHEDULE_NAME))
+
     def disable_schedule(self) -> None:
-        self.resource(SCHEDULE_ID, "UPDATE_COMPLETE", SCHEDULE_NAME, "AWS::Events::Rule")
+        self.schedule()
         self.events.add_response("disable_rule", {}, {"Name": SCHEDULE_NAME})
+
+    def flush(self) -> None:
+        """Queue the listing and the handles' DescribeStackResource, then start a new stack description."""
+        if not self.discovered:
+            return
+        pages = [self.listed[i : i + self.page_size] for i in range(0, len(self.listed), self.page_size)] or [[]]
+        for number, page in enumerate(pages):
+            response: dict[str, Any] = {"StackResourceSummaries": page}
+            expected: dict[str, Any] = {"StackName": STACK_ID}
+            if number + 1 < len(pages):
+                response["NextToken"] = f"page-{number + 1}"
+            if number:
+                expected["NextToken"] = f"page-{number}"
+            self.cloudformation.add_response("list_stack_resources", response, expected)
+        for logical_id in sorted(self.details) if self.describe_order is None else self.describe_order:
+            self.cloudformation.add_response(
+                "describe_stack_resource",
+                {"StackResourceDetail": self.details[logical_id]},
+                {"StackName": STACK_ID, "LogicalResourceId": logical_id},
+            )
+        self.listed, self.details, self.discovered, self.describe_order = [], {}, False, None
 
     def assert_no_pending_responses(self) -> None:
         for stub in (self.bedrock, self.cloudformation, self.events):

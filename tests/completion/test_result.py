@@ -1,7 +1,8 @@
 """``Custom::BedrockModelCustomizationResult``: reads the job's model and losses, fails when it did not complete.
 
 CloudFormation invokes the watcher directly, so the watcher PUTs the response to the request's presigned
-ResponseURL; here that URL is a server on 127.0.0.1 that records the PUT.
+ResponseURL; here the injected ``put`` sends it to a server on 127.0.0.1 that records the PUT. A completed
+job's attributes are given only for a job carrying this stack's owner tag.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 import pytest
 
 from lambda_src.job_watcher import handler as watcher
-from lambda_src.job_watcher.presigned import put_json
 
 from .conftest import PresignedServer
 from .stubs import STACK_ID, StubbedClients, env_for, job, job_arn, model_arn, stubbed_clients
@@ -22,8 +22,9 @@ LOGICAL_ID = "SupportBotCompletionResult6CA799C919c402933a"
 
 
 @pytest.fixture
-def aws() -> Iterator[StubbedClients]:
+def aws(presigned: PresignedServer) -> Iterator[StubbedClients]:
     with stubbed_clients() as stubbed:
+        stubbed.put = presigned.put
         yield stubbed
         stubbed.assert_no_pending_responses()
 
@@ -32,7 +33,7 @@ def request(presigned: PresignedServer, request_type: str = "Create", **extra: A
     event: dict[str, Any] = {
         "RequestType": request_type,
         "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:Chained-Watcher",
-        "ResponseURL": presigned.url("response"),
+        "ResponseURL": presigned.response_url("response"),
         "StackId": STACK_ID,
         "RequestId": "0b7c5a38-2a8e-4d3c-9d4e-6f7a8b9c0d1e",
         "LogicalResourceId": LOGICAL_ID,
@@ -43,12 +44,15 @@ def request(presigned: PresignedServer, request_type: str = "Create", **extra: A
     return event
 
 
-def expect_get(aws: StubbedClients, response: dict[str, Any]) -> None:
+def expect_get(aws: StubbedClients, response: dict[str, Any], owner: str | None = STACK_ID) -> None:
+    """GetModelCustomizationJob and, for a completed job, its tags (``owner``: the stack its owner tag names)."""
     aws.bedrock.add_response("get_model_customization_job", response, {"jobIdentifier": job_arn(NAME)})
+    if response["status"] == "Completed" and response.get("outputModelArn"):
+        aws.tags(job_arn(NAME), owner)
 
 
 def respond(event: dict[str, Any], aws: StubbedClients) -> dict[str, Any]:
-    return watcher.handle(event, clients=aws.clients, env=env_for(), put=put_json)
+    return watcher.handle(event, clients=aws.clients, env=env_for(), put=aws.put)
 
 
 def the_response(presigned: PresignedServer) -> dict[str, Any]:
@@ -83,8 +87,7 @@ def test_completed_job_gives_the_model_arn_and_losses(
             "ValidationLoss": "0.25",
         },
     }
-    out = capsys.readouterr().out
-    assert "X-Amz-Signature" not in out and presigned.base_url not in out
+    assert presigned.leaked(capsys.readouterr().out) == []
 
 
 def test_without_validation_data_the_validation_loss_is_empty(aws: StubbedClients, presigned: PresignedServer) -> None:

@@ -1,11 +1,12 @@
 """The watcher Lambda: event path and poll path each signal an ended job's wait condition exactly once.
 
 AWS calls go to clients under botocore's Stubber (requests validated against the service models); the
-signal goes over real HTTP to a server on 127.0.0.1 that records each PUT. Generated names are watched
+signal goes over real HTTP to a server on 127.0.0.1 that records each PUT (the handles' URLs are
+CloudFormation-shaped https URLs; the injected ``put`` redirects them there). Generated names are watched
 by their synth-time prefix (``<id>-<digest>-*``): the handler adds a suffix per CloudFormation request,
 so the watcher reads the job's ARN from the job resource and checks the name it finds against the prefix.
-The watcher finds the waiting jobs on each invocation: the stack's wait condition handles
-(ListStackResources) and each one's Metadata and presigned URL (DescribeStackResource).
+The watcher finds the waiting jobs on each invocation: the stack's resources with their statuses
+(ListStackResources) and each handle's Metadata and presigned URL (DescribeStackResource).
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from typing import Any
 import pytest
 
 from lambda_src.job_watcher import handler as watcher
-from lambda_src.job_watcher.presigned import put_json
+from lambda_src.job_watcher.sweep import Memory
 
 from .conftest import PresignedServer
 from .stubs import (
-    HANDLE_TYPE,
     STACK_ID,
     StubbedClients,
     Watched,
@@ -30,7 +30,6 @@ from .stubs import (
     job_arn,
     model_arn,
     stubbed_clients,
-    summary,
 )
 
 SUPPORT = Watched(
@@ -85,19 +84,21 @@ SCHEDULED = {
 
 
 @pytest.fixture
-def aws() -> Iterator[StubbedClients]:
+def aws(presigned: PresignedServer) -> Iterator[StubbedClients]:
     with stubbed_clients() as stubbed:
+        stubbed.put = presigned.put
         yield stubbed
         stubbed.assert_no_pending_responses()
 
 
-def invoke(event: dict[str, Any], aws: StubbedClients) -> dict[str, Any]:
-    return watcher.handle(event, clients=aws.clients, env=env_for(), put=put_json)
+def invoke(event: dict[str, Any], aws: StubbedClients, memory: Memory | None = None) -> dict[str, Any]:
+    aws.flush()
+    return watcher.handle(event, clients=aws.clients, env=env_for(), put=aws.put, memory=memory)
 
 
 def assert_no_secret_in_logs(capsys: pytest.CaptureFixture[str], presigned: PresignedServer) -> str:
     out = capsys.readouterr().out
-    assert presigned.base_url not in out and "X-Amz-Signature" not in out
+    assert presigned.leaked(out) == []
     return out
 
 
@@ -129,6 +130,7 @@ def test_completed_event_signals_success_with_the_model_arn_once(
         "signalled": [SUPPORT.name],
         "pending": [],
         "settled": [],
+        "deferred": [],
         "scheduleDisabled": True,
     }
     assert_no_secret_in_logs(capsys, presigned)
@@ -174,13 +176,23 @@ def test_an_in_progress_event_signals_nothing_and_keeps_the_poll(
 def test_the_events_job_is_checked_first_and_a_running_job_keeps_the_poll(
     aws: StubbedClients, presigned: PresignedServer
 ) -> None:
+    """A warm container remembers each unchanged handle's Metadata (no DescribeStackResource) and which name
+    it watches, so an event's job is looked at first."""
+    memory = Memory()
+    aws.discover({SUPPORT: presigned.url("support-handle"), PRETRAIN: presigned.url("pretrain-handle")})
+    for watched, name in ((PRETRAIN, PRETRAIN_JOB), (SUPPORT, SUPPORT_JOB)):  # logical id order
+        aws.wait(watched)
+        aws.job(watched, job(name, "InProgress"))
+    invoke(SCHEDULED, aws, memory)
+
     aws.discover({SUPPORT: presigned.url("support-handle"), PRETRAIN: presigned.url("pretrain-handle")})
     aws.wait(SUPPORT)
     aws.job(SUPPORT, job(SUPPORT_JOB, "Completed"))
     aws.wait(PRETRAIN)
     aws.job(PRETRAIN, job(PRETRAIN_JOB, "InProgress"))
+    aws.describe_order = []  # both handles are unchanged since the first invocation described them
 
-    summary = invoke(state_change(SUPPORT_JOB, "Completed"), aws)
+    summary = invoke(state_change(SUPPORT_JOB, "Completed"), aws, memory)
 
     assert [p.body["UniqueId"] for p in presigned.puts] == [SUPPORT_JOB]
     assert summary["signalled"] == [SUPPORT.name] and summary["pending"] == [PRETRAIN.name]
@@ -292,7 +304,7 @@ def test_a_denied_disable_is_logged_and_retried_by_the_next_poll(
 ) -> None:
     aws.discover({SUPPORT: presigned.url("support-handle")})
     aws.wait(SUPPORT, "CREATE_COMPLETE")
-    aws.resource("BedrockModelCustomizationWatcherPoll60B2531E", "CREATE_COMPLETE", "poll-rule", "AWS::Events::Rule")
+    aws.schedule()
     aws.events.add_client_error("disable_rule", service_error_code="AccessDeniedException", http_status_code=400)
 
     summary = invoke(SCHEDULED, aws)
@@ -344,25 +356,12 @@ def test_discovery_reads_every_page_and_only_handles_with_this_libraries_metadat
         Watched(f"Job{i}-{i:012x}-*", f"Job{i}CompletionHandle{i:08X}", f"Job{i}CompletionWait{i:08X}", f"Job{i}")
         for i in range(60)
     ]
-    aws.cloudformation.add_response(
-        "list_stack_resources",
-        {"StackResourceSummaries": [summary("UsersOwnHandle", HANDLE_TYPE)], "NextToken": "first"},
-        {"StackName": STACK_ID},
-    )
-    listed = [summary(w.handle, HANDLE_TYPE) for w in many] + [summary("Other", "AWS::Lambda::Function")]
-    for number, start in enumerate(range(0, len(listed), 25)):
-        response: dict[str, Any] = {"StackResourceSummaries": listed[start : start + 25]}
-        if start + 25 < len(listed):
-            response["NextToken"] = f"page-{number + 1}"
-        token = "first" if number == 0 else f"page-{number}"
-        aws.cloudformation.add_response("list_stack_resources", response, {"StackName": STACK_ID, "NextToken": token})
-    aws.resource("UsersOwnHandle", "CREATE_COMPLETE", "https://example.invalid/x", HANDLE_TYPE)
+    aws.own_handle("UsersOwnHandle", "https://example.invalid/x")
+    aws.discover({w: presigned.url(w.handle) for w in many}, page_size=25)
     for w in many:
-        aws.resource(w.handle, "CREATE_COMPLETE", presigned.url(w.handle), HANDLE_TYPE, w.metadata())
-    ordered = sorted(many, key=lambda w: w.name)
-    for w in ordered:
         aws.wait(w, "CREATE_COMPLETE")
     aws.disable_schedule()
+    ordered = sorted(many, key=lambda w: w.handle)  # a cold Memory looks at handles in logical id order
 
     summary_ = invoke(SCHEDULED, aws)
 
@@ -435,7 +434,7 @@ def test_a_job_resource_naming_an_earlier_requests_job_is_not_this_wait(
     aws.discover({SUPPORT: presigned.url("support-handle")})
     earlier = job("SupportBot-77d1e0aa0bb1-9f8e7d6c", "Completed")
     aws.missing_resource(SUPPORT.wait)
-    aws.job(SUPPORT, earlier, status="UPDATE_COMPLETE")
+    aws.job(SUPPORT, earlier, status="UPDATE_COMPLETE", reads_tags=False)
 
     summary = invoke(SCHEDULED, aws)
 

@@ -32,10 +32,15 @@ from botocore.stub import Stubber
 module_name, _, function_name = "job_watcher.handler.handler".rpartition(".")
 entry = getattr(importlib.import_module(module_name), function_name)
 from job_watcher import handler
-from job_watcher.presigned import put_json
+from job_watcher.presigned import refusal, send_json
 from job_watcher.sweep import Clients
 
 urls = json.load(sys.stdin)
+
+def put(url, body):  # the watcher's URL policy must allow it; the PUT then goes to the local server
+    assert refusal(url) is None, "refused"
+    send_json(urls["base"] + "/" + url.split("://", 1)[1].partition("/")[2], body)
+
 stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/Chained/6c7b9a20-0000-11ef-8000-0a1b2c3d4e5f"
 now = datetime.datetime(2025, 5, 1, tzinfo=datetime.timezone.utc)
 job = {
@@ -47,41 +52,39 @@ job = {
     "trainingDataConfig": {"s3Uri": "s3://d/t.jsonl"}, "validationDataConfig": {"validators": []},
     "outputDataConfig": {"s3Uri": "s3://o/"}, "trainingMetrics": {"trainingLoss": 0.5},
 }
+tags = {"tags": [{"key": "bedrock-customization:stack-id", "value": stack}]}
 session = boto3.session.Session(region_name="us-east-1")
 clients = Clients(session.client("bedrock"), session.client("cloudformation"), session.client("events"))
 
-def resource(logical_id, status, physical):
-    return {"StackResourceDetail": {"LogicalResourceId": logical_id, "PhysicalResourceId": physical,
-            "ResourceType": "AWS::CloudFormation::WaitCondition", "LastUpdatedTimestamp": now,
-            "ResourceStatus": status}}
+def listed(logical_id, type_name, status, physical):
+    return {"LogicalResourceId": logical_id, "PhysicalResourceId": physical, "ResourceType": type_name,
+            "LastUpdatedTimestamp": now, "ResourceStatus": status}
 
 metadata = {"BedrockModelCustomization": {"nameFilter": {"prefix": "SupportBot-0123456789ab-"}, "wait": "Wait1",
                                          "job": "Job1"}}
-handle = resource("Handle1", "CREATE_COMPLETE", urls["handle"])
-handle["StackResourceDetail"].update(ResourceType="AWS::CloudFormation::WaitConditionHandle",
-                                     Metadata=json.dumps(metadata))
-listed = [{"LogicalResourceId": "Handle1", "ResourceType": "AWS::CloudFormation::WaitConditionHandle",
-           "LastUpdatedTimestamp": now, "ResourceStatus": "CREATE_COMPLETE"}]
+handle = {"StackResourceDetail": {"LogicalResourceId": "Handle1", "PhysicalResourceId": urls["handle"],
+          "ResourceType": "AWS::CloudFormation::WaitConditionHandle", "LastUpdatedTimestamp": now,
+          "ResourceStatus": "CREATE_COMPLETE", "Metadata": json.dumps(metadata)}}
+page = [listed("Handle1", "AWS::CloudFormation::WaitConditionHandle", "CREATE_COMPLETE", urls["handle"]),
+        listed("Wait1", "AWS::CloudFormation::WaitCondition", "CREATE_IN_PROGRESS", "w"),
+        listed("Job1", "Custom::BedrockModelCustomizationJob", "CREATE_COMPLETE", job["jobArn"]),
+        listed("Poll1", "AWS::Events::Rule", "CREATE_COMPLETE", "poll-rule")]
 env = {"SCHEDULE_RULE": "Poll1", "STACK_ID": stack}
 with Stubber(clients.bedrock) as b, Stubber(clients.cloudformation) as c, Stubber(clients.events) as e:
-    c.add_response("list_stack_resources", {"StackResourceSummaries": listed, "NextToken": "2"}, {"StackName": stack})
+    c.add_response("list_stack_resources", {"StackResourceSummaries": page, "NextToken": "2"}, {"StackName": stack})
     c.add_response("list_stack_resources", {"StackResourceSummaries": []}, {"StackName": stack, "NextToken": "2"})
     c.add_response("describe_stack_resource", handle, {"StackName": stack, "LogicalResourceId": "Handle1"})
-    c.add_response("describe_stack_resource", resource("Wait1", "CREATE_IN_PROGRESS", "w"),
-                   {"StackName": stack, "LogicalResourceId": "Wait1"})
-    c.add_response("describe_stack_resource", resource("Job1", "CREATE_COMPLETE", job["jobArn"]),
-                   {"StackName": stack, "LogicalResourceId": "Job1"})
     b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
-    c.add_response("describe_stack_resource", resource("Poll1", "CREATE_COMPLETE", "poll-rule"),
-                   {"StackName": stack, "LogicalResourceId": "Poll1"})
+    b.add_response("list_tags_for_resource", tags, {"resourceARN": job["jobArn"]})
     e.add_response("disable_rule", {}, {"Name": "poll-rule"})
     b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
+    b.add_response("list_tags_for_resource", tags, {"resourceARN": job["jobArn"]})
     sweep = handler.handle({"source": "aws.bedrock", "detail": {"jobName": job["jobName"]}},
-                           clients=clients, env=env, put=put_json)
+                           clients=clients, env=env, put=put)
     result = handler.handle({"RequestType": "Create", "ResponseURL": urls["response"], "StackId": stack,
                              "RequestId": "r", "LogicalResourceId": "Result1",
                              "ResourceProperties": {"JobIdentifier": job["jobArn"]}},
-                            clients=clients, env=env, put=put_json)
+                            clients=clients, env=env, put=put)
     for stub in (b, c, e):
         stub.assert_no_pending_responses()
 print(json.dumps({"botocore": botocore.__version__, "entry": entry is handler.handler, "sweep": sweep,
@@ -99,7 +102,11 @@ def test_watcher_runs_on_the_lambda_runtimes_botocore(presigned: PresignedServer
         "NO_PROXY": "127.0.0.1",
     }
     env.pop("AWS_DATA_PATH", None)
-    urls = {"handle": presigned.url("handle"), "response": presigned.url("response")}
+    urls = {
+        "handle": presigned.url("handle"),
+        "response": presigned.response_url("response"),
+        "base": presigned.base_url,
+    }
     child = subprocess.run(
         [OLD_PYTHON, "-c", CHILD], input=json.dumps(urls), capture_output=True, text=True, env=env, check=False
     )
