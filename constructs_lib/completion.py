@@ -106,11 +106,16 @@ class JobStatus(Enum):
 
 
 def state_change_pattern(
-    job_names: Sequence[NameFilter], statuses: Sequence[JobStatus | str] | None = None
+    job_names: Sequence[NameFilter],
+    statuses: Sequence[JobStatus | str] | None = None,
+    *,
+    job_arns: Sequence[str] = (),
 ) -> events.EventPattern:
-    """Bedrock's state-change events for these jobs (exact names or ``{"prefix": ...}`` filters), optionally
-    only some statuses."""
-    detail: dict[str, list[Any]] = {"jobName": [x if isinstance(x, str) else dict(x) for x in job_names]}
+    """Bedrock's state-change events for these jobs (exact names or ``{"prefix": ...}`` filters, or the jobs'
+    ARNs, which Bedrock puts in the event's ``resources``), optionally only some statuses."""
+    detail: dict[str, list[Any]] = {}
+    if job_names:
+        detail["jobName"] = [x if isinstance(x, str) else dict(x) for x in job_names]
     if statuses:
         allowed = {s.value for s in JobStatus}
         values = [s.value if isinstance(s, JobStatus) else s for s in statuses]
@@ -120,7 +125,12 @@ def state_change_pattern(
                     f"Invalid statuses {value!r}: Bedrock reports {', '.join(sorted(allowed))} (or use JobStatus)."
                 )
         detail["jobStatus"] = values
-    return events.EventPattern(source=[EVENT_SOURCE], detail_type=[STATE_CHANGE], detail=detail)
+    return events.EventPattern(
+        source=[EVENT_SOURCE],
+        detail_type=[STATE_CHANGE],
+        detail=detail or None,
+        resources=list(job_arns) or None,
+    )
 
 
 def timeout_seconds(timeout: Duration) -> int:
@@ -163,7 +173,8 @@ class JobWatcher(Construct):
                     resources=[f"{log_group.log_group_arn}:*"],
                 ),
                 iam.PolicyStatement(
-                    actions=["bedrock:GetModelCustomizationJob"], resources=[permissions.job_arn_pattern(stack)]
+                    actions=["bedrock:GetModelCustomizationJob", "bedrock:ListTagsForResource"],
+                    resources=[permissions.job_arn_pattern(stack)],
                 ),
                 # The handles (their Metadata and presigned URLs) and the schedule's name: this stack only.
                 iam.PolicyStatement(

@@ -20,6 +20,9 @@ JOB_TYPE = "Custom::BedrockModelCustomizationJob"
 HANDLE_TYPE = "AWS::CloudFormation::WaitConditionHandle"
 WAIT_TYPE = "AWS::CloudFormation::WaitCondition"
 
+# The watcher reads a finished job and its owner tag (it signals only this stack's jobs), nothing else.
+WATCHER_JOB_ACTIONS = ["bedrock:GetModelCustomizationJob", "bedrock:ListTagsForResource"]
+
 
 def waiting(stack: Stack, construct_id: str = "Job", hours: float = 8, **overrides: Any) -> ModelCustomizationJob:
     return simple_job(stack, construct_id, completion=Completion.wait(Duration.hours(hours)), **overrides)
@@ -296,14 +299,14 @@ def test_watcher_permissions_are_scoped_to_this_stacks_jobs_resources_and_schedu
     assert all(s["Effect"] == "Allow" and "Condition" not in s for s in statements)
     assert set(by_action) == {
         json.dumps(["logs:CreateLogStream", "logs:PutLogEvents"]),
-        json.dumps("bedrock:GetModelCustomizationJob"),
+        json.dumps(WATCHER_JOB_ACTIONS),
         json.dumps(["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"]),
         json.dumps("events:DisableRule"),
     }
     stack_actions = json.dumps(["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"])
     assert by_action[stack_actions]["Resource"] == {"Ref": "AWS::StackId"}
     assert by_action['"events:DisableRule"']["Resource"] == {"Fn::GetAtt": [schedule_id, "Arn"]}
-    jobs = stack.resolve(by_action['"bedrock:GetModelCustomizationJob"']["Resource"])
+    jobs = stack.resolve(by_action[json.dumps(WATCHER_JOB_ACTIONS)]["Resource"])
     assert jobs["Fn::Join"][1][-1] == ":model-customization-job/*"
     assert {"Ref": "AWS::AccountId"} in jobs["Fn::Join"][1] and {"Ref": "AWS::Region"} in jobs["Fn::Join"][1]
     logs = by_action[json.dumps(["logs:CreateLogStream", "logs:PutLogEvents"])]["Resource"]
