@@ -25,8 +25,8 @@ if TYPE_CHECKING:
         ValidationData,
     )
     from .enums import CustomizationType, ReasoningEffort
-    from .imported import IModelCustomizationJob, ImportedModelCustomizationJob
     from .job import ModelCustomizationJob
+    from .job_base import IModelCustomizationJob, ImportedModelCustomizationJob, ModelCustomizationJobBase
     from .log_settings import ModelCustomizationLogs
     from .validation import ValidationError
 
@@ -34,8 +34,9 @@ _WHERE = {
     "Completion": "config",
     "CustomizationType": "enums",
     "DistillationConfig": "config",
-    "IModelCustomizationJob": "imported",
-    "ImportedModelCustomizationJob": "imported",
+    "IModelCustomizationJob": "job_base",
+    "ImportedModelCustomizationJob": "job_base",
+    "ModelCustomizationJobBase": "job_base",
     "JobStatus": "completion",
     "MetadataCondition": "config",
     "ModelCustomizationJob": "job",
@@ -60,6 +61,7 @@ __all__ = [
     "JobStatus",
     "MetadataCondition",
     "ModelCustomizationJob",
+    "ModelCustomizationJobBase",
     "ModelCustomizationLogs",
     "OutputData",
     "ReasoningEffort",

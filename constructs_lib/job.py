@@ -24,16 +24,15 @@ from aws_cdk import (
     Token,
 )
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IDependable, IValidation
 
-from . import datasets, imported, nag, naming, permissions
+from . import datasets, nag, naming, permissions
 from . import hyperparameters as hp
 from . import validation as v
 from ._lazy import lazy_any, lazy_string
-from .completion import CompletionWait, JobStatus, NameFilter, state_change_pattern
+from .completion import CompletionWait, NameFilter
 from .config import (
     Completion,
     CustomizationType,
@@ -48,7 +47,7 @@ from .config import (
     model_id_hint,
     model_identifier,
 )
-from .imported import ImportedModelCustomizationJob
+from .job_base import ImportedModelCustomizationJob, ModelCustomizationJobBase
 from .provider import JobProvider
 from .shared_role import SharedRoleGrants
 from .storage import DefaultStorage
@@ -74,7 +73,7 @@ SERVICE_ROLE_WILDCARDS = (
 
 
 @jsii.implements(ITaggable)
-class ModelCustomizationJob(Construct):
+class ModelCustomizationJob(ModelCustomizationJobBase):
     """A Bedrock model customization job that ``cdk deploy`` starts, replaces and stops.
 
     Any change to the request (data, hyperparameters, base model, ...) starts a new job under new
@@ -339,25 +338,13 @@ class ModelCustomizationJob(Construct):
         """The first validation data set's loss, empty without validation data; only for a waiting job."""
         return self._waiting("validation_loss").validation_loss
 
-    def on_state_change(
-        self,
-        construct_id: str,
-        *,
-        target: events.IRuleTarget | None = None,
-        statuses: Sequence[JobStatus | str] | None = None,
-        description: str | None = None,
-    ) -> events.Rule:
-        """An EventBridge rule for this job's ``Model Customization Job State Change`` events (best effort,
-        on the default bus), optionally only for some statuses, e.g. ``[JobStatus.FAILED, JobStatus.STOPPED]``.
-        """
-        with v.reported_at(self.node.path):
-            return events.Rule(
-                self,
-                construct_id,
-                event_pattern=state_change_pattern([self._name_filter()], statuses),
-                targets=[target] if target is not None else None,
-                description=description or "State changes of one Bedrock model customization job.",
-            )
+    def _known_model_arn(self) -> str | None:
+        return self.custom_model_arn if self._wait is not None else None
+
+    def _event_filter(self) -> tuple[list[NameFilter], list[str]]:
+        """By name (a generated name's synth-time prefix, or the fixed name): a replacement's job is new, yet
+        the rule keeps matching it."""
+        return [self._name_filter()], []
 
     # ---- imports and grants -----------------------------------------------------------------------
 
@@ -378,21 +365,6 @@ class ModelCustomizationJob(Construct):
         """A job created elsewhere, with what else is known about it (name, trained model ARN)."""
         return ImportedModelCustomizationJob(
             scope, construct_id, job_arn=job_arn, job_name=job_name, custom_model_arn=custom_model_arn
-        )
-
-    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Read this job's status and metrics (and, for a waiting job, its trained model)."""
-        model_arn = self.custom_model_arn if self.completion.waits else None
-        return imported.grant_read(grantee, self.job_arn, model_arn)
-
-    def grant_stop(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Stop this job (and read its status to know when it stopped)."""
-        return imported.grant_stop(grantee, self.job_arn)
-
-    def grant_invoke_model(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Invoke the trained model; only a job that waits for completion knows its model ARN."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee, actions=imported.INVOKE_ACTIONS, resource_arns=[self.custom_model_arn]
         )
 
     # ---- wiring -----------------------------------------------------------------------------------
