@@ -269,10 +269,10 @@ SCENARIOS = [
 
 
 def _import_handler() -> Any:
-    if str(LAMBDA_SRC) not in sys.path:
-        sys.path.insert(0, str(LAMBDA_SRC))
-    from customization_job import client as client_module
-    from customization_job import handler
+    if str(LAMBDA_SRC.parent) not in sys.path:
+        sys.path.insert(0, str(LAMBDA_SRC.parent))
+    from lambda_src.customization_job import client as client_module
+    from lambda_src.customization_job import handler
 
     return handler, client_module
 

@@ -15,19 +15,18 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from common import LAMBDA_SRC, child_env, median, run_timed
+from common import child_env, median, run_timed
 
-# What the construct excludes from the asset (constructs_lib/provider.py ASSET_EXCLUDE).
-ASSET_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
+from constructs_lib.provider import runtime_asset_dir
 
 _IMPORT_HANDLER = """
 import sys, time
 sys.path.insert(0, {src!r})
 t = time.perf_counter()
-import customization_job.handler
+import _runtime.customization_job.handler
 t_import = time.perf_counter() - t
 if {with_client}:
-    customization_job.handler.new_bedrock_client()
+    _runtime.customization_job.handler.new_bedrock_client()
 print(t_import, time.perf_counter() - t)
 """
 _IMPORT_BOTO3 = """
@@ -49,9 +48,9 @@ FAKE_AWS = {
 
 
 def copy_asset(dest: Path) -> Path:
-    """lambda_src/ as the code asset holds it (no bytecode caches)."""
+    """The functions' code asset as the construct stages it (no bytecode caches)."""
     target = dest / "asset"
-    shutil.copytree(LAMBDA_SRC, target, ignore=ASSET_IGNORE)
+    shutil.copytree(runtime_asset_dir(), target)
     return target
 
 

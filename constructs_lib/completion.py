@@ -59,21 +59,21 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from . import nag, permissions
+from . import contract, nag, permissions
 from . import validation as v
 from ._lazy import lazy_any, lazy_string
 from .log_settings import shared_log_group
 from .provider import bundled_function
 
-RESULT_TYPE = "Custom::BedrockModelCustomizationResult"
+RESULT_TYPE = contract.RESULT_RESOURCE_TYPE
 WATCHER_ID = "BedrockModelCustomizationWatcher"
-WATCHER_ENTRY = "job_watcher.handler.handler"
+WATCHER_ENTRY = contract.WATCHER_HANDLER
 EVENT_SOURCE = "aws.bedrock"
 STATE_CHANGE = "Model Customization Job State Change"
 POLL_INTERVAL = Duration.minutes(15)
 RESULT_TIMEOUT = Duration.minutes(5)
 DIGEST_LEN = 10
-METADATA_KEY = "BedrockModelCustomization"
+METADATA_KEY = contract.METADATA_KEY
 """The handle's Metadata key under which the watcher finds the job's name filter, wait and job logical ids."""
 JOBS_PER_RULE = 20
 """Name filters per state-change rule: 20 of the longest (a 63-character name prefix) fit 2,048 characters."""
@@ -204,8 +204,8 @@ class JobWatcher(Construct):
             role=role,
             log_group=log_group,
             environment={
-                "SCHEDULE_RULE": stack.get_logical_id(cast(CfnResource, self.schedule.node.default_child)),
-                "STACK_ID": stack.stack_id,
+                contract.ENV_SCHEDULE_RULE: stack.get_logical_id(cast(CfnResource, self.schedule.node.default_child)),
+                contract.ENV_STACK_ID: stack.stack_id,
             },
             description="Signals the wait conditions of Bedrock model customization jobs; serves their results.",
         )
@@ -372,12 +372,12 @@ class CompletionWait(Construct):
 
     @property
     def custom_model_arn(self) -> str:
-        return self.result.get_att_string("CustomModelArn")
+        return self.result.get_att_string(contract.ATTR_CUSTOM_MODEL_ARN)
 
     @property
     def training_loss(self) -> str:
-        return self.result.get_att_string("TrainingLoss")
+        return self.result.get_att_string(contract.ATTR_TRAINING_LOSS)
 
     @property
     def validation_loss(self) -> str:
-        return self.result.get_att_string("ValidationLoss")
+        return self.result.get_att_string(contract.ATTR_VALIDATION_LOSS)

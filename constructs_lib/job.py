@@ -28,7 +28,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IDependable, IValidation
 
-from . import datasets, nag, naming, permissions
+from . import contract, datasets, nag, naming, permissions
 from . import hyperparameters as hp
 from . import validation as v
 from ._lazy import lazy_any, lazy_string
@@ -52,7 +52,7 @@ from .provider import JobProvider
 from .shared_role import SharedRoleGrants
 from .storage import DefaultStorage
 
-RESOURCE_TYPE = "Custom::BedrockModelCustomizationJob"
+RESOURCE_TYPE = contract.JOB_RESOURCE_TYPE
 SERVICE_ROLE_WILDCARDS = (
     (
         r"(\.Arn>|:s3:::[^/]+)/.*\*$",
@@ -268,9 +268,13 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 service_token=provider.service_token,
                 resource_type=RESOURCE_TYPE,
                 properties={
-                    "Request": lazy_any(self._render_request),
-                    "ModelRemovalPolicy": "DESTROY" if model_removal_policy == RemovalPolicy.DESTROY else "RETAIN",
-                    "NamesGenerated": "true" if names_generated else "false",
+                    contract.PROP_REQUEST: lazy_any(self._render_request),
+                    contract.PROP_REMOVAL_POLICY: (
+                        contract.REMOVAL_DESTROY
+                        if model_removal_policy == RemovalPolicy.DESTROY
+                        else contract.REMOVAL_RETAIN
+                    ),
+                    contract.PROP_NAMES_GENERATED: "true" if names_generated else "false",
                 },
             )
             for dependable in self._dependables:
@@ -298,14 +302,14 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
     def job_name(self) -> str:
         """The job's name: the user's ``job_name``, else the generated name as deployed (``Fn::GetAtt``)."""
         if self._name_prefix is not None:
-            return self._resource.get_att_string("JobName")
+            return self._resource.get_att_string(contract.ATTR_JOB_NAME)
         return self._requested_job_name
 
     @property
     def custom_model_name(self) -> str:
         """The trained model's name: the user's, else the generated name as deployed (``Fn::GetAtt``)."""
         if self._name_prefix is not None:
-            return self._resource.get_att_string("CustomModelName")
+            return self._resource.get_att_string(contract.ATTR_CUSTOM_MODEL_NAME)
         return self._requested_model_name
 
     @property

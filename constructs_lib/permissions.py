@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 
+from . import contract
 from .config import ModelRef, S3Location, model_identifier
 
 BEDROCK_PRINCIPAL = "bedrock.amazonaws.com"
@@ -200,7 +201,7 @@ def grader(function: lambda_.IFunction) -> iam.PolicyStatement:
     )
 
 
-OWNER_TAG_KEY = "bedrock-customization:stack-id"
+OWNER_TAG_KEY = contract.OWNER_TAG_KEY
 """The tag the handler puts on every job and model it creates (lambda_src/customization_job/ownership.py)."""
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import tempfile
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -13,11 +18,11 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
-from . import nag, permissions
+from . import contract, nag, permissions
 from .log_settings import shared_log_group
 
 PROVIDER_ID = "BedrockModelCustomizationProvider"
-HANDLER_ENTRY = "customization_job.handler.on_event"
+HANDLER_ENTRY = contract.JOB_HANDLER
 HANDLER_WILDCARDS = (
     (
         r":(model-customization-job|custom-model)/\*$|::foundation-model/\*$",
@@ -39,7 +44,15 @@ HANDLER_WILDCARDS = (
         "The CDK Provider framework may invoke versions of the one job handler function only.",
     ),
 )
+
+
 ASSET_EXCLUDE = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
+"""Anything that ran from the staged folder (a test, a benchmark) may leave caches there."""
+
+
+def _skip(name: str) -> bool:
+    """Caches stay out of the asset (and out of its digest)."""
+    return name in ("__pycache__", ".mypy_cache") or name.endswith(".pyc")
 
 
 RUNTIME_PACKAGE = "constructs_lib._runtime"
@@ -62,6 +75,34 @@ def lambda_source_dir() -> Path:
     return Path(str(folder))
 
 
+@cache
+def runtime_asset_dir() -> Path:
+    """A folder whose one entry is the runtime as the package ``_runtime``: the functions' code asset.
+
+    Lambda imports handlers from the asset's root, so the runtime keeps one package name there and its
+    modules share the contract and the kernel through relative imports, as they do inside the library.
+    The folder is staged once per content (under the temp directory, named by a digest of the files), so
+    every synth of the same library version reuses it and the asset hash follows the code only.
+    """
+    source = lambda_source_dir()
+    files = sorted(p for p in source.rglob("*") if p.is_file() and not any(map(_skip, p.relative_to(source).parts)))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(source).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    staged = Path(tempfile.gettempdir()) / f"cdk-bedrock-customization-runtime-{digest.hexdigest()[:16]}"
+    if not (staged / contract.RUNTIME_PACKAGE).is_dir():
+        shutil.rmtree(staged, ignore_errors=True)  # an incomplete folder from an interrupted run
+        building = Path(tempfile.mkdtemp(prefix=f"{staged.name}-", dir=staged.parent))
+        shutil.copytree(
+            source, building / contract.RUNTIME_PACKAGE, ignore=lambda _, names: [n for n in names if _skip(n)]
+        )
+        try:
+            os.replace(building, staged)  # atomic: a concurrent synth either sees the whole folder or none
+        except OSError:
+            shutil.rmtree(building, ignore_errors=True)  # another process staged the same content first
+    return staged
+
+
 def bundled_function(
     scope: Construct,
     construct_id: str,
@@ -79,7 +120,7 @@ def bundled_function(
         construct_id,
         runtime=lambda_.Runtime.PYTHON_3_13,
         architecture=lambda_.Architecture.ARM_64,
-        code=lambda_.Code.from_asset(str(lambda_source_dir()), exclude=ASSET_EXCLUDE),
+        code=lambda_.Code.from_asset(str(runtime_asset_dir()), exclude=ASSET_EXCLUDE),
         handler=handler,
         timeout=timeout,
         memory_size=256,

@@ -18,6 +18,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from . import contract
+
 JOB_NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*"
 MODEL_NAME_PATTERN = r"([0-9a-zA-Z][_-]?){1,63}"
 CLIENT_TOKEN_PATTERN = r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?"
@@ -48,7 +50,7 @@ LAMBDA_ARN_PATTERN = (
     r"(:(\$LATEST|[a-zA-Z0-9-_]+))?"
 )
 
-OWNER_TAG_KEY = "bedrock-customization:stack-id"
+OWNER_TAG_KEY = contract.OWNER_TAG_KEY
 """The tag the handler puts on every job and custom model it creates (value: the CloudFormation stack id).
 
 The handler stops, retags and deletes only resources carrying its own stack's id, and its IAM policy

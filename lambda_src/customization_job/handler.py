@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..contract import ATTR_CUSTOM_MODEL_NAME, ATTR_JOB_ARN, ATTR_JOB_NAME
 from . import operations, ownership
 from .client import BedrockClient, max_call_seconds, new_bedrock_client
 from .decisions import (
@@ -325,7 +326,7 @@ class _Lifecycle:
         """The physical id and the attributes: the names are the job's actual ones, suffix included."""
         return {
             "PhysicalResourceId": job_arn,
-            "Data": {"JobArn": job_arn, "JobName": names.job, "CustomModelName": names.model},
+            "Data": {ATTR_JOB_ARN: job_arn, ATTR_JOB_NAME: names.job, ATTR_CUSTOM_MODEL_NAME: names.model},
         }
 
 

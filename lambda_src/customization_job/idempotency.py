@@ -26,13 +26,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..contract import NAME_BASE_MAX as BASE_MAX
+from ..contract import NAME_MAX as NAME_MAX
+from ..contract import NAME_SUFFIX_LEN as SUFFIX_LEN
+
 TOKEN_PREFIX = "cfn-"
 DIGEST_LEN = 24
 UNDIGESTED_FIELDS = frozenset({"jobTags", "customModelTags", "clientRequestToken"})
 _DERIVED_TOKEN = re.compile(rf"{TOKEN_PREFIX}[0-9a-f]{{{DIGEST_LEN}}}-([0-9a-f]{{{DIGEST_LEN}}})")
-NAME_MAX = 63
-SUFFIX_LEN = 8
-BASE_MAX = NAME_MAX - SUFFIX_LEN - 1
 
 
 def client_request_token(stack_id: str, logical_id: str, request_id: str, request: Mapping[str, Any]) -> str:

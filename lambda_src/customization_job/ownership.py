@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..contract import OWNER_TAG_KEY as OWNER_TAG_KEY
 from .decisions import TAG_FIELDS, TagChanges, tags_as_dict
-
-OWNER_TAG_KEY = "bedrock-customization:stack-id"
 
 
 def with_owner_tags(request: Mapping[str, Any], stack_id: str) -> dict[str, Any]:

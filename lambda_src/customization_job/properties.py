@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from ..contract import PROP_NAMES_GENERATED, PROP_REMOVAL_POLICY, PROP_REQUEST
 from .errors import HandlerError
 
 
@@ -52,7 +53,7 @@ def parse_event(event: Any) -> ResourceEvent:
     old_request: dict[str, Any] | None = None
     if request_type == "Update":
         old_props = event.get("OldResourceProperties")
-        old = old_props.get("Request") if isinstance(old_props, dict) else old_props
+        old = old_props.get(PROP_REQUEST) if isinstance(old_props, dict) else old_props
         if not isinstance(old, dict):
             raise HandlerError(
                 f"Update without usable OldResourceProperties.Request (got {type(old).__name__}): without the "
@@ -68,8 +69,8 @@ def parse_event(event: Any) -> ResourceEvent:
         physical_id=physical_id if isinstance(physical_id, str) else None,
         request=request,
         old_request=old_request,
-        removal_policy=_removal_policy(props.get("ModelRemovalPolicy"), lenient=lenient),
-        names_generated=str(props.get("NamesGenerated", "false")).strip().lower() == "true",
+        removal_policy=_removal_policy(props.get(PROP_REMOVAL_POLICY), lenient=lenient),
+        names_generated=str(props.get(PROP_NAMES_GENERATED, "false")).strip().lower() == "true",
     )
 
 
@@ -98,7 +99,7 @@ def _properties(props: Any, where: str) -> dict[str, Any]:
 
 def _request(props: dict[str, Any], where: str, *, required: bool) -> dict[str, Any]:
     """The ``Request`` map; its tags checked where a malformed list would otherwise read as "no tags"."""
-    request = props.get("Request")
+    request = props.get(PROP_REQUEST)
     if not isinstance(request, dict):
         if required:
             raise HandlerError(

@@ -6,13 +6,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..contract import (
+    ATTR_CUSTOM_MODEL_ARN,
+    ATTR_CUSTOM_MODEL_NAME,
+    ATTR_JOB_ARN,
+    ATTR_JOB_NAME,
+    ATTR_TRAINING_LOSS,
+    ATTR_VALIDATION_LOSS,
+)
+from ..contract import OWNER_TAG_KEY as OWNER_TAG_KEY
+
 COMPLETED = "Completed"
 ENDED_UNSUCCESSFULLY = frozenset({"Failed", "Stopped"})
 ENDED = ENDED_UNSUCCESSFULLY | {COMPLETED}
 MAX_REASON = 900
 """CloudFormation shows the reason in stack events; Bedrock's failure messages can be long."""
-OWNER_TAG_KEY = "bedrock-customization:stack-id"
-"""The tag the job handler puts on every job it creates (value: the stack id); as in customization_job.ownership."""
 
 
 @dataclass(frozen=True)
@@ -103,10 +111,10 @@ def result_data(job: Mapping[str, Any]) -> dict[str, str]:
     validation = job.get("validationMetrics") or []
     first_validation = validation[0].get("validationLoss") if validation else None
     return {
-        "CustomModelArn": str(model_arn),
-        "CustomModelName": str(job.get("outputModelName") or ""),
-        "JobArn": str(job.get("jobArn") or ""),
-        "JobName": str(job.get("jobName") or ""),
-        "TrainingLoss": _number((job.get("trainingMetrics") or {}).get("trainingLoss")),
-        "ValidationLoss": _number(first_validation),
+        ATTR_CUSTOM_MODEL_ARN: str(model_arn),
+        ATTR_CUSTOM_MODEL_NAME: str(job.get("outputModelName") or ""),
+        ATTR_JOB_ARN: str(job.get("jobArn") or ""),
+        ATTR_JOB_NAME: str(job.get("jobName") or ""),
+        ATTR_TRAINING_LOSS: _number((job.get("trainingMetrics") or {}).get("trainingLoss")),
+        ATTR_VALIDATION_LOSS: _number(first_validation),
     }

@@ -36,6 +36,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..contract import ENV_SCHEDULE_RULE, ENV_STACK_ID, METADATA_KEY
 from .budget import Budget, OutOfTime, error_code
 from .log import describe_error, log_event
 from .outcome import foreign_signal, owner_in, signal_for
@@ -46,7 +47,6 @@ JOB_IN_PLACE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
 """Job resource statuses whose physical id is the job of the current request."""
 PREFIX_MARK = "*"
 HANDLE_TYPE = "AWS::CloudFormation::WaitConditionHandle"
-METADATA_KEY = "BedrockModelCustomization"
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class Config:
 
     @staticmethod
     def from_env(env: Mapping[str, str]) -> Config:
-        return Config(stack_id=env["STACK_ID"], schedule_rule=env["SCHEDULE_RULE"])
+        return Config(stack_id=env[ENV_STACK_ID], schedule_rule=env[ENV_SCHEDULE_RULE])
 
 
 @dataclass(frozen=True)

@@ -322,10 +322,10 @@ def test_watcher_runs_the_shared_lambda_asset_on_python_3_13() -> None:
         r
         for r in res.values()
         if r["Type"] == "AWS::Lambda::Function"
-        and r["Properties"].get("Handler") == "customization_job.handler.on_event"
+        and r["Properties"].get("Handler") == "_runtime.customization_job.handler.on_event"
     )
     assert props["Runtime"] == "python3.13"
-    assert props["Handler"] == "job_watcher.handler.handler"
+    assert props["Handler"] == "_runtime.job_watcher.handler.handler"
     assert props["Code"] == handler["Properties"]["Code"]
     assert props["Environment"]["Variables"]["STACK_ID"] == {"Ref": "AWS::StackId"}
     assert props["Environment"]["Variables"]["SCHEDULE_RULE"] in res

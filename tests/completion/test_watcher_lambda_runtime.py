@@ -1,4 +1,4 @@
-"""The watcher as Lambda runs it: imported as ``job_watcher.handler`` from the asset root, on the runtime's
+"""The watcher as Lambda runs it: its handler string imported from the staged asset's root, on the runtime's
 older botocore (1.35.x), with every AWS call validated by that botocore's Stubber.
 
 Skips unless ``OLD_BOTOCORE_PYTHON`` names such a python (``make test`` sets it up).
@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
+
+from constructs_lib import contract
+from constructs_lib.provider import runtime_asset_dir
 
 from .conftest import PresignedServer
 
 OLD_PYTHON = os.environ.get("OLD_BOTOCORE_PYTHON", "")
-LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
 
 pytestmark = pytest.mark.skipif(
     not OLD_PYTHON, reason="OLD_BOTOCORE_PYTHON is unset: set it to a python with botocore 1.35.x"
@@ -24,16 +25,16 @@ pytestmark = pytest.mark.skipif(
 
 CHILD = r"""
 import datetime, json, os, sys
-sys.path.insert(0, os.environ["LAMBDA_SRC"])
+sys.path.insert(0, os.environ["ASSET_ROOT"])
 import importlib
 import boto3, botocore
 from botocore.stub import Stubber
 
-module_name, _, function_name = "job_watcher.handler.handler".rpartition(".")
+module_name, _, function_name = os.environ["WATCHER_HANDLER"].rpartition(".")
 entry = getattr(importlib.import_module(module_name), function_name)
-from job_watcher import handler
-from job_watcher.presigned import refusal, send_json
-from job_watcher.sweep import Clients
+from _runtime.job_watcher import handler
+from _runtime.job_watcher.presigned import refusal, send_json
+from _runtime.job_watcher.sweep import Clients
 
 urls = json.load(sys.stdin)
 
@@ -95,7 +96,8 @@ print(json.dumps({"botocore": botocore.__version__, "entry": entry is handler.ha
 def test_watcher_runs_on_the_lambda_runtimes_botocore(presigned: PresignedServer) -> None:
     env = {
         **os.environ,
-        "LAMBDA_SRC": str(LAMBDA_SRC),
+        "ASSET_ROOT": str(runtime_asset_dir()),
+        "WATCHER_HANDLER": contract.WATCHER_HANDLER,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",

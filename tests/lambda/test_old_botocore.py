@@ -2,7 +2,7 @@
 
 Runs in the normal suite but skips unless ``OLD_BOTOCORE_PYTHON`` names a python with botocore 1.35.x
 (e.g. ``python3 -m venv /tmp/oldboto && /tmp/oldboto/bin/pip install botocore==1.35.99 boto3==1.35.99``).
-The child process imports the package from ``lambda_src`` the way Lambda does (as ``customization_job``)
+The child process imports the handler from the functions' staged asset the way Lambda does
 and performs Stubber-validated creates for RFT and DISTILLATION.
 """
 
@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from cfn_support import JOB_ARN, JOB_NAME, MODEL_NAME, as_sent, base_request, fake_aws_env, make_event, token_for
 
+from constructs_lib.provider import runtime_asset_dir
+
 OLD_PYTHON = os.environ.get("OLD_BOTOCORE_PYTHON", "")
-LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
 
 pytestmark = pytest.mark.skipif(
     not OLD_PYTHON,
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.skipif(
 CHILD = r"""
 import json, os, sys
 cases = json.load(sys.stdin)
-sys.path.insert(0, os.environ["LAMBDA_SRC"])
+sys.path.insert(0, os.environ["ASSET_ROOT"])
 os.environ.pop("AWS_DATA_PATH", None)
 
 import boto3, botocore
@@ -47,8 +48,8 @@ for name, case in cases.items():
     except ParamValidationError as error:
         out["control"][name] = str(error)
 
-from customization_job import handler  # sets AWS_DATA_PATH, as at Lambda cold start
-from customization_job.client import new_bedrock_client
+from _runtime.customization_job import handler  # sets AWS_DATA_PATH, as at Lambda cold start
+from _runtime.customization_job.client import new_bedrock_client
 
 class Context:
     def get_remaining_time_in_millis(self):
@@ -114,7 +115,7 @@ def test_old_botocore_accepts_every_field_through_the_bundled_model(tmp_path: Pa
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
-        "LAMBDA_SRC": str(LAMBDA_SRC),
+        "ASSET_ROOT": str(runtime_asset_dir()),
         **fake_aws_env(tmp_path),
     }
     done = subprocess.run(

@@ -65,11 +65,15 @@ def test_package_import_has_no_side_effects() -> None:
 
 
 def test_handler_string_resolves_from_the_asset_root_without_aws_cdk() -> None:
-    """Lambda imports ``customization_job.handler`` with the ``lambda_src`` folder as its root."""
+    """Lambda imports the handler string from the root of the functions' asset, as the construct stages it."""
+    from constructs_lib import contract
+    from constructs_lib.provider import runtime_asset_dir
+
+    module, _, function = contract.JOB_HANDLER.rpartition(".")
     done = run_python(
-        "import sys, customization_job.handler as h; assert callable(h.on_event); "
-        "assert not any(m.startswith('aws_cdk') for m in sys.modules); print('ok')",
-        LAMBDA_SRC,
+        f"import sys, importlib; h = importlib.import_module({module!r}); assert callable(h.{function}); "
+        "assert not any(m.startswith(('aws_cdk', 'constructs_lib', 'lambda_src')) for m in sys.modules); print('ok')",
+        runtime_asset_dir(),
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"

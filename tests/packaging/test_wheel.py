@@ -21,8 +21,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEEL_RUNTIME = "constructs_lib/_runtime"
-HANDLER_ENTRY = "customization_job.handler.on_event"
-WATCHER_ENTRY = "job_watcher.handler.handler"
+ASSET_PACKAGE = "_runtime"
+"""The asset's one top-level package: Lambda imports the handler strings from it."""
+HANDLER_ENTRY = "_runtime.customization_job.handler.on_event"
+WATCHER_ENTRY = "_runtime.job_watcher.handler.handler"
 # Never part of a build: virtual environments, caches, build output, synth output.
 BUILD_EDITABLE = "import sys; from setuptools import build_meta; build_meta.build_editable(sys.argv[1])"
 NOT_SOURCE = {"build", "dist", "cdk.out", "tests", "benchmarks", "docs", "examples"}
@@ -215,8 +217,12 @@ def test_installed_wheel_synthesizes_an_app_outside_the_repo(installed: tuple[Pa
     assert any(r["Type"] == "Custom::BedrockModelCustomizationJob" for r in template["Resources"].values())
     asset = function_asset(outdir, "Consumer", HANDLER_ENTRY)
     assert asset.resolve() != (site / WHEEL_RUNTIME).resolve()  # staged into cdk.out
-    assert (asset / "customization_job" / "handler.py").is_file()
-    assert (asset / "customization_job" / "data" / "bedrock" / "2023-04-20" / "service-2.json.gz").is_file()
+    assert [p.name for p in asset.iterdir()] == [ASSET_PACKAGE]  # the handler strings' one top-level package
+    assert (asset / ASSET_PACKAGE / "customization_job" / "handler.py").is_file()
+    assert (asset / ASSET_PACKAGE / "contract.py").is_file()
+    assert (
+        asset / ASSET_PACKAGE / "customization_job" / "data" / "bedrock" / "2023-04-20" / "service-2.json.gz"
+    ).is_file()
     assert not list(asset.rglob("__pycache__"))
 
 
@@ -240,6 +246,7 @@ def test_an_app_with_its_own_lambda_src_package_bundles_the_librarys_runtime(
     handler_asset = function_asset(outdir, "Shadowed", HANDLER_ENTRY)
     assert function_asset(outdir, "Shadowed", WATCHER_ENTRY) == handler_asset
     runtime = source / "lambda_src"
-    assert files_under(handler_asset) == files_under(runtime)
-    for module in ("customization_job/handler.py", "job_watcher/handler.py"):
-        assert (handler_asset / module).read_bytes() == (runtime / module).read_bytes(), module
+    assert [p.name for p in handler_asset.iterdir()] == [ASSET_PACKAGE]
+    assert files_under(handler_asset / ASSET_PACKAGE) == files_under(runtime)
+    for module in ("customization_job/handler.py", "job_watcher/handler.py", "contract.py"):
+        assert (handler_asset / ASSET_PACKAGE / module).read_bytes() == (runtime / module).read_bytes(), module

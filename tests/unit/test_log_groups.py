@@ -59,8 +59,8 @@ def test_every_function_of_a_waiting_job_logs_to_its_own_log_group_kept_one_year
     waiting_job(stack)
     by_handler = function_log_groups(stack)
     assert set(by_handler) == {
-        "customization_job.handler.on_event",
-        "job_watcher.handler.handler",
+        "_runtime.customization_job.handler.on_event",
+        "_runtime.job_watcher.handler.handler",
         PROVIDER_FRAMEWORK_HANDLER,
     }
     groups = resources(stack, "AWS::Logs::LogGroup")
@@ -74,11 +74,11 @@ def test_provider_framework_function_has_a_log_group_with_the_handlers_retention
     stack = new_stack()
     simple_job(stack)  # submitted mode: handler and provider only
     by_handler = function_log_groups(stack)
-    assert set(by_handler) == {"customization_job.handler.on_event", PROVIDER_FRAMEWORK_HANDLER}
+    assert set(by_handler) == {"_runtime.customization_job.handler.on_event", PROVIDER_FRAMEWORK_HANDLER}
     groups = resources(stack, "AWS::Logs::LogGroup")
     framework = groups[by_handler[PROVIDER_FRAMEWORK_HANDLER]]["Properties"]
-    handler = groups[by_handler["customization_job.handler.on_event"]]["Properties"]
-    assert by_handler[PROVIDER_FRAMEWORK_HANDLER] != by_handler["customization_job.handler.on_event"]
+    handler = groups[by_handler["_runtime.customization_job.handler.on_event"]]["Properties"]
+    assert by_handler[PROVIDER_FRAMEWORK_HANDLER] != by_handler["_runtime.customization_job.handler.on_event"]
     assert framework == handler == {"RetentionInDays": 365}
 
 

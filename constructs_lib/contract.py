@@ -1,0 +1,37 @@
+"""The runtime's contract as the constructs read it: the names both sides spell the same way.
+
+The values live in one place, the runtime's own ``contract`` module (the repository's
+``lambda_src/contract.py``, shipped as ``constructs_lib._runtime.contract``); this module only gives them
+types for the construct wing. A test checks that it re-exports every name of the runtime's module.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Final
+
+_runtime = import_module(f"{__package__}._runtime.contract")
+
+JOB_RESOURCE_TYPE: Final[str] = _runtime.JOB_RESOURCE_TYPE
+RESULT_RESOURCE_TYPE: Final[str] = _runtime.RESULT_RESOURCE_TYPE
+RUNTIME_PACKAGE: Final[str] = _runtime.RUNTIME_PACKAGE
+JOB_HANDLER: Final[str] = _runtime.JOB_HANDLER
+WATCHER_HANDLER: Final[str] = _runtime.WATCHER_HANDLER
+PROP_REQUEST: Final[str] = _runtime.PROP_REQUEST
+PROP_REMOVAL_POLICY: Final[str] = _runtime.PROP_REMOVAL_POLICY
+PROP_NAMES_GENERATED: Final[str] = _runtime.PROP_NAMES_GENERATED
+REMOVAL_RETAIN: Final[str] = _runtime.REMOVAL_RETAIN
+REMOVAL_DESTROY: Final[str] = _runtime.REMOVAL_DESTROY
+ATTR_JOB_ARN: Final[str] = _runtime.ATTR_JOB_ARN
+ATTR_JOB_NAME: Final[str] = _runtime.ATTR_JOB_NAME
+ATTR_CUSTOM_MODEL_NAME: Final[str] = _runtime.ATTR_CUSTOM_MODEL_NAME
+ATTR_CUSTOM_MODEL_ARN: Final[str] = _runtime.ATTR_CUSTOM_MODEL_ARN
+ATTR_TRAINING_LOSS: Final[str] = _runtime.ATTR_TRAINING_LOSS
+ATTR_VALIDATION_LOSS: Final[str] = _runtime.ATTR_VALIDATION_LOSS
+METADATA_KEY: Final[str] = _runtime.METADATA_KEY
+ENV_STACK_ID: Final[str] = _runtime.ENV_STACK_ID
+ENV_SCHEDULE_RULE: Final[str] = _runtime.ENV_SCHEDULE_RULE
+NAME_MAX: Final[int] = _runtime.NAME_MAX
+NAME_SUFFIX_LEN: Final[int] = _runtime.NAME_SUFFIX_LEN
+NAME_BASE_MAX: Final[int] = _runtime.NAME_BASE_MAX
+OWNER_TAG_KEY: Final[str] = _runtime.OWNER_TAG_KEY

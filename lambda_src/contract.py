@@ -1,0 +1,50 @@
+"""The contract between the constructs and the runtime: every name both sides must spell the same way.
+
+Standard library only, so that both the Lambda functions and the construct library import it (the
+constructs as ``constructs_lib._runtime.contract``): a rename happens here, once, and neither side can
+drift from the other and break deploys silently.
+"""
+
+from __future__ import annotations
+
+# ---- custom resource types and the Lambda entry points (relative to the asset's root) ---------------
+JOB_RESOURCE_TYPE = "Custom::BedrockModelCustomizationJob"
+RESULT_RESOURCE_TYPE = "Custom::BedrockModelCustomizationResult"
+RUNTIME_PACKAGE = "_runtime"
+"""The runtime's top-level package in the functions' asset (the library ships it as ``constructs_lib._runtime``)."""
+JOB_HANDLER = f"{RUNTIME_PACKAGE}.customization_job.handler.on_event"
+WATCHER_HANDLER = f"{RUNTIME_PACKAGE}.job_watcher.handler.handler"
+
+# ---- properties of Custom::BedrockModelCustomizationJob --------------------------------------------
+PROP_REQUEST = "Request"
+"""The CreateModelCustomizationJob request, camelCase as boto3 takes it."""
+PROP_REMOVAL_POLICY = "ModelRemovalPolicy"
+PROP_NAMES_GENERATED = "NamesGenerated"
+REMOVAL_RETAIN = "RETAIN"
+REMOVAL_DESTROY = "DESTROY"
+
+# ---- attributes (Fn::GetAtt) of the job and of its result -------------------------------------------
+ATTR_JOB_ARN = "JobArn"
+ATTR_JOB_NAME = "JobName"
+ATTR_CUSTOM_MODEL_NAME = "CustomModelName"
+ATTR_CUSTOM_MODEL_ARN = "CustomModelArn"
+ATTR_TRAINING_LOSS = "TrainingLoss"
+ATTR_VALIDATION_LOSS = "ValidationLoss"
+
+# ---- the watcher's inputs ---------------------------------------------------------------------------
+METADATA_KEY = "BedrockModelCustomization"
+"""The key of a WaitConditionHandle's Metadata that names the job the watcher signals for."""
+ENV_STACK_ID = "STACK_ID"
+ENV_SCHEDULE_RULE = "SCHEDULE_RULE"
+
+# ---- generated names: ``<construct id>-<digest>`` at synth, ``-<suffix>`` added per request --------
+NAME_MAX = 63
+"""Both jobName and customModelName allow 63 characters."""
+NAME_SUFFIX_LEN = 8
+NAME_BASE_MAX = NAME_MAX - 1 - NAME_SUFFIX_LEN
+"""54: the longest base the handler can suffix within 63 (the construct generates at most this)."""
+
+# ---- ownership ----------------------------------------------------------------------------------------
+OWNER_TAG_KEY = "bedrock-customization:stack-id"
+"""Every job and model the handler creates carries it, valued with the CloudFormation stack id; IAM and the
+handler act only on resources that carry this stack's."""
