@@ -39,7 +39,8 @@ def add_validate_data(subparsers: Subparsers) -> None:
         description=(
             "Check a local JSONL dataset before a job is deployed: every line one JSON object, the record "
             "shape for the customization type and model, documented record counts and file sizes, and "
-            "estimated token lengths. Errors make the exit code 1; warnings are advisory."
+            "estimated token lengths. Errors make the exit code 1; warnings are advisory. Each finding ends "
+            "with the short name of its rule's source, explained in the README's dataset table."
         ),
     )
     parser.add_argument("file", metavar="FILE", help="the .jsonl file to check")
@@ -55,6 +56,11 @@ def add_validate_data(subparsers: Subparsers) -> None:
         choices=CUSTOMIZATION_TYPES,
         default="FINE_TUNING",
         help=f"customization type: {', '.join(CUSTOMIZATION_TYPES)} (default FINE_TUNING)",
+    )
+    parser.add_argument(
+        "--teacher",
+        metavar="MODEL_ID",
+        help="the teacher of a DISTILLATION job (Anthropic and Meta models take single-turn prompts only)",
     )
     parser.add_argument(
         "--validation",
@@ -115,6 +121,7 @@ def run_validate_data(args: argparse.Namespace, out: TextIO | None = None, err: 
             role=role,
             max_findings=max(args.max_findings, 1),
             progress=progress,
+            teacher_model_id=args.teacher,
         )
 
     try:

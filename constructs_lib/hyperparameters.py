@@ -1,6 +1,7 @@
 """Hyperparameters: typed Python values on the way in, strings on the wire, checked per model family.
 
-The ranges are the documented tables for fine-tuning and continued pre-training. Bedrock adds
+The ranges are the documented tables for fine-tuning and continued pre-training, kept with each base
+model in the model catalogue (constructs_lib.catalogue), which the dataset checks read too. Bedrock adds
 families over time, so an unknown name or an out-of-table value is a warning, not an error.
 """
 
@@ -12,115 +13,44 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from . import catalogue
+from .catalogue import Range
 from .validation import ValidationError
 
 HyperParameterValue = str | int | float | bool
 
-
-@dataclass(frozen=True)
-class Range:
-    low: float
-    high: float
-    default: float
-    allows_auto: bool = False
+__all__ = ["FAMILIES", "HyperParameterValue", "ModelFamily", "Range", "advisories", "checked", "family_of", "to_wire"]
 
 
 @dataclass(frozen=True)
 class ModelFamily:
+    """The models that share one documented hyperparameter table (read from the model catalogue)."""
+
     name: str
     id_prefixes: tuple[str, ...]
     ranges: Mapping[str, Range]
 
 
-_TITAN_LITE = {
-    "epochCount": Range(1, 10, 5),
-    "batchSize": Range(1, 64, 1),
-    "learningRate": Range(0, 1, 1e-5),
-    "learningRateWarmupSteps": Range(0, 250, 5),
-}
+def _families() -> tuple[ModelFamily, ...]:
+    prefixes: dict[str, list[str]] = {}
+    tables: dict[str, catalogue.HyperparameterTable] = {}
+    for entry in catalogue.MODELS:
+        if entry.hyperparameters is not None:
+            tables.setdefault(entry.hyperparameters.name, entry.hyperparameters)
+            prefixes.setdefault(entry.hyperparameters.name, []).extend(entry.id_prefixes)
+    return tuple(ModelFamily(name, tuple(prefixes[name]), table.ranges) for name, table in tables.items())
 
-FAMILIES: tuple[ModelFamily, ...] = (
-    ModelFamily("Titan Text G1 Lite/Express", ("amazon.titan-text-lite", "amazon.titan-text-express"), _TITAN_LITE),
-    ModelFamily(
-        "Titan Text Premier",
-        ("amazon.titan-text-premier",),
-        {
-            "epochCount": Range(1, 5, 2),
-            "batchSize": Range(1, 1, 1),
-            "learningRate": Range(1e-7, 1e-5, 1e-6),
-            "learningRateWarmupSteps": Range(0, 20, 5),
-        },
-    ),
-    ModelFamily(
-        "Amazon Nova Micro/Lite/Pro",
-        ("amazon.nova-micro", "amazon.nova-lite", "amazon.nova-pro"),
-        {
-            "epochCount": Range(1, 5, 2),
-            "learningRate": Range(1e-6, 1e-4, 1e-5),
-            "learningRateWarmupSteps": Range(0, 100, 10),
-        },
-    ),
-    ModelFamily(
-        "Meta Llama 2 / 3.1 / 3.2",
-        ("meta.llama2", "meta.llama3-1", "meta.llama3-2"),
-        {"epochCount": Range(1, 10, 5), "batchSize": Range(1, 1, 1), "learningRate": Range(5e-6, 0.1, 1e-4)},
-    ),
-    ModelFamily(
-        "Cohere Command Light",
-        ("cohere.command-light-text",),
-        {
-            "epochCount": Range(1, 100, 1),
-            "batchSize": Range(8, 32, 8),
-            "learningRate": Range(5e-6, 0.1, 1e-5),
-            "earlyStoppingThreshold": Range(0, 0.1, 0.01),
-            "earlyStoppingPatience": Range(1, 10, 6),
-            "evalPercentage": Range(5, 50, 20),
-        },
-    ),
-    ModelFamily(
-        "Cohere Command",
-        ("cohere.command-text",),
-        {
-            "epochCount": Range(1, 100, 1),
-            "batchSize": Range(8, 8, 8),
-            "learningRate": Range(5e-6, 0.1, 1e-5),
-            "earlyStoppingThreshold": Range(0, 0.1, 0.01),
-            "earlyStoppingPatience": Range(1, 10, 6),
-            "evalPercentage": Range(5, 50, 20),
-        },
-    ),
-    ModelFamily(
-        "Anthropic Claude 3 Haiku",
-        ("anthropic.claude-3-haiku",),
-        {
-            "epochCount": Range(1, 10, 2),
-            "batchSize": Range(4, 256, 32),
-            "learningRateMultiplier": Range(0.1, 2, 1),
-            "earlyStoppingThreshold": Range(0, 0.1, 0.001),
-            "earlyStoppingPatience": Range(1, 10, 2),
-        },
-    ),
-    ModelFamily(
-        "Titan Multimodal Embeddings G1",
-        ("amazon.titan-embed-image-v1",),
-        {
-            "epochCount": Range(1, 100, 1, allows_auto=True),
-            "batchSize": Range(256, 9216, 576),
-            "learningRate": Range(5e-8, 1, 5e-5),
-        },
-    ),
-)
+
+FAMILIES: tuple[ModelFamily, ...] = _families()
+_BY_NAME = {family.name: family for family in FAMILIES}
 
 
 def family_of(model_id: str | None) -> ModelFamily | None:
-    """The documented family a model id belongs to, from its id prefix (ARNs are cut to the id)."""
-    if not model_id:
+    """The documented family a model id belongs to (the catalogue's entry; ARNs and profiles are cut to the id)."""
+    entry = catalogue.model_entry(model_id)
+    if entry is None or entry.hyperparameters is None:
         return None
-    model_id = model_id.rsplit("/", 1)[-1]
-    for family in FAMILIES:
-        if model_id.startswith(family.id_prefixes):
-            return family
-    return None
+    return _BY_NAME[entry.hyperparameters.name]
 
 
 def checked(values: Any, prop: str = "hyper_parameters") -> dict[str, HyperParameterValue]:

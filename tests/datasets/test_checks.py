@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from constructs_lib import datasets
+from constructs_lib import catalogue, datasets
 from constructs_lib.datasets import DataFormat, DatasetRole, Report, check_file
 from constructs_lib.validation import ValidationError
 
@@ -70,9 +70,10 @@ def only_error(report: Report) -> str:
 
 
 def test_a_valid_file_has_no_findings_and_counts_records(tmp_path: Path) -> None:
-    report = check(tmp_path, [converse(*GOOD_TURNS, system=[{"text": "You are a support bot."}])] * 3)
+    # 8 records: the Nova validator's minimum for Nova Micro (issue 14 reports record counts per model).
+    report = check(tmp_path, [converse(*GOOD_TURNS, system=[{"text": "You are a support bot."}])] * 8)
     assert report.ok and report.findings == []
-    assert report.records == 3
+    assert report.records == 8
     assert report.data_format is DataFormat.CONVERSE
     assert report.size_bytes == (tmp_path / "data.jsonl").stat().st_size
 
@@ -170,17 +171,23 @@ def test_prompt_completion_passes(tmp_path: Path) -> None:
 # ---- Converse (bedrock-conversation-2024) --------------------------------------------------------
 
 
-def test_converse_needs_the_schema_version(tmp_path: Path) -> None:
-    report = check(tmp_path, [converse(*GOOD_TURNS), converse(*GOOD_TURNS, schema=None)])
-    assert only_error(report) == (
+def test_converse_needs_the_schema_version_for_distillation_but_not_for_nova(tmp_path: Path) -> None:
+    # Issue 14: Nova fine-tuning data without schemaVersion was a false alarm (nova-ft: "schemaVersion can be
+    # any string value"; the Nova validator makes it optional). Distillation prompts must include it.
+    lines = [converse(*GOOD_TURNS), converse(*GOOD_TURNS, schema=None)]
+    report = check(tmp_path, lines, customization_type="DISTILLATION")
+    assert errors(report) == [
         ':2: schemaVersion: is missing; the Converse format needs "schemaVersion": "bedrock-conversation-2024".'
-    )
+    ]
+    assert check(tmp_path, lines * 4).findings == []
 
 
-def test_converse_other_schema_version_is_a_warning(tmp_path: Path) -> None:
-    report = check(tmp_path, [converse(*GOOD_TURNS, schema="2023")])
+def test_converse_other_schema_version_is_a_warning_unless_the_model_takes_any(tmp_path: Path) -> None:
+    # Issue 14: AWS's own Nova Micro tool-use set says "tooluse-dataset-2024"; any string is fine for Nova.
+    report = check(tmp_path, [converse(*GOOD_TURNS, schema="2023")], model=None)
     assert report.ok
     assert messages(report) == [":1: schemaVersion: is '2023'; Bedrock documents 'bedrock-conversation-2024'."]
+    assert check(tmp_path, [converse(*GOOD_TURNS, schema="2023")] * 8).findings == []
 
 
 def test_converse_system_must_be_text_blocks(tmp_path: Path) -> None:
@@ -188,6 +195,7 @@ def test_converse_system_must_be_text_blocks(tmp_path: Path) -> None:
     assert messages(report) == [
         ':1: system: must be an array of {"text": str} blocks, got a string.',
         ":2: system[0].text: is missing.",
+        ": 2 records: Amazon Nova takes at least 8 training records.",
     ]
 
 
@@ -218,7 +226,8 @@ def test_converse_ends_with_the_assistants_reply(tmp_path: Path) -> None:
 
 def test_converse_distillation_prompts_need_no_reply(tmp_path: Path) -> None:
     report = check(tmp_path, [converse(("user", "Why is the sky blue?"))], customization_type="DISTILLATION")
-    assert report.ok and report.findings == []
+    # distill-validator: at least 100 prompts (issue 14: record counts per model and method).
+    assert report.ok and messages(report) == [": 1 records: Amazon Nova takes at least 100 training records."]
 
 
 def test_converse_content_is_an_array_of_blocks(tmp_path: Path) -> None:
@@ -232,6 +241,7 @@ def test_converse_content_is_an_array_of_blocks(tmp_path: Path) -> None:
         ':1: messages[1].content: must be a non-empty array of {"text": str} blocks, got an array.',
         ":2: messages[0].content[0]: must hold text, image or video, got txt.",
         ':3: messages[0].content[0]: must be an object such as {"text": str}, got a string.',
+        ": 3 records: Amazon Nova takes at least 8 training records.",
     ]
 
 
@@ -258,11 +268,12 @@ def test_converse_unknown_fields_are_warnings(tmp_path: Path) -> None:
     assert messages(report) == [
         ":1: messages[1].weight: is not a field of the Converse message format (fields: content, role).",
         ":1: id: is not a field of the Converse format (fields: messages, schemaVersion, system).",
+        ": 1 records: Amazon Nova takes at least 8 training records.",
     ]
 
 
 def test_converse_passes_multi_turn(tmp_path: Path) -> None:
-    report = check(tmp_path, [converse(*GOOD_TURNS, *GOOD_TURNS, system=[{"text": "Be brief."}])])
+    report = check(tmp_path, [converse(*GOOD_TURNS, *GOOD_TURNS, system=[{"text": "Be brief."}])] * 8)
     assert report.ok and report.findings == []
 
 
@@ -366,7 +377,8 @@ def test_haiku_rejects_converse_records_after_the_first_line_too(tmp_path: Path)
 
 
 def test_a_file_holds_one_format(tmp_path: Path) -> None:
-    report = check(tmp_path, [pc(), pc(), converse(*GOOD_TURNS)], model=LLAMA)
+    # A model that takes both formats: Llama 3.1 takes prompt/completion only (llama-validator), so unlisted.
+    report = check(tmp_path, [pc(), pc(), converse(*GOOD_TURNS)], model=None)
     assert only_error(report) == (
         ":3: record is in the Converse format; line 1 is in the prompt/completion format, and one file holds "
         "one format."
@@ -405,11 +417,14 @@ def test_record_counts_below_and_above_the_documented_limits_are_warnings(tmp_pa
 
 
 def test_file_size_over_the_documented_limit_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    families = tuple(
-        dataclasses.replace(f, max_validation_bytes=1000) if f.name == "Titan Text" else f
-        for f in datasets.DATA_FAMILIES
-    )
-    monkeypatch.setattr(datasets, "DATA_FAMILIES", families)
+    def smaller(entry: catalogue.ModelEntry) -> catalogue.ModelEntry:
+        specs = {
+            kind: dataclasses.replace(spec, max_validation_bytes=catalogue.Limit(1000, "bedrock-limits"))
+            for kind, spec in entry.datasets.items()
+        }
+        return dataclasses.replace(entry, datasets=specs) if entry.data_family == "Titan Text" else entry
+
+    monkeypatch.setattr(catalogue, "MODELS", tuple(smaller(entry) for entry in catalogue.MODELS))
     report = check(tmp_path, [pc()] * 30, model=TITAN, role=DatasetRole.VALIDATION)
     assert messages(report) == [": 0.0 MB: Titan Text takes validation files of at most 0 MB."]
     assert check(tmp_path, [pc()] * 10, model=TITAN, role=DatasetRole.VALIDATION).findings == []
@@ -443,7 +458,7 @@ def test_findings_stop_at_the_bound_and_count_the_rest(tmp_path: Path) -> None:
     assert report.error_count == 50 and len(report.errors) == 5
     assert report.error_lines()[-1].endswith("data.jsonl: ... and 45 more errors")
     assert report.warning_lines()[-1].endswith(
-        ":53: completion: is empty; the model learns nothing from an empty text."
+        ":53: completion: is empty; the model learns nothing from an empty text. [text-ft]"
     )
     assert [f.line for f in report.errors] == [1, 2, 3, 4, 5]
 
@@ -455,7 +470,7 @@ def test_check_job_data_raises_on_errors_naming_file_line_and_field(tmp_path: Pa
         datasets.check_job_data("FINE_TUNING", TITAN, str(train), [str(val)])
     assert str(raised.value) == (
         f"Invalid training_data {str(train)!r}: 1 error in the local dataset file:\n"
-        f"  {train}:2: completion: is missing."
+        f"  {train}:2: completion: is missing. [text-ft]"
     )
 
 
@@ -484,7 +499,7 @@ def test_check_job_data_returns_warnings_for_training_and_validation(tmp_path: P
     val = write(tmp_path, [pc(completion="")], name="val.jsonl")
     warnings = datasets.check_job_data("FINE_TUNING", LLAMA, str(train), [None, str(val)])
     assert warnings == [
-        f"{train}: 3 records: Meta Llama 3.x takes at least 100 training records.",
-        f"{val}:1: completion: is empty; the model learns nothing from an empty text.",
+        f"{train}: 3 records: Meta Llama 3.x takes at least 100 training records. [unconfirmed]",
+        f"{val}:1: completion: is empty; the model learns nothing from an empty text. [llama-validator]",
     ]
     assert datasets.check_job_data("FINE_TUNING", LLAMA, None, []) == []

@@ -49,7 +49,7 @@ def test_errors_exit_1_and_name_file_line_and_field(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{path}: 5 records, 0.4 KB, prompt/completion (Titan Text FINE_TUNING training data)",
-        f"error: {path}:2: completion: is missing.",
+        f"error: {path}:2: completion: is missing. [text-ft]",
         f"error: {path}: ... and 1 more error",
         "longest record: about 9 tokens at line 1 (the model's limit: 4,000)",
         "FAILED: 2 errors, 0 warnings",
