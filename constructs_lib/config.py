@@ -20,8 +20,6 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_s3_assets as s3_assets
-from constructs import Construct
 
 from . import validation as v
 from .enums import CustomizationType as CustomizationType  # re-exported: config is where props live
@@ -231,18 +229,10 @@ def _check_asset_path(prop: str, path: str | os.PathLike[str]) -> str:
     return text
 
 
-def _bind_asset(scope: Construct, construct_id: str, path: str) -> S3Location:
-    """The file as a CDK asset under ``scope`` (once per scope): its object key carries the content hash."""
-    asset = scope.node.try_find_child(construct_id)
-    if not isinstance(asset, s3_assets.Asset):
-        asset = s3_assets.Asset(scope, construct_id, path=path)
-    return S3Location(bucket_name=asset.s3_bucket_name, key=asset.s3_object_key, bucket=asset.bucket)
-
-
 def _unbound(prop: str, path: str) -> v.ValidationError:
     return v.ValidationError(
-        f"Invalid {prop} {path!r}: a local file is uploaded by the construct that uses it; call bind(scope) "
-        "first (ModelCustomizationJob does)."
+        f"Invalid {prop} {path!r}: a local file gets its S3 location when a ModelCustomizationJob uses it "
+        "(the job uploads it as an asset); pass the value to a job instead of reading its location."
     )
 
 
@@ -274,12 +264,6 @@ class TrainingData:
         """
         with v.reported_at("TrainingData.from_asset"):
             return TrainingData(asset_path=_check_asset_path("training_data", path))
-
-    def bind(self, scope: Construct) -> TrainingData:
-        """Create the asset of a ``from_asset`` file under ``scope`` and point the location at it."""
-        if self.asset_path is not None:
-            self.location = _bind_asset(scope, "TrainingDataAsset", self.asset_path)
-        return self
 
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> TrainingData:
@@ -322,15 +306,6 @@ class TrainingData:
             v.check_type("training_data invocation_logs", self.invocation_logs, InvocationLogs, "InvocationLogs")
             self.invocation_logs.validate("training_data.invocation_logs")
 
-    @property
-    def read_locations(self) -> list[S3Location]:
-        if self.location is not None:
-            return [self.location]
-        if self.asset_path is not None:
-            raise _unbound("training_data", self.asset_path)
-        assert self.invocation_logs is not None
-        return [self.invocation_logs.source]
-
     def to_request(self) -> dict[str, Any]:
         if self.location is not None:
             return {"s3Uri": self.location.uri}
@@ -365,12 +340,6 @@ class ValidationData:
         """A local ``.jsonl`` file, uploaded as a CDK asset; checked at synth like the training data."""
         with v.reported_at("ValidationData.from_asset"):
             return ValidationData(asset_path=_check_asset_path("validation_data", path))
-
-    def bind(self, scope: Construct, index: int = 0) -> ValidationData:
-        """Create the asset of a ``from_asset`` file under ``scope`` (one id per validator index)."""
-        if self.asset_path is not None:
-            self._location = _bind_asset(scope, f"ValidationDataAsset{index}", self.asset_path)
-        return self
 
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> ValidationData:

@@ -7,7 +7,6 @@ stack's single handler Lambda starts, replaces and stops the job (see lambda_src
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,7 +15,6 @@ from aws_cdk import (
     Annotations,
     CustomResource,
     ITaggable,
-    Names,
     RemovalPolicy,
     Stack,
     TagManager,
@@ -28,8 +26,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IDependable, IValidation
 
-from . import contract, datasets, nag, naming, permissions
+from . import bindings, contract, datasets, nag, naming, permissions
 from . import hyperparameters as hp
+from . import job_props as props
 from . import validation as v
 from ._lazy import lazy_any, lazy_string
 from .completion import CompletionWait, NameFilter
@@ -40,7 +39,6 @@ from .config import (
     ModelRef,
     OutputData,
     RftConfig,
-    S3Location,
     TrainingData,
     ValidationData,
     check_model,
@@ -50,7 +48,6 @@ from .config import (
 from .job_base import ImportedModelCustomizationJob, ModelCustomizationJobBase
 from .provider import JobProvider
 from .shared_role import SharedRoleGrants
-from .storage import DefaultStorage
 
 RESOURCE_TYPE = contract.JOB_RESOURCE_TYPE
 SERVICE_ROLE_WILDCARDS = (
@@ -142,9 +139,9 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
         with v.reported_at(self.node.path):
             stack = Stack.of(self)
             self._stack = stack
-            customization_type = _customization_type(customization_type)
+            customization_type = props.customization_type(customization_type)
             self.customization_type = customization_type
-            _check_types(
+            props.check_types(
                 training_data=training_data,
                 validation_data=validation_data,
                 output_data=output_data,
@@ -170,7 +167,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             validators = list(validation_data or [])
             hyper = hp.checked(hyper_parameters)
 
-            _validate(
+            props.check_combinations(
                 training_data=training_data,
                 customization_type=customization_type,
                 validators=validators,
@@ -186,7 +183,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 client_request_token=client_request_token,
                 model_removal_policy=model_removal_policy,
             )
-            _FixedNames.claim(self, job_name=job_name, custom_model_name=custom_model_name)
+            props.FixedNames.claim(self, job_name=job_name, custom_model_name=custom_model_name)
             training_data.validate()
             for index, validator in enumerate(validators):
                 validator.validate(f"validation_data[{index}]")
@@ -195,14 +192,15 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             literal_hyper = {name: value for name, value in hyper.items() if not v.is_token(value)}
             for advisory in hp.advisories(model_id_hint(base_model), literal_hyper):
                 Annotations.of(self).add_warning_v2("bedrock-customization:hyperparameter", advisory)
-            training_data.bind(self)
-            for index, validator in enumerate(validators):
-                validator.bind(self, index)
+            data = [
+                bindings.training(self, training_data),
+                *(bindings.validation(self, validator, index) for index, validator in enumerate(validators)),
+            ]
             for advisory in datasets.check_job_data(
                 customization_type,
                 model_id_hint(base_model),
-                training_data.asset_path,
-                [validator.asset_path for validator in validators],
+                data[0].local_file,
+                [bound.local_file for bound in data[1:]],
             ):
                 Annotations.of(self).add_warning_v2("bedrock-customization:dataset", advisory)
 
@@ -212,41 +210,32 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             self.node.add_validation(_TagCountValidation(self))
 
             provider = JobProvider.of(self)
-            self.output_location = output_data.location if output_data is not None else _default_output(self)
+            output, self.output_location = bindings.output(self, output_data)
             self._dependables: list[IDependable] = []
             self._granted: list[iam.PolicyStatement] = []
             self._add_statement = self._bind_role(role, provider)
-
-            for location in training_data.read_locations:
-                self._grant(permissions.s3_read(stack, location))
-            for validator in validators:
-                self._grant(permissions.s3_read(stack, validator.location))
-            self._grant(permissions.s3_write(stack, self.output_location))
+            bound = [*data, output]
+            if custom_model_kms_key is not None:
+                bound.append(bindings.model_key(self, custom_model_kms_key))
+            if vpc is not None:
+                bound.append(bindings.vpc(self, vpc, vpc_subnets, security_groups))
+            if distillation is not None:
+                bound.append(bindings.distillation(self, distillation))
+            if rft is not None:
+                bound.append(bindings.rft(rft))
+            for part in bound:
+                self._grant(part.statements)
+                for key in part.handler_keys:
+                    provider.allow_model_key(key)
 
             core: dict[str, Any] = {
                 "roleArn": self.role.role_arn,
                 "baseModelIdentifier": model_identifier(base_model),
                 "customizationType": customization_type.value,
-                "trainingDataConfig": training_data.to_request(),
-                "outputDataConfig": {"s3Uri": self.output_location.uri},
+                **bindings.merge(part.request for part in bound),
             }
-            if validators:
-                core["validationDataConfig"] = {"validators": [{"s3Uri": x.location.uri} for x in validators]}
             if hyper:
                 core["hyperParameters"] = {name: _wire(value) for name, value in hyper.items()}
-            if custom_model_kms_key is not None:
-                v.check_kms_key(custom_model_kms_key.key_arn)
-                core["customModelKmsKeyId"] = custom_model_kms_key.key_arn
-                self._grant([permissions.model_key(stack, custom_model_kms_key)])
-                provider.allow_model_key(custom_model_kms_key)
-            if vpc is not None:
-                core["vpcConfig"] = self._bind_vpc(vpc, vpc_subnets, security_groups)
-            if distillation is not None:
-                core["customizationConfig"] = distillation.to_request()
-                self._grant([permissions.teacher(stack, distillation.teacher_model)])
-            if rft is not None:
-                core["customizationConfig"] = rft.to_request()
-                self._grant([permissions.grader(rft.grader)])
             self._core_request = core
             self._digests: dict[str, str] = {}
 
@@ -404,42 +393,6 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             self._add_statement(statement)
         self._granted.extend(statements)
 
-    def _bind_vpc(
-        self,
-        vpc: ec2.IVpc,
-        vpc_subnets: ec2.SubnetSelection | None,
-        security_groups: Sequence[ec2.ISecurityGroup] | None,
-    ) -> dict[str, list[str]]:
-        groups = list(security_groups or [])
-        if not groups:
-            groups = [
-                ec2.SecurityGroup(
-                    self,
-                    "SecurityGroup",
-                    vpc=vpc,
-                    allow_all_outbound=True,
-                    description="Network interfaces of a Bedrock model customization job (outbound only).",
-                )
-            ]
-        if vpc_subnets is None and not vpc.private_subnets and not vpc.isolated_subnets:
-            raise v.ValidationError(
-                f"Invalid vpc <{vpc.node.path}>: it has no private subnets, and a job without vpc_subnets= runs in "
-                "the private subnets of its VPC (PRIVATE_WITH_EGRESS, else PRIVATE_ISOLATED); add private subnets "
-                "to the VPC, or choose subnets explicitly, e.g. vpc_subnets=ec2.SubnetSelection(subnet_type="
-                "ec2.SubnetType.PUBLIC) (the job's network interfaces get no public IP address: it reaches S3 "
-                "through a gateway endpoint)."
-            )
-        try:
-            subnet_ids = list(vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnet_ids)
-        except RuntimeError as error:  # jsii: CDK's own message (e.g. no subnet group of the selected type)
-            reason = re.sub(r"^\w+: ", "", str(error).splitlines()[0])
-            raise v.ValidationError(f"Invalid vpc_subnets {vpc_subnets!r}: {reason}") from None
-        group_ids = [g.security_group_id for g in groups]
-        v.check_vpc_ids("vpc_subnets", subnet_ids, v.SUBNETS, "subnets")
-        v.check_vpc_ids("security_groups", group_ids, v.SECURITY_GROUPS, "security groups")
-        self._grant(permissions.vpc(self._stack, subnet_ids, group_ids))
-        return {"subnetIds": subnet_ids, "securityGroupIds": group_ids}
-
     def _waiting(self, attribute: str) -> CompletionWait:
         if self._wait is None:
             raise v.ValidationError(
@@ -503,24 +456,6 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
         return request
 
 
-_SELECTION_FIELDS = (
-    "availability_zones",
-    "one_per_az",
-    "subnet_filters",
-    "subnet_group_name",
-    "subnets",
-    "subnet_type",
-)
-
-
-def _selection_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
-    """jsii spells struct parameters as keywords; unpack the user's SubnetSelection for select_subnets."""
-    if selection is None:
-        return {}
-    values = {name: getattr(selection, name) for name in _SELECTION_FIELDS}
-    return {name: value for name, value in values.items() if value is not None}
-
-
 @jsii.implements(IValidation)
 class _TagCountValidation:
     """Tags from ``Tags.of`` arrive after construction; check the merged sets before synthesis."""
@@ -541,245 +476,8 @@ class _TagCountValidation:
         return errors
 
 
-def _validate(
-    *,
-    training_data: TrainingData,
-    customization_type: CustomizationType,
-    validators: Sequence[ValidationData],
-    job_name: str | None,
-    custom_model_name: str | None,
-    job_tags: Mapping[str, str] | None,
-    custom_model_tags: Mapping[str, str] | None,
-    vpc: ec2.IVpc | None,
-    vpc_subnets: ec2.SubnetSelection | None,
-    security_groups: Sequence[ec2.ISecurityGroup] | None,
-    distillation: DistillationConfig | None,
-    rft: RftConfig | None,
-    client_request_token: str | None,
-    model_removal_policy: RemovalPolicy,
-) -> None:
-    """Every rule that can be checked before deploy; raises ValidationError naming prop, value and rule."""
-    if job_name is not None:
-        v.check_job_name(job_name)
-    if custom_model_name is not None:
-        v.check_custom_model_name(custom_model_name)
-    if client_request_token is not None:
-        v.check_client_request_token(client_request_token)
-    if job_tags is not None:
-        v.check_tags("job_tags", job_tags)
-    if custom_model_tags is not None:
-        v.check_tags("custom_model_tags", custom_model_tags)
-    v.check_count("validation_data", validators, 0, v.MAX_VALIDATORS, "validation data sets")
-    if security_groups is not None and vpc is None:
-        raise v.ValidationError(
-            f"Invalid security_groups <{len(security_groups)} security groups>: security groups need vpc= as well."
-        )
-    if vpc_subnets is not None and vpc is None:
-        raise v.ValidationError(
-            f"Invalid vpc_subnets {vpc_subnets!r}: selected subnets need vpc= as well (the VPC they belong to)."
-        )
-    type_name = customization_type.value
-    if training_data.invocation_logs is not None and customization_type is not CustomizationType.DISTILLATION:
-        raise v.ValidationError(
-            f"Invalid training_data <invocation logs> for customization_type {type_name}: Bedrock reads "
-            "invocation logs only for DISTILLATION; use TrainingData.from_bucket for other types."
-        )
-    if distillation is not None and customization_type is not CustomizationType.DISTILLATION:
-        raise v.ValidationError(
-            f"Invalid distillation for customization_type {type_name}: a distillation config is only "
-            "valid with CustomizationType.DISTILLATION."
-        )
-    if customization_type is CustomizationType.DISTILLATION and distillation is None:
-        raise v.ValidationError(
-            "Invalid distillation None: CustomizationType.DISTILLATION needs distillation=DistillationConfig("
-            "teacher_model=...)."
-        )
-    if rft is not None and customization_type is not CustomizationType.REINFORCEMENT_FINE_TUNING:
-        raise v.ValidationError(
-            f"Invalid rft for customization_type {type_name}: an RFT config is only valid with "
-            "CustomizationType.REINFORCEMENT_FINE_TUNING."
-        )
-    if customization_type is CustomizationType.REINFORCEMENT_FINE_TUNING and rft is None:
-        raise v.ValidationError(
-            "Invalid rft None: CustomizationType.REINFORCEMENT_FINE_TUNING needs rft=RftConfig(grader=...)."
-        )
-    if distillation is not None:
-        distillation.validate()
-    if rft is not None:
-        rft.validate()
-    if model_removal_policy not in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY):
-        raise v.ValidationError(
-            f"Invalid model_removal_policy {model_removal_policy}: use RemovalPolicy.RETAIN (keep the trained "
-            "model) or RemovalPolicy.DESTROY (delete it with the resource)."
-        )
-
-
-def _default_output(job: ModelCustomizationJob) -> S3Location:
-    """A folder per job in the stack's secure bucket."""
-    bucket = DefaultStorage.of(job).bucket
-    return S3Location(bucket_name=bucket.bucket_name, key=f"model-customization/{Names.unique_id(job)}/", bucket=bucket)
-
-
 def _wire(value: hp.HyperParameterValue) -> str:
     """A hyperparameter as the API's string; a deploy-time number becomes a string token."""
     if v.is_token(value):
         return Token.as_string(value)
     return hp.to_wire(value)
-
-
-def _customization_type(value: Any) -> CustomizationType:
-    """The enum, or its API string ('FINE_TUNING')."""
-    if isinstance(value, CustomizationType):
-        return value
-    if isinstance(value, str) and value in CustomizationType.__members__:
-        return CustomizationType(value)
-    names = ", ".join(f"CustomizationType.{member.name}" for member in CustomizationType)
-    values = ", ".join(repr(member.value) for member in CustomizationType)
-    raise v.ValidationError(f"Invalid customization_type {value!r}: use {names} (or the API's string: {values}).")
-
-
-def _has(value: Any, attribute: str) -> bool:
-    """Duck typing for jsii interfaces (IRole, IVpc, ...), which isinstance cannot check."""
-    return isinstance(getattr(value, attribute, None), str)
-
-
-def _check_types(
-    *,
-    training_data: Any,
-    validation_data: Any,
-    output_data: Any,
-    job_name: Any,
-    custom_model_name: Any,
-    client_request_token: Any,
-    custom_model_kms_key: Any,
-    vpc: Any,
-    vpc_subnets: Any,
-    security_groups: Any,
-    distillation: Any,
-    rft: Any,
-    role: Any,
-    completion: Any,
-) -> None:
-    """Each prop is of its type: a wrong one is a ValidationError naming it, never an AttributeError later."""
-    if not isinstance(training_data, TrainingData):
-        raise v.ValidationError(
-            f"Invalid training_data {training_data!r}: expected a TrainingData (TrainingData.from_bucket, "
-            f"from_s3_uri, from_asset or from_invocation_logs), got {v.type_name(training_data)}."
-        )
-    if validation_data is not None:
-        if isinstance(validation_data, ValidationData):
-            raise v.ValidationError(
-                f"Invalid validation_data {validation_data!r}: expected a list of ValidationData; wrap the single one "
-                "in a list: validation_data=[ValidationData...]."
-            )
-        if isinstance(validation_data, str) or not isinstance(validation_data, Sequence):
-            raise v.ValidationError(
-                f"Invalid validation_data {validation_data!r}: expected a list of ValidationData, got "
-                f"{v.type_name(validation_data)}."
-            )
-        for index, item in enumerate(validation_data):
-            if not isinstance(item, ValidationData):
-                raise v.ValidationError(
-                    f"Invalid validation_data[{index}] {item!r}: expected a ValidationData "
-                    f"(ValidationData.from_bucket, from_s3_uri or from_asset), got {v.type_name(item)}."
-                )
-    if output_data is not None:
-        v.check_type("output_data", output_data, OutputData, "an OutputData (OutputData.from_bucket or from_s3_uri)")
-    for prop, value in (
-        ("job_name", job_name),
-        ("custom_model_name", custom_model_name),
-        ("client_request_token", client_request_token),
-    ):
-        v.check_optional_str(prop, value)
-    for prop, value, attribute, expected in (
-        ("role", role, "role_arn", "an iam.IRole (iam.Role.from_role_arn(...) imports one by ARN)"),
-        (
-            "custom_model_kms_key",
-            custom_model_kms_key,
-            "key_arn",
-            "a kms.IKey (kms.Key.from_key_arn(...) imports one by ARN)",
-        ),
-        ("vpc", vpc, "vpc_id", "an ec2.IVpc (ec2.Vpc.from_lookup(...) imports one by id)"),
-    ):
-        if value is not None and not _has(value, attribute):
-            raise v.ValidationError(f"Invalid {prop} {value!r}: expected {expected}, got {v.type_name(value)}.")
-    if vpc_subnets is not None:
-        v.check_type(
-            "vpc_subnets", vpc_subnets, ec2.SubnetSelection, "an ec2.SubnetSelection(subnet_type=... or subnets=...)"
-        )
-    if security_groups is not None:
-        if _has(security_groups, "security_group_id"):
-            raise v.ValidationError(
-                f"Invalid security_groups {security_groups!r}: expected a list of ec2.ISecurityGroup; wrap the single "
-                "group in a list: security_groups=[group]."
-            )
-        if isinstance(security_groups, str) or not isinstance(security_groups, Sequence):
-            raise v.ValidationError(
-                f"Invalid security_groups {security_groups!r}: expected a list of ec2.ISecurityGroup, got "
-                f"{v.type_name(security_groups)}."
-            )
-        for index, group in enumerate(security_groups):
-            if not _has(group, "security_group_id"):
-                raise v.ValidationError(
-                    f"Invalid security_groups[{index}] {group!r}: expected an ec2.ISecurityGroup "
-                    f"(ec2.SecurityGroup.from_security_group_id(...) imports one by id), got {v.type_name(group)}."
-                )
-    if distillation is not None:
-        v.check_type("distillation", distillation, DistillationConfig, "a DistillationConfig(teacher_model=...)")
-    if rft is not None:
-        v.check_type("rft", rft, RftConfig, "an RftConfig(grader=...)")
-    if completion is not None:
-        v.check_type("completion", completion, Completion, "Completion.wait(timeout=...) or Completion.submitted()")
-
-
-class _FixedNames(Construct):
-    """One per stack: which job fixed which job and model name.
-
-    Bedrock keeps job names (and model names) unique in an account and Region, so two jobs of one stack
-    with the same fixed name cannot both deploy; and the state-change rules of waiting jobs match jobs by
-    name. Deploy-time names (tokens) cannot be compared and are skipped.
-    """
-
-    ID = "BedrockCustomizationFixedNames"
-
-    def __init__(self, scope: Construct, construct_id: str) -> None:
-        super().__init__(scope, construct_id)
-        self._owners: dict[tuple[str, str], str] = {}
-
-    @staticmethod
-    def of(scope: Construct) -> _FixedNames:
-        stack = Stack.of(scope)
-        while stack.nested_stack_parent is not None:  # nested stacks deploy to their parent's account and Region
-            stack = stack.nested_stack_parent
-        existing = stack.node.try_find_child(_FixedNames.ID)
-        if isinstance(existing, _FixedNames):
-            return existing
-        return _FixedNames(stack, _FixedNames.ID)
-
-    @staticmethod
-    def claim(job: Construct, *, job_name: str | None, custom_model_name: str | None) -> None:
-        """Record the job's literal names; raise when another job of the stack fixed the same one."""
-        claims = [
-            (prop, what, name)
-            for prop, what, name in (
-                ("job_name", "job", job_name),
-                ("custom_model_name", "custom model", custom_model_name),
-            )
-            if name is not None and not v.is_token(name)
-        ]
-        if claims:
-            _FixedNames.of(job)._claim(job.node.path, claims)
-
-    def _claim(self, path: str, claims: list[tuple[str, str, str]]) -> None:
-        for prop, what, name in claims:
-            if name is None or v.is_token(name):
-                continue
-            owner = self._owners.get((prop, name))
-            if owner is not None and owner != path:
-                raise v.ValidationError(
-                    f"Invalid {prop} {name!r}: {owner} in the same stack already has this {what} name; Bedrock keeps "
-                    f"{what} names unique in an account and Region, so one of the two jobs would fail at deploy. Give "
-                    f"each job its own {prop}, or omit it to have one generated."
-                )
-        for prop, _, name in claims:
-            self._owners[(prop, name)] = path

@@ -165,11 +165,11 @@ def test_from_asset_needs_an_existing_jsonl_file(tmp_path: Path, make: Any, mess
         ValidationData.from_asset(path)
 
 
-def test_an_unbound_asset_says_how_to_bind_it(tmp_path: Path) -> None:
+def test_an_unbound_asset_says_a_job_gives_it_its_location(tmp_path: Path) -> None:
     path = dataset(tmp_path / "train.jsonl")
-    with pytest.raises(ValidationError, match=r"call bind\(scope\) first"):
+    with pytest.raises(ValidationError, match=r"gets its S3 location when a ModelCustomizationJob uses it"):
         TrainingData.from_asset(str(path)).to_request()
-    with pytest.raises(ValidationError, match=r"call bind\(scope\) first"):
+    with pytest.raises(ValidationError, match=r"gets its S3 location when a ModelCustomizationJob uses it"):
         _ = ValidationData.from_asset(str(path)).location
 
 
