@@ -45,20 +45,21 @@ def merge(fragments: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     validation data sets), and any other value may appear once only."""
     merged: dict[str, Any] = {}
     for fragment in fragments:
-        _merge_into(merged, fragment)
+        _merge_into(merged, fragment, "")
     return merged
 
 
-def _merge_into(target: dict[str, Any], fragment: Mapping[str, Any]) -> None:
+def _merge_into(target: dict[str, Any], fragment: Mapping[str, Any], path: str) -> None:
     for key, value in fragment.items():
+        where = f"{path}.{key}" if path else key
         if key not in target:
             target[key] = _copy(value)
         elif isinstance(target[key], dict) and isinstance(value, Mapping):
-            _merge_into(target[key], value)
+            _merge_into(target[key], value, where)
         elif isinstance(target[key], list) and isinstance(value, list):
             target[key].extend(_copy(value))
         else:
-            raise ValueError(f"Two configs set the request's {key!r}")  # a bug of the binders, not of the props
+            raise ValueError(f"Two configs set the request's {where}")  # a bug of the binders, not of the props
 
 
 def _copy(value: Any) -> Any:
