@@ -201,6 +201,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 model_id_hint(base_model),
                 data[0].local_file,
                 [bound.local_file for bound in data[1:]],
+                teacher_model_id=model_id_hint(distillation.teacher_model) if distillation is not None else None,
             ):
                 Annotations.of(self).add_warning_v2("bedrock-customization:dataset", advisory)
 

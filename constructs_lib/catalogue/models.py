@@ -6,17 +6,17 @@ Adding a base model is adding one ``ModelEntry`` to ``MODELS``.
 
 from __future__ import annotations
 
-from .types import (
-    DataFormat,
-    DatasetSpec,
-    HyperparameterTable,
-    Limit,
-    Media,
-    ModelEntry,
-    Provider,
-    Range,
-    SchemaVersion,
+from .hyperparameters import (
+    COHERE,
+    COHERE_LIGHT,
+    HAIKU,
+    LLAMA,
+    NOVA,
+    TITAN_EMBED,
+    TITAN_LITE_EXPRESS,
+    TITAN_PREMIER,
 )
+from .types import DataFormat, DatasetSpec, Limit, Media, ModelEntry, Provider, SchemaVersion
 
 FT = "FINE_TUNING"
 CPT = "CONTINUED_PRE_TRAINING"
@@ -25,66 +25,6 @@ RFT = "REINFORCEMENT_FINE_TUNING"
 
 _GB = 1000**3
 _MB = 1000**2
-
-# ---- hyperparameter tables (Bedrock user guide, "... model customization hyperparameters" pages) -----------
-
-_TITAN_LITE_EXPRESS_HP = HyperparameterTable(
-    "Titan Text G1 Lite/Express",
-    {
-        "epochCount": Range(1, 10, 5),
-        "batchSize": Range(1, 64, 1),
-        "learningRate": Range(0, 1, 1e-5),
-        "learningRateWarmupSteps": Range(0, 250, 5),
-    },
-)
-_TITAN_PREMIER_HP = HyperparameterTable(
-    "Titan Text Premier",
-    {
-        "epochCount": Range(1, 5, 2),
-        "batchSize": Range(1, 1, 1),
-        "learningRate": Range(1e-7, 1e-5, 1e-6),
-        "learningRateWarmupSteps": Range(0, 20, 5),
-    },
-)
-_NOVA_HP = HyperparameterTable(
-    "Amazon Nova Micro/Lite/Pro",
-    {
-        "epochCount": Range(1, 5, 2),
-        "learningRate": Range(1e-6, 1e-4, 1e-5),
-        "learningRateWarmupSteps": Range(0, 100, 10),
-    },
-)
-_LLAMA_HP = HyperparameterTable(
-    "Meta Llama 2 / 3.1 / 3.2",
-    {"epochCount": Range(1, 10, 5), "batchSize": Range(1, 1, 1), "learningRate": Range(5e-6, 0.1, 1e-4)},
-)
-_COHERE_COMMON = {
-    "epochCount": Range(1, 100, 1),
-    "learningRate": Range(5e-6, 0.1, 1e-5),
-    "earlyStoppingThreshold": Range(0, 0.1, 0.01),
-    "earlyStoppingPatience": Range(1, 10, 6),
-    "evalPercentage": Range(5, 50, 20),
-}
-_COHERE_LIGHT_HP = HyperparameterTable("Cohere Command Light", {**_COHERE_COMMON, "batchSize": Range(8, 32, 8)})
-_COHERE_HP = HyperparameterTable("Cohere Command", {**_COHERE_COMMON, "batchSize": Range(8, 8, 8)})
-_HAIKU_HP = HyperparameterTable(
-    "Anthropic Claude 3 Haiku",
-    {
-        "epochCount": Range(1, 10, 2),
-        "batchSize": Range(4, 256, 32),
-        "learningRateMultiplier": Range(0.1, 2, 1),
-        "earlyStoppingThreshold": Range(0, 0.1, 0.001),
-        "earlyStoppingPatience": Range(1, 10, 2),
-    },
-)
-_TITAN_EMBED_HP = HyperparameterTable(
-    "Titan Multimodal Embeddings G1",
-    {
-        "epochCount": Range(1, 100, 1, allows_auto=True),
-        "batchSize": Range(256, 9216, 576),
-        "learningRate": Range(5e-8, 1, 5e-5),
-    },
-)
 
 # ---- Amazon Nova understanding models ------------------------------------------------------------------
 
@@ -108,7 +48,7 @@ _NOVA1_MEDIA = Media(
     uri_chars_source="nova-validator",  # is_valid_path: r"^[\w\-/\.]+$"
 )
 # The Nova validator and the request schema: "Amazon Nova Micro does not support images or videos".
-_NOVA_MICRO_MEDIA = Media(kinds=frozenset(), source="nova-validator")
+_NOVA_MICRO_MEDIA = Media(kinds=frozenset(), source="nova-validator", turn_source="nova-validator")
 
 
 def _nova_ft(media: Media) -> DatasetSpec:
@@ -135,6 +75,7 @@ def _distillation(provider_source: str = "distill-prompts") -> DatasetSpec:
         schema_version=SchemaVersion.REQUIRED_EXACT,
         media=Media(kinds=frozenset(), source="distill-validator"),  # schema: one text item per message
         reply_required=False,
+        structure_source="distill-validator",
         system_blocks=(1, 1),  # distill-validator schema: system minItems 1, maxItems 1
         one_text_block=True,  # distill-validator schema: content minItems 1, maxItems 1, {"text"}
         extra_fields_error=True,  # distill-validator schema: additionalProperties false
@@ -302,14 +243,12 @@ MODELS: tuple[ModelEntry, ...] = (
         ("amazon.nova-micro-v1",),
         "Amazon Nova",
         {**_NOVA1, FT: _nova_ft(_NOVA_MICRO_MEDIA)},
-        _NOVA_HP,
+        NOVA,
     ),
     ModelEntry(
-        "Amazon Nova Lite", ("amazon.nova-lite-v1",), "Amazon Nova", {**_NOVA1, FT: _nova_ft(_NOVA1_MEDIA)}, _NOVA_HP
+        "Amazon Nova Lite", ("amazon.nova-lite-v1",), "Amazon Nova", {**_NOVA1, FT: _nova_ft(_NOVA1_MEDIA)}, NOVA
     ),
-    ModelEntry(
-        "Amazon Nova Pro", ("amazon.nova-pro-v1",), "Amazon Nova", {**_NOVA1, FT: _nova_ft(_NOVA1_MEDIA)}, _NOVA_HP
-    ),
+    ModelEntry("Amazon Nova Pro", ("amazon.nova-pro-v1",), "Amazon Nova", {**_NOVA1, FT: _nova_ft(_NOVA1_MEDIA)}, NOVA),
     ModelEntry("Amazon Nova 2 Lite", ("amazon.nova-2-lite-v1",), "Amazon Nova 2", {FT: _NOVA2_SFT, RFT: _NOVA_RFT}),
     ModelEntry(
         "Amazon Nova Canvas",
@@ -322,18 +261,16 @@ MODELS: tuple[ModelEntry, ...] = (
         ("amazon.titan-text-express-v1",),
         "Titan Text",
         {FT: _TITAN_FT, CPT: _TITAN_CPT},
-        _TITAN_LITE_EXPRESS_HP,
+        TITAN_LITE_EXPRESS,
     ),
     ModelEntry(
         "Titan Text G1 Lite",
         ("amazon.titan-text-lite-v1",),
         "Titan Text",
         {FT: _TITAN_FT, CPT: _TITAN_CPT},
-        _TITAN_LITE_EXPRESS_HP,
+        TITAN_LITE_EXPRESS,
     ),
-    ModelEntry(
-        "Titan Text Premier", ("amazon.titan-text-premier-v1",), "Titan Text", {FT: _TITAN_FT}, _TITAN_PREMIER_HP
-    ),
+    ModelEntry("Titan Text Premier", ("amazon.titan-text-premier-v1",), "Titan Text", {FT: _TITAN_FT}, TITAN_PREMIER),
     ModelEntry(
         "Titan Image Generator G1",
         ("amazon.titan-image-generator-v1", "amazon.titan-image-generator-v2"),
@@ -361,47 +298,47 @@ MODELS: tuple[ModelEntry, ...] = (
                 max_records=Limit(500_000, "bedrock-limits"),
             )
         },
-        _TITAN_EMBED_HP,
+        TITAN_EMBED,
     ),
     ModelEntry(
         "Claude 3 Haiku",
         ("anthropic.claude-3-haiku-20240307-v1",),
         "Claude 3 Haiku",
         {FT: _HAIKU_FT, DISTILLATION: DISTILLATION_DEFAULT},
-        _HAIKU_HP,
+        HAIKU,
     ),
-    ModelEntry("Cohere Command", ("cohere.command-text-v14",), "Cohere Command", {FT: _COHERE_FT}, _COHERE_HP),
+    ModelEntry("Cohere Command", ("cohere.command-text-v14",), "Cohere Command", {FT: _COHERE_FT}, COHERE),
     ModelEntry(
-        "Cohere Command Light", ("cohere.command-light-text-v14",), "Cohere Command", {FT: _COHERE_FT}, _COHERE_LIGHT_HP
+        "Cohere Command Light", ("cohere.command-light-text-v14",), "Cohere Command", {FT: _COHERE_FT}, COHERE_LIGHT
     ),
-    ModelEntry("Meta Llama 2", ("meta.llama2-13b", "meta.llama2-70b"), "Meta Llama 2", {FT: _LLAMA2_FT}, _LLAMA_HP),
+    ModelEntry("Meta Llama 2", ("meta.llama2-13b", "meta.llama2-70b"), "Meta Llama 2", {FT: _LLAMA2_FT}, LLAMA),
     ModelEntry(
         "Meta Llama 3.1",
         ("meta.llama3-1-8b-instruct", "meta.llama3-1-70b-instruct"),
         "Meta Llama 3.x",
         {FT: _LLAMA_PC, DISTILLATION: DISTILLATION_DEFAULT},
-        _LLAMA_HP,
+        LLAMA,
     ),
     ModelEntry(
         "Meta Llama 3.2 text",
         ("meta.llama3-2-1b-instruct", "meta.llama3-2-3b-instruct"),
         "Meta Llama 3.x",
         {FT: _llama_converse(_LLAMA_TEXT), DISTILLATION: DISTILLATION_DEFAULT},
-        _LLAMA_HP,
+        LLAMA,
     ),
     ModelEntry(
         "Meta Llama 3.2 11B Vision",
         ("meta.llama3-2-11b-instruct",),
         "Meta Llama 3.x",
         {FT: _llama_converse(_LLAMA_VISION)},
-        _LLAMA_HP,
+        LLAMA,
     ),
     ModelEntry(
         "Meta Llama 3.2 90B Vision",
         ("meta.llama3-2-90b-instruct",),
         "Meta Llama 3.x",
         {FT: _llama_converse(_LLAMA_VISION, tokens=10_000)},
-        _LLAMA_HP,
+        LLAMA,
     ),
     ModelEntry("OpenAI gpt-oss-20b", ("openai.gpt-oss-20b",), "OpenAI gpt-oss", {RFT: _OPEN_WEIGHT_RFT}),
     ModelEntry("Qwen3 32B", ("qwen.qwen3-32b",), "Qwen3", {RFT: _OPEN_WEIGHT_RFT}),

@@ -93,6 +93,8 @@ class DatasetSpec:
     """Set when a message of empty text only is rejected (not just unhelpful)."""
     multi_turn: bool = True
     reply_required: bool = True
+    structure_source: str | None = None
+    """The source of the structural limits below, when not the format's own page (an AWS validator's schema)."""
     system_blocks: tuple[int, int] | None = None
     one_text_block: bool = False
     """Each message holds exactly one text block (the distillation schema)."""

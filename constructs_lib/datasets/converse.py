@@ -154,7 +154,8 @@ class Converse(RecordFormat):
         self.blocks.end_record(line, emit)
         extra = {key: None for key in record if key not in self.keys}
         if extra:
-            extra_keys(extra, KEYS, line, emit, "Converse", spec.extra_fields_error, spec.source)
+            source = spec.structure_source or spec.source
+            extra_keys(extra, KEYS, line, emit, "Converse", spec.extra_fields_error, source)
         return chars
 
     def _schema(self, schema: Any, present: bool, line: int, emit: Emit) -> None:
@@ -183,7 +184,8 @@ class Converse(RecordFormat):
             return 0
         bounds = self.spec.system_blocks
         if bounds is not None and not bounds[0] <= len(system) <= bounds[1]:
-            emit(ERR, line, "system", f"holds {len(system)} blocks; {self.expected.what} takes exactly one.", source)
+            holds = f"holds {len(system)} blocks; {self.expected.what} takes exactly one."
+            emit(ERR, line, "system", holds, self.spec.structure_source or source)
         chars = 0
         for index, block in enumerate(system):
             if type(block) is not dict:
@@ -208,7 +210,8 @@ class Converse(RecordFormat):
             roles.append(role)
             if not _MESSAGE_KEYS.issuperset(message):
                 what = "Converse message"
-                extra_keys(message, _MESSAGE_KEYS, line, emit, what, spec.extra_fields_error, spec.source, f"{where}.")
+                source = spec.structure_source or spec.source
+                extra_keys(message, _MESSAGE_KEYS, line, emit, what, spec.extra_fields_error, source, f"{where}.")
             content = message.get("content")
             if type(content) is not list or not content:
                 shape = 'a non-empty array of {"text": str} blocks'
@@ -220,7 +223,7 @@ class Converse(RecordFormat):
                     line,
                     f"{where}.content",
                     f"holds {len(content)} blocks; a prompt message holds one.",
-                    spec.source,
+                    spec.structure_source or spec.source,
                 )
             chars += self.blocks.message(content, role, line, index, emit)
         check_turns(roles, line, emit, self.reply_required, spec.source)

@@ -165,10 +165,6 @@ class Blocks:
         if media is None:
             return
         self.record_media = True
-        if name not in media.kinds:
-            allowed = f"text with {', '.join(sorted(media.kinds))}" if media.kinds else "text only"
-            emit(ERR, line, f"{where}.{name}", f"is not supported: {self.who} takes {allowed}.", media.source)
-            return
         if role != "user" and media.turn_source:
             emit(
                 ERR,
@@ -177,6 +173,10 @@ class Blocks:
                 "belongs in a user turn; assistant turns hold text only.",
                 media.turn_source,
             )
+        if name not in media.kinds:
+            allowed = f"text with {', '.join(sorted(media.kinds))}" if media.kinds else "text only"
+            emit(ERR, line, f"{where}.{name}", f"is not supported: {self.who} takes {allowed}.", media.source)
+            return
         self._format(name, value, line, where, emit)
         if uri is not None:
             self._uri(uri, line, f"{where}.{name}.source.s3Location.uri", emit)

@@ -13,7 +13,14 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk.assertions import Annotations, Match
 from unit.helpers import NOVA, actions_of, only_request, statements
 
-from constructs_lib import CustomizationType, ModelCustomizationJob, TrainingData, ValidationData, ValidationError
+from constructs_lib import (
+    CustomizationType,
+    DistillationConfig,
+    ModelCustomizationJob,
+    TrainingData,
+    ValidationData,
+    ValidationError,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSET_BUCKET = {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}
@@ -206,3 +213,22 @@ def test_the_shipped_samples_synthesize_as_assets() -> None:
         validation_data=[ValidationData.from_asset(str(data / "continued-pretraining" / "validation.jsonl"))],
     )
     Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp(r".*\.jsonl.*"))
+
+
+def test_a_distillation_teacher_decides_whether_prompts_may_hold_turns(tmp_path: Path) -> None:
+    # distill-prompts: Anthropic and Meta Llama models take single-turn prompts, Amazon Nova models multi-turn.
+    follow_up = {**TURN, "messages": [*TURN["messages"], {"role": "user", "content": [{"text": "And now?"}]}]}
+    path = dataset(tmp_path / "prompts.jsonl", [TURN, follow_up])
+
+    def job(teacher: str) -> Stack:
+        stack, _ = asset_job(
+            path,
+            stack_name="Distill",
+            customization_type=CustomizationType.DISTILLATION,
+            distillation=DistillationConfig(teacher_model=teacher),
+        )
+        return stack
+
+    job("amazon.nova-pro-v1:0")
+    with pytest.raises(ValidationError, match=r"prompts\.jsonl:2: messages: holds 2 user prompts; .*single-turn"):
+        job("anthropic.claude-3-5-sonnet-20240620-v1:0")

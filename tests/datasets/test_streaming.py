@@ -145,3 +145,81 @@ def test_claude_fast_path_agrees_with_the_checker(record: dict[str, Any]) -> Non
 )
 def test_flat_fast_paths_agree_with_the_checkers(record: dict[str, Any], fmt: DataFormat) -> None:
     _agree(fmt, record, True)
+
+
+# ---- ... and under each model's rules (the catalogue's), with reserved words in the texts -----------------------
+
+_RULES = [
+    ("FINE_TUNING", "amazon.nova-micro-v1:0:128k", None),
+    ("FINE_TUNING", "amazon.nova-2-lite-v1:0:256k", None),
+    ("FINE_TUNING", "meta.llama3-2-1b-instruct-v1:0", None),
+    ("DISTILLATION", "amazon.nova-micro-v1:0:128k", "amazon.nova-pro-v1:0"),
+    ("DISTILLATION", "meta.llama3-1-8b-instruct-v1:0", None),
+    ("DISTILLATION", "amazon.nova-micro-v1:0:128k", None),
+]
+
+
+def _agree_under(fmt: DataFormat, record: dict[str, Any], case: tuple[str, str, str | None]) -> None:
+    kind, model, teacher = case
+    checker = datasets.FORMATS[fmt](datasets.expectation(kind, model, teacher_model_id=teacher))
+    found: list[tuple[Any, ...]] = []
+    chars = checker.check(record, 1, lambda *finding: found.append(finding))
+    fresh = datasets.FORMATS[fmt](datasets.expectation(kind, model, teacher_model_id=teacher))
+    fast = fresh.fast(record)
+    if fast >= 0:
+        closer: list[tuple[Any, ...]] = []
+        if fresh.suspect:
+            fresh.on_trigger(record, 1, lambda *finding: closer.append(finding))
+        assert found == closer and fast == chars, (record, found, closer)
+    elif "s3Location" not in json.dumps(record):
+        assert found, f"the fast path refused a record the checker accepts under {case}: {record}"
+
+
+_worded = st.sampled_from(["Hi", "", "User: hi", "use <image> here", "[EOS]", "10:30", "bot: x", "How?"])
+_worded_blocks = st.one_of(st.fixed_dictionaries({"text": _worded}), st.sampled_from([{"text": 7}, {}]))
+
+
+@st.composite
+def _worded_converse(draw: st.DrawFn) -> dict[str, Any]:
+    record = draw(_converse_records())
+    if draw(st.booleans()):
+        record["system"] = draw(st.lists(st.fixed_dictionaries({"text": _worded}), max_size=2))
+    for message in record.get("messages") or []:
+        if isinstance(message, dict) and draw(st.booleans()):
+            message["content"] = draw(st.lists(_worded_blocks, min_size=1, max_size=2))
+    return record
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_worded_converse(), st.sampled_from(_RULES))
+def test_converse_fast_path_agrees_under_each_models_rules(record: dict[str, Any], case: Any) -> None:
+    _agree_under(DataFormat.CONVERSE, record, case)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_claude_records(), st.sampled_from(["Hi\nHuman: x", "Hello", "a\nAssistant: b"]))
+def test_claude_fast_path_agrees_with_reserved_words(record: dict[str, Any], word: str) -> None:
+    if record["messages"] and isinstance(record["messages"][0], dict):
+        record["messages"][0]["content"] = word
+    _agree_under(DataFormat.CLAUDE, record, ("FINE_TUNING", "anthropic.claude-3-haiku-20240307-v1:0:200k", None))
+
+
+_rft_messages = st.lists(
+    st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant", "tool"]), "content": _texts}),
+    max_size=3,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "messages": _rft_messages,
+            "reference_answer": st.sampled_from(["4", "", {"a": 1}, {}, 3]),
+            "ground_truth": st.just("4"),
+        },
+    )
+)
+def test_rft_fast_path_agrees_with_the_checker(record: dict[str, Any]) -> None:
+    _agree_under(DataFormat.RFT_CHAT, record, ("REINFORCEMENT_FINE_TUNING", "amazon.nova-2-lite-v1:0:256k", None))
