@@ -30,6 +30,7 @@ _MB = 1000**2
 
 # nova-ft: "The terms User:, Bot:, Assistant:, System:, <image>, <video>, and [EOS] are reserved keywords."
 NOVA_RESERVED = ("User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]")
+NOVA_VALIDATOR_ONLY = ("<unk>",)  # nova-validator: INVALID_TOKENS_TEXT also holds "<unk>"
 # nova-validator: MODEL_TO_NUM_SAMPLES_MAP, (8, 20000) for micro, lite and pro
 _NOVA_MIN = Limit(8, "nova-validator")
 _NOVA_MAX = Limit(20_000, "nova-validator")
@@ -60,6 +61,7 @@ def _nova_ft(media: Media) -> DatasetSpec:
         reserved_words=NOVA_RESERVED,
         reserved_words_source="nova-ft",
         reserved_words_validator="nova-validator",
+        validator_only_words=NOVA_VALIDATOR_ONLY,
         tools_source="nova-validator",  # ConverseDatasetSample.toolConfig, ContentItem.toolUse / toolResult
         empty_text_source="nova-validator",  # "Invalid content, empty text content"
         min_records=_NOVA_MIN,
@@ -110,6 +112,7 @@ _NOVA2_SFT = DatasetSpec(
     reserved_words=NOVA_RESERVED,
     reserved_words_source="nova-ft",
     reserved_words_validator="nova-validator",
+    validator_only_words=NOVA_VALIDATOR_ONLY,
     tools_source="nova-validator",
     empty_text_source="nova-validator",
     min_records=Limit(200, "nova-validator"),  # NOVA_2_0_LITE_SAMPLE_BOUNDS["SFT"] = (200, 20000)

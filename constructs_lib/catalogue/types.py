@@ -87,6 +87,8 @@ class DatasetSpec:
     reserved_words_source: str | None = None
     reserved_words_validator: str | None = None
     """An AWS validator that matches the reserved words without regard to case, in every turn."""
+    validator_only_words: tuple[str, ...] = ()
+    """Words only that validator rejects (a warning: the guide does not list them)."""
     tools_source: str | None = None
     """Set when ``toolConfig``, ``toolUse`` and ``toolResult`` are part of the format."""
     empty_text_source: str | None = None

@@ -88,6 +88,15 @@ class Blocks:
                     f"holds {word!r} (in any case, in any turn): AWS's validator rejects it as a reserved keyword.",
                     spec.reserved_words_validator or spec.source,
                 )
+        for word in spec.validator_only_words:
+            if word in lowered:
+                emit(
+                    WARN,
+                    line,
+                    where,
+                    f"holds {word!r}: AWS's validator rejects it.",
+                    spec.reserved_words_validator or "",
+                )
 
     # ---- one message ------------------------------------------------------------------------------------
 

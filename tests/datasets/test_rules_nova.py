@@ -46,10 +46,12 @@ def test_a_reserved_keyword_elsewhere_or_in_another_case_is_a_warning(tmp_path: 
     in_reply = converse(ASK, turn("assistant", "Assistant: sure."))
     lower = converse(turn("user", "the user: said hi"), ANSWER)
     in_reasoning = converse(ASK, turn("assistant", reasoning("Bot: thinking"), "Hello"))
-    report = check(tmp_path, [in_reply, lower, GOOD] * 3, NOVA_MICRO)
+    unk = converse(turn("user", "an <unk> token"), ANSWER)
+    report = check(tmp_path, [in_reply, lower, unk] * 3, NOVA_MICRO)
     assert record_keys(report) >= {
         (WARN, 1, "messages[1].content[0].text", "nova-validator"),
         (WARN, 2, "messages[0].content[0].text", "nova-validator"),
+        (WARN, 3, "messages[0].content[0].text", "nova-validator"),
     }
     assert report.ok
     nova2 = check(tmp_path, [in_reasoning] * 200, NOVA_2_LITE)
