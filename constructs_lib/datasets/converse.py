@@ -18,21 +18,6 @@ KEYS = frozenset({"schemaVersion", "system", "messages"})
 _MESSAGE_KEYS = frozenset({"role", "content"})
 
 
-def fast_text_blocks(blocks: Any, may_be_empty: bool = False) -> int:
-    """Characters of an array of ``{"text": str}`` blocks (non-empty unless ``may_be_empty``), or -1."""
-    if type(blocks) is not list or not (blocks or may_be_empty):
-        return -1
-    chars = 0
-    for block in blocks:
-        if type(block) is not dict or len(block) != 1:
-            return -1
-        text = block.get("text")
-        if type(text) is not str or not text or text.isspace():
-            return -1
-        chars += len(text)
-    return chars
-
-
 class Converse(RecordFormat):
     format = DataFormat.CONVERSE
 
@@ -45,7 +30,6 @@ class Converse(RecordFormat):
         self.keys = KEYS | {"toolConfig"} if spec.tools_source else KEYS
         self.blocks = Blocks(expected)
         self.watches = bool(spec.reserved_words)
-        self.text_blocks = self._watched_text_blocks if self.watches else fast_text_blocks
 
     @staticmethod
     def detect(record: dict[str, Any], preferred: bool) -> bool:
@@ -62,6 +46,7 @@ class Converse(RecordFormat):
     # ---- fast path ----------------------------------------------------------------------------------------
 
     def fast(self, record: dict[str, Any]) -> int:
+        """One pass over an exactly right record; the loops are inlined, this runs once per line."""
         if not KEYS.issuperset(record):
             return -1
         mode = self.mode
@@ -73,13 +58,24 @@ class Converse(RecordFormat):
                 return -1
         elif record.get("schemaVersion") != CONVERSE_SCHEMA:
             return -1
+        watch = self.watches
+        suspect = False
         chars = 0
-        bounds = self.spec.system_blocks
         if "system" in record:
             system = record["system"]
-            chars = self.text_blocks(system, bounds is None)
-            if chars < 0 or (bounds is not None and not bounds[0] <= len(system) <= bounds[1]):
+            bounds = self.spec.system_blocks
+            if type(system) is not list or (bounds is not None and not bounds[0] <= len(system) <= bounds[1]):
                 return -1
+            for block in system:
+                if type(block) is not dict or len(block) != 1:
+                    return -1
+                text = block.get("text")
+                if type(text) is not str or not text or text.isspace():
+                    return -1
+                # nova-ft's reserved words hold a colon, "<" or "]": such a record gets a closer look.
+                if watch and (":" in text or "<" in text or "]" in text):
+                    suspect = True
+                chars += len(text)
         messages = record.get("messages")
         if type(messages) is not list or not messages or (len(messages) > 2 and self.multi_turn is not True):
             return -1
@@ -89,32 +85,22 @@ class Converse(RecordFormat):
             if type(message) is not dict or len(message) != 2 or message.get("role") != expected:
                 return -1
             content = message.get("content")
-            if one_block and (type(content) is not list or len(content) != 1):
+            if type(content) is not list or not content or (one_block and len(content) != 1):
                 return -1
-            found = self.text_blocks(content, False)
-            if found < 0:
-                return -1
-            chars += found
+            for block in content:
+                if type(block) is not dict or len(block) != 1:
+                    return -1
+                text = block.get("text")
+                if type(text) is not str or not text or text.isspace():
+                    return -1
+                if watch and (":" in text or "<" in text or "]" in text):
+                    suspect = True
+                chars += len(text)
             expected = "assistant" if expected == "user" else "user"
         if self.reply_required and expected == "assistant":
             return -1
-        return chars
-
-    def _watched_text_blocks(self, blocks: Any, may_be_empty: bool) -> int:
-        """fast_text_blocks, flagging the record when a text holds a sign of a reserved word (nova-ft):
-        "User:", "Bot:", "Assistant:", "System:" hold a colon, "<image>" and "<video>" a "<", "[EOS]" a "]"."""
-        if type(blocks) is not list or not (blocks or may_be_empty):
-            return -1
-        chars = 0
-        for block in blocks:
-            if type(block) is not dict or len(block) != 1:
-                return -1
-            text = block.get("text")
-            if type(text) is not str or not text or text.isspace():
-                return -1
-            if ":" in text or "<" in text or "]" in text:
-                self.suspect = True
-            chars += len(text)
+        if suspect:
+            self.suspect = True
         return chars
 
     def on_trigger(self, record: dict[str, Any], line: int, emit: Emit) -> None:
