@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..kernel.errors import clip
+from ..kernel.errors import error_code as error_code
+from ..kernel.errors import error_label as error_label
+
 MAX_REASON = 950
+"""CloudFormation limits a custom-resource response to 4,096 bytes, and the reason shares them with the ids and
+with what the Provider framework appends (the log group and its own stack, ~700 bytes)."""
 _MAX_QUOTE = 450
 
 _TRANSIENT_CODES = frozenset(
@@ -56,39 +62,11 @@ _PROP_HINTS: tuple[tuple[str, str], ...] = (
 _S3_HINT = (r"s3://|S3 (?:bucket|object|location|URI|prefix)|bucket", "training_data / validation_data / output_data")
 
 
-def clip(text: str, max_bytes: int) -> str:
-    """``text`` within ``max_bytes`` UTF-8 bytes, cut at a character boundary and marked with "..." when cut.
-
-    CloudFormation limits a custom-resource response to 4,096 bytes, and the reason shares them with the
-    ids and with what the Provider framework appends (the log group and its own stack, ~700 bytes).
-    """
-    encoded = text.encode()
-    if len(encoded) <= max_bytes:
-        return text
-    return encoded[: max_bytes - 3].decode(errors="ignore") + "..."
-
-
 class HandlerError(Exception):
     """A failure whose message is meant for the CloudFormation event log (at most ``MAX_REASON`` UTF-8 bytes)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(clip(message, MAX_REASON))
-
-
-def error_code(error: Any) -> str:
-    """The AWS error code of a ``botocore.exceptions.ClientError``."""
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def error_label(error: Exception) -> str:
-    """The AWS error code when there is one, else the exception's class name (for logs).
-
-    Only a ClientError's ``response`` is a dict: botocore's ReadTimeoutError has a ``response`` too
-    (from requests' exception), and it is None.
-    """
-    if isinstance(getattr(error, "response", None), dict):
-        return error_code(error) or type(error).__name__
-    return type(error).__name__
 
 
 def error_message(error: Any) -> str:

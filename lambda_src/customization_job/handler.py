@@ -7,13 +7,17 @@ CloudFormation failure reason. Lambda handler string: ``customization_job.handle
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..contract import ATTR_CUSTOM_MODEL_NAME, ATTR_JOB_ARN, ATTR_JOB_NAME
+from ..kernel.client import max_call_seconds
+from ..kernel.log import invocation, log_event
+from ..kernel.retry import Retrier, Sleep
 from . import operations, ownership
-from .client import BedrockClient, max_call_seconds, new_bedrock_client
+from .client import BedrockClient, new_bedrock_client
 from .decisions import (
     FindJob,
     KeepCurrentJob,
@@ -27,13 +31,14 @@ from .decisions import (
 )
 from .errors import HandlerError, not_owned, unexpected
 from .idempotency import client_request_token, name_suffix, suffix_in, suffixed_name
-from .log import log_event
 from .properties import ResourceEvent, parse_event
-from .retry import Retrier, Sleep
 from .service_model import use_bundled_service_model
 
 # Before any client exists: botocore reads AWS_DATA_PATH when a session builds its loader.
 use_bundled_service_model()
+
+SAFETY_MARGIN_S = 20.0
+"""Lambda time kept after the last call to answer CloudFormation (the Provider framework's PUT)."""
 
 
 class LambdaContext(Protocol):
@@ -41,8 +46,9 @@ class LambdaContext(Protocol):
 
 
 def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point."""
-    return handle(event, context, client=new_bedrock_client(), sleep=time.sleep)
+    """Lambda entry point: the request id of the invocation goes on its log lines."""
+    with invocation(context):
+        return handle(event, context, client=new_bedrock_client(), sleep=time.sleep)
 
 
 def handle(event: Any, context: LambdaContext, *, client: BedrockClient, sleep: Sleep = time.sleep) -> dict[str, Any]:
@@ -55,12 +61,15 @@ def handle(event: Any, context: LambdaContext, *, client: BedrockClient, sleep: 
         ev = parse_event(event)
     except HandlerError as error:
         fields = {k: event.get(k) for k in ("RequestType", "LogicalResourceId")} if isinstance(event, dict) else {}
-        log_event(action="fail", outcome="failed", error="HandlerError", reason=str(error), **_scalars(fields))
+        log_event(
+            logging.ERROR, action="fail", outcome="failed", error="HandlerError", reason=str(error), **_scalars(fields)
+        )
         raise
     log_fields = {"requestType": ev.request_type, "logicalResourceId": ev.logical_id}
     retrier = Retrier(
         sleep,
         context.get_remaining_time_in_millis,
+        margin_s=SAFETY_MARGIN_S,
         call_limit_s=max_call_seconds(client.meta.config),
         log_fields=log_fields,
     )
@@ -72,11 +81,11 @@ def handle(event: Any, context: LambdaContext, *, client: BedrockClient, sleep: 
             return lifecycle.update()
         return lifecycle.delete()
     except HandlerError as error:
-        lifecycle.log("fail", outcome="failed", error=type(error).__name__, reason=str(error))
+        lifecycle.log("fail", logging.ERROR, outcome="failed", error=type(error).__name__, reason=str(error))
         raise
     except Exception as error:
         failure = unexpected(ev.request_type, error)
-        lifecycle.log("fail", outcome="failed", error=type(error).__name__, reason=str(failure))
+        lifecycle.log("fail", logging.ERROR, outcome="failed", error=type(error).__name__, reason=str(failure))
         raise failure from error
 
 
@@ -113,15 +122,16 @@ class _Lifecycle:
     def __init__(self, ev: ResourceEvent, client: BedrockClient, retrier: Retrier) -> None:
         self.ev, self.client, self.retrier = ev, client, retrier
 
-    def log(self, action: str, **fields: Any) -> None:
+    def log(self, action: str, level: int = logging.INFO, /, **fields: Any) -> None:
         log_event(
+            level,
             **{
                 "requestType": self.ev.request_type,
                 "logicalResourceId": self.ev.logical_id,
                 "jobName": self.ev.request.get("jobName"),
                 "action": action,
                 **fields,
-            }
+            },
         )
 
     def create(self) -> dict[str, Any]:

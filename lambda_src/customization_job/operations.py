@@ -23,13 +23,13 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
+from ..kernel.log import log_event
+from ..kernel.retry import Budget, NoTimeLeft, Retrier, RetriesExhausted
 from . import errors, ownership
 from .client import BedrockClient
 from .coercion import coerce
 from .decisions import TagChanges
 from .errors import HandlerError
-from .log import log_event
-from .retry import Budget, NoTimeLeft, Retrier, RetriesExhausted
 
 T = TypeVar("T")
 

@@ -1,18 +1,23 @@
 """The invocation's time budget: a call starts only while its worst case still fits before the Lambda's timeout.
 
-The clock (``remaining_ms``, the Lambda context's) and ``sleep`` are injected, so tests run a fake clock and
-never sleep.
+The kernel's retrier with one budget, throttling, bounded by the invocation's time only. The clock
+(``remaining_ms``, the Lambda context's) and ``sleep`` are injected, so tests run a fake clock and never sleep.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from .log import log_event
+from ..kernel.errors import error_code
+from ..kernel.log import log_event
+from ..kernel.retry import Budget as RetryBudget
+from ..kernel.retry import NoTimeLeft, Retrier, RetriesExhausted, time_bound
 
 THROTTLING = frozenset(
     {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
@@ -25,12 +30,13 @@ MARGIN_S = 2.0
 T = TypeVar("T")
 
 
-def error_code(error: Any) -> str:
-    return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
-
-
 class OutOfTime(Exception):
     """Too little of the invocation is left to start another call; the rest waits for the next invocation."""
+
+
+def _throttled(error: Exception, _budget: RetryBudget, delay: float) -> None:
+    operation = str(getattr(error, "operation_name", ""))
+    log_event(logging.WARNING, outcome="throttled", operation=operation, retryInSeconds=delay)
 
 
 @dataclass(frozen=True)
@@ -47,25 +53,32 @@ class Budget:
     margin_s: float = MARGIN_S
     reserve_s: float = 0.0
 
-    def left_s(self) -> float:
-        return self.remaining_ms() / 1000
+    def reserving(self, seconds: float) -> Budget:
+        """This budget, keeping ``seconds`` more for what must follow its calls."""
+        return replace(self, reserve_s=self.reserve_s + seconds)
 
-    def start(self, after_s: float = 0.0) -> None:
-        """Raise OutOfTime unless one more worst-case call fits after ``after_s`` seconds."""
-        if self.left_s() < after_s + self.call_s + self.margin_s + self.reserve_s:
+    def _retrier(self) -> Retrier:
+        return Retrier(
+            self.sleep,
+            self.remaining_ms,
+            margin_s=self.margin_s + self.reserve_s,
+            call_limit_s=self.call_s,
+            on_retry=_throttled,
+        )
+
+    def start(self) -> None:
+        """Raise OutOfTime unless one more worst-case call fits."""
+        if not self._retrier().fits():
             raise OutOfTime
 
     def call(self, operation: Callable[..., T], **params: Any) -> T:
-        delay = BACKOFF_BASE_S
-        while True:
-            self.start()
-            try:
-                return operation(**params)
-            except ClientError as error:
-                if error_code(error) not in THROTTLING:
-                    raise
-                operation_name = str(getattr(error, "operation_name", ""))
-            self.start(after_s=delay)  # outside the except block: OutOfTime chains nothing
-            log_event(outcome="throttled", operation=operation_name, retryInSeconds=delay)
-            self.sleep(delay)
-            delay = min(delay * 2, BACKOFF_CAP_S)
+        throttling = time_bound("throttling", BACKOFF_BASE_S, BACKOFF_CAP_S)
+
+        def budget_for(error: Exception) -> RetryBudget | None:
+            return throttling if isinstance(error, ClientError) and error_code(error) in THROTTLING else None
+
+        try:
+            return self._retrier().run(partial(operation, **params), budget_for)
+        except (NoTimeLeft, RetriesExhausted):
+            pass
+        raise OutOfTime  # outside the except block: OutOfTime chains nothing

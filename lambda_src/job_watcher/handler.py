@@ -18,37 +18,28 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import boto3
-from botocore.config import Config as BotoConfig
 
+from ..kernel.client import client_config, max_call_seconds
+from ..kernel.log import describe_error, invocation, log_event
 from . import result
 from .budget import Budget
-from .log import describe_error, log_event
 from .presigned import WORST_CASE_SECONDS, Put, PutFailed, put_json
 from .sweep import Clients, Config, Memory, sweep
 
 # botocore logs every response body at DEBUG, and DescribeStackResource's holds a handle's presigned URL:
-# whatever log level the function is given, these loggers stay at WARNING.
-for _name in ("botocore", "boto3", "urllib3"):
-    logging.getLogger(_name).setLevel(logging.WARNING)
+# whatever log level the function is given, the kernel's logging keeps botocore, boto3 and urllib3 at WARNING.
 
 CONNECT_TIMEOUT_S = 2
 READ_TIMEOUT_S = 5
 MAX_ATTEMPTS = 3  # in total, the first one included
-CLIENT_CONFIG = BotoConfig(
-    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-    connect_timeout=CONNECT_TIMEOUT_S,
-    read_timeout=READ_TIMEOUT_S,
-)
+CLIENT_CONFIG = client_config(CONNECT_TIMEOUT_S, READ_TIMEOUT_S, MAX_ATTEMPTS)
 
-
-def max_call_seconds() -> float:
-    """The longest one client call can take: every attempt timing out, plus botocore's standard-mode backoff
-    (rand(0,1) * min(2**i, 20) s) between attempts, plus a second of slack per retry."""
-    backoff = sum(min(2.0**i, 20.0) + 1.0 for i in range(MAX_ATTEMPTS - 1))
-    return MAX_ATTEMPTS * (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) + backoff
-
-
-CALL_SECONDS = max(max_call_seconds(), float(WORST_CASE_SECONDS))
+RETRY_SLACK_S = 1.0
+"""Slack per botocore retry: the watcher counts one second, not the up to 5 s an ``x-amz-retry-after`` answer
+may add (the handler's figure). So one call counts 26 s, and a 60 s invocation may start calls for 32 s; with
+5 s it would count 34 s and leave 24 s."""
+CALL_SECONDS = max(max_call_seconds(CLIENT_CONFIG, retry_after_s=RETRY_SLACK_S), float(WORST_CASE_SECONDS))
+"""The longest one call can take: a client call under CLIENT_CONFIG, or a presigned PUT."""
 MEMORY = Memory(offset=time.time_ns() // 1_000_000)
 """Kept while this container is warm; a cold one starts at a clock-derived position."""
 UNLIMITED_MS = 10**9
@@ -63,16 +54,17 @@ def new_clients() -> Clients:
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """Lambda entry point: the invocation's remaining time comes from the Lambda context."""
+    """Lambda entry point: the invocation's remaining time and request id come from the Lambda context."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    return handle(
-        event,
-        clients=new_clients(),
-        env=os.environ,
-        put=put_json,
-        remaining_ms=remaining if callable(remaining) else None,
-        memory=MEMORY,
-    )
+    with invocation(context):
+        return handle(
+            event,
+            clients=new_clients(),
+            env=os.environ,
+            put=put_json,
+            remaining_ms=remaining if callable(remaining) else None,
+            memory=MEMORY,
+        )
 
 
 def handle(
@@ -94,7 +86,7 @@ def handle(
         raise  # a Result request was not answered: Lambda retries it (the message names no URL)
     except Exception as error:  # a bug or an answer of an unexpected shape: one line, never a traceback
         summary = {"trigger": "error", "outcome": "error", "error": describe_error(error)}
-        log_event(**summary)
+        log_event(logging.ERROR, **summary)
         return summary
 
 
@@ -110,8 +102,7 @@ def _dispatch(
         return _malformed(f"the event is a {type(event).__name__}, not an object")
     config = Config.from_env(env)
     if "RequestType" in event:
-        reserved = Budget(budget.remaining_ms, budget.sleep, budget.call_s, reserve_s=WORST_CASE_SECONDS)
-        body = result.respond(event, clients.bedrock, put, reserved, config.stack_id)
+        body = result.respond(event, clients.bedrock, put, budget.reserving(WORST_CASE_SECONDS), config.stack_id)
         return {"trigger": "cloudformation", "status": body["Status"]}
     source = event.get("source")
     first: str | None = None

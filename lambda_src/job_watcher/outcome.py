@@ -15,12 +15,13 @@ from ..contract import (
     ATTR_VALIDATION_LOSS,
 )
 from ..contract import OWNER_TAG_KEY as OWNER_TAG_KEY
+from ..kernel.errors import clip
 
 COMPLETED = "Completed"
 ENDED_UNSUCCESSFULLY = frozenset({"Failed", "Stopped"})
 ENDED = ENDED_UNSUCCESSFULLY | {COMPLETED}
 MAX_REASON = 900
-"""CloudFormation shows the reason in stack events; Bedrock's failure messages can be long."""
+"""UTF-8 bytes: CloudFormation shows the reason in stack events; Bedrock's failure messages can be long."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Signal:
 
 
 def _clip(text: str) -> str:
-    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 3] + "..."
+    return clip(text, MAX_REASON)
 
 
 def failure_text(job: Mapping[str, Any]) -> str:

@@ -9,13 +9,14 @@ complete, and when the job is not this stack's (no owner tag with this stack's i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..kernel.log import describe_error, log_event
 from .budget import Budget, OutOfTime
-from .log import describe_error, log_event
 from .outcome import NotCompleted, not_this_stacks, owner_in, result_data
 from .presigned import Put, PutFailed, refusal
 
@@ -86,12 +87,13 @@ def respond(event: Mapping[str, Any], bedrock: Any, put: Put, budget: Budget, st
         body.update(Status="FAILED", Reason=f"Unexpected {describe_error(error)}")
     fields = {"resource": "result", "requestType": _text(request_type), "logicalResourceId": body["LogicalResourceId"]}
     if out_of_time:
-        log_event(**fields, job=job_id, outcome="not-answered", reason="out of time reading the job; Lambda retries")
+        reason = "out of time reading the job; Lambda retries"
+        log_event(logging.ERROR, **fields, job=job_id, outcome="not-answered", reason=reason)
         raise NotAnswered(f"out of time reading {job_id or 'the job'} from Bedrock; Lambda retries the request")
     try:
         put(str(url), body)
     except PutFailed as error:
-        log_event(**fields, job=job_id, outcome="not-answered", reason=str(error))
+        log_event(logging.ERROR, **fields, job=job_id, outcome="not-answered", reason=str(error))
         raise
     log_event(**fields, job=job_id, outcome=body["Status"], reason=body["Reason"])
     return body

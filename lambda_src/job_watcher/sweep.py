@@ -29,6 +29,7 @@ that adds a waiting job changes the rule's description and CloudFormation enable
 from __future__ import annotations
 
 import json
+import logging
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,8 +38,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..contract import ENV_SCHEDULE_RULE, ENV_STACK_ID, METADATA_KEY
-from .budget import Budget, OutOfTime, error_code
-from .log import describe_error, log_event
+from ..kernel.errors import error_code
+from ..kernel.log import describe_error, log_event
+from .budget import Budget, OutOfTime
 from .outcome import foreign_signal, owner_in, signal_for
 from .presigned import Put, PutFailed, refusal
 
@@ -262,7 +264,7 @@ def check_job(
     owner = job_owner(clients, budget, job_arn)
     if owner != config.stack_id:
         signal = foreign_signal(found, owner)
-        log_event(job=job.name, jobName=found.get("jobName"), outcome="not-this-stacks", owner=owner)
+        log_event(logging.WARNING, job=job.name, jobName=found.get("jobName"), outcome="not-this-stacks", owner=owner)
     budget.start()
     put(job.url, signal.body())
     log_event(
@@ -283,10 +285,10 @@ def disable_schedule(clients: Clients, config: Config, budget: Budget, resources
     try:
         budget.call(clients.events.disable_rule, Name=rule.physical_id)
     except OutOfTime:
-        log_event(outcome="schedule-not-disabled", error="out of time")
+        log_event(logging.WARNING, outcome="schedule-not-disabled", error="out of time")
         return False
     except Exception as error:  # ClientError, BotoCoreError, a garbled answer: the next poll tries again
-        log_event(outcome="schedule-not-disabled", error=_label(error))
+        log_event(logging.WARNING, outcome="schedule-not-disabled", error=_label(error))
         return False
     log_event(outcome="schedule-disabled", rule=rule.physical_id)
     return True
@@ -300,10 +302,10 @@ def sweep(
     try:
         resources = list_resources(clients, config, budget)
     except OutOfTime:
-        log_event(outcome="out-of-time", detail="could not list the stack's resources in time")
+        log_event(logging.WARNING, outcome="out-of-time", detail="could not list the stack's resources in time")
         return result  # the schedule stays enabled: the next invocation tries again
     except Exception as error:  # ClientError, BotoCoreError, botocore's ResponseParserError (not a BotoCoreError)
-        log_event(outcome="error", detail="could not list the stack's waiting jobs", error=_label(error))
+        log_event(logging.ERROR, outcome="error", detail="could not list the stack's waiting jobs", error=_label(error))
         return result
     handles = [r.logical_id for r in resources.values() if r.type == HANDLE_TYPE]
     order = memory.order(handles, first)
@@ -322,10 +324,15 @@ def sweep(
         except OutOfTime:
             result.deferred = list(order[position:])
             unfinished += result.deferred
-            log_event(outcome="out-of-time", deferred=len(result.deferred), detail="left for the next invocation")
+            log_event(
+                logging.WARNING,
+                outcome="out-of-time",
+                deferred=len(result.deferred),
+                detail="left for the next invocation",
+            )
             break
         except Exception as error:  # ClientError, BotoCoreError, PutFailed, a malformed answer: this handle only
-            log_event(job=label, outcome="error", error=_label(error))
+            log_event(logging.ERROR, job=label, outcome="error", error=_label(error))
             unfinished.append(handle)
             state = "pending"
         getattr(result, state).append(label)

@@ -25,10 +25,11 @@ from cfn_support import (
     with_owner,
 )
 
-from lambda_src.customization_job.client import max_call_seconds, new_bedrock_client
+from lambda_src.customization_job.client import new_bedrock_client
 from lambda_src.customization_job.errors import HandlerError
+from lambda_src.customization_job.handler import SAFETY_MARGIN_S
 from lambda_src.customization_job.idempotency import name_suffix, suffix_in, suffixed_name
-from lambda_src.customization_job.retry import SAFETY_MARGIN_S
+from lambda_src.kernel.client import max_call_seconds
 
 TOKEN_PATTERN = r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?"
 
