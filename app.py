@@ -36,7 +36,7 @@ from constructs_lib import (
     TrainingData,
     ValidationData,
 )
-from constructs_lib.nag import acknowledge
+from constructs_lib.cdk.nag import acknowledge
 
 DATA = Path(__file__).resolve().parent / "examples" / "data"
 

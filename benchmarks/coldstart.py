@@ -17,7 +17,7 @@ from typing import Any
 
 from common import child_env, median, run_timed
 
-from constructs_lib.provider import runtime_asset_dir
+from constructs_lib.cdk.provider import runtime_asset_dir
 
 _IMPORT_HANDLER = """
 import sys, time

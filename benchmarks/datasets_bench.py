@@ -23,7 +23,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from constructs_lib import datasets
+from constructs_lib.rules import datasets
 
 TARGET_MB_PER_S = 50.0
 TARGET_PEAK_RATIO = 1.5

@@ -67,7 +67,7 @@ def _install_counters() -> None:
 
 
 def _patch_what_if() -> None:
-    from constructs_lib import job as job_module
+    from constructs_lib.cdk import job as job_module
 
     cls = job_module.ModelCustomizationJob
     generated = cls._generated_name

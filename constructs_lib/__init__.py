@@ -11,8 +11,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .completion import JobStatus
-    from .config import (
+    from .cdk.completion import JobStatus
+    from .cdk.config import (
         Completion,
         DistillationConfig,
         MetadataCondition,
@@ -24,32 +24,32 @@ if TYPE_CHECKING:
         TrainingData,
         ValidationData,
     )
-    from .enums import CustomizationType, ReasoningEffort
-    from .job import ModelCustomizationJob
-    from .job_base import IModelCustomizationJob, ImportedModelCustomizationJob, ModelCustomizationJobBase
-    from .log_settings import ModelCustomizationLogs
-    from .validation import ValidationError
+    from .cdk.job import ModelCustomizationJob
+    from .cdk.job_base import IModelCustomizationJob, ImportedModelCustomizationJob, ModelCustomizationJobBase
+    from .cdk.log_settings import ModelCustomizationLogs
+    from .rules.enums import CustomizationType, ReasoningEffort
+    from .rules.validation import ValidationError
 
 _WHERE = {
-    "Completion": "config",
-    "CustomizationType": "enums",
-    "DistillationConfig": "config",
-    "IModelCustomizationJob": "job_base",
-    "ImportedModelCustomizationJob": "job_base",
-    "ModelCustomizationJobBase": "job_base",
-    "JobStatus": "completion",
-    "MetadataCondition": "config",
-    "ModelCustomizationJob": "job",
-    "ModelCustomizationLogs": "log_settings",
-    "OutputData": "config",
-    "ReasoningEffort": "enums",
-    "RequestMetadataFilters": "config",
-    "RftConfig": "config",
-    "RftHyperParameters": "config",
-    "S3Location": "config",
-    "TrainingData": "config",
-    "ValidationData": "config",
-    "ValidationError": "validation",
+    "Completion": "cdk.config",
+    "CustomizationType": "rules.enums",
+    "DistillationConfig": "cdk.config",
+    "IModelCustomizationJob": "cdk.job_base",
+    "ImportedModelCustomizationJob": "cdk.job_base",
+    "ModelCustomizationJobBase": "cdk.job_base",
+    "JobStatus": "cdk.completion",
+    "MetadataCondition": "cdk.config",
+    "ModelCustomizationJob": "cdk.job",
+    "ModelCustomizationLogs": "cdk.log_settings",
+    "OutputData": "cdk.config",
+    "ReasoningEffort": "rules.enums",
+    "RequestMetadataFilters": "cdk.config",
+    "RftConfig": "cdk.config",
+    "RftHyperParameters": "cdk.config",
+    "S3Location": "cdk.config",
+    "TrainingData": "cdk.config",
+    "ValidationData": "cdk.config",
+    "ValidationError": "rules.validation",
 }
 
 __all__ = [

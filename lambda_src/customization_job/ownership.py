@@ -5,7 +5,7 @@ properties name" proves nothing: a template could name another team's job and it
 ownership is the tag ``OWNER_TAG_KEY = <CloudFormation stack id>``, which the handler puts on every job and
 custom model it creates (whatever the request says about that key). IAM enforces the same tag: the
 handler's role may stop a job, delete a model or remove tags only where the resource carries it, may
-create only with it, and may tag only with it in the request (constructs_lib/permissions.py). The handler
+create only with it, and may tag only with it in the request (constructs_lib/cdk/permissions.py). The handler
 checks it in code before every stop, delete, retag or adoption, so a job that is not this stack's is left
 alone with a log line instead of failing on AccessDenied.
 

@@ -14,7 +14,7 @@ from cdk_nag import AwsSolutionsChecks
 from unit.helpers import dependency_cycle
 
 from constructs_lib import Completion, CustomizationType, ModelCustomizationJob, TrainingData, ValidationData
-from constructs_lib.nag import acknowledge
+from constructs_lib.cdk.nag import acknowledge
 
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 CFN_LINT_IGNORED = {"W3005"}  # aws-cdk-lib's explicit DependsOn next to a Lambda role GetAtt (see tests/unit)

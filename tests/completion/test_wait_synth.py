@@ -14,7 +14,7 @@ from aws_cdk.assertions import Match, Template
 from unit.helpers import dependency_cycle, new_stack, simple_job
 
 from constructs_lib import Completion, CustomizationType, ModelCustomizationJob, TrainingData, ValidationError
-from constructs_lib.completion import RESULT_TYPE, STATE_CHANGE, JobStatus
+from constructs_lib.cdk.completion import RESULT_TYPE, STATE_CHANGE, JobStatus
 
 JOB_TYPE = "Custom::BedrockModelCustomizationJob"
 HANDLE_TYPE = "AWS::CloudFormation::WaitConditionHandle"
@@ -376,7 +376,7 @@ def test_sixty_waiting_jobs_synthesize_with_one_state_change_rule_per_twenty() -
 def test_an_event_pattern_over_eventbridges_quota_is_a_synth_error_naming_the_jobs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from constructs_lib import completion
+    from constructs_lib.cdk import completion
 
     monkeypatch.setattr(completion, "JOBS_PER_RULE", 100)
     stack = new_stack()

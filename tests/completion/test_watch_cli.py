@@ -17,7 +17,7 @@ import pytest
 from moto.bedrock import models as moto_bedrock
 from moto.server import ThreadedMotoServer
 
-from constructs_lib import watch
+from constructs_lib.rules import watch
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -40,7 +40,7 @@ from .stubs import (
     summary,
 )
 
-LAMBDA_TIMEOUT_S = 60.0  # constructs_lib/completion.py: the watcher's timeout
+LAMBDA_TIMEOUT_S = 60.0  # constructs_lib/cdk/completion.py: the watcher's timeout
 LATENCY_S = 0.25
 THROTTLED_S = 3.0  # what botocore's three attempts with backoff cost before it gives up on Throttling
 RATE = 0.5  # CloudFormation calls per second left for the watcher (the account's rate is shared)

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from constructs_lib import contract
-from constructs_lib.provider import runtime_asset_dir
+from constructs_lib.cdk.provider import runtime_asset_dir
 
 from .conftest import PresignedServer
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from constructs_lib import datasets
-from constructs_lib.catalogue import SOURCES
-from constructs_lib.datasets import DatasetRole, Report, Severity
+from constructs_lib.rules import datasets
+from constructs_lib.rules.catalogue import SOURCES
+from constructs_lib.rules.datasets import DatasetRole, Report, Severity
 
 NOVA_MICRO = "amazon.nova-micro-v1:0:128k"
 NOVA_LITE = "amazon.nova-lite-v1:0:300k"

@@ -12,16 +12,16 @@ from typing import Any
 
 import pytest
 
-from constructs_lib import catalogue, datasets
-from constructs_lib import hyperparameters as hp
+from constructs_lib.rules import catalogue, datasets
+from constructs_lib.rules import hyperparameters as hp
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_catalogue_datasets_and_the_cli_load_without_aws_cdk() -> None:
     code = (
-        "import sys, constructs_lib.catalogue, constructs_lib.datasets, constructs_lib.hyperparameters, "
-        "constructs_lib.cli\n"
+        "import sys, constructs_lib.rules.catalogue, constructs_lib.rules.datasets, "
+        "constructs_lib.rules.hyperparameters, constructs_lib.rules.cli\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii', 'constructs')))"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

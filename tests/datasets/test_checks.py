@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from constructs_lib import catalogue, datasets
-from constructs_lib.datasets import DataFormat, DatasetRole, Report, check_file
-from constructs_lib.validation import ValidationError
+from constructs_lib.rules import catalogue, datasets
+from constructs_lib.rules.datasets import DataFormat, DatasetRole, Report, check_file
+from constructs_lib.rules.validation import ValidationError
 
 NOVA = "amazon.nova-micro-v1:0:128k"
 TITAN = "amazon.titan-text-express-v1:0:8k"

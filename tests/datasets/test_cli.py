@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib import cli
+from constructs_lib.rules import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 NOVA = "amazon.nova-micro-v1:0:128k"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib import datasets
-from constructs_lib.datasets import DatasetRole
+from constructs_lib.rules import datasets
+from constructs_lib.rules.datasets import DatasetRole
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("REAL_DATASETS_DIR") or ROOT.parent / "shared" / "data" / "real-datasets")

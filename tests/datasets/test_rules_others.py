@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.datasets import DatasetRole
+from constructs_lib.rules.datasets import DatasetRole
 
 from .records import (
     ANSWER,

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constructs_lib import datasets
-from constructs_lib.datasets import DataFormat, Severity
+from constructs_lib.rules import datasets
+from constructs_lib.rules.datasets import DataFormat, Severity
 
 LINE = (
     json.dumps(

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from cfn_support import JOB_ARN, JOB_NAME, MODEL_NAME, as_sent, base_request, fake_aws_env, make_event, token_for
 
-from constructs_lib.provider import runtime_asset_dir
+from constructs_lib.cdk.provider import runtime_asset_dir
 
 OLD_PYTHON = os.environ.get("OLD_BOTOCORE_PYTHON", "")
 

@@ -67,7 +67,7 @@ def test_package_import_has_no_side_effects() -> None:
 def test_handler_string_resolves_from_the_asset_root_without_aws_cdk() -> None:
     """Lambda imports the handler string from the root of the functions' asset, as the construct stages it."""
     from constructs_lib import contract
-    from constructs_lib.provider import runtime_asset_dir
+    from constructs_lib.cdk.provider import runtime_asset_dir
 
     module, _, function = contract.JOB_HANDLER.rpartition(".")
     done = run_python(

@@ -184,7 +184,7 @@ def function_asset(outdir: Path, stack: str, handler: str) -> Path:
 
 def test_wheel_ships_the_library_with_its_private_runtime_the_service_model_and_type_marker(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "constructs_lib/job.py" in names
+    assert "constructs_lib/cdk/job.py" in names
     assert "constructs_lib/py.typed" in names
     assert f"{WHEEL_RUNTIME}/customization_job/handler.py" in names
     assert f"{WHEEL_RUNTIME}/job_watcher/handler.py" in names

@@ -1,7 +1,7 @@
 """Property tests of the synth-time validators against the API's own constraints.
 
 The patterns and bounds come from the bedrock service model of the installed botocore (not from
-constructs_lib.validation), so these tests catch the validators drifting from the API: every value
+constructs_lib.rules.validation), so these tests catch the validators drifting from the API: every value
 the API accepts passes, and values it rejects raise ``ValidationError`` naming the construct property.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from constructs_lib import validation as v
+from constructs_lib.rules import validation as v
 
 fast = settings(
     max_examples=100,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from aws_cdk import aws_s3 as s3
 
-from constructs_lib import OutputData, TrainingData, ValidationData, bindings
+from constructs_lib import OutputData, TrainingData, ValidationData
+from constructs_lib.cdk import bindings
 
 from .helpers import new_stack, simple_job
 

@@ -19,7 +19,8 @@ from constructs_lib._runtime.customization_job.handler import _Lifecycle
 from constructs_lib._runtime.customization_job.properties import RemovalPolicy as HandlerRemovalPolicy
 from constructs_lib._runtime.customization_job.properties import parse_event
 
-from constructs_lib import Completion, contract, naming
+from constructs_lib import Completion, contract
+from constructs_lib.rules import naming
 
 from .helpers import JOB_TYPE, new_stack, simple_job
 

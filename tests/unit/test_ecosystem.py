@@ -162,7 +162,7 @@ def test_lazy_exports_match_all_and_the_cli_does_not_load_the_cdk() -> None:
     import sys
 
     assert set(constructs_lib.__all__) == set(constructs_lib._WHERE)
-    probe = "import sys, constructs_lib.cli; print('aws_cdk' in sys.modules)"
+    probe = "import sys, constructs_lib.rules.cli; print('aws_cdk' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

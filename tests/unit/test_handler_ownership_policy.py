@@ -94,6 +94,6 @@ def test_untagging_only_owned_resources_and_never_the_owner_key(handler_statemen
 def test_the_construct_and_the_handler_agree_on_the_owner_tag_key() -> None:
     from constructs_lib._runtime.customization_job import ownership  # the runtime as the library ships it
 
-    from constructs_lib import permissions
+    from constructs_lib.cdk import permissions
 
     assert permissions.OWNER_TAG_KEY == ownership.OWNER_TAG_KEY == OWNER

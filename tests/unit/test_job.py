@@ -28,8 +28,8 @@ from constructs_lib import (
     TrainingData,
     ValidationData,
 )
-from constructs_lib.config import S3Location
-from constructs_lib.validation import JOB_NAME_PATTERN, MODEL_NAME_PATTERN
+from constructs_lib.cdk.config import S3Location
+from constructs_lib.rules.validation import JOB_NAME_PATTERN, MODEL_NAME_PATTERN
 
 from .helpers import (
     NOVA,

@@ -22,7 +22,7 @@ from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
 from constructs_lib import Completion, ModelCustomizationLogs, ValidationError
-from constructs_lib.nag import acknowledge
+from constructs_lib.cdk.nag import acknowledge
 
 from .helpers import dependency_cycle, new_stack, simple_job, template
 

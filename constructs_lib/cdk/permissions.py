@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 
-from . import contract
+from .. import contract
 from .config import ModelRef, S3Location, model_identifier
 
 BEDROCK_PRINCIPAL = "bedrock.amazonaws.com"

@@ -16,7 +16,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import validation as v
+from ..rules import validation as v
 from .completion import JobStatus, NameFilter, state_change_pattern
 
 READ_ACTIONS = ["bedrock:GetModelCustomizationJob"]

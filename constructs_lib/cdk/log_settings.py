@@ -17,7 +17,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from . import validation as v
+from ..rules import validation as v
 
 SETTINGS_ID = "BedrockModelCustomizationLogs"
 DEFAULT_RETENTION = logs.RetentionDays.ONE_YEAR

@@ -59,8 +59,9 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from . import contract, nag, permissions
-from . import validation as v
+from .. import contract
+from ..rules import validation as v
+from . import nag, permissions
 from ._lazy import lazy_any, lazy_string
 from .log_settings import shared_log_group
 from .provider import bundled_function

@@ -21,9 +21,9 @@ from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 
-from . import validation as v
-from .enums import CustomizationType as CustomizationType  # re-exported: config is where props live
-from .enums import ReasoningEffort
+from ..rules import validation as v
+from ..rules.enums import CustomizationType as CustomizationType  # re-exported: config is where props live
+from ..rules.enums import ReasoningEffort
 
 
 @dataclass(frozen=True)

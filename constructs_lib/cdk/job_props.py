@@ -13,7 +13,7 @@ from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from . import validation as v
+from ..rules import validation as v
 from .config import (
     Completion,
     CustomizationType,

@@ -18,7 +18,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
-from . import contract, nag, permissions
+from .. import contract
+from . import nag, permissions
 from .log_settings import shared_log_group
 
 PROVIDER_ID = "BedrockModelCustomizationProvider"

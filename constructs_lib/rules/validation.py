@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from . import contract
+from .. import contract
 
 JOB_NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*"
 MODEL_NAME_PATTERN = r"([0-9a-zA-Z][_-]?){1,63}"
@@ -72,11 +73,34 @@ class ValidationError(ValueError):
     """A property value that Bedrock would reject; raised at synth, before anything is deployed."""
 
 
-def is_token(value: Any) -> bool:
-    """True when the value (or any string inside it) is only known at deploy time."""
-    from aws_cdk import Token  # imported on first use: the CLI's dataset checks run without jsii
+# CDK's token encoding (aws-cdk-lib core/lib/private/encoding.ts), read in Python: the rules wing must not
+# load aws-cdk-lib, and a kernel round trip per checked value was most of a job's synth cost.
+_KEY = r"[a-zA-Z0-9:._-]+"
+_STRING_TOKEN = re.compile(rf"\$\{{Token\[{_KEY}\]\}}|-1\.\d{{10,16}}e\+289")
+_LIST_TOKEN = re.compile(rf"#\{{Token\[{_KEY}\]\}}")
+_DOUBLE_TOKEN_MARK = 0xFBFF
+"""The top 16 bits of a number that stands for a token."""
 
-    return bool(Token.is_unresolved(value))
+
+def is_token(value: Any) -> bool:
+    """True when the value is only known at deploy time: ``Token.is_unresolved``'s answer, without jsii.
+
+    A string holding a token marker, a number whose top bits mark a token, a one-element list holding a
+    list token, or an object that resolves itself (``IResolvable``); a map is not searched, as CDK does not.
+    """
+    if isinstance(value, str):
+        return _STRING_TOKEN.search(value) is not None
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        try:
+            bits = struct.unpack(">Q", struct.pack(">d", float(value)))[0]
+        except OverflowError:
+            return False
+        return bool(bits >> 48 == _DOUBLE_TOKEN_MARK)
+    if isinstance(value, list | tuple):
+        return len(value) == 1 and isinstance(value[0], str) and _LIST_TOKEN.search(value[0]) is not None
+    return callable(getattr(value, "resolve", None))
 
 
 def _fail(prop: str, value: Any, rule: str) -> ValidationError:

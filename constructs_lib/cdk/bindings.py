@@ -20,8 +20,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from ..rules import validation as v
 from . import permissions
-from . import validation as v
 from .config import DistillationConfig, OutputData, RftConfig, S3Location, TrainingData, ValidationData
 from .storage import DefaultStorage
 

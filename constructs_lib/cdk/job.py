@@ -26,10 +26,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IDependable, IValidation
 
-from . import bindings, contract, datasets, nag, naming, permissions
-from . import hyperparameters as hp
+from .. import contract
+from ..rules import datasets, naming
+from ..rules import hyperparameters as hp
+from ..rules import validation as v
+from . import bindings, nag, permissions
 from . import job_props as props
-from . import validation as v
 from ._lazy import lazy_any, lazy_string
 from .completion import CompletionWait, NameFilter
 from .config import (
