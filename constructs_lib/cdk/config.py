@@ -21,6 +21,7 @@ from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 
+from ..rules import catalogue
 from ..rules import validation as v
 from ..rules.enums import CustomizationType as CustomizationType  # re-exported: config is where props live
 from ..rules.enums import ReasoningEffort
@@ -403,7 +404,7 @@ def model_id_hint(model: ModelRef) -> str | None:
     if isinstance(model, bedrock.FoundationModel):
         return str(model.model_id)
     if isinstance(model, str) and not v.is_token(model):
-        return model.rsplit("/", 1)[-1]
+        return catalogue.model_id(model)
     return None
 
 

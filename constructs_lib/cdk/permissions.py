@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 
 from .. import contract
+from ..rules import catalogue
 from .config import ModelRef, S3Location, model_identifier
 
 BEDROCK_PRINCIPAL = "bedrock.amazonaws.com"
@@ -173,22 +174,16 @@ def vpc(stack: Stack, subnet_ids: Sequence[str], security_group_ids: Sequence[st
     ]
 
 
-_GEO_PREFIXES = ("us.", "eu.", "apac.", "us-gov.", "ca.", "jp.", "au.", "global.")
-
-
 def teacher(stack: Stack, model: ModelRef) -> iam.PolicyStatement:
     """Invoke the teacher; for a cross-Region inference profile, the profile and its model in every Region."""
     identifier = model_identifier(model)
     if not isinstance(model, str) or (identifier.startswith("arn:") and ":foundation-model/" in identifier):
         resources = [identifier]
     elif identifier.startswith("arn:") and ":inference-profile/" in identifier:
-        profile_id = identifier.rsplit("/", 1)[-1]
-        base_id = next((profile_id[len(p) :] for p in _GEO_PREFIXES if profile_id.startswith(p)), profile_id)
-        resources = [identifier, foundation_model_arn(stack, base_id, region="*")]
-    elif identifier.startswith(_GEO_PREFIXES):
-        base_id = next(identifier[len(p) :] for p in _GEO_PREFIXES if identifier.startswith(p))
+        resources = [identifier, foundation_model_arn(stack, str(catalogue.model_id(identifier)), region="*")]
+    elif catalogue.is_inference_profile(identifier):
         profile = stack.format_arn(service="bedrock", resource="inference-profile", resource_name=identifier)
-        resources = [profile, foundation_model_arn(stack, base_id, region="*")]
+        resources = [profile, foundation_model_arn(stack, str(catalogue.model_id(identifier)), region="*")]
     else:
         resources = [foundation_model_arn(stack, identifier)]
     return iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=resources)

@@ -6,7 +6,7 @@ Identifying jobs and models: Get/Stop/DeleteCustomModel accept a name or an ARN 
 ``modelIdentifier``), and names are unique per account and Region. A job is found by its ARN (the
 resource's physical id). Where the endpoint cannot find a job by ARN -- an ARN (with ``:`` and
 ``/``) travels URL-encoded in the request path, and servers that mis-decode it, as moto 5.2 does
-(bedrock-facts section 7), answer "not found" -- the jobs whose name contains the name the
+(docs/fault-matrix.md, "moto's gaps"), answer "not found" -- the jobs whose name contains the name the
 properties carry (a generated name's base, or the user's name) are listed, and the one with our ARN
 is then addressed by its name. A job by a similar name that is not ours is never stopped; a model
 is taken for ours only when GetCustomModel names our job, so a model not made by our job is never

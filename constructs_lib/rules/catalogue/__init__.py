@@ -71,6 +71,11 @@ def model_id(model: str | None) -> str | None:
     return _PROFILE_PREFIX.sub("", model.rsplit("/", 1)[-1])
 
 
+def is_inference_profile(model: str) -> bool:
+    """A cross-Region inference profile id (``us.amazon.nova-pro-v1:0``): its Region-group prefix, then a model id."""
+    return _PROFILE_PREFIX.match(model) is not None
+
+
 def model_entry(model: str | None) -> ModelEntry | None:
     """The catalogue's entry for a model, by the prefix of its id."""
     found = model_id(model)
