@@ -1,7 +1,7 @@
 """moto_server on 127.0.0.1 as the Bedrock endpoint, and app.py's templates as CloudFormation sees them.
 
 The server is moto's ``ThreadedMotoServer``: real HTTP on a free loopback port, in this process, so
-a test may set a job's status on moto's backend object (bedrock-facts section 7: moto keeps every job
+a test may set a job's status on moto's backend object (docs/fault-matrix.md, "moto's gaps": moto keeps every job
 InProgress). State is reset before each test. Nothing here can reach AWS: fake credentials, no shared
 config, explicit endpoint URLs, proxies bypassed for loopback.
 """

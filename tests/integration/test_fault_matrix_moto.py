@@ -4,7 +4,7 @@ Test ids read ``<fault>-<create|update|delete>``. The resource is app.py's fine-
 CloudFormation delivers it. Faults are answered in the handler's client (tests/integration/faults.py);
 every other call goes to moto, and a separate client counts jobs and reads their state afterwards,
 so "exactly one job" is the server's count, not the handler's word. Where moto cannot play AWS's part
-(bedrock-facts section 7) the test says so; the Stubber matrix (tests/lambda/test_fault_matrix.py)
+(docs/fault-matrix.md, "moto's gaps") the test says so; the Stubber matrix (tests/lambda/test_fault_matrix.py)
 covers those cells with exact request shapes. moto finds jobs by name only, so here the handler takes
 its fallback: it lists the jobs named like the properties' base and picks the one with its ARN.
 """
@@ -29,7 +29,7 @@ OWNER_TAG_KEY = "bedrock-customization:stack-id"
 
 
 def set_status(job_name: str, status: str) -> None:
-    """moto keeps jobs InProgress; in-process a test may end them on the backend (bedrock-facts section 7)."""
+    """moto keeps jobs InProgress; in-process a test may end them on the backend (docs/fault-matrix.md)."""
     bedrock_backends[ACCOUNT][REGION].model_customization_jobs[job_name].status = status
 
 

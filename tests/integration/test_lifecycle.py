@@ -3,7 +3,7 @@ and through create → a refused update → CloudFormation's UPDATE_ROLLBACK.
 
 The handler runs unchanged with its production client config, pointed at moto_server on 127.0.0.1.
 After each step a separate client checks what the API now holds. moto differs from AWS in ways
-bedrock-facts section 7 lists (it keeps jobs InProgress, creates the custom model with the job, drops
+docs/fault-matrix.md lists ("moto's gaps": it keeps jobs InProgress, creates the custom model with the job, drops
 customizationConfig, finds jobs by name only); assertions rely on nothing else of moto's. The request
 carries generated names' bases; the jobs and models on the server, and the attributes the handler
 returns, carry the suffix of the CloudFormation request that started them.
