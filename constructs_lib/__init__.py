@@ -12,14 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .cdk.completion import JobStatus
-    from .cdk.config import (
-        Completion,
-        DistillationConfig,
+    from .cdk.config import Completion, DistillationConfig, RftConfig, RftHyperParameters
+    from .cdk.data import (
         MetadataCondition,
         OutputData,
         RequestMetadataFilters,
-        RftConfig,
-        RftHyperParameters,
         S3Location,
         TrainingData,
         ValidationData,
@@ -38,17 +35,17 @@ _WHERE = {
     "ImportedModelCustomizationJob": "cdk.job_base",
     "ModelCustomizationJobBase": "cdk.job_base",
     "JobStatus": "cdk.completion",
-    "MetadataCondition": "cdk.config",
+    "MetadataCondition": "cdk.data",
     "ModelCustomizationJob": "cdk.job",
     "ModelCustomizationLogs": "cdk.log_settings",
-    "OutputData": "cdk.config",
+    "OutputData": "cdk.data",
     "ReasoningEffort": "rules.enums",
-    "RequestMetadataFilters": "cdk.config",
+    "RequestMetadataFilters": "cdk.data",
     "RftConfig": "cdk.config",
     "RftHyperParameters": "cdk.config",
-    "S3Location": "cdk.config",
-    "TrainingData": "cdk.config",
-    "ValidationData": "cdk.config",
+    "S3Location": "cdk.data",
+    "TrainingData": "cdk.data",
+    "ValidationData": "cdk.data",
     "ValidationError": "rules.validation",
 }
 

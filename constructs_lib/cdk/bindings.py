@@ -22,7 +22,8 @@ from constructs import Construct
 
 from ..rules import validation as v
 from . import permissions
-from .config import DistillationConfig, OutputData, RftConfig, S3Location, TrainingData, ValidationData
+from .config import DistillationConfig, RftConfig
+from .data import OutputData, S3Location, TrainingData, ValidationData
 from .storage import DefaultStorage
 
 

@@ -7,7 +7,7 @@ stack's single handler Lambda starts, replaces and stops the job (see lambda_src
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsii
@@ -19,18 +19,17 @@ from aws_cdk import (
     Stack,
     TagManager,
     TagType,
-    Token,
 )
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from constructs import Construct, IDependable, IValidation
+from constructs import Construct
 
 from .. import contract
 from ..rules import datasets, naming
 from ..rules import hyperparameters as hp
 from ..rules import validation as v
-from . import bindings, nag, permissions
+from . import bindings, nag, service_role
 from . import job_props as props
 from ._lazy import lazy_any, lazy_string
 from .completion import CompletionWait, NameFilter
@@ -39,17 +38,14 @@ from .config import (
     CustomizationType,
     DistillationConfig,
     ModelRef,
-    OutputData,
     RftConfig,
-    TrainingData,
-    ValidationData,
     check_model,
     model_id_hint,
     model_identifier,
 )
+from .data import OutputData, TrainingData, ValidationData
 from .job_base import ImportedModelCustomizationJob, ModelCustomizationJobBase
 from .provider import JobProvider
-from .shared_role import SharedRoleGrants
 
 RESOURCE_TYPE = contract.JOB_RESOURCE_TYPE
 SERVICE_ROLE_WILDCARDS = (
@@ -210,13 +206,20 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             self._tags = TagManager(TagType.MAP, RESOURCE_TYPE)
             self._job_tags = dict(job_tags or {})
             self._model_tags = dict(custom_model_tags or {})
-            self.node.add_validation(_TagCountValidation(self))
+            self.node.add_validation(
+                props.TagLimits(
+                    lambda: {
+                        "job_tags": self._merged_tags(self._job_tags),
+                        "custom_model_tags": self._merged_tags(self._model_tags),
+                    }
+                )
+            )
 
             provider = JobProvider.of(self)
             output, self.output_location = bindings.output(self, output_data)
-            self._dependables: list[IDependable] = []
             self._granted: list[iam.PolicyStatement] = []
-            self._add_statement = self._bind_role(role, provider)
+            binding = service_role.bind(self, role, provider)
+            self._role, self._add_statement, self._dependables = binding
             bound = [*data, output]
             if custom_model_kms_key is not None:
                 bound.append(bindings.model_key(self, custom_model_kms_key))
@@ -238,7 +241,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 **bindings.merge(part.request for part in bound),
             }
             if hyper:
-                core["hyperParameters"] = {name: _wire(value) for name, value in hyper.items()}
+                core["hyperParameters"] = {name: props.wire(value) for name, value in hyper.items()}
             self._core_request = core
             self._digests: dict[str, str] = {}
 
@@ -365,32 +368,6 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
 
     # ---- wiring -----------------------------------------------------------------------------------
 
-    def _bind_role(self, role: iam.IRole | None, provider: JobProvider) -> Callable[[iam.PolicyStatement], None]:
-        """Create the role with one inline policy (no extra resource per job), or add to the given one."""
-        if role is None:
-            document = iam.PolicyDocument()
-            self._role: iam.IRole = iam.Role(
-                self,
-                "ServiceRole",
-                assumed_by=permissions.service_principal(self._stack),
-                path=permissions.role_path(self._stack),
-                inline_policies={"BedrockModelCustomization": document},
-                description="Assumed by Amazon Bedrock to run one model customization job.",
-            )
-
-            def add_inline(statement: iam.PolicyStatement) -> None:
-                document.add_statements(statement)
-
-            return add_inline
-
-        self._role = role
-        v.check_role_arn(role.role_arn)
-        provider.allow_pass_role(role.role_arn)
-
-        shared = SharedRoleGrants.of(self, role)
-        self._dependables = shared.dependables  # the role's policy, however many jobs add to it
-        return shared.add
-
     def _grant(self, statements: Sequence[iam.PolicyStatement]) -> None:
         for statement in statements:
             self._add_statement(statement)
@@ -457,30 +434,3 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             if merged:
                 request[field] = [{"key": key, "value": value} for key, value in sorted(merged.items())]
         return request
-
-
-@jsii.implements(IValidation)
-class _TagCountValidation:
-    """Tags from ``Tags.of`` arrive after construction; check the merged sets before synthesis."""
-
-    def __init__(self, job: ModelCustomizationJob) -> None:
-        self._job = job
-
-    def validate(self) -> list[str]:
-        errors: list[str] = []
-        for prop, explicit in (
-            ("job_tags", self._job._job_tags),
-            ("custom_model_tags", self._job._model_tags),
-        ):
-            try:
-                v.check_tags(prop, self._job._merged_tags(explicit))
-            except v.ValidationError as error:
-                errors.append(str(error))
-        return errors
-
-
-def _wire(value: hp.HyperParameterValue) -> str:
-    """A hyperparameter as the API's string; a deploy-time number becomes a string token."""
-    if v.is_token(value):
-        return Token.as_string(value)
-    return hp.to_wire(value)

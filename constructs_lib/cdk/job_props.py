@@ -6,23 +6,18 @@ under its construct path. Checks that need the built job (tags from ``Tags.of``)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+import jsii
+from aws_cdk import RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
-from constructs import Construct
+from constructs import Construct, IValidation
 
+from ..rules import hyperparameters as hp
 from ..rules import validation as v
-from .config import (
-    Completion,
-    CustomizationType,
-    DistillationConfig,
-    OutputData,
-    RftConfig,
-    TrainingData,
-    ValidationData,
-)
+from .config import Completion, CustomizationType, DistillationConfig, RftConfig
+from .data import OutputData, TrainingData, ValidationData
 
 
 def check_combinations(
@@ -254,3 +249,27 @@ class FixedNames(Construct):
                 )
         for prop, _, name in claims:
             self._owners[(prop, name)] = path
+
+
+@jsii.implements(IValidation)
+class TagLimits:
+    """Tags from ``Tags.of`` arrive after construction: check each merged set (prop -> tags) before synthesis."""
+
+    def __init__(self, merged: Callable[[], Mapping[str, Mapping[str, str]]]) -> None:
+        self._merged = merged
+
+    def validate(self) -> list[str]:
+        errors: list[str] = []
+        for prop, tags in self._merged().items():
+            try:
+                v.check_tags(prop, tags)
+            except v.ValidationError as error:
+                errors.append(str(error))
+        return errors
+
+
+def wire(value: hp.HyperParameterValue) -> str:
+    """A hyperparameter as the API's string; a deploy-time number becomes a string token."""
+    if v.is_token(value):
+        return Token.as_string(value)
+    return hp.to_wire(value)

@@ -15,7 +15,8 @@ from aws_cdk import aws_lambda as lambda_
 
 from .. import contract
 from ..rules import catalogue
-from .config import ModelRef, S3Location, model_identifier
+from .config import ModelRef, model_identifier
+from .data import S3Location
 
 BEDROCK_PRINCIPAL = "bedrock.amazonaws.com"
 ROLE_PATH_ROOT = "bedrock-customization"

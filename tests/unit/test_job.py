@@ -28,7 +28,7 @@ from constructs_lib import (
     TrainingData,
     ValidationData,
 )
-from constructs_lib.cdk.config import S3Location
+from constructs_lib.cdk.data import S3Location
 from constructs_lib.rules.validation import JOB_NAME_PATTERN, MODEL_NAME_PATTERN
 
 from .helpers import (

@@ -27,7 +27,7 @@ from constructs_lib import (
     ValidationData,
     ValidationError,
 )
-from constructs_lib.cdk.config import S3Location
+from constructs_lib.cdk.data import S3Location
 from constructs_lib.rules.validation import MAX_TAGS, OWNER_TAG_KEY
 
 from .helpers import NOVA, new_stack, only_request, simple_job, template

@@ -1,4 +1,6 @@
-"""Statements merged across the jobs that share one given role.
+"""The job's service role: a role of its own with one inline policy, or a given role that jobs share.
+
+Shared roles get statements merged across the jobs that use them.
 
 Each job grants itself a few S3 statements. On a role of its own that is one inline policy; on a
 role many jobs share, per-job statements would grow the role's policy past IAM's size limits (CDK
@@ -9,13 +11,17 @@ objects to one statement per (actions, conditions), and their prefixes to one ``
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aws_cdk import Names, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IDependable
 
+from ..rules import validation as v
+from . import permissions
 from ._lazy import lazy_any
+from .provider import JobProvider
 
 PREFIX_KEY = "s3:prefix"
 
@@ -68,3 +74,33 @@ class SharedRoleGrants(Construct):
             seen.update(fresh)
             merged.add_resources(*fresh)
         prefix_list.extend(prefixes)
+
+
+AddStatement = Callable[[iam.PolicyStatement], None]
+
+
+def bind(
+    job: Construct, role: iam.IRole | None, provider: JobProvider
+) -> tuple[iam.IRole, AddStatement, list[IDependable]]:
+    """The role Bedrock assumes for ``job``, how to grant it a statement, and what the job must wait for.
+
+    Without ``role``: a new role under the stack's role path (so the handler's PassRole names them all),
+    with one inline policy (no extra resource per job). With ``role``: the given role, which the handler may
+    pass, and the statements merged with those of the stack's other jobs on it (its policy is a dependency).
+    """
+    if role is None:
+        stack = Stack.of(job)
+        document = iam.PolicyDocument()
+        created = iam.Role(
+            job,
+            "ServiceRole",
+            assumed_by=permissions.service_principal(stack),
+            path=permissions.role_path(stack),
+            inline_policies={"BedrockModelCustomization": document},
+            description="Assumed by Amazon Bedrock to run one model customization job.",
+        )
+        return created, document.add_statements, []
+    v.check_role_arn(role.role_arn)
+    provider.allow_pass_role(role.role_arn)
+    shared = SharedRoleGrants.of(job, role)
+    return role, shared.add, shared.dependables
