@@ -3,7 +3,8 @@
 Each subcommand is a function that adds its parser to the subparsers and sets ``run`` (a function of
 the parsed arguments returning the exit code); add a new one to ``COMMANDS``.
 
-Exit codes: 0 success, 1 the checks found errors, 2 the command line or the input could not be used.
+Exit codes: 0 success, 1 the checks found errors (or warnings, with ``--strict``), 2 the command line or the
+input could not be used.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def add_validate_data(subparsers: Subparsers) -> None:
         metavar="N",
         help=f"show at most N errors and N warnings, then count the rest (default {datasets.DEFAULT_MAX_FINDINGS})",
     )
-    parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    parser.add_argument("--strict", action="store_true", help="warnings fail too: exit 1 and a FAILED summary")
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_const", const=True, help="always show progress")
     progress.add_argument("--no-progress", dest="progress", action="store_const", const=False, help="never show it")
@@ -131,11 +132,8 @@ def run_validate_data(args: argparse.Namespace, out: TextIO | None = None, err: 
         return EXIT_USAGE
 
     advisories = hp.advisories(args.model, hyper)
-    _print_report(report, advisories, out)
-    warnings = report.warning_count + len(advisories)
-    if not report.ok or (args.strict and warnings):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    failed = _print_report(report, advisories, out, strict=args.strict)
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def _with_progress(
@@ -161,7 +159,8 @@ def _size(size: int) -> str:
     return f"{size / 1e6:,.1f} MB" if size >= 1e6 else f"{size / 1e3:,.1f} KB"
 
 
-def _print_report(report: datasets.Report, advisories: Sequence[str], out: TextIO) -> None:
+def _print_report(report: datasets.Report, advisories: Sequence[str], out: TextIO, *, strict: bool = False) -> bool:
+    """Print the findings and a summary line whose verdict is the exit code's: True when the check failed."""
     expected = report.expected
     found = report.data_format.short if report.data_format else "no known format"
     print(
@@ -183,12 +182,14 @@ def _print_report(report: datasets.Report, advisories: Sequence[str], out: TextI
             file=out,
         )
     warnings = report.warning_count + len(advisories)
-    verdict = "FAILED" if not report.ok else "OK"
+    failed = not report.ok or (strict and warnings > 0)
+    verdict = "OK" if not failed else "FAILED" if not report.ok else "FAILED (--strict: warnings fail)"
     print(
         f"{verdict}: {report.error_count} error{'s' if report.error_count != 1 else ''}, "
         f"{warnings} warning{'s' if warnings != 1 else ''}",
         file=out,
     )
+    return failed
 
 
 # ---- dispatch -----------------------------------------------------------------------------------

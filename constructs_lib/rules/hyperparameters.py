@@ -7,8 +7,9 @@ families over time, so an unknown name or an out-of-table value is a warning, no
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,17 @@ from .validation import ValidationError
 
 HyperParameterValue = str | int | float | bool
 
-__all__ = ["FAMILIES", "HyperParameterValue", "ModelFamily", "Range", "advisories", "checked", "family_of", "to_wire"]
+__all__ = [
+    "FAMILIES",
+    "HyperParameterValue",
+    "ModelFamily",
+    "Range",
+    "advisories",
+    "checked",
+    "family_of",
+    "suggestion",
+    "to_wire",
+]
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,15 @@ def to_wire(value: HyperParameterValue) -> str:
     return value
 
 
+def suggestion(name: str, known: Iterable[str]) -> str | None:
+    """The documented name closest to a misspelt one (case ignored: ``epochcount`` -> ``epochCount``), if any."""
+    by_folded = {k.casefold(): k for k in known}
+    if name.casefold() in by_folded:
+        return by_folded[name.casefold()]
+    close = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=0.75)
+    return by_folded[close[0]] if close else None
+
+
 def advisories(model_id: str | None, values: Mapping[str, HyperParameterValue]) -> list[str]:
     """Warnings for names the family does not document and values outside its documented range."""
     family = family_of(model_id)
@@ -101,9 +121,10 @@ def advisories(model_id: str | None, values: Mapping[str, HyperParameterValue]) 
         spec = family.ranges.get(name)
         if spec is None:
             known = ", ".join(sorted(family.ranges))
+            hint = suggestion(name, family.ranges)
             found.append(
-                f"hyper_parameters[{name!r}] is not a documented hyperparameter for {family.name} "
-                f"(documented: {known})."
+                f"hyper_parameters[{name!r}] is not a documented hyperparameter for {family.name}"
+                f"{f'; did you mean {hint!r}?' if hint else ''} (documented: {known})."
             )
             continue
         if isinstance(raw, str):

@@ -140,3 +140,34 @@ def test_subcommands_register_through_the_commands_list() -> None:
     finally:
         cli.COMMANDS = original
     assert seen == ["ran"]
+
+
+# ---- issue 13: the summary agrees with the exit code; a misspelt hyperparameter gets a suggestion ----
+
+
+def test_strict_mode_fails_on_warnings_and_the_summary_says_so(tmp_path: Path) -> None:
+    args = ["validate-data", "examples/data/converse/train.jsonl", "--model", NOVA, "-p", "epochCount=20"]
+    lenient = run(*args)
+    assert lenient.returncode == 0
+    assert lenient.stdout.splitlines()[-1] == "OK: 0 errors, 1 warning"
+    strict = run(*args, "--strict")
+    assert strict.returncode == 1
+    assert strict.stdout.splitlines()[-1] == "FAILED (--strict: warnings fail): 0 errors, 1 warning"
+    clean = run("validate-data", "examples/data/converse/train.jsonl", "--model", NOVA, "--strict")
+    assert clean.returncode == 0 and clean.stdout.splitlines()[-1] == "OK: 0 errors, 0 warnings"
+
+
+def test_an_unknown_hyperparameter_gets_the_closest_documented_name() -> None:
+    result = run("validate-data", "examples/data/converse/train.jsonl", "--model", NOVA, "-p", "epochcount=2")
+    assert result.returncode == 0
+    (advisory,) = [line for line in result.stdout.splitlines() if "epochcount" in line]
+    assert "did you mean 'epochCount'?" in advisory, advisory
+
+
+def test_a_truncated_line_is_reported_where_it_breaks(tmp_path: Path) -> None:
+    path = tmp_path / "train.jsonl"
+    line = '{"prompt": "a", "completion": "bcd'
+    path.write_text(json.dumps({"prompt": "a", "completion": "b"}) + "\n" + line + "\n")
+    result = run("validate-data", str(path), "--model", "amazon.titan-text-lite-v1:0:4k")
+    assert result.returncode == 1
+    assert f"breaks off at column {len(line) + 1}" in result.stdout, result.stdout
