@@ -11,7 +11,7 @@ from enum import Enum
 
 from .. import catalogue
 from ..catalogue import DataFormat, DatasetSpec
-from .report import ERR, WARN, DatasetRole, Severity
+from .kinds import ERR, WARN, DatasetRole, Severity
 
 CHARS_PER_TOKEN = 6
 """text-ft: "Use approximately 6 characters per token to estimate the number of tokens"."""

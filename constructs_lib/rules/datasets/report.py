@@ -4,30 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..catalogue import DataFormat
     from .expectation import Expectation
 
+from .kinds import ERR as ERR
+from .kinds import WARN as WARN
+from .kinds import DatasetRole as DatasetRole
+from .kinds import Severity as Severity
+
 DEFAULT_MAX_FINDINGS = 20
-
-
-class Severity(Enum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-ERR = Severity.ERROR
-WARN = Severity.WARNING
-
-
-class DatasetRole(Enum):
-    """Which of the job's data sets a file is (limits differ)."""
-
-    TRAINING = "training"
-    VALIDATION = "validation"
 
 
 Emit = Callable[[Severity, "int | None", "str | None", str, str], None]
