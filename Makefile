@@ -6,6 +6,8 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 # The machine's Node 20 is past jsii's support window; jsii runs on a supported Node from the npm registry.
 NODE_DIR := .tools
 export JSII_NODE := $(CURDIR)/$(NODE_DIR)/node_modules/.bin/node
+# The CDK CLI, for `cdk synth/ls/diff/deploy` in this repository (cdk.json runs bin/cdk-app) and for the tests.
+CDK := $(NODE_DIR)/node_modules/.bin/cdk
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: synth test lint typecheck unit bench clean
@@ -18,11 +20,15 @@ $(JSII_NODE):
 	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error node@22 >/dev/null
 	$(JSII_NODE) --version
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python $(JSII_NODE)
+$(CDK): | $(JSII_NODE)
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error aws-cdk@2 >/dev/null
+	$(CDK) --version
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python $(JSII_NODE) $(CDK)
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python $(JSII_NODE)
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python $(JSII_NODE) $(CDK)
 	$(BIN)/python -m pip install -q -e ".[test]"
 	touch $(VENV)/.installed $@
 
