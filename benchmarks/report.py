@@ -73,8 +73,35 @@ def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "MISS")
 
 
+def per_role_synth_limits(results: dict[str, Any]) -> dict[str, Any]:
+    """The footprint rows with each row's "by what synthesizes" from a probe with the same role.
+
+    ``synth_limits`` bisects the timed stacks, which give every job its own role; that count does not
+    hold for a shared role (fewer resources per job). A shared row takes ``synth_limits_shared[kind]``
+    (``count_child.py --largest-shared-within KIND OK FAILS LIMIT``) when measured, else no synth cap.
+    """
+    shared_limits = results.get("synth_limits_shared", {})
+    rows: dict[str, Any] = {}
+    for key, row in results["footprint"].items():
+        row = dict(row)
+        if row["role"] == "shared":
+            probe = shared_limits.get(row["kind"])
+            row["by_synth"] = probe["largest_ok"] if probe else None
+        found = [row.get(k) for k in ("by_resources", "by_template_bytes", "by_iam_managed_policies", "by_synth")]
+        known = [int(v) for v in found if v is not None]
+        row["max_jobs"] = min(known) if known else None
+        rows[key] = row
+    return {**results, "footprint": rows}
+
+
+def jobs_per_stack(results: dict[str, Any]) -> dict[str, int | None]:
+    """The "Jobs per stack" column, per ``kind:role``: the one source the README's figures quote."""
+    return {key: row["max_jobs"] for key, row in per_role_synth_limits(results)["footprint"].items()}
+
+
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Issue 7's targets, each with what was measured and PASS / MISS (None: could not be measured)."""
+    results = per_role_synth_limits(results)
     empty = _wall(results, "empty", 0)
     out: list[dict[str, Any]] = []
 
@@ -166,7 +193,7 @@ def _caps_text(row: dict[str, Any]) -> str:
         approx = "~" if row.get("iam_cap_estimated") else ""
         detail.append(f"{approx}{row['by_iam_managed_policies']} by IAM's 10 managed policies per role")
     if row.get("by_synth") is not None:
-        detail.append(f"{row['by_synth']} by what synthesizes (see above)")
+        detail.append(f"{row['by_synth']} by what synthesizes{' (see above)' if row['role'] == 'default' else ''}")
     return f"{parts[0]} ({'; '.join(detail)})"
 
 
@@ -205,6 +232,7 @@ def _fmt_x(value: float | None) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
+    results = per_role_synth_limits(results)
     m = results["machine"]
     matrix = results["synth"]["matrix"]
     med = results["synth"]["medians"]
