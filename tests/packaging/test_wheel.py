@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -250,3 +251,69 @@ def test_an_app_with_its_own_lambda_src_package_bundles_the_librarys_runtime(
     assert files_under(handler_asset / ASSET_PACKAGE) == files_under(runtime)
     for module in ("customization_job/handler.py", "job_watcher/handler.py", "contract.py"):
         assert (handler_asset / ASSET_PACKAGE / module).read_bytes() == (runtime / module).read_bytes(), module
+
+
+# ---- issue 13: a user's own app, from the README, synthesized with the CDK CLI ---------------------
+
+README = ROOT / "README.md"
+NODE_BANNER = ("end-of-life", "not supported anymore", "!!!!!!!!")
+
+
+def readme_app() -> str:
+    """The README's Python blocks as one app: each later block goes before the first one's `app.synth()`."""
+    first, *rest = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    return first.rstrip().removesuffix("app.synth()") + "\n".join(rest) + "\napp.synth()\n"
+
+
+def readme_cdk_json() -> str:
+    (block,) = re.findall(r"```json\n(.*?)```", README.read_text(), flags=re.S)
+    return block
+
+
+def test_a_user_app_from_the_readme_synthesizes_with_the_cdk_cli(installed: tuple[Path, Path], tmp_path: Path) -> None:
+    """The wheel in a fresh venv as the app's .venv, the README's app.py, cdk.json and data next to it, the
+    app's own `lambda_src` package, jsii's Node 22 in .tools, and `npx aws-cdk@2 synth` from a plain shell."""
+    python, _ = installed
+    app_dir = tmp_path / "user-app"
+    (app_dir / "data").mkdir(parents=True)
+    for name in ("train.jsonl", "validation.jsonl"):
+        shutil.copy(ROOT / "examples" / "data" / "converse" / name, app_dir / "data" / name)
+    (app_dir / "app.py").write_text(readme_app())
+    (app_dir / "cdk.json").write_text(readme_cdk_json())
+    for package in ("lambda_src", "lambda_src/customization_job"):
+        (app_dir / package).mkdir(parents=True)
+        (app_dir / package / "__init__.py").write_text("")
+    (app_dir / "lambda_src" / "customization_job" / "handler.py").write_text(JUNK)
+    (app_dir / ".venv").symlink_to(python.parent.parent, target_is_directory=True)
+    # What `npm install --prefix .tools node@22` (the README's command, which the Makefile runs) leaves.
+    (app_dir / ".tools").symlink_to(ROOT / ".tools", target_is_directory=True)
+    assert (app_dir / ".tools" / "node_modules" / ".bin" / "node").exists(), "make installs Node 22 into .tools"
+
+    venv_bin = str(ROOT / ".venv" / "bin")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("JSII_") and k not in ("VIRTUAL_ENV", "PYTHONPATH", "CDK_OUTDIR", "CDK_CONTEXT_JSON")
+    }
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p and p != venv_bin)
+    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"  # loopback network only in the tests
+    result = subprocess.run(
+        ["npx", "--yes", "aws-cdk@2", "synth", "--quiet", "--no-notices"],
+        cwd=app_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert not [word for word in NODE_BANNER if word in output], output[-3000:]
+    outdir = app_dir / "cdk.out"
+    assert {p.name for p in outdir.glob("*.template.json")} == {
+        "SupportBotTraining.template.json",
+        "SupportBotAudited.template.json",
+    }
+    asset = function_asset(outdir, "SupportBotTraining", HANDLER_ENTRY)
+    handler = asset / ASSET_PACKAGE / "customization_job" / "handler.py"
+    assert handler.read_text() != JUNK and "on_event" in handler.read_text()
