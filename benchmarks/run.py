@@ -228,6 +228,38 @@ def synth_limits(matrix: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return limits
 
 
+def synth_limits_shared(limits: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """For each kind whose stacks stop synthesizing: the largest job count that synthesizes when the jobs share
+    one role (fewer resources per job, so more jobs), bisected from the own-role cap up to twice it. The
+    footprint's shared-role rows, and the README's figures, quote this."""
+    found: dict[str, dict[str, Any]] = {}
+    for kind, own in limits.items():
+        low = int(own["largest_ok"])
+        report.log(f"{kind}, shared role: bisecting what synthesizes between {low} and {2 * low} jobs ...")
+        out = subprocess.run(
+            [
+                sys.executable,
+                str(BENCH_DIR / "count_child.py"),
+                "--largest-shared-within",
+                kind,
+                str(low),
+                str(2 * low),
+                str(10**6),  # no managed-policy limit here: iam_caps measures that one
+            ],
+            capture_output=True,
+            text=True,
+            env=child_env(),
+            cwd=REPO,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"count_child --largest-shared-within failed:\n{out.stderr[-4000:]}")
+        probe = json.loads(out.stdout.strip().splitlines()[-1])
+        if not probe["reason"]:
+            probe["reason"] = f"still synthesizes at {probe['largest_ok']} jobs (a lower bound)"
+        found[kind] = {**probe, "reason": short_error(probe["reason"]) or probe["reason"]}
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=5, help="at most this many synth runs per case below 50 jobs")
@@ -313,6 +345,7 @@ def main() -> None:
         "synth": {"matrix": matrix, "medians": synth_bench.medians(matrix)},
         "synth_without_validation": {"matrix": bare, "medians": synth_bench.medians(bare)},
         "synth_limits": limits,
+        "synth_limits_shared": synth_limits_shared(limits),
         "iam_caps": iam_exact,
         "footprint": footprint(matrix, kinds, shared, limits, iam_exact),
         "shared_role_templates": shared,
