@@ -81,16 +81,7 @@ def wait_mode_available() -> bool:
 
 def count(specs: list[tuple[str, int, bool]]) -> list[dict[str, Any]]:
     """Resources and template bytes of stacks synthesized (untimed) in one child process."""
-    out = subprocess.run(
-        [sys.executable, str(BENCH_DIR / "count_child.py"), json.dumps(specs)],
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        cwd=REPO,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"count_child failed:\n{out.stderr[-4000:]}")
-    return list(json.loads(out.stdout.strip().splitlines()[-1]))
+    return list(_probe(json.dumps(specs)))
 
 
 def footprint(
@@ -151,6 +142,20 @@ def footprint(
     return rows
 
 
+def _probe(*args: str) -> Any:
+    """Run benchmarks/count_child.py with ``args`` in a fresh process; its last line is the JSON answer."""
+    out = subprocess.run(
+        [sys.executable, str(BENCH_DIR / "count_child.py"), *args],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        cwd=REPO,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"count_child {args[0][:40]} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def iam_caps(kinds: list[str], shared: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per kind whose shared role overflows into managed policies: the largest job count whose role
     needs at most IAM's default 10 managed policies, bisected between the synthesized sizes."""
@@ -168,23 +173,7 @@ def iam_caps(kinds: list[str], shared: list[dict[str, Any]]) -> dict[str, dict[s
         report.log(
             f"{kind}, shared role: bisecting for {limit} managed policies between {bracket[0]} and {bracket[1]} jobs"
         )
-        out = subprocess.run(
-            [
-                sys.executable,
-                str(BENCH_DIR / "count_child.py"),
-                "--largest-shared-within",
-                kind,
-                *map(str, bracket),
-                str(limit),
-            ],
-            capture_output=True,
-            text=True,
-            env=child_env(),
-            cwd=REPO,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"count_child --largest-shared-within failed:\n{out.stderr[-4000:]}")
-        caps[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+        caps[kind] = _probe("--largest-shared-within", kind, *map(str, bracket), str(limit))
     return caps
 
 
@@ -214,16 +203,7 @@ def synth_limits(matrix: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if not 0 < ok < failure["n"]:
             continue
         report.log(f"{kind} does not synthesize at {failure['n']} jobs; bisecting between {ok} and {failure['n']} ...")
-        out = subprocess.run(
-            [sys.executable, str(BENCH_DIR / "count_child.py"), "--largest", kind, str(ok), str(failure["n"])],
-            capture_output=True,
-            text=True,
-            env=child_env(),
-            cwd=REPO,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"count_child --largest failed:\n{out.stderr[-4000:]}")
-        found = json.loads(out.stdout.strip().splitlines()[-1])
+        found = _probe("--largest", kind, str(ok), str(failure["n"]))
         limits[kind] = {**found, "reason": short_error(found["reason"]) or failure["reason"]}
     return limits
 
@@ -236,24 +216,8 @@ def synth_limits_shared(limits: dict[str, dict[str, Any]]) -> dict[str, dict[str
     for kind, own in limits.items():
         low = int(own["largest_ok"])
         report.log(f"{kind}, shared role: bisecting what synthesizes between {low} and {2 * low} jobs ...")
-        out = subprocess.run(
-            [
-                sys.executable,
-                str(BENCH_DIR / "count_child.py"),
-                "--largest-shared-within",
-                kind,
-                str(low),
-                str(2 * low),
-                str(10**6),  # no managed-policy limit here: iam_caps measures that one
-            ],
-            capture_output=True,
-            text=True,
-            env=child_env(),
-            cwd=REPO,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"count_child --largest-shared-within failed:\n{out.stderr[-4000:]}")
-        probe = json.loads(out.stdout.strip().splitlines()[-1])
+        # no managed-policy limit here (10**6): iam_caps measures that one
+        probe = _probe("--largest-shared-within", kind, str(low), str(2 * low), str(10**6))
         if not probe["reason"]:
             probe["reason"] = f"still synthesizes at {probe['largest_ok']} jobs (a lower bound)"
         found[kind] = {**probe, "reason": short_error(probe["reason"]) or probe["reason"]}
