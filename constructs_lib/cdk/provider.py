@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
+import atexit
 import shutil
 import tempfile
 from functools import cache
@@ -82,25 +81,14 @@ def runtime_asset_dir() -> Path:
 
     Lambda imports handlers from the asset's root, so the runtime keeps one package name there and its
     modules share the contract and the kernel through relative imports, as they do inside the library.
-    The folder is staged once per content (under the temp directory, named by a digest of the files), so
-    every synth of the same library version reuses it and the asset hash follows the code only.
+    The folder is this process's own (``mkdtemp``: private, created here, removed at exit): a folder that
+    already exists under a predictable name could hold anyone's code, and CDK would bundle it as the
+    handler. The asset hash depends on the files' content only, so it is the same in every process.
     """
     source = lambda_source_dir()
-    files = sorted(p for p in source.rglob("*") if p.is_file() and not any(map(_skip, p.relative_to(source).parts)))
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.relative_to(source).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    staged = Path(tempfile.gettempdir()) / f"cdk-bedrock-customization-runtime-{digest.hexdigest()[:16]}"
-    if not (staged / contract.RUNTIME_PACKAGE).is_dir():
-        shutil.rmtree(staged, ignore_errors=True)  # an incomplete folder from an interrupted run
-        building = Path(tempfile.mkdtemp(prefix=f"{staged.name}-", dir=staged.parent))
-        shutil.copytree(
-            source, building / contract.RUNTIME_PACKAGE, ignore=lambda _, names: [n for n in names if _skip(n)]
-        )
-        try:
-            os.replace(building, staged)  # atomic: a concurrent synth either sees the whole folder or none
-        except OSError:
-            shutil.rmtree(building, ignore_errors=True)  # another process staged the same content first
+    staged = Path(tempfile.mkdtemp(prefix="cdk-bedrock-customization-runtime-"))
+    atexit.register(shutil.rmtree, staged, ignore_errors=True)
+    shutil.copytree(source, staged / contract.RUNTIME_PACKAGE, ignore=lambda _, names: [n for n in names if _skip(n)])
     return staged
 
 
