@@ -35,3 +35,4 @@ NAME_MAX: Final[int] = _runtime.NAME_MAX
 NAME_SUFFIX_LEN: Final[int] = _runtime.NAME_SUFFIX_LEN
 NAME_BASE_MAX: Final[int] = _runtime.NAME_BASE_MAX
 OWNER_TAG_KEY: Final[str] = _runtime.OWNER_TAG_KEY
+ROLE_PATH_ROOT: Final[str] = _runtime.ROLE_PATH_ROOT

@@ -45,6 +45,9 @@ NAME_BASE_MAX = NAME_MAX - 1 - NAME_SUFFIX_LEN
 """54: the longest base the handler can suffix within 63 (the construct generates at most this)."""
 
 # ---- ownership ----------------------------------------------------------------------------------------
+ROLE_PATH_ROOT = "bedrock-customization"
+"""Job roles the construct creates live under ``/<root>/<region>/<stack name>/``: only that stack's handler
+may pass them (its PassRole names the path), so a job running as one was started by that stack."""
 OWNER_TAG_KEY = "bedrock-customization:stack-id"
 """Every job and model the handler creates carries it, valued with the CloudFormation stack id; IAM and the
 handler act only on resources that carry this stack's."""

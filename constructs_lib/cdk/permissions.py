@@ -19,7 +19,7 @@ from .config import ModelRef, model_identifier
 from .data import S3Location
 
 BEDROCK_PRINCIPAL = "bedrock.amazonaws.com"
-ROLE_PATH_ROOT = "bedrock-customization"
+ROLE_PATH_ROOT = contract.ROLE_PATH_ROOT
 
 
 def job_arn_pattern(stack: Stack) -> str:

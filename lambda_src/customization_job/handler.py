@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,6 +29,7 @@ from .decisions import (
     is_job_arn,
     needs_current_job,
     plan_delete,
+    tags_as_dict,
 )
 from .errors import HandlerError, not_owned, unexpected
 from .idempotency import client_request_token, name_suffix, suffix_in, suffixed_name
@@ -173,7 +175,7 @@ class _Lifecycle:
             return {"PhysicalResourceId": physical_id}
         status = found.status
         plan = plan_delete(found.description, self.ev.removal_policy)
-        if (plan.stop_job or plan.look_for_model) and not self._owns(physical_id):
+        if (plan.stop_job or plan.look_for_model) and not self._owns(physical_id, found.description):
             self.log("delete", jobArn=physical_id, jobStatus=status, outcome="not-owned")
             raise not_owned(physical_id, "stop it or delete its model", self._owner_tag)
         if plan.stop_job:
@@ -198,6 +200,8 @@ class _Lifecycle:
         model = operations.find_model(self.client, job_arn, names.job, [c for c in candidates if c], self.retrier)
         if model is None:
             self.log("delete-model", jobArn=job_arn, outcome="no-model-of-this-job")
+            return
+        if not self._claims_model(job_arn, model):
             return
         outcome = operations.delete_model(self.client, model, self.retrier)
         self.log("delete-model", jobArn=job_arn, modelArn=model.arn, outcome=outcome)
@@ -252,7 +256,7 @@ class _Lifecycle:
         """
         job_name = _text(request.get("jobName"))
         job = operations.describe_job(self.client, job_name, self.retrier) if job_name else None
-        if job is not None and job.get("roleArn") == request.get("roleArn") and self._owns(str(job.get("jobArn"))):
+        if job is not None and job.get("roleArn") == request.get("roleArn") and self._owns(str(job.get("jobArn")), job):
             self.log(
                 "adopt-existing-job",
                 jobArn=job.get("jobArn"),
@@ -297,17 +301,20 @@ class _Lifecycle:
 
     def _update_tags(self, decision: UpdateTags, names: Names) -> None:
         job_tags, model_tags = self._apply_tags(decision.job_arn, decision.job_tags, decision.model_tags, names)
-        self.log("update-tags", jobArn=decision.job_arn, jobTags=job_tags, modelTags=model_tags, outcome="updated")
+        outcome = "not-owned" if job_tags == "not-owned" else "updated"
+        self.log("update-tags", jobArn=decision.job_arn, jobTags=job_tags, modelTags=model_tags, outcome=outcome)
 
     def _apply_tags(self, job_arn: str, job_tags: TagChanges, model_tags: TagChanges, names: Names) -> tuple[str, str]:
         """Tag the job and, once it exists, its model; returns the two outcomes for the log.
 
-        Only a job of this stack is retagged, and never its owner tag."""
+        Only a job of this stack is retagged, and never its owner tag. A job that is not this stack's keeps
+        its tags and the update succeeds (logged): failing it would fail CloudFormation's rollback as well,
+        which sends a tag change back, and leave the stack in UPDATE_ROLLBACK_FAILED."""
         job_tags = ownership.guarded(job_tags, self.ev.stack_id)
         model_tags = ownership.guarded(model_tags, self.ev.stack_id)
-        if (job_tags or model_tags) and not self._owns(job_arn):
-            self.log("update-tags", jobArn=job_arn, outcome="not-owned")
-            raise not_owned(job_arn, "change its tags", self._owner_tag)
+        if (job_tags or model_tags) and not self._owns(job_arn, lambda: self._description(job_arn, names)):
+            self.log("update-tags", jobArn=job_arn, outcome="not-owned-tags-unchanged", ownerTag=self._owner_tag)
+            return "not-owned", "not-owned"
         if job_tags:
             operations.apply_tag_changes(self.client, job_arn, job_tags, self.retrier)
         model_outcome = "unchanged"
@@ -315,9 +322,11 @@ class _Lifecycle:
             model = operations.find_model(
                 self.client, job_arn, names.job or None, [names.model] if names.model else [], self.retrier
             )
-            if model is not None:
+            if model is not None and self._claims_model(job_arn, model):
                 operations.apply_tag_changes(self.client, model.arn, model_tags, self.retrier)
                 model_outcome = "updated"
+            elif model is not None:
+                model_outcome = "not-owned"
             else:
                 # The model does not exist yet: it will carry the tags of the request that started the job.
                 model_outcome = "no-model-yet"
@@ -327,9 +336,41 @@ class _Lifecycle:
     def _owner_tag(self) -> str:
         return f"{ownership.OWNER_TAG_KEY}={self.ev.stack_id}"
 
-    def _owns(self, arn: str) -> bool:
-        """Whether the job or model ``arn`` carries this stack's owner tag (see ownership.py)."""
-        return ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id)
+    def _owns(self, job_arn: str, job: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None) -> bool:
+        """Whether the job carries this stack's owner tag; a job this stack started before the tag existed
+        (``ownership.claimable``: read from ``job``, its description or how to get it) is tagged first."""
+        tags = operations.read_tags(self.client, job_arn, self.retrier)
+        if ownership.is_owned(tags, self.ev.stack_id):
+            return True
+        if any(ownership.is_owner_key(key) for key in tags_as_dict(tags)):
+            return False  # another stack's: nothing to look up
+        described = job() if callable(job) else job
+        if described is None or not ownership.claimable(tags, described, self.ev.stack_id):
+            return False
+        self._claim(job_arn)
+        self.log("claim-job", jobArn=job_arn, outcome="tagged-as-this-stacks", roleArn=described.get("roleArn"))
+        return True
+
+    def _claims_model(self, job_arn: str, model: operations.FoundModel) -> bool:
+        """The model of this stack's job is this stack's: an untagged one (made before the tag existed) is
+        tagged; one that carries another stack's tag is left alone."""
+        tags = operations.read_tags(self.client, model.arn, self.retrier)
+        if ownership.is_owned(tags, self.ev.stack_id):
+            return True
+        if any(ownership.is_owner_key(key) for key in tags_as_dict(tags)):
+            self.log("claim-model", jobArn=job_arn, modelArn=model.arn, outcome="another-stacks-model")
+            return False
+        self._claim(model.arn)
+        self.log("claim-model", jobArn=job_arn, modelArn=model.arn, outcome="tagged-as-this-stacks")
+        return True
+
+    def _claim(self, arn: str) -> None:
+        owner = TagChanges(to_set={ownership.OWNER_TAG_KEY: self.ev.stack_id})
+        operations.apply_tag_changes(self.client, arn, owner, self.retrier)
+
+    def _description(self, job_arn: str, names: Names) -> Mapping[str, Any] | None:
+        found = operations.find_job(self.client, job_arn, names.job or None, self.retrier)
+        return found.description if found else None
 
     @staticmethod
     def _response(job_arn: str, names: Names) -> dict[str, Any]:

@@ -9,15 +9,19 @@ create only with it, and may tag only with it in the request (constructs_lib/cdk
 checks it in code before every stop, delete, retag or adoption, so a job that is not this stack's is left
 alone with a log line instead of failing on AccessDenied.
 
-Jobs started by handler versions before the tag existed carry no owner tag and are never touched.
+Jobs started by handler versions before the tag existed carry no owner tag. One that runs as a role under
+this stack's role path (``claimable``) was started by this stack, since only its handler may pass those
+roles: the handler tags it (and its model) as this stack's before acting. Any other untagged job is left alone.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ..contract import OWNER_TAG_KEY as OWNER_TAG_KEY
+from ..contract import ROLE_PATH_ROOT
 from .decisions import TAG_FIELDS, TagChanges, tags_as_dict
 
 
@@ -38,6 +42,24 @@ def is_owner_key(key: Any) -> bool:
 def owner_of(tags: Any) -> str | None:
     """The stack id in a ``[{key, value}]`` tag list (ListTagsForResource), else None."""
     return tags_as_dict(tags).get(OWNER_TAG_KEY)
+
+
+def stack_role_prefix(stack_id: str) -> str | None:
+    """The ARN prefix of the job roles the construct creates for the stack ``stack_id`` (None if no stack ARN)."""
+    found = re.fullmatch(r"arn:([^:]+):cloudformation:([^:]+):(\d{12}):stack/([^/]+)/.+", stack_id)
+    if found is None:
+        return None
+    partition, region, account, name = found.groups()
+    return f"arn:{partition}:iam::{account}:role/{ROLE_PATH_ROOT}/{region}/{name}/"
+
+
+def claimable(tags: Any, job: Mapping[str, Any], stack_id: str) -> bool:
+    """A job from before the owner tag that this stack started: no owner tag in any case, and it runs as a
+    role under this stack's role path."""
+    prefix = stack_role_prefix(stack_id)
+    role = job.get("roleArn")
+    untagged = not any(is_owner_key(key) for key in tags_as_dict(tags))
+    return untagged and prefix is not None and isinstance(role, str) and role.startswith(prefix)
 
 
 def is_owned(tags: Any, stack_id: str) -> bool:

@@ -15,9 +15,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..kernel.errors import clip
 from ..kernel.log import describe_error, log_event
 from .budget import Budget, OutOfTime
-from .outcome import NotCompleted, not_this_stacks, owner_in, result_data
+from .outcome import MAX_REASON, NotCompleted, not_this_stacks, owner_in, result_data
 from .presigned import Put, PutFailed, refusal
 
 REQUEST_TYPES = ("Create", "Update", "Delete")
@@ -81,7 +82,8 @@ def respond(event: Mapping[str, Any], bedrock: Any, put: Put, budget: Budget, st
         detail = error.response.get("Error", {})
         operation = getattr(error, "operation_name", "GetModelCustomizationJob")
         body.update(
-            Status="FAILED", Reason=f"{operation}({job_id}) failed: {detail.get('Code')}: {detail.get('Message')}"
+            Status="FAILED",
+            Reason=clip(f"{operation}({job_id}) failed: {detail.get('Code')}: {detail.get('Message')}", MAX_REASON),
         )
     except Exception as error:  # every request must be answered, or CloudFormation waits for its timeout
         body.update(Status="FAILED", Reason=f"Unexpected {describe_error(error)}")

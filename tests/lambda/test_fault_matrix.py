@@ -265,6 +265,7 @@ def _(c: Cell) -> None:
     c.tagged(JOB_ARN, {"key": "team", "value": "b"})
     c.error("get_custom_model", "InternalServerException", "Internal", 500)
     c.model()
+    c.owned(MODEL_ARN)
     c.tagged(MODEL_ARN, {"key": "stage", "value": "prod"})
 
     assert c.run(c.tags_event())["PhysicalResourceId"] == JOB_ARN
@@ -480,6 +481,7 @@ def _(c: Cell) -> None:
     c.owned()
     c.tagged(JOB_ARN, {"key": "team", "value": "b"})
     c.model()
+    c.owned(MODEL_ARN)
     c.tagged(MODEL_ARN, {"key": "stage", "value": "prod"})
 
     assert c.run(c.tags_event())["PhysicalResourceId"] == JOB_ARN
@@ -496,6 +498,7 @@ def _(c: Cell) -> None:
     c.job("Completed", outputModelArn=MODEL_ARN)
     c.owned()
     c.model()
+    c.owned(MODEL_ARN)
     c.ok("delete_custom_model", {"modelIdentifier": MODEL_NAME})
     assert c.run(c.delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
     c.stubber.assert_no_pending_responses()
@@ -552,6 +555,7 @@ def _(c: Cell) -> None:
     c.job("Completed", outputModelArn=MODEL_ARN)
     c.owned()
     c.model()
+    c.owned(MODEL_ARN)
     c.error("delete_custom_model", "ConflictException", "Model is in use by provisioned throughput pt-1")
     message = c.fails(c.delete_event("DESTROY"))
 

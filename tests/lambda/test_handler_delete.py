@@ -29,6 +29,7 @@ from cfn_support import (
     job_description,
     make_event,
     model_description,
+    owner_tag,
 )
 
 from lambda_src.customization_job.errors import HandlerError
@@ -114,6 +115,7 @@ def test_job_that_completed_while_being_stopped_loses_its_model_under_destroy(st
     stubber.add_client_error("stop_model_customization_job", "ConflictException", "Job is not in progress", 400)
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
     expect_model(stubber)
+    expect_tags(stubber, MODEL_ARN)
     stubber.add_response("delete_custom_model", {}, {"modelIdentifier": MODEL_NAME})
 
     assert run(delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
@@ -150,6 +152,7 @@ def test_completed_job_under_destroy_deletes_its_model_by_name(stubber: Stubber,
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
     expect_tags(stubber, JOB_ARN)
     expect_model(stubber)
+    expect_tags(stubber, MODEL_ARN)
     stubber.add_response("delete_custom_model", {}, {"modelIdentifier": MODEL_NAME})
 
     assert run(delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
@@ -178,6 +181,7 @@ def test_destroy_of_a_model_in_use_fails_with_the_reason(stubber: Stubber, run: 
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
     expect_tags(stubber, JOB_ARN)
     expect_model(stubber)
+    expect_tags(stubber, MODEL_ARN)
     stubber.add_client_error(
         "delete_custom_model", "ConflictException", "The model is in use by a provisioned throughput.", 400
     )
@@ -206,6 +210,7 @@ def test_model_deleted_between_lookup_and_delete_succeeds(stubber: Stubber, run:
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
     expect_tags(stubber, JOB_ARN)
     expect_model(stubber)
+    expect_tags(stubber, MODEL_ARN)
     stubber.add_client_error("delete_custom_model", "ResourceNotFoundException", "Model not found", 404)
 
     assert run(delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
@@ -248,6 +253,7 @@ def test_a_destroyed_model_is_found_by_the_jobs_model_name(stubber: Stubber, run
     expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
     expect_tags(stubber, JOB_ARN)
     expect_model(stubber, identifier=MODEL_NAME)
+    expect_tags(stubber, MODEL_ARN)
     stubber.add_response("delete_custom_model", {}, {"modelIdentifier": MODEL_NAME})
 
     assert run(delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
@@ -324,3 +330,44 @@ def test_an_ended_job_of_another_stack_under_retain_needs_no_ownership(stubber: 
 
     assert run(delete_event("RETAIN"))["PhysicalResourceId"] == JOB_ARN
     stubber.assert_no_pending_responses()
+
+
+OWN_ROLE = "arn:aws:iam::123456789012:role/bedrock-customization/us-east-1/Demo/Demo-SupportBotServiceRole-1"
+"""A role under this stack's role path (/bedrock-customization/<region>/<stack name>/): only its handler passes it."""
+
+
+def test_a_running_job_this_stack_started_before_the_owner_tag_is_claimed_and_stopped(
+    stubber: Stubber, run: Run
+) -> None:
+    """After an upgrade, the jobs of older handler versions carry no owner tag; one that runs as this stack's
+    own role is this stack's: tagged, then stopped, so nothing keeps billing after the delete."""
+    expect_get(stubber, "InProgress", roleArn=OWN_ROLE)
+    expect_tags(stubber, JOB_ARN, None)
+    stubber.add_response("tag_resource", {}, {"resourceARN": JOB_ARN, "tags": [owner_tag()]})
+    expect_stop(stubber)
+
+    assert run(delete_event())["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+
+
+def test_the_untagged_model_of_a_claimed_job_is_claimed_before_it_is_destroyed(stubber: Stubber, run: Run) -> None:
+    expect_get(stubber, "Completed", outputModelArn=MODEL_ARN, roleArn=OWN_ROLE)
+    expect_tags(stubber, JOB_ARN, None)
+    stubber.add_response("tag_resource", {}, {"resourceARN": JOB_ARN, "tags": [owner_tag()]})
+    expect_model(stubber)
+    expect_tags(stubber, MODEL_ARN, None)
+    stubber.add_response("tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [owner_tag()]})
+    stubber.add_response("delete_custom_model", {}, {"modelIdentifier": MODEL_NAME})
+
+    assert run(delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+
+
+def test_a_model_that_carries_another_stacks_tag_is_never_destroyed(stubber: Stubber, run: Run) -> None:
+    expect_get(stubber, "Completed", outputModelArn=MODEL_ARN)
+    expect_tags(stubber, JOB_ARN)
+    expect_model(stubber)
+    expect_tags(stubber, MODEL_ARN, OTHER_STACK_ID)
+
+    assert run(delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()  # no TagResource, no DeleteCustomModel

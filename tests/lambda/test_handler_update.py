@@ -71,6 +71,7 @@ def test_tag_only_change_updates_job_and_model_tags_in_place(stubber: Stubber, r
     )
     stubber.add_response("untag_resource", {}, {"resourceARN": JOB_ARN, "tagKeys": ["cost"]})
     stubber.add_response("get_custom_model", model_description(), {"modelIdentifier": MODEL_NAME})
+    expect_tags(stubber, MODEL_ARN)
     stubber.add_response(
         "tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "prod"}, owner_tag()]}
     )
@@ -377,6 +378,7 @@ def test_rollback_after_a_failed_replacement_keeps_the_job_and_its_names(
     )
     stubber.add_response("untag_resource", {}, {"resourceARN": JOB_ARN, "tagKeys": ["cost"]})
     stubber.add_response("get_custom_model", model_description(), {"modelIdentifier": MODEL_NAME})
+    expect_tags(stubber, MODEL_ARN)
     stubber.add_response(
         "tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [{"key": "stage", "value": "dev"}, owner_tag()]}
     )
@@ -507,15 +509,49 @@ def test_rollback_target_found_by_listing_where_the_arn_fails(stubber: Stubber, 
 # ---- ownership: tags change only on this stack's jobs, and never the owner tag itself -----------------
 
 
-def test_tags_of_a_job_of_another_stack_are_never_changed(stubber: Stubber, run: Run) -> None:
+def test_tags_of_a_job_of_another_stack_are_never_changed(
+    stubber: Stubber, run: Run, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing changes on the other stack's job; the update itself succeeds, so that CloudFormation's
+    rollback (which sends a tag change back) cannot end in UPDATE_ROLLBACK_FAILED."""
     old = base_request(jobTags=[{"key": "team", "value": "support"}])
     new = base_request(jobTags=[{"key": "team", "value": "attacker"}])
     expect_job(stubber)
     expect_tags(stubber, JOB_ARN, OTHER_STACK_ID, team="support")
 
-    with pytest.raises(HandlerError, match="Refusing to change its tags"):
-        run(update_event(old, new))
+    assert run(update_event(old, new))["PhysicalResourceId"] == JOB_ARN
     stubber.assert_no_pending_responses()  # no TagResource, no UntagResource
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert any(line.get("outcome") == "not-owned-tags-unchanged" for line in logged)
+
+
+def test_a_job_this_stack_started_before_the_owner_tag_is_claimed_then_retagged(stubber: Stubber, run: Run) -> None:
+    """Upgraded from a handler without owner tags: the job runs as a role under this stack's role path
+    (which only this stack's handler may pass), so it is this stack's; it gets the tag, then the change."""
+    own_role = "arn:aws:iam::123456789012:role/bedrock-customization/us-east-1/Demo/Demo-SupportBotServiceRole-1"
+    old = base_request(roleArn=own_role, jobTags=[{"key": "team", "value": "support"}])
+    new = base_request(roleArn=own_role, jobTags=[{"key": "team", "value": "platform"}])
+    expect_job(stubber, roleArn=own_role)
+    expect_tags(stubber, JOB_ARN, None, team="support")
+    expect_job(stubber, roleArn=own_role)  # the job's role, to see whether it is this stack's
+    stubber.add_response("tag_resource", {}, {"resourceARN": JOB_ARN, "tags": [owner_tag()]})
+    stubber.add_response(
+        "tag_resource", {}, {"resourceARN": JOB_ARN, "tags": [{"key": "team", "value": "platform"}, owner_tag()]}
+    )
+
+    assert run(update_event(old, new))["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+
+
+def test_an_untagged_job_of_another_role_is_not_claimed(stubber: Stubber, run: Run) -> None:
+    old = base_request(jobTags=[{"key": "team", "value": "support"}])
+    new = base_request(jobTags=[{"key": "team", "value": "platform"}])
+    expect_job(stubber)  # ROLE_ARN: a role the user gave, not under this stack's role path
+    expect_tags(stubber, JOB_ARN, None, team="support")
+    expect_job(stubber)
+
+    assert run(update_event(old, new))["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()  # no TagResource
 
 
 def test_the_owner_tag_is_never_removed_nor_retargeted_by_a_tag_update(stubber: Stubber, run: Run) -> None:

@@ -2,7 +2,7 @@
 
 Read from the synthesized template: every Bedrock action that starts, stops, deletes or retags a job
 or model carries a condition on ``bedrock-customization:stack-id`` equal to this stack's id, and the
-condition keys used are ones the Service Authorization Reference lists for the action (docs/security.md).
+condition keys used are ones the Service Authorization Reference lists for the action (README, security section).
 """
 
 from __future__ import annotations
