@@ -2,9 +2,11 @@
 
 Both URLs are secrets for as long as they are valid (anyone holding one can signal the wait condition or
 answer the request), so nothing here logs them or puts them, or an exception that holds them, in an error.
-And the watcher PUTs only where CloudFormation's URLs point: https on an S3 host of an AWS partition's
-``amazonaws.com`` / ``amazonaws.com.cn`` domain (``cloudformation-waitcondition-<region>.s3.amazonaws.com``,
-``cloudformation-custom-resource-response-<region>.s3.<region>.amazonaws.com.cn``). A URL from an event or
+And the watcher PUTs only where CloudFormation's URLs point: https into CloudFormation's own S3 buckets of
+an AWS partition's ``amazonaws.com`` / ``amazonaws.com.cn`` domain, virtual-hosted
+(``cloudformation-waitcondition-<region>.s3.amazonaws.com``,
+``cloudformation-custom-resource-response-<region>.s3.<region>.amazonaws.com.cn``) or path-style
+(``s3.<region>.amazonaws.com/cloudformation-waitcondition-<region>/...``). A URL from an event or
 a handle that points anywhere else is refused before any request, so the function cannot be turned into a
 client for other hosts.
 """
@@ -24,6 +26,14 @@ WORST_CASE_SECONDS = 3 * TIMEOUT_SECONDS
 """Connect, send and read are each bounded by the socket timeout; the body is a few hundred bytes."""
 ALLOWED_DOMAINS = ("amazonaws.com", "amazonaws.com.cn")
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]+")
+_CFN_BUCKET = r"cloudformation-(?:waitcondition|custom-resource-response)-[a-z0-9-]+"
+_S3 = r"s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?"
+_VIRTUAL_HOSTED = re.compile(rf"{_CFN_BUCKET}\.{_S3}")
+_PATH_STYLE_HOST = re.compile(_S3)
+_PATH_STYLE_PATH = re.compile(rf"/{_CFN_BUCKET}/")
+"""CloudFormation's own buckets for wait condition signals and custom-resource responses, in either S3 URL
+style: any other host of the amazonaws.com domain (another bucket, an API Gateway, an EC2 name) can be
+anyone's."""
 
 Put = Callable[[str, Mapping[str, Any]], None]
 
@@ -54,6 +64,10 @@ def refusal(url: Any) -> str | None:
     host = parts.hostname or ""
     if not _HOST.fullmatch(host) or not host.endswith(tuple("." + domain for domain in ALLOWED_DOMAINS)):
         return "the presigned URL's host is not an amazonaws.com host"
+    if not _VIRTUAL_HOSTED.fullmatch(host) and not (
+        _PATH_STYLE_HOST.fullmatch(host) and _PATH_STYLE_PATH.match(parts.path)
+    ):
+        return "the presigned URL does not point into CloudFormation's S3 buckets"
     return None
 
 

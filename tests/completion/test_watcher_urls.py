@@ -61,6 +61,11 @@ ACCEPTED = [
     "cloudformation%3Acn-north-1%3A123456789012%3Astack/x?X-Amz-Signature=abc",
     "https://cloudformation-waitcondition-cn-north-1.s3.cn-north-1.amazonaws.com.cn/arn%3Aaws-cn%3A"
     "cloudformation%3Acn-north-1%3A123456789012%3Astack/x/Handle?X-Amz-Signature=abc",
+    # path-style S3 URLs of the same buckets
+    "https://s3.amazonaws.com/cloudformation-waitcondition-us-east-1/arn%3Aaws%3Acloudformation%3Aus-east-1"
+    "%3A123456789012%3Astack/x/Handle?X-Amz-Signature=abc",
+    "https://s3.us-east-1.amazonaws.com/cloudformation-custom-resource-response-useast1/arn%3Aaws%3A"
+    "cloudformation%3Aus-east-1%3A123456789012%3Astack/x?X-Amz-Signature=abc",
 ]
 REFUSED = {
     "http://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/h?Signature=secret-1": "not an https URL",
@@ -80,6 +85,14 @@ REFUSED = {
     "https://x.s3.amazonaws.com/a b?Signature=secret-11": "spaces, control or non-ASCII",
     "https://x.s3.amazonaws.com/a\r\nHost: evil?Signature=secret-12": "spaces, control or non-ASCII",
     "https://x.s3.amazonaws\u3002com/h?Signature=secret-13": "spaces, control or non-ASCII",
+    # hosts of the amazonaws.com domain that anyone can own: another bucket, an API, an EC2 name
+    "https://attacker-bucket.s3.amazonaws.com/h?Signature=secret-14": "CloudFormation's S3 buckets",
+    "https://abc123.execute-api.us-east-1.amazonaws.com/h?Signature=secret-15": "CloudFormation's S3 buckets",
+    "https://ec2-203-0-113-5.compute-1.amazonaws.com/h?Signature=secret-16": "CloudFormation's S3 buckets",
+    "https://s3.amazonaws.com/attacker-bucket/h?Signature=secret-17": "CloudFormation's S3 buckets",
+    "https://s3.us-east-1.amazonaws.com/x/cloudformation-waitcondition-us-east-1/h?Signature=secret-18": (
+        "CloudFormation's S3 buckets"
+    ),
     "file:///etc/passwd": "not an https URL",
     "": "there is no presigned URL",
 }
