@@ -10,7 +10,7 @@ export JSII_NODE := $(CURDIR)/$(NODE_DIR)/node_modules/.bin/node
 CDK := $(NODE_DIR)/node_modules/.bin/cdk
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test lint typecheck unit bench clean
+.PHONY: synth test lint typecheck unit bench mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ test: lint typecheck unit
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
+
+# Mutation testing (issue 15): slow, so not part of `make test` or CI. Writes docs/mutation.md.
+$(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python $(JSII_NODE) $(CDK)
+	$(BIN)/python -m pip install -q -e ".[test,mutation]"
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
+mutation: $(VENV)/.installed-mutation
+	$(BIN)/python tools/mutation.py
 
 clean:
 	rm -rf cdk.out .tools .venv-oldboto build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
