@@ -29,7 +29,6 @@ from .decisions import (
     is_job_arn,
     needs_current_job,
     plan_delete,
-    tags_as_dict,
 )
 from .errors import HandlerError, not_owned, unexpected
 from .idempotency import client_request_token, name_suffix, suffix_in, suffixed_name
@@ -342,7 +341,7 @@ class _Lifecycle:
         tags = operations.read_tags(self.client, job_arn, self.retrier)
         if ownership.is_owned(tags, self.ev.stack_id):
             return True
-        if any(ownership.is_owner_key(key) for key in tags_as_dict(tags)):
+        if ownership.has_owner(tags):
             return False  # another stack's: nothing to look up
         described = job() if callable(job) else job
         if described is None or not ownership.claimable(tags, described, self.ev.stack_id):
@@ -357,7 +356,7 @@ class _Lifecycle:
         tags = operations.read_tags(self.client, model.arn, self.retrier)
         if ownership.is_owned(tags, self.ev.stack_id):
             return True
-        if any(ownership.is_owner_key(key) for key in tags_as_dict(tags)):
+        if ownership.has_owner(tags):
             self.log("claim-model", jobArn=job_arn, modelArn=model.arn, outcome="another-stacks-model")
             return False
         self._claim(model.arn)

@@ -39,6 +39,11 @@ def is_owner_key(key: Any) -> bool:
     return isinstance(key, str) and key.lower() == OWNER_TAG_KEY
 
 
+def has_owner(tags: Any) -> bool:
+    """Whether ``tags`` hold an owner tag at all (any stack's, the key in any case)."""
+    return any(is_owner_key(key) for key in tags_as_dict(tags))
+
+
 def owner_of(tags: Any) -> str | None:
     """The stack id in a ``[{key, value}]`` tag list (ListTagsForResource), else None."""
     return tags_as_dict(tags).get(OWNER_TAG_KEY)
@@ -58,7 +63,7 @@ def claimable(tags: Any, job: Mapping[str, Any], stack_id: str) -> bool:
     role under this stack's role path."""
     prefix = stack_role_prefix(stack_id)
     role = job.get("roleArn")
-    untagged = not any(is_owner_key(key) for key in tags_as_dict(tags))
+    untagged = not has_owner(tags)
     return untagged and prefix is not None and isinstance(role, str) and role.startswith(prefix)
 
 
