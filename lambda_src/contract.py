@@ -51,3 +51,32 @@ may pass them (its PassRole names the path), so a job running as one was started
 OWNER_TAG_KEY = "bedrock-customization:stack-id"
 """Every job and model the handler creates carries it, valued with the CloudFormation stack id; IAM and the
 handler act only on resources that carry this stack's."""
+
+# ---- serving: Custom::BedrockCustomModelDeployment and Custom::BedrockProvisionedModelThroughput ------
+DEPLOYMENT_RESOURCE_TYPE = "Custom::BedrockCustomModelDeployment"
+THROUGHPUT_RESOURCE_TYPE = "Custom::BedrockProvisionedModelThroughput"
+SERVING_ON_EVENT = f"{RUNTIME_PACKAGE}.model_serving.handler.on_event"
+SERVING_IS_COMPLETE = f"{RUNTIME_PACKAGE}.model_serving.handler.is_complete"
+"""Serving uses the Provider framework's isComplete: deployments take minutes, not hours."""
+
+# Properties of both serving resources. PROP_REQUEST (above) holds the Create request, camelCase as boto3
+# takes it (CreateCustomModelDeployment / CreateProvisionedModelThroughput), and PROP_NAMES_GENERATED
+# says whether its name is a generated base the handler suffixes per request, as for jobs.
+PROP_QUALITY_GATE = "QualityGate"
+"""Optional: ``{GATE_MAX_TRAINING_LOSS: "1.5", GATE_MAX_VALIDATION_LOSS: "1.2"}`` (strings, as CloudFormation
+sends them); checked against the job named by PROP_JOB_ARN before every create or swap."""
+GATE_MAX_TRAINING_LOSS = "MaxTrainingLoss"
+GATE_MAX_VALIDATION_LOSS = "MaxValidationLoss"
+PROP_JOB_ARN = "JobArn"
+"""Optional: the customization job that trained the served model (the gate reads its metrics)."""
+PROP_COMMITTED_REMOVAL = "CommittedRemoval"
+"""Throughput only: what deleting a committed throughput before its term ends does, FAIL (default) or RETAIN."""
+COMMITTED_FAIL = "FAIL"
+COMMITTED_RETAIN = "RETAIN"
+
+ATTR_DEPLOYMENT_ARN = "DeploymentArn"
+ATTR_DEPLOYMENT_NAME = "DeploymentName"
+ATTR_PROVISIONED_MODEL_ARN = "ProvisionedModelArn"
+ATTR_PROVISIONED_MODEL_NAME = "ProvisionedModelName"
+ATTR_MODEL_ARN = "ModelArn"
+"""The model a serving resource serves now (after a swap, the new one)."""
