@@ -1,0 +1,159 @@
+"""Which job a handle watches, and in which order handles are looked at: pinned where the mutation run (issue 15,
+docs/mutation.md) found no test. Metadata and job names arrive as parsed JSON (DescribeStackResource,
+GetModelCustomizationJob), so the values compared here are parsed too, never shared literals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from lambda_src.job_watcher.sweep import Memory, Resource, WatchedJob, watched_job
+
+HANDLE = "SupportBotCompletionHandle0A1B2C3D5f0e1d2c3b"
+URL = "https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/arn%3Aaws/handle?X-Amz-Signature=abc"
+
+
+def parsed(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+def detail(metadata: Any, *, as_text: bool = True, url: str | None = URL) -> dict[str, Any]:
+    """A DescribeStackResource ``StackResourceDetail``: CloudFormation gives the Metadata as a JSON string."""
+    entry: dict[str, Any] = {"LogicalResourceId": HANDLE, "Metadata": json.dumps(metadata) if as_text else metadata}
+    if url is not None:
+        entry["PhysicalResourceId"] = url
+    return parsed(entry)
+
+
+def entry(name_filter: Any, wait: Any = "SupportBotWait", job: Any = "SupportBotJob") -> dict[str, Any]:
+    return {"BedrockModelCustomization": {"nameFilter": name_filter, "wait": wait, "job": job}}
+
+
+# --- the watched job a handle's Metadata names --------------------------------------------------------------
+
+
+def test_an_exact_name_filter_watches_that_name_only() -> None:
+    watched = watched_job(HANDLE, detail(entry("support-bot-v1")))
+
+    assert watched == WatchedJob("support-bot-v1", HANDLE, "SupportBotWait", "SupportBotJob")
+    assert watched is not None and watched.url == URL
+    assert watched.matches(parsed("support-bot-v1"))
+    assert not watched.matches(parsed("support-bot-v10")) and not watched.matches(parsed("support-bot-v"))
+
+
+def test_a_prefix_filter_watches_every_name_with_that_prefix() -> None:
+    watched = watched_job(HANDLE, detail(entry({"prefix": "SupportBot-3f9a2c1b0d4e-"})))
+
+    assert watched is not None and watched.name == "SupportBot-3f9a2c1b0d4e-*"
+    assert watched.matches(parsed("SupportBot-3f9a2c1b0d4e-1a2b3c4d"))
+    assert watched.matches(parsed("SupportBot-3f9a2c1b0d4e-"))
+    assert not watched.matches(parsed("SupportBot-3f9a2c1b0d4f-1a2b3c4d"))
+    assert not watched.matches(parsed("SupportBot-3f9a2c1b0d4e"))
+
+
+def test_metadata_given_as_an_object_is_read_too() -> None:
+    watched = watched_job(HANDLE, detail(entry("support-bot-v1"), as_text=False))
+
+    assert watched is not None and watched.name == "support-bot-v1"
+
+
+def test_a_handle_without_a_url_watches_with_an_empty_url() -> None:
+    watched = watched_job(HANDLE, detail(entry("support-bot-v1"), url=None))
+
+    assert watched is not None and watched.url == ""
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        "not json at all {",
+        None,
+        ["BedrockModelCustomization"],
+        {"Other": {"nameFilter": "x", "wait": "W", "job": "J"}},
+        {"BedrockModelCustomization": "support-bot-v1"},
+        entry(""),
+        entry({"prefix": ""}),
+        entry({"prefix": 3}),
+        entry({"suffix": "x"}),
+        entry(3),
+        entry("support-bot-v1", wait=None),
+        entry("support-bot-v1", wait=3),
+        entry("support-bot-v1", job=None),
+        entry("support-bot-v1", job=["SupportBotJob"]),
+    ],
+)
+def test_a_handle_whose_metadata_names_no_waiting_job_is_not_watched(metadata: Any) -> None:
+    raw = metadata if isinstance(metadata, str) else json.dumps(metadata)
+    assert watched_job(HANDLE, parsed({"Metadata": raw, "PhysicalResourceId": URL})) is None
+
+
+def test_a_handle_without_metadata_is_not_watched() -> None:
+    assert watched_job(HANDLE, parsed({"PhysicalResourceId": URL})) is None
+
+
+# --- the order handles are looked at --------------------------------------------------------------------------
+
+
+def watching(name: str, handle: str) -> WatchedJob:
+    return WatchedJob(name, handle, f"{handle}Wait", f"{handle}Job", URL)
+
+
+def test_a_cold_container_starts_at_its_offset_and_wraps_around() -> None:
+    handles = parsed(["C", "A", "D", "B"])
+
+    assert Memory(offset=0).order(handles, None) == ["A", "B", "C", "D"]
+    assert Memory(offset=1).order(handles, None) == ["B", "C", "D", "A"]
+    assert Memory(offset=6).order(handles, None) == ["C", "D", "A", "B"]
+    assert Memory(offset=3).order([], None) == []
+
+
+def test_a_sweep_resumes_at_the_first_unfinished_handle_even_if_it_is_gone() -> None:
+    memory = Memory(offset=3)
+    memory.resume_at("B", ["A", "B", "C"])
+    assert memory.order(parsed(["A", "B", "C"]), None) == ["B", "C", "A"]
+
+    memory.resume_at("BB", ["A", "C"])  # gone since: start at the next one in order
+    assert memory.order(parsed(["A", "B", "C"]), None) == ["C", "A", "B"]
+
+    memory.resume_at("Z", ["A"])  # past the last: wrap to the first
+    assert memory.order(parsed(["A", "B"]), None) == ["A", "B"]
+
+    memory.resume_at(None, ["A"])  # finished: a warm container falls back to its offset
+    assert memory.order(parsed(["A", "B", "C", "D"]), None) == ["D", "A", "B", "C"]
+
+
+def test_the_handle_of_a_state_change_events_job_is_looked_at_first() -> None:
+    memory = Memory()
+    for name, handle in (("fixed-job", "A"), ("SupportBot-1-*", "B"), ("other", "C")):
+        resource = Resource(handle, "AWS::CloudFormation::WaitConditionHandle", "CREATE_COMPLETE", URL, "t")
+        memory.remember(resource, watching(name, handle))
+
+    assert memory.order(["A", "B", "C"], parsed("SupportBot-1-abcd")) == ["B", "A", "C"]
+    assert memory.order(["A", "B", "C"], parsed("fixed-job")) == ["A", "B", "C"]
+    assert memory.order(["C", "B", "A"], parsed("other")) == ["C", "A", "B"]
+    assert memory.order(["A", "B", "C"], parsed("unknown-job")) == ["A", "B", "C"]
+    assert memory.order(["A", "B", "C"], None) == ["A", "B", "C"]
+    assert memory.order(["A", "B", "C"], "") == ["A", "B", "C"]
+
+
+def test_a_handle_is_described_again_only_when_the_listing_shows_it_changed() -> None:
+    memory = Memory()
+    handle = Resource(HANDLE, "AWS::CloudFormation::WaitConditionHandle", "CREATE_COMPLETE", URL, "2025-05-01 10:00")
+    watched = watching("support-bot-v1", HANDLE)
+
+    assert memory.cached(handle) == (False, None)
+    memory.remember(handle, watched)
+    again = Resource(
+        *parsed([HANDLE, "AWS::CloudFormation::WaitConditionHandle", "CREATE_COMPLETE", URL]), "2025-05-01 10:00"
+    )
+    assert memory.cached(again) == (True, watched)
+    assert memory.cached(Resource(HANDLE, "x", "UPDATE_COMPLETE", URL, "2025-05-01 11:00")) == (False, None)
+    assert memory.cached(Resource(HANDLE, "x", "UPDATE_COMPLETE", URL + "2", "2025-05-01 10:00")) == (False, None)
+
+    memory.remember(handle, None)  # not this library's handle: remembered as such
+    assert memory.cached(handle) == (True, None)
+
+    memory.resume_at(None, ["OtherHandle"])  # the handle left the stack: forgotten
+    assert memory.cached(handle) == (False, None)
