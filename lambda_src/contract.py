@@ -20,6 +20,9 @@ PROP_REQUEST = "Request"
 """The CreateModelCustomizationJob request, camelCase as boto3 takes it."""
 PROP_REMOVAL_POLICY = "ModelRemovalPolicy"
 PROP_NAMES_GENERATED = "NamesGenerated"
+PROP_TAGS = "Tags"
+"""Tags from ``Tags.of(scope)`` as a ``{key: value}`` map (rendered by CDK itself at synth): the handler adds
+them to both the job's and the model's tags; a tag the request names explicitly wins."""
 REMOVAL_RETAIN = "RETAIN"
 REMOVAL_DESTROY = "DESTROY"
 
@@ -80,3 +83,8 @@ ATTR_PROVISIONED_MODEL_ARN = "ProvisionedModelArn"
 ATTR_PROVISIONED_MODEL_NAME = "ProvisionedModelName"
 ATTR_MODEL_ARN = "ModelArn"
 """The model a serving resource serves now (after a swap, the new one)."""
+SERVING_TOKEN_TAG_KEY = "bedrock-customization:request-token"
+"""Besides OWNER_TAG_KEY, every serving resource the handler creates carries this tag, valued with the request's
+clientRequestToken: Get{CustomModelDeployment,ProvisionedModelThroughput} do not return the token, and a retried
+create that finds its name taken adopts the resource only when it carries this stack's owner tag and this token.
+So a serving resource leaves its user 48 of Bedrock's 50 tags; the handler never changes or removes this key."""

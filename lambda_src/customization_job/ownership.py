@@ -25,10 +25,11 @@ from ..contract import ROLE_PATH_ROOT
 from .decisions import TAG_FIELDS, TagChanges, tags_as_dict
 
 
-def with_owner_tags(request: Mapping[str, Any], stack_id: str) -> dict[str, Any]:
-    """The request with the owner tag on both the job and its model (a user value for the key replaced)."""
+def with_owner_tags(request: Mapping[str, Any], stack_id: str, fields: tuple[str, ...] = TAG_FIELDS) -> dict[str, Any]:
+    """The request with the owner tag in each of its tag lists ``fields`` (default: the job's and its model's),
+    a user value for the key replaced."""
     tagged = dict(request)
-    for field in TAG_FIELDS:
+    for field in fields:
         tags = [t for t in _tag_list(request.get(field)) if not is_owner_key(t.get("key"))]
         tagged[field] = [*tags, {"key": OWNER_TAG_KEY, "value": stack_id}]
     return tagged

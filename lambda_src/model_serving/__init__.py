@@ -1,0 +1,1 @@
+"""The serving resources' handler: custom model deployments and provisioned throughput (issue 12)."""

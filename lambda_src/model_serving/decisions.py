@@ -1,0 +1,220 @@
+"""What to do for a serving resource, decided from data alone (no AWS calls).
+
+- Update: the model served changes in place (a swap: the ARN applications call stays); tags change in place;
+  anything else (name, description, model units, commitment) needs a new resource. The live resource is the
+  reference, not only the old properties: CloudFormation's UPDATE_ROLLBACK sends the properties the resource
+  already has, and then nothing needs replacing (a failed swap's rollback is a swap back).
+- Progress: is the resource ready, still on its way, or failed (is_complete).
+- Delete: a committed throughput whose term has not ended cannot be deleted: fail, or retain on request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..contract import COMMITTED_RETAIN, OWNER_TAG_KEY, SERVING_TOKEN_TAG_KEY
+from ..customization_job.decisions import TagChanges, tag_changes
+from ..customization_job.idempotency import suffix_in
+from ..customization_job.ownership import is_owner_key
+from . import errors
+from .kinds import THROUGHPUT, Kind
+
+HANDLER_TAG_KEYS = (OWNER_TAG_KEY, SERVING_TOKEN_TAG_KEY)
+
+
+def is_handler_key(key: Any) -> bool:
+    """The handler's own tags (any case, as IAM compares keys): never changed or removed by a tag update."""
+    return is_owner_key(key) or (isinstance(key, str) and key.lower() == SERVING_TOKEN_TAG_KEY)
+
+
+def user_tag_changes(old_tags: Any, new_tags: Any) -> TagChanges:
+    """The tag changes from the old to the new request, the handler's keys left out."""
+    changes = tag_changes(old_tags, new_tags)
+    return TagChanges(
+        to_set={k: v for k, v in changes.to_set.items() if not is_handler_key(k)},
+        to_remove=tuple(k for k in changes.to_remove if not is_handler_key(k)),
+    )
+
+
+@dataclass(frozen=True)
+class Create:
+    """A new resource (and physical id); ``replaces`` the old ARN, which CloudFormation deletes afterwards."""
+
+    replaces: str | None = None
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InPlace:
+    """Keep the resource: point it at ``model`` unless it serves it already, and apply ``tags``."""
+
+    arn: str
+    model: str
+    tags: TagChanges = field(default_factory=TagChanges)
+
+
+Decision = Create | InPlace
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def name_matches(live_name: Any, requested: Any, *, generated: bool) -> bool:
+    """Whether the live resource's name is the request's: equal, or (generated) the base plus a request suffix."""
+    if not isinstance(live_name, str) or not isinstance(requested, str):
+        return False
+    if live_name == requested:
+        return True
+    return generated and suffix_in(live_name, requested) is not None
+
+
+def needs_new_resource(
+    kind: Kind, live: Mapping[str, Any], request: Mapping[str, Any], *, generated: bool
+) -> list[str]:
+    """The request's fields the live resource differs in and cannot change in place (sorted)."""
+    differing = [
+        f
+        for f in kind.replacement_fields
+        if not (_blank(request.get(f)) and _blank(live.get(f))) and request.get(f) != live.get(f)
+    ]
+    if not name_matches(live.get(kind.name_field), request.get(kind.name_field), generated=generated):
+        differing.append(kind.name_field)
+    return sorted(differing)
+
+
+def decide_update(
+    kind: Kind,
+    physical_id: str | None,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    live: Mapping[str, Any] | None,
+    *,
+    names_generated: bool,
+    old_names_generated: bool,
+) -> Decision:
+    """In place when the live resource (``live``: its Get response) can take the new request, else a new one.
+
+    A generated name's base that changed between requests alone does not replace anything: the name is the
+    construct's choice, and the live resource keeps the one it has.
+    """
+    if not kind.is_arn(physical_id) or live is None:
+        return Create()
+    changed = needs_new_resource(kind, live, new, generated=names_generated)
+    if changed == [kind.name_field] and names_generated and old_names_generated:
+        changed = []
+    if changed:
+        fixed_name = new.get(kind.name_field)
+        if not names_generated and fixed_name and fixed_name == live.get(kind.name_field):
+            raise errors.name_reused_on_replacement(kind, physical_id, changed, str(fixed_name))
+        return Create(replaces=physical_id, changed=tuple(changed))
+    return InPlace(
+        physical_id, str(new.get(kind.model_field) or ""), user_tag_changes(old.get("tags"), new.get("tags"))
+    )
+
+
+# ---- progress (is_complete) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ready:
+    model_arn: str
+
+
+@dataclass(frozen=True)
+class Waiting:
+    status: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    message: str
+    swap: bool
+    """Whether a swap failed (the resource itself still serves its previous model)."""
+
+
+Progress = Ready | Waiting | Failed
+
+
+def serves(kind: Kind, live: Mapping[str, Any], model: str) -> bool:
+    """Whether ``live`` serves ``model`` now. A throughput's model may be given by name: then what Bedrock wants
+    it to serve (``desiredModelArn``) is what it serves once it is settled."""
+    served = live.get("modelArn")
+    if kind is THROUGHPUT and not model.startswith("arn:"):
+        return served == live.get("desiredModelArn")
+    return served == model
+
+
+def _settled(kind: Kind, live: Mapping[str, Any]) -> bool:
+    if live.get("status") != kind.ready_status:
+        return False
+    if kind is THROUGHPUT:
+        return live.get("modelArn") == live.get("desiredModelArn")
+    details = live.get("updateDetails")
+    return not (isinstance(details, Mapping) and details.get("updateStatus") == "Updating")
+
+
+def progress(kind: Kind, live: Mapping[str, Any], model: str) -> Progress:
+    """Where a resource that should serve ``model`` stands."""
+    message = str(live.get("failureMessage") or "").strip() or "no failure message"
+    if live.get("status") == "Failed":
+        return Failed(message, swap=False)
+    details = live.get("updateDetails")
+    if (
+        isinstance(details, Mapping)
+        and details.get("updateStatus") == "UpdateFailed"
+        and details.get("modelArn") == model
+        and not serves(kind, live, model)
+    ):
+        return Failed(message, swap=True)
+    if _settled(kind, live):
+        if serves(kind, live, model):
+            return Ready(str(live.get("modelArn")))
+        if live.get("failureMessage"):
+            return Failed(message, swap=True)
+    return Waiting(str(live.get("status") or "unknown"))
+
+
+def swap_needed(kind: Kind, live: Mapping[str, Any], model: str) -> bool:
+    """Whether the resource must be told to serve ``model``: it does not, or it is moving to another model."""
+    return not (serves(kind, live, model) and _settled(kind, live))
+
+
+# ---- delete -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeleteIt:
+    pass
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A throughput under a commitment that has not ended: ``retain`` it, or refuse."""
+
+    duration: str
+    expires: datetime | None
+    retain: bool
+
+
+def committed_term(live: Mapping[str, Any], now: datetime) -> tuple[str, datetime | None] | None:
+    """(duration, end) of a commitment that has not ended at ``now``; None without one (or once it ended)."""
+    duration = live.get("commitmentDuration")
+    if not duration:
+        return None
+    expires = live.get("commitmentExpirationTime")
+    if isinstance(expires, datetime):
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=now.tzinfo)
+        return (str(duration), expires) if expires > now else None
+    return str(duration), None
+
+
+def plan_delete(kind: Kind, live: Mapping[str, Any], committed_removal: str, now: datetime) -> DeleteIt | Committed:
+    term = committed_term(live, now) if kind is THROUGHPUT else None
+    if term is None:
+        return DeleteIt()
+    return Committed(term[0], term[1], retain=committed_removal == COMMITTED_RETAIN)

@@ -1,0 +1,334 @@
+"""Entry points of the serving resources under the Provider framework: ``on_event`` acts, ``is_complete`` waits.
+
+``Custom::BedrockCustomModelDeployment`` and ``Custom::BedrockProvisionedModelThroughput``; the physical id is
+the resource's ARN. ``on_event`` returns ``{PhysicalResourceId, Data}``; the framework then calls
+``is_complete`` with that merged into the event until it answers ``{"IsComplete": true, "Data": ...}`` (its
+Data wins) or its total timeout fails the resource. A raised exception's message is the failure reason.
+
+- Create: quality gate, then one Create with a token derived from the request, the owner and token tags,
+  a generated name suffixed per request; is_complete until Active / InService.
+- Update: in place when the live resource can take the request (decisions.decide_update): gate, swap the
+  model (if it does not serve it already), tags; else a new resource, gated, under a new physical id.
+- Delete: only this stack's resource (owner tag); a committed throughput whose term has not ended fails or
+  is retained (CommittedRemoval); is_complete until the resource is gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ..contract import ATTR_MODEL_ARN, COMMITTED_FAIL, OWNER_TAG_KEY, SERVING_TOKEN_TAG_KEY
+from ..customization_job import ownership
+from ..customization_job.client import BedrockClient, new_bedrock_client
+from ..customization_job.errors import HandlerError
+from ..customization_job.idempotency import client_request_token, name_suffix, suffixed_name
+from ..customization_job.service_model import use_bundled_service_model
+from ..kernel.client import max_call_seconds
+from ..kernel.log import describe_error, invocation, log_event
+from ..kernel.retry import Retrier, Sleep
+from . import decisions, errors, gate, operations
+from .kinds import THROUGHPUT
+from .properties import ServingEvent, parse_event
+
+use_bundled_service_model()
+
+SAFETY_MARGIN_S = 20.0
+"""Lambda time kept after the last call to answer the Provider framework."""
+AWAIT = "ServingAwaits"
+"""on_event's Data key that tells is_complete on Delete to wait for the resource to be gone."""
+AWAIT_DELETION = "deletion"
+
+Now = Callable[[], datetime]
+
+
+class LambdaContext(Protocol):
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    with invocation(context):
+        return handle(event, context, client=new_bedrock_client())
+
+
+def is_complete(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    with invocation(context):
+        return check(event, context, client=new_bedrock_client())
+
+
+def handle(
+    event: Any, context: LambdaContext, *, client: BedrockClient, sleep: Sleep = time.sleep, now: Now = _now
+) -> dict[str, Any]:
+    """``on_event`` with its dependencies injected (tests pass a stubbed client, a recording sleep, a clock)."""
+    return _guarded(event, context, client, sleep, now, lambda life: life.act())
+
+
+def check(
+    event: Any, context: LambdaContext, *, client: BedrockClient, sleep: Sleep = time.sleep, now: Now = _now
+) -> dict[str, Any]:
+    """``is_complete`` with its dependencies injected."""
+    return _guarded(event, context, client, sleep, now, lambda life: life.progress())
+
+
+def _guarded(
+    event: Any,
+    context: LambdaContext,
+    client: BedrockClient,
+    sleep: Sleep,
+    now: Now,
+    step: Callable[[_Lifecycle], dict[str, Any]],
+) -> dict[str, Any]:
+    """Every failure leaves as a ``HandlerError`` after a structured ``fail`` line; any other exception is a bug."""
+    try:
+        ev = parse_event(event)
+    except HandlerError as error:
+        fields = {k: event.get(k) for k in ("RequestType", "LogicalResourceId")} if isinstance(event, dict) else {}
+        shown = {k: v for k, v in fields.items() if isinstance(v, str)}
+        log_event(logging.ERROR, action="fail", outcome="failed", error="HandlerError", reason=str(error), **shown)
+        raise
+    retrier = Retrier(
+        sleep,
+        context.get_remaining_time_in_millis,
+        margin_s=SAFETY_MARGIN_S,
+        call_limit_s=max_call_seconds(client.meta.config),
+        log_fields={"requestType": ev.request_type, "logicalResourceId": ev.logical_id},
+    )
+    life = _Lifecycle(ev, client, retrier, now)
+    try:
+        return step(life)
+    except HandlerError as error:
+        life.log("fail", logging.ERROR, outcome="failed", error=type(error).__name__, reason=str(error))
+        raise
+    except Exception as error:
+        life.log("fail", logging.ERROR, outcome="failed", error=describe_error(error))
+        raise errors.unexpected(ev.request_type, error) from error
+
+
+class _Lifecycle:
+    """One invocation's event, client, retry policy and clock."""
+
+    def __init__(self, ev: ServingEvent, client: BedrockClient, retrier: Retrier, now: Now) -> None:
+        self.ev, self.client, self.retrier, self.now = ev, client, retrier, now
+        self.kind = ev.kind
+
+    def log(self, action: str, level: int = logging.INFO, /, **fields: Any) -> None:
+        log_event(
+            level,
+            requestType=self.ev.request_type,
+            logicalResourceId=self.ev.logical_id,
+            resourceType=self.kind.resource_type,
+            action=action,
+            **fields,
+        )
+
+    # ---- on_event ---------------------------------------------------------------------------------
+
+    def act(self) -> dict[str, Any]:
+        if self.ev.request_type == "Create":
+            return self._create(self._coerced(self.ev.request), replaces=None)
+        if self.ev.request_type == "Update":
+            return self._update()
+        return self._delete()
+
+    def _coerced(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        return operations.coerce_request(self.client, self.kind, request)
+
+    def _create(self, request: dict[str, Any], *, replaces: str | None) -> dict[str, Any]:
+        model = str(request.get(self.kind.model_field) or "")
+        self._gate(model, swap_from=None)
+        request = self._as_sent(request)
+        arn = operations.create(
+            self.client,
+            self.kind,
+            request,
+            self.retrier,
+            owner=self.ev.stack_id,
+            names_generated=self.ev.names_generated,
+        )
+        name = str(request.get(self.kind.name_field) or "")
+        self.log("create", arn=arn, name=name, modelArn=model, replaces=replaces, outcome="creating")
+        return self._response(arn, name, model)
+
+    def _as_sent(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The request with the derived token, the per-request name suffix and the handler's two tags."""
+        ev = self.ev
+        untagged = {k: v for k, v in request.items() if k not in ("tags", "clientRequestToken")}
+        token = client_request_token(ev.stack_id, ev.logical_id, ev.request_id, untagged)
+        sent = {**untagged, "clientRequestToken": token}
+        name = request.get(self.kind.name_field)
+        if ev.names_generated and isinstance(name, str) and name:
+            sent[self.kind.name_field] = suffixed_name(name, name_suffix(ev.stack_id, ev.logical_id, ev.request_id))
+        user_tags = [t for t in request.get("tags") or [] if not decisions.is_handler_key(t.get("key"))]
+        sent["tags"] = [*user_tags, {"key": SERVING_TOKEN_TAG_KEY, "value": token}]
+        return ownership.with_owner_tags(sent, ev.stack_id, fields=("tags",))
+
+    def _update(self) -> dict[str, Any]:
+        new = self._coerced(self.ev.request)
+        old = self._coerced(self.ev.old_request or {})
+        physical_id = self.ev.physical_id
+        live = (
+            operations.describe(self.client, self.kind, physical_id, self.retrier)
+            if self.kind.is_arn(physical_id)
+            else None
+        )
+        if live is None and self.kind.is_arn(physical_id):
+            raise errors.gone(self.kind, physical_id, "update it")
+        decision = decisions.decide_update(
+            self.kind,
+            physical_id,
+            old,
+            new,
+            live,
+            names_generated=self.ev.names_generated,
+            old_names_generated=self.ev.old_names_generated,
+        )
+        if isinstance(decision, decisions.Create):
+            if decision.replaces and live is not None:
+                self._refuse_committed_replacement(decision.replaces, live)
+            self.log("replace", arn=decision.replaces, changed=list(decision.changed), outcome="new-resource")
+            return self._create(new, replaces=decision.replaces)
+        assert live is not None
+        return self._in_place(decision, live)
+
+    def _refuse_committed_replacement(self, arn: str, live: Mapping[str, Any]) -> None:
+        """A committed throughput cannot be deleted after its replacement: refuse before creating a second one,
+        unless the old properties asked to retain it."""
+        if self.kind is not THROUGHPUT:
+            return
+        term = decisions.committed_term(live, self.now())
+        if term is not None and self.ev.old_committed_removal == COMMITTED_FAIL:
+            name = str(live.get(self.kind.name_field) or "")
+            raise errors.committed_refused(arn, name, term[0], term[1], replacing=True)
+
+    def _in_place(self, decision: decisions.InPlace, live: Mapping[str, Any]) -> dict[str, Any]:
+        arn, model = decision.arn, decision.model
+        name = str(live.get(self.kind.name_field) or "")
+        swap = decisions.swap_needed(self.kind, live, model)
+        if swap or decision.tags:
+            owned = ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id)
+            if not owned and swap:
+                raise errors.not_owned(self.kind, arn, "swap the model of", self._owner_tag)
+            if not owned:
+                self.log("update-tags", arn=arn, outcome="not-owned-tags-unchanged", ownerTag=self._owner_tag)
+            elif decision.tags:
+                tags = ownership.guarded(decision.tags, self.ev.stack_id)
+                operations.apply_tags(self.client, arn, tags.to_set, tags.to_remove, self.retrier)
+                self.log(
+                    "update-tags", arn=arn, set=sorted(tags.to_set), removed=list(tags.to_remove), outcome="updated"
+                )
+        if swap:
+            served = str(live.get("modelArn") or "")
+            self._gate(model, swap_from=served)
+            operations.swap(self.client, self.kind, arn, model, self.retrier)
+            self.log("swap", arn=arn, name=name, fromModelArn=served, modelArn=model, outcome="swapping")
+        else:
+            self.log("keep", arn=arn, name=name, modelArn=model, outcome="serves-it-already")
+        return self._response(arn, name, model)
+
+    def _gate(self, model: str, *, swap_from: str | None) -> None:
+        """Before a model reaches users: the job's metrics within the thresholds, else fail (nothing changed)."""
+        gate_ = self.ev.gate
+        if gate_ is None:
+            return
+        job_arn = self.ev.job_arn
+        if not job_arn:
+            raise errors.gate_without_job(self.kind)
+        job = operations.read_job(self.client, job_arn, self.retrier) or {"status": "not found"}
+        refusals = gate.refusals(gate_, job)
+        if refusals:
+            self.log("quality-gate", jobArn=job_arn, modelArn=model, outcome="refused")
+            raise errors.gate_refused(self.kind, model, job_arn, refusals, swap_from=swap_from)
+        self.log("quality-gate", jobArn=job_arn, modelArn=model, metrics=gate.metrics_text(job), outcome="passed")
+
+    def _delete(self) -> dict[str, Any]:
+        arn = self.ev.physical_id
+        if not self.kind.is_arn(arn):
+            self.log("delete", physicalResourceId=arn, outcome="nothing-to-delete")
+            return {"PhysicalResourceId": arn}
+        live = operations.describe(self.client, self.kind, arn, self.retrier)
+        if live is None:
+            self.log("delete", arn=arn, outcome="not-found")
+            return {"PhysicalResourceId": arn}
+        if not ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id):
+            self.log("delete", arn=arn, outcome="not-owned")
+            raise errors.not_owned(self.kind, arn, "delete", self._owner_tag)
+        name = str(live.get(self.kind.name_field) or "")
+        plan = decisions.plan_delete(self.kind, live, self.ev.committed_removal, self.now())
+        if isinstance(plan, decisions.Committed):
+            expires = plan.expires.isoformat() if plan.expires else None
+            if not plan.retain:
+                self.log("delete", arn=arn, name=name, commitmentExpirationTime=expires, outcome="refused-committed")
+                raise errors.committed_refused(arn, name, plan.duration, plan.expires, replacing=False)
+            self.log(
+                "delete",
+                logging.WARNING,
+                arn=arn,
+                name=name,
+                commitmentDuration=plan.duration,
+                commitmentExpirationTime=expires,
+                outcome="retained-committed",
+                advice=f"delete it after the term ends: {self.kind.cli_delete} {arn}",
+            )
+            return {"PhysicalResourceId": arn}
+        outcome = operations.delete(self.client, self.kind, arn, self.retrier)
+        self.log("delete", arn=arn, name=name, outcome=outcome)
+        data = {AWAIT: AWAIT_DELETION} if outcome == "deleted" else {}
+        return {"PhysicalResourceId": arn, "Data": data}
+
+    # ---- is_complete ------------------------------------------------------------------------------
+
+    def progress(self) -> dict[str, Any]:
+        arn = self.ev.physical_id
+        if self.ev.request_type == "Delete":
+            if self.ev.data.get(AWAIT) != AWAIT_DELETION or not self.kind.is_arn(arn):
+                return {"IsComplete": True}
+            live = operations.describe(self.client, self.kind, arn, self.retrier)
+            self.log(
+                "await-deletion",
+                arn=arn,
+                status=live.get("status") if live else None,
+                outcome="waiting" if live else "gone",
+            )
+            return {"IsComplete": live is None}
+        if not self.kind.is_arn(arn):
+            raise HandlerError(
+                f"is_complete got physical id {arn!r}, not a {self.kind.noun} ARN: a bug in the handler."
+            )
+        model = str(self._coerced(self.ev.request).get(self.kind.model_field) or "")
+        live = operations.describe(self.client, self.kind, arn, self.retrier)
+        if live is None:
+            raise errors.gone(self.kind, arn, f"wait for it to serve {model}")
+        state = decisions.progress(self.kind, live, model)
+        name = str(live.get(self.kind.name_field) or "")
+        if isinstance(state, decisions.Failed):
+            self.log("await", arn=arn, name=name, status=live.get("status"), outcome="failed")
+            if state.swap:
+                raise errors.swap_failed(self.kind, arn, str(live.get("modelArn") or ""), model, state.message)
+            raise errors.creation_failed(self.kind, arn, name, state.message)
+        if isinstance(state, decisions.Waiting):
+            self.log("await", arn=arn, name=name, status=state.status, outcome="waiting")
+            return {"IsComplete": False}
+        self.log("await", arn=arn, name=name, modelArn=state.model_arn, outcome=self.kind.ready_status)
+        return {"IsComplete": True, "Data": self._response(arn, name, state.model_arn)["Data"]}
+
+    # ---- helpers ----------------------------------------------------------------------------------
+
+    @property
+    def _owner_tag(self) -> str:
+        return f"{OWNER_TAG_KEY}={self.ev.stack_id}"
+
+    def _response(self, arn: str, name: str, model: str) -> dict[str, Any]:
+        return {
+            "PhysicalResourceId": arn,
+            "Data": {self.kind.attr_arn: arn, self.kind.attr_name: name, ATTR_MODEL_ARN: model},
+        }
+
+
+__all__ = ["HandlerError", "check", "handle", "is_complete", "on_event"]

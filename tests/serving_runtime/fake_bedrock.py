@@ -1,0 +1,325 @@
+"""A small fake Bedrock control plane on 127.0.0.1 for the serving handler (moto has none of these APIs).
+
+It speaks the REST-JSON paths botocore's bedrock model uses for the operations the handler calls: custom model
+deployments, provisioned model throughput, ListTagsForResource / TagResource / UntagResource and
+GetModelCustomizationJob. State changes happen on reads, as a poll would see them: a new resource is
+``Creating`` for ``creating_polls`` reads, a swap ``Updating`` for ``updating_polls``. Faults are scripted
+per test: throttled requests, a failed creation or swap, a create whose response is dropped after the server
+acted, name conflicts for repeated tokens (``honor_tokens=False``).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+DEPLOYMENTS = "/model-customization/custom-model-deployments"
+THROUGHPUTS = "/provisioned-model-throughput"
+JOBS = "/model-customization-jobs/"
+TERMS = {"OneMonth": timedelta(days=30), "SixMonths": timedelta(days=182)}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Resource:
+    kind: str  # "deployment" or "throughput"
+    arn: str
+    name: str
+    model: str
+    token: str | None
+    body: dict[str, Any]
+    status: str = "Creating"
+    countdown: int = 1
+    failure: str | None = None
+    """A message: creation (or the pending swap) fails with it when the countdown ends."""
+    pending_model: str | None = None
+    update_status: str | None = None
+    deleted_countdown: int | None = None
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
+    expires: datetime | None = None
+
+
+@dataclass
+class FakeBedrock:
+    creating_polls: int = 1
+    updating_polls: int = 1
+    deletion_polls: int = 0
+    honor_tokens: bool = True
+    throttle: int = 0
+    """How many of the next requests answer 429 ThrottlingException."""
+    drop_create_responses: int = 0
+    """How many of the next creates act, then close the connection without answering."""
+    create_failure: str | None = None
+    swap_failures: dict[str, str] = field(default_factory=dict)
+    """Model ARN -> the failure message of a swap to it."""
+    resources: dict[str, Resource] = field(default_factory=dict)
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # ---- helpers for tests ----------------------------------------------------------------------
+
+    def operations(self) -> list[str]:
+        return [op for op, _, _ in self.calls]
+
+    def of_kind(self, kind: str) -> list[Resource]:
+        return [r for r in self.resources.values() if r.kind == kind]
+
+    def add_job(self, arn: str, *, training_loss: float | None, validation_loss: float | None) -> None:
+        job: dict[str, Any] = {
+            "jobArn": arn,
+            "jobName": arn.rsplit("/", 1)[-1],
+            "outputModelName": "m",
+            "roleArn": f"arn:aws:iam::{ACCOUNT}:role/r",
+            "status": "Completed",
+            "creationTime": 1_700_000_000,
+            "baseModelArn": f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-micro-v1:0:128k",
+            "trainingDataConfig": {"s3Uri": "s3://data/train.jsonl"},
+            "validationDataConfig": {"validators": []},
+            "outputDataConfig": {"s3Uri": "s3://out/"},
+        }
+        if training_loss is not None:
+            job["trainingMetrics"] = {"trainingLoss": training_loss}
+        if validation_loss is not None:
+            job["validationMetrics"] = [{"validationLoss": validation_loss}]
+        self.jobs[arn] = job
+
+    # ---- the API --------------------------------------------------------------------------------
+
+    def find(self, kind: str, identifier: str) -> Resource:
+        for resource in self.resources.values():
+            if resource.kind == kind and identifier in (resource.arn, resource.name):
+                return resource
+        raise ApiError(404, "ResourceNotFoundException", f"Could not find {kind} {identifier}")
+
+    def create(self, kind: str, body: dict[str, Any]) -> Resource:
+        name_field, model_field = (
+            ("modelDeploymentName", "modelArn") if kind == "deployment" else ("provisionedModelName", "modelId")
+        )
+        name, token = body[name_field], body.get("clientRequestToken")
+        for existing in self.resources.values():
+            if existing.kind == kind and existing.name == name:
+                if self.honor_tokens and token and existing.token == token:
+                    return existing
+                raise ApiError(409, "ConflictException", f"Resource with name {name} already exists")
+        suffix = "custom-model-deployment" if kind == "deployment" else "provisioned-model"
+        arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:{suffix}/{secrets.token_hex(6)}"
+        resource = Resource(kind, arn, name, body[model_field], token, body, countdown=self.creating_polls)
+        resource.failure = self.create_failure
+        if kind == "throughput" and body.get("commitmentDuration"):
+            resource.expires = resource.created + TERMS[body["commitmentDuration"]]
+        self.resources[arn] = resource
+        self.tags[arn] = {t["key"]: t["value"] for t in body.get("tags", [])}
+        return resource
+
+    def tick(self, resource: Resource) -> None:
+        """One read: advance creation, a swap or a deletion."""
+        if resource.status == "Creating":
+            resource.countdown -= 1
+            if resource.countdown <= 0:
+                resource.status = (
+                    "Failed" if resource.failure else ("Active" if resource.kind == "deployment" else "InService")
+                )
+        elif resource.pending_model is not None:
+            resource.countdown -= 1
+            if resource.countdown <= 0:
+                message = self.swap_failures.get(resource.pending_model)
+                if message:
+                    resource.failure, resource.update_status = message, "UpdateFailed"
+                    resource.pending_model = None
+                    if resource.kind == "throughput":
+                        resource.status = "InService"
+                else:
+                    resource.model, resource.pending_model = resource.pending_model, None
+                    resource.update_status, resource.failure = "UpdateCompleted", None
+                    if resource.kind == "throughput":
+                        resource.status = "InService"
+        if resource.deleted_countdown is not None:
+            resource.deleted_countdown -= 1
+            if resource.deleted_countdown < 0:
+                del self.resources[resource.arn]
+                raise ApiError(404, "ResourceNotFoundException", f"Could not find {resource.arn}")
+
+    def render(self, resource: Resource) -> dict[str, Any]:
+        if resource.kind == "deployment":
+            out: dict[str, Any] = {
+                "customModelDeploymentArn": resource.arn,
+                "modelDeploymentName": resource.name,
+                "modelArn": resource.model,
+                "createdAt": resource.created.timestamp(),
+                "status": resource.status,
+            }
+            if resource.body.get("description"):
+                out["description"] = resource.body["description"]
+            if resource.update_status:
+                target = resource.pending_model or resource.body.get("_last_swap") or resource.model
+                out["updateDetails"] = {"modelArn": target, "updateStatus": resource.update_status}
+        else:
+            out = {
+                "modelUnits": resource.body["modelUnits"],
+                "desiredModelUnits": resource.body["modelUnits"],
+                "provisionedModelName": resource.name,
+                "provisionedModelArn": resource.arn,
+                "modelArn": resource.model,
+                "desiredModelArn": resource.pending_model or resource.model,
+                "foundationModelArn": f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-micro-v1:0:128k",
+                "status": resource.status,
+                "creationTime": resource.created.timestamp(),
+                "lastModifiedTime": resource.created.timestamp(),
+            }
+            if resource.body.get("commitmentDuration"):
+                out["commitmentDuration"] = resource.body["commitmentDuration"]
+                if resource.expires:
+                    out["commitmentExpirationTime"] = resource.expires.timestamp()
+        if resource.failure and (resource.status == "Failed" or resource.update_status == "UpdateFailed"):
+            out["failureMessage"] = resource.failure
+        return out
+
+    def swap(self, resource: Resource, model: str) -> None:
+        if resource.status not in ("Active", "InService"):
+            raise ApiError(400, "ValidationException", f"Cannot update while {resource.status}")
+        resource.pending_model, resource.countdown = model, self.updating_polls
+        resource.body["_last_swap"] = model
+        resource.update_status, resource.failure = "Updating", None
+        if resource.kind == "throughput":
+            resource.status = "Updating"
+
+    def delete(self, resource: Resource) -> None:
+        if resource.kind == "throughput" and resource.expires and resource.expires > datetime.now(UTC):
+            raise ApiError(400, "ValidationException", "Cannot delete a provisioned throughput under commitment")
+        if self.deletion_polls:
+            resource.deleted_countdown = self.deletion_polls
+        else:
+            del self.resources[resource.arn]
+
+    def dispatch(self, method: str, path: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """(operation name, response body) for one request; raises ApiError."""
+        for prefix, kind in ((DEPLOYMENTS, "deployment"), (THROUGHPUTS, "throughput")):
+            op_stem = "CustomModelDeployment" if kind == "deployment" else "ProvisionedModelThroughput"
+            if path == prefix and method == "POST":
+                resource = self.create(kind, body)
+                key = "customModelDeploymentArn" if kind == "deployment" else "provisionedModelArn"
+                return f"Create{op_stem}", {key: resource.arn}
+            if path.startswith(prefix + "/"):
+                resource = self.find(kind, unquote(path[len(prefix) + 1 :]))
+                if method == "GET":
+                    self.tick(resource)
+                    return f"Get{op_stem}", self.render(resource)
+                if method == "PATCH":
+                    self.swap(resource, body.get("modelArn") or body.get("desiredModelId") or resource.model)
+                    return f"Update{op_stem}", (
+                        {"customModelDeploymentArn": resource.arn} if kind == "deployment" else {}
+                    )
+                if method == "DELETE":
+                    self.delete(resource)
+                    return f"Delete{op_stem}", {}
+        if path.startswith(JOBS) and method == "GET":
+            job = self.jobs.get(unquote(path[len(JOBS) :]))
+            if job is None:
+                raise ApiError(404, "ResourceNotFoundException", "Could not find the job")
+            return "GetModelCustomizationJob", job
+        if method == "POST" and path in ("/listTagsForResource", "/tagResource", "/untagResource"):
+            arn = body["resourceARN"]
+            if arn not in self.tags or arn not in self.resources:
+                raise ApiError(404, "ResourceNotFoundException", f"Could not find {arn}")
+            if path == "/tagResource":
+                self.tags[arn].update({t["key"]: t["value"] for t in body["tags"]})
+                return "TagResource", {}
+            if path == "/untagResource":
+                for key in body["tagKeys"]:
+                    self.tags[arn].pop(key, None)
+                return "UntagResource", {}
+            return "ListTagsForResource", {"tags": [{"key": k, "value": v} for k, v in self.tags[arn].items()]}
+        raise ApiError(404, "UnknownOperationException", f"{method} {path}")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _serve(self, method: str) -> None:
+        fake = self.server.fake
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        body = json.loads(raw) if raw else {}
+        path = urlsplit(self.path).path
+        with fake.lock:
+            if fake.throttle > 0:
+                fake.throttle -= 1
+                fake.calls.append(("Throttled", path, body))
+                self._answer(429, {"message": "Rate exceeded"}, "ThrottlingException")
+                return
+            try:
+                operation, response = fake.dispatch(method, path, body)
+            except ApiError as error:
+                fake.calls.append((f"{method} {path} -> {error.code}", path, body))
+                self._answer(error.status, {"message": error.message}, error.code)
+                return
+            fake.calls.append((operation, path, body))
+            if operation.startswith("Create") and fake.drop_create_responses > 0:
+                fake.drop_create_responses -= 1
+                fake.calls.append(("Dropped", path, body))
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+        self._answer(200, response)
+
+    def _answer(self, status: int, body: dict[str, Any], error_type: str | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if error_type:
+            self.send_header("x-amzn-ErrorType", error_type)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeBedrock
+
+
+class Endpoint:
+    """The fake on 127.0.0.1 (a free port), served from a thread until ``stop``."""
+
+    def __init__(self, fake: FakeBedrock) -> None:
+        self.server = _Server(("127.0.0.1", 0), _Handler)
+        self.server.fake = fake
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)

@@ -1,0 +1,203 @@
+"""Events, requests and responses for the serving handler tests, built the way CloudFormation delivers them.
+
+Every scalar inside ResourceProperties is a string (``"modelUnits": "1"``). Generated names are bases the
+handler suffixes per request (``DEPLOYMENT_NAME`` for the default ``REQUEST_ID``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Serve/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
+OTHER_STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/OtherTeam/99999999-aaaa-bbbb-cccc-0123456789ab"
+LOGICAL_ID = "SupportBotOnDemand1A2B3C"
+REQUEST_ID = "11111111-2222-3333-4444-555555555555"
+OWNER_TAG_KEY = "bedrock-customization:stack-id"
+TOKEN_TAG_KEY = "bedrock-customization:request-token"
+"""Written out (not imported from the handler), so that a renamed key shows as a failing test."""
+
+DEPLOYMENT_TYPE = "Custom::BedrockCustomModelDeployment"
+THROUGHPUT_TYPE = "Custom::BedrockProvisionedModelThroughput"
+MODEL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.nova-micro-v1:0:128k/aaaaaaaaaaaa"
+NEW_MODEL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.nova-micro-v1:0:128k/bbbbbbbbbbbb"
+JOB_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/amazon.nova-micro-v1:0:128k/j1j1j1j1j1j1"
+NEW_JOB_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/amazon.nova-micro-v1:0:128k/j2j2j2j2j2j2"
+DEPLOYMENT_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model-deployment/d1d1d1d1d1d1"
+NEW_DEPLOYMENT_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model-deployment/d2d2d2d2d2d2"
+THROUGHPUT_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:provisioned-model/p1p1p1p1p1p1"
+NEW_THROUGHPUT_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:provisioned-model/p2p2p2p2p2p2"
+FOUNDATION_ARN = f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-micro-v1:0:128k"
+DEPLOYMENT_BASE = "Serve-SupportBotOnDemand-3f9a2c"
+THROUGHPUT_BASE = "Serve-SupportBotPT-3f9a2c"
+SUFFIX = "70b597b7"
+"""The name suffix of (STACK_ID, LOGICAL_ID, REQUEST_ID), written out so that a changed derivation shows."""
+T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def fake_aws_env(home: Path) -> dict[str, str]:
+    """Fake credentials and no shared config, so nothing can pick up a real account."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(home / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
+    }
+
+
+@dataclass
+class FakeLambdaTime:
+    """A recording sleep and a Lambda context whose remaining time shrinks as the sleep 'waits'."""
+
+    remaining_ms: int = 600_000
+    sleeps: list[float] = field(default_factory=list)
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.remaining_ms -= int(seconds * 1000)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def deployment_request(**overrides: Any) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "modelDeploymentName": DEPLOYMENT_BASE,
+        "modelArn": MODEL_ARN,
+        "description": "Support bot, on demand",
+        "tags": [{"key": "team", "value": "support"}],
+    }
+    request.update(overrides)
+    return {k: v for k, v in request.items() if v is not None}
+
+
+def throughput_request(**overrides: Any) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "provisionedModelName": THROUGHPUT_BASE,
+        "modelId": MODEL_ARN,
+        "modelUnits": "1",
+        "tags": [{"key": "team", "value": "support"}],
+    }
+    request.update(overrides)
+    return {k: v for k, v in request.items() if v is not None}
+
+
+def make_event(
+    resource_type: str,
+    request_type: str,
+    request: dict[str, Any],
+    *,
+    old_request: dict[str, Any] | None = None,
+    physical_id: str | None = None,
+    request_id: str = REQUEST_ID,
+    names_generated: str = "true",
+    gate: dict[str, str] | None = None,
+    job_arn: str | None = JOB_ARN,
+    committed_removal: str | None = None,
+    old_props: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A custom-resource event as the Provider framework passes it on (``data``: on_event's, for is_complete)."""
+    props: dict[str, Any] = {
+        "ServiceToken": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:Serve-ProviderframeworkonEvent",
+        "Request": request,
+        "NamesGenerated": names_generated,
+    }
+    if gate is not None:
+        props["QualityGate"] = gate
+    if job_arn is not None:
+        props["JobArn"] = job_arn
+    if committed_removal is not None:
+        props["CommittedRemoval"] = committed_removal
+    event: dict[str, Any] = {
+        "RequestType": request_type,
+        "ServiceToken": props["ServiceToken"],
+        "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+        "StackId": STACK_ID,
+        "RequestId": request_id,
+        "LogicalResourceId": LOGICAL_ID,
+        "ResourceType": resource_type,
+        "ResourceProperties": props,
+    }
+    if physical_id is not None:
+        event["PhysicalResourceId"] = physical_id
+    if old_request is not None:
+        event["OldResourceProperties"] = {**props, "Request": old_request, **(old_props or {})}
+    if data is not None:
+        event["Data"] = data
+    return event
+
+
+def after_on_event(event: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The event is_complete receives: the framework merges on_event's answer into the request."""
+    return {**event, **result}
+
+
+def deployment_description(status: str = "Active", *, arn: str = DEPLOYMENT_ARN, **extra: Any) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "customModelDeploymentArn": arn,
+        "modelDeploymentName": f"{DEPLOYMENT_BASE}-{SUFFIX}",
+        "modelArn": MODEL_ARN,
+        "createdAt": T0,
+        "status": status,
+        "description": "Support bot, on demand",
+    }
+    response.update(extra)
+    return response
+
+
+def throughput_description(status: str = "InService", *, arn: str = THROUGHPUT_ARN, **extra: Any) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "modelUnits": 1,
+        "desiredModelUnits": 1,
+        "provisionedModelName": f"{THROUGHPUT_BASE}-{SUFFIX}",
+        "provisionedModelArn": arn,
+        "modelArn": MODEL_ARN,
+        "desiredModelArn": MODEL_ARN,
+        "foundationModelArn": FOUNDATION_ARN,
+        "status": status,
+        "creationTime": T0,
+        "lastModifiedTime": T0,
+    }
+    response.update(extra)
+    return response
+
+
+def job_description(
+    *, training_loss: float | None = 0.4, validation_loss: float | None = 0.6, **extra: Any
+) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "jobArn": JOB_ARN,
+        "jobName": "supportbot-job",
+        "outputModelName": "supportbot-model",
+        "roleArn": f"arn:aws:iam::{ACCOUNT}:role/r",
+        "status": "Completed",
+        "creationTime": T0,
+        "baseModelArn": FOUNDATION_ARN,
+        "trainingDataConfig": {"s3Uri": "s3://data/train.jsonl"},
+        "validationDataConfig": {"validators": []},
+        "outputDataConfig": {"s3Uri": "s3://out/"},
+    }
+    if training_loss is not None:
+        response["trainingMetrics"] = {"trainingLoss": training_loss}
+    if validation_loss is not None:
+        response["validationMetrics"] = [{"validationLoss": validation_loss}]
+    response.update(extra)
+    return response
+
+
+def tags(stack_id: str | None = STACK_ID, token: str | None = None, **extra: str) -> list[dict[str, str]]:
+    """A ListTagsForResource answer: ``extra``, the owner tag of ``stack_id`` (None: none) and a token tag."""
+    listed = [{"key": k, "value": v} for k, v in extra.items()]
+    if stack_id is not None:
+        listed.append({"key": OWNER_TAG_KEY, "value": stack_id})
+    if token is not None:
+        listed.append({"key": TOKEN_TAG_KEY, "value": token})
+    return listed
