@@ -1,5 +1,6 @@
 """AWS CDK constructs for Amazon Bedrock model customization jobs (fine-tuning, continued pre-training,
-distillation, reinforcement fine-tuning) as deployable CloudFormation resources.
+distillation, reinforcement fine-tuning) as deployable CloudFormation resources, and the trained model served
+on demand or with Provisioned Throughput.
 
 Names are loaded on first use (PEP 562), so ``python -m constructs_lib validate-data`` starts without
 loading aws-cdk-lib and its Node.js runtime.
@@ -24,11 +25,16 @@ if TYPE_CHECKING:
     from .cdk.job import ModelCustomizationJob
     from .cdk.job_base import IModelCustomizationJob, ImportedModelCustomizationJob, ModelCustomizationJobBase
     from .cdk.log_settings import ModelCustomizationLogs
+    from .cdk.serving import CustomModelDeployment, ProvisionedThroughput
+    from .cdk.serving_props import Commitment, CommittedRemoval, QualityGate
     from .rules.enums import CustomizationType, ReasoningEffort
     from .rules.validation import ValidationError
 
 _WHERE = {
+    "Commitment": "cdk.serving_props",
+    "CommittedRemoval": "cdk.serving_props",
     "Completion": "cdk.config",
+    "CustomModelDeployment": "cdk.serving",
     "CustomizationType": "rules.enums",
     "DistillationConfig": "cdk.config",
     "IModelCustomizationJob": "cdk.job_base",
@@ -39,6 +45,8 @@ _WHERE = {
     "ModelCustomizationJob": "cdk.job",
     "ModelCustomizationLogs": "cdk.log_settings",
     "OutputData": "cdk.data",
+    "ProvisionedThroughput": "cdk.serving",
+    "QualityGate": "cdk.serving_props",
     "ReasoningEffort": "rules.enums",
     "RequestMetadataFilters": "cdk.data",
     "RftConfig": "cdk.config",
@@ -50,7 +58,10 @@ _WHERE = {
 }
 
 __all__ = [
+    "Commitment",
+    "CommittedRemoval",
     "Completion",
+    "CustomModelDeployment",
     "CustomizationType",
     "DistillationConfig",
     "IModelCustomizationJob",
@@ -61,6 +72,8 @@ __all__ = [
     "ModelCustomizationJobBase",
     "ModelCustomizationLogs",
     "OutputData",
+    "ProvisionedThroughput",
+    "QualityGate",
     "ReasoningEffort",
     "RequestMetadataFilters",
     "RftConfig",

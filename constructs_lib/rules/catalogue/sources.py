@@ -101,6 +101,16 @@ _ALL = (
         f"{_SAMPLES}/custom-models/bedrock-fine-tuning/meta-llama/dataset_validation/README.md",
     ),
     Source(
+        "on-demand",
+        "Deploy a custom model for on-demand inference (Amazon Bedrock)",
+        f"{_BEDROCK}/deploy-custom-model-on-demand.html",
+    ),
+    Source(
+        "nova-on-demand",
+        "Deploy a custom model for on-demand inference (Amazon Nova user guide)",
+        f"{_NOVA}/deploy-custom-model.html",
+    ),
+    Source(
         "unconfirmed",
         "No current AWS page found: a limit carried over from this library's earlier table (warning only)",
         "https://docs.aws.amazon.com/general/latest/gr/bedrock.html",

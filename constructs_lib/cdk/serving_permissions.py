@@ -1,0 +1,87 @@
+"""Least-privilege IAM for serving: the serving handler's role, and what ``grant_invoke`` gives an application.
+
+The ARN formats are the Service Authorization Reference's (``custom-model-deployment/${ResourceId}``,
+``provisioned-model/${ResourceId}``, ``custom-model/${ResourceId}``, each in this account and Region). As for
+jobs, every action that changes a deployment or throughput is conditioned on the owner tag with this stack's id:
+create only with the tag in the request, update, delete and untag only where the resource carries it (never
+untagging the key itself), tag only with the tag in the request and never a resource another stack owns.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+
+from .. import contract
+
+OWNER_TAG_KEY = contract.OWNER_TAG_KEY
+
+INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+"""InvokeModel and Converse authorize as bedrock:InvokeModel; InvokeModelWithResponseStream and ConverseStream as
+bedrock:InvokeModelWithResponseStream. Both take the deployment or provisioned model ARN as their resource."""
+
+CREATE_ACTIONS = ["bedrock:CreateCustomModelDeployment", "bedrock:CreateProvisionedModelThroughput"]
+READ_ACTIONS = [
+    "bedrock:GetCustomModelDeployment",
+    "bedrock:GetProvisionedModelThroughput",
+    "bedrock:ListTagsForResource",
+]
+UPDATE_ACTIONS = ["bedrock:UpdateCustomModelDeployment", "bedrock:UpdateProvisionedModelThroughput"]
+DELETE_ACTIONS = ["bedrock:DeleteCustomModelDeployment", "bedrock:DeleteProvisionedModelThroughput"]
+
+
+def deployment_arn_pattern(stack: Stack) -> str:
+    return stack.format_arn(service="bedrock", resource="custom-model-deployment", resource_name="*")
+
+
+def provisioned_model_arn_pattern(stack: Stack) -> str:
+    return stack.format_arn(service="bedrock", resource="provisioned-model", resource_name="*")
+
+
+def custom_model_arn_pattern(stack: Stack) -> str:
+    return stack.format_arn(service="bedrock", resource="custom-model", resource_name="*")
+
+
+def job_arn_pattern(stack: Stack) -> str:
+    return stack.format_arn(service="bedrock", resource="model-customization-job", resource_name="*")
+
+
+def handler(stack: Stack) -> list[iam.PolicyStatement]:
+    """What the serving handler needs: create, wait, swap, tag and delete this stack's deployments and throughputs,
+    and read the training job's metrics for the quality gate; this account and Region only."""
+    serving = [deployment_arn_pattern(stack), provisioned_model_arn_pattern(stack)]
+    models = custom_model_arn_pattern(stack)
+    owner = stack.stack_id
+    request_tag = {f"aws:RequestTag/{OWNER_TAG_KEY}": owner}
+    resource_tag = {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner}
+    return [
+        iam.PolicyStatement(
+            actions=CREATE_ACTIONS, resources=[*serving, models], conditions={"StringEquals": request_tag}
+        ),
+        iam.PolicyStatement(actions=READ_ACTIONS, resources=serving),
+        # The swap: the deployment or throughput must be this stack's; the model it is pointed at is a second
+        # resource of the same request (a model another stack trained can be served here).
+        iam.PolicyStatement(actions=UPDATE_ACTIONS, resources=serving, conditions={"StringEquals": resource_tag}),
+        iam.PolicyStatement(actions=UPDATE_ACTIONS, resources=[models]),
+        iam.PolicyStatement(actions=DELETE_ACTIONS, resources=serving, conditions={"StringEquals": resource_tag}),
+        iam.PolicyStatement(
+            actions=["bedrock:TagResource"],
+            resources=serving,
+            conditions={"StringEquals": request_tag, "StringEqualsIfExists": resource_tag},
+        ),
+        iam.PolicyStatement(
+            actions=["bedrock:UntagResource"],
+            resources=serving,
+            conditions={
+                "StringEquals": resource_tag,
+                "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]},
+            },
+        ),
+        # The quality gate reads the training job's metrics (read-only).
+        iam.PolicyStatement(actions=["bedrock:GetModelCustomizationJob"], resources=[job_arn_pattern(stack)]),
+    ]
+
+
+def invoke(resource_arn: str) -> iam.PolicyStatement:
+    """Invoke one deployment or provisioned model (InvokeModel, Converse, and their streaming variants)."""
+    return iam.PolicyStatement(actions=INVOKE_ACTIONS, resources=[resource_arn])
