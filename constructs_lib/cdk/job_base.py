@@ -8,22 +8,26 @@ its two subclasses, so a grant or an event rule is written here and nowhere else
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from aws_cdk import Resource
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from ..rules import catalogue
 from ..rules import validation as v
 from .completion import JobStatus, NameFilter, state_change_pattern
+
+if TYPE_CHECKING:
+    from .serving import CustomModelDeployment, ProvisionedThroughput
+    from .serving_props import Commitment, CommittedRemoval, QualityGate
 
 READ_ACTIONS = ["bedrock:GetModelCustomizationJob"]
 LIST_ACTIONS = ["bedrock:ListModelCustomizationJobs", "bedrock:ListCustomModels"]
 MODEL_READ_ACTIONS = ["bedrock:GetCustomModel"]
 STOP_ACTIONS = ["bedrock:StopModelCustomizationJob", "bedrock:GetModelCustomizationJob"]
-INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 
 
 @runtime_checkable
@@ -48,6 +52,9 @@ class IModelCustomizationJob(Protocol):
         statuses: Sequence[JobStatus | str] | None = None,
         description: str | None = None,
     ) -> events.Rule: ...
+
+
+_STANDALONE = {"deploy_on_demand": "CustomModelDeployment", "provision_throughput": "ProvisionedThroughput"}
 
 
 class ModelCustomizationJobBase(Resource):
@@ -85,10 +92,106 @@ class ModelCustomizationJobBase(Resource):
         return iam.Grant.add_to_principal(grantee=grantee, actions=STOP_ACTIONS, resource_arns=[self.job_arn])
 
     def grant_invoke_model(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Invoke the trained model (only where the job knows its model's ARN)."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee, actions=INVOKE_ACTIONS, resource_arns=[self.custom_model_arn]
+        """Refused: Bedrock cannot invoke a custom model ARN by itself, so a grant on it would allow nothing.
+
+        Serve the model first and grant on what serves it: ``job.deploy_on_demand("Serve").grant_invoke(fn)`` or
+        ``job.provision_throughput("Serve", model_units=1).grant_invoke(fn)``.
+        """
+        raise v.ValidationError(
+            f"{self.node.path}: grant_invoke_model is not available: Bedrock invokes a custom model only through a "
+            "custom model deployment or provisioned throughput, never by the model's own ARN, so this grant would "
+            'allow nothing. Serve the model and grant on that: job.deploy_on_demand("Serve").grant_invoke(grantee) '
+            'or job.provision_throughput("Serve", model_units=1).grant_invoke(grantee).'
         )
+
+    # ---- serving ----------------------------------------------------------------------------------
+
+    def deploy_on_demand(
+        self,
+        construct_id: str,
+        *,
+        gate: QualityGate | None = None,
+        deployment_name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> CustomModelDeployment:
+        """Serve this job's trained model on demand (a ``CustomModelDeployment`` under this job); a retrained
+        model is swapped in place. Needs a job that waits for completion (or an imported one with its model ARN)."""
+        from .serving import CustomModelDeployment
+
+        model_arn = self._serving_model_arn("deploy_on_demand", construct_id)
+        return CustomModelDeployment(
+            self,
+            construct_id,
+            model_arn=model_arn,
+            job=self,
+            gate=gate,
+            deployment_name=deployment_name,
+            description=description,
+            tags=tags,
+        )
+
+    def provision_throughput(
+        self,
+        construct_id: str,
+        *,
+        model_units: int,
+        commitment: Commitment | None = None,
+        gate: QualityGate | None = None,
+        provisioned_model_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        committed_removal: CommittedRemoval | None = None,
+    ) -> ProvisionedThroughput:
+        """Serve this job's trained model with Provisioned Throughput (a ``ProvisionedThroughput`` under this job),
+        without commitment unless ``commitment=Commitment.one_month(acknowledge_non_cancellable_charge=True)`` (or
+        ``six_months``); a retrained model is swapped in place. Needs a job that waits for completion."""
+        from .serving import ProvisionedThroughput
+        from .serving_props import Commitment
+
+        model_arn = self._serving_model_arn("provision_throughput", construct_id)
+        return ProvisionedThroughput(
+            self,
+            construct_id,
+            model_arn=model_arn,
+            model_units=model_units,
+            commitment=commitment if commitment is not None else Commitment.NONE,
+            job=self,
+            gate=gate,
+            provisioned_model_name=provisioned_model_name,
+            tags=tags,
+            committed_removal=committed_removal,
+        )
+
+    def _serving_model_arn(self, method: str, construct_id: str) -> str:
+        model_arn = self._known_model_arn()
+        if model_arn is None:
+            raise v.ValidationError(
+                f"{self.node.path}: Invalid {method}({construct_id!r}): the trained model's ARN is not known to the "
+                "deploy for a job that does not wait for completion; give the job "
+                "completion=Completion.wait(timeout=Duration.hours(N)) (at most 12 hours), or serve a model you "
+                f"already have with {_STANDALONE[method]}(scope, id, model_arn=...)."
+            )
+        return model_arn
+
+    def _has_validation_data(self) -> bool | None:
+        """Whether the job trains with validation data: None where unknown (an imported job)."""
+        request = getattr(self, "_core_request", None)
+        if not isinstance(request, Mapping):
+            return None
+        return bool(request.get("validationDataConfig"))
+
+    def _base_model_hint(self) -> str | None:
+        """The base model id of the job's model where known at synth (for the on-demand family check)."""
+        model_arn = self._known_model_arn()
+        if model_arn is not None and not v.is_token(model_arn):
+            from ..rules.catalogue.serving import base_model_of
+
+            return base_model_of(model_arn)
+        request = getattr(self, "_core_request", None)
+        base = request.get("baseModelIdentifier") if isinstance(request, Mapping) else None
+        if isinstance(base, str) and not v.is_token(base):
+            return catalogue.model_id(base)
+        return None
 
     def on_state_change(
         self,
