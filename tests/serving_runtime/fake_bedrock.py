@@ -316,7 +316,7 @@ class Endpoint:
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.fake = fake
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
