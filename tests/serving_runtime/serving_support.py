@@ -201,3 +201,30 @@ def tags(stack_id: str | None = STACK_ID, token: str | None = None, **extra: str
     if token is not None:
         listed.append({"key": TOKEN_TAG_KEY, "value": token})
     return listed
+
+
+def token(request: dict[str, Any], request_id: str = REQUEST_ID) -> str:
+    """The token the handler derives: the request's identity and the digest of the coerced request (no tags)."""
+    from lambda_src.customization_job.idempotency import client_request_token
+
+    untagged = {k: (int(v) if k == "modelUnits" else v) for k, v in request.items() if k != "tags"}
+    return client_request_token(STACK_ID, LOGICAL_ID, request_id, untagged)
+
+
+def sent(
+    request: dict[str, Any], name_field: str, *, request_id: str = REQUEST_ID, generated: bool = True
+) -> dict[str, Any]:
+    """The Create request as the handler sends it: suffixed name, token, user tags + token tag + owner tag."""
+    from lambda_src.customization_job.idempotency import name_suffix
+
+    out = {k: (int(v) if k == "modelUnits" else v) for k, v in request.items() if k != "tags"}
+    if generated:
+        out[name_field] = f"{request[name_field]}-{name_suffix(STACK_ID, LOGICAL_ID, request_id)}"
+    tok = token(request, request_id)
+    out["clientRequestToken"] = tok
+    out["tags"] = [
+        *request.get("tags", []),
+        {"key": TOKEN_TAG_KEY, "value": tok},
+        {"key": OWNER_TAG_KEY, "value": STACK_ID},
+    ]
+    return out

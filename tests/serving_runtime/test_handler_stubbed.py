@@ -15,7 +15,6 @@ from serving_support import (
     DEPLOYMENT_BASE,
     DEPLOYMENT_TYPE,
     JOB_ARN,
-    LOGICAL_ID,
     MODEL_ARN,
     NEW_DEPLOYMENT_ARN,
     NEW_JOB_ARN,
@@ -23,7 +22,6 @@ from serving_support import (
     NEW_THROUGHPUT_ARN,
     OTHER_STACK_ID,
     OWNER_TAG_KEY,
-    REQUEST_ID,
     STACK_ID,
     SUFFIX,
     T0,
@@ -36,13 +34,13 @@ from serving_support import (
     deployment_request,
     job_description,
     make_event,
+    sent,
     tags,
     throughput_description,
     throughput_request,
 )
 
 from lambda_src.customization_job.errors import HandlerError
-from lambda_src.customization_job.idempotency import client_request_token, name_suffix
 from lambda_src.model_serving import handler
 
 NOW = T0 + timedelta(days=3)
@@ -56,25 +54,6 @@ def run(client: Any, clock: FakeLambdaTime, event: dict[str, Any]) -> dict[str, 
 
 def check(client: Any, clock: FakeLambdaTime, event: dict[str, Any]) -> dict[str, Any]:
     return handler.check(event, clock, client=client, sleep=clock.sleep, now=lambda: NOW)
-
-
-def token(request: dict[str, Any], request_id: str = REQUEST_ID) -> str:
-    """The token the handler derives: the request's identity and the digest of the coerced request (no tags)."""
-    untagged = {k: (int(v) if k == "modelUnits" else v) for k, v in request.items() if k != "tags"}
-    return client_request_token(STACK_ID, LOGICAL_ID, request_id, untagged)
-
-
-def sent(
-    request: dict[str, Any], name_field: str, *, request_id: str = REQUEST_ID, generated: bool = True
-) -> dict[str, Any]:
-    """The Create request as the handler sends it: suffixed name, token, user tags + token tag + owner tag."""
-    out = {k: (int(v) if k == "modelUnits" else v) for k, v in request.items() if k != "tags"}
-    if generated:
-        out[name_field] = f"{request[name_field]}-{name_suffix(STACK_ID, LOGICAL_ID, request_id)}"
-    tok = token(request, request_id)
-    out["clientRequestToken"] = tok
-    out["tags"] = [*request.get("tags", []), {"key": TOKEN_TAG_KEY, "value": tok}, OWNER]
-    return out
 
 
 def expect_tags(stub: Stubber, arn: str, listed: list[dict[str, str]]) -> None:
