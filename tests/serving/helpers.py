@@ -23,8 +23,9 @@ def serving_stack(name: str = "Serving", region: str | None = "us-east-1") -> St
 
 
 def waiting_job(stack: Stack, construct_id: str = "Job", **overrides: Any) -> ModelCustomizationJob:
-    """A Nova Micro job that waits for its model, with validation data (so both gates apply)."""
-    return simple_job(stack, construct_id, completion=Completion.wait(timeout=Duration.hours(2)), **overrides)
+    """A Nova Micro job (no validation data) that waits for its model, unless ``completion=`` says otherwise."""
+    props: dict[str, Any] = {"completion": Completion.wait(timeout=Duration.hours(2)), **overrides}
+    return simple_job(stack, construct_id, **props)
 
 
 def job_with_validation(stack: Stack, construct_id: str = "Job", **overrides: Any) -> ModelCustomizationJob:

@@ -110,14 +110,16 @@ def test_provision_throughput_renders_units_and_no_commitment_by_default() -> No
 def test_a_commitment_is_sent_with_its_removal_rule_fail_by_default() -> None:
     stack = serving_stack()
     job = waiting_job(stack)
-    job.provision_throughput("Month", model_units=1, commitment=Commitment.one_month(acknowledge_non_cancellable_charge=True))
+    month = Commitment.one_month(acknowledge_non_cancellable_charge=True)
+    job.provision_throughput("Month", model_units=1, commitment=month)
     job.provision_throughput(
         "Half",
         model_units=2,
         commitment=Commitment.six_months(acknowledge_non_cancellable_charge=True),
         committed_removal=CommittedRemoval.RETAIN,
     )
-    by_units = {r["Properties"]["Request"]["modelUnits"]: r["Properties"] for r in resources(stack, THROUGHPUT_TYPE).values()}
+    found = resources(stack, THROUGHPUT_TYPE).values()
+    by_units = {r["Properties"]["Request"]["modelUnits"]: r["Properties"] for r in found}
     assert by_units[1]["Request"]["commitmentDuration"] == "OneMonth" and by_units[1]["CommittedRemoval"] == "FAIL"
     assert by_units[2]["Request"]["commitmentDuration"] == "SixMonths" and by_units[2]["CommittedRemoval"] == "RETAIN"
 
@@ -176,7 +178,8 @@ def test_one_serving_provider_per_stack_and_only_in_stacks_that_serve() -> None:
 
     assert on_event_functions(plain) == []
     assert len(on_event_functions(serving)) == 1
-    tokens = {str(r["Properties"]["ServiceToken"]) for t in (DEPLOYMENT_TYPE, THROUGHPUT_TYPE) for r in resources(serving, t).values()}
+    served = [r for t in (DEPLOYMENT_TYPE, THROUGHPUT_TYPE) for r in resources(serving, t).values()]
+    tokens = {str(r["Properties"]["ServiceToken"]) for r in served}
     assert len(tokens) == 1
 
 
@@ -184,13 +187,14 @@ def test_the_provider_polls_every_30_seconds_for_at_most_two_hours_with_both_ent
     stack = serving_stack()
     waiting_job(stack).deploy_on_demand("Serve")
     template = Template.from_stack(stack)
-    handlers = {f["Properties"].get("Handler"): f["Properties"] for f in template.find_resources("AWS::Lambda::Function").values()}
+    functions = template.find_resources("AWS::Lambda::Function").values()
+    handlers = {f["Properties"].get("Handler"): f["Properties"] for f in functions}
     for entry in ("_runtime.model_serving.handler.on_event", "_runtime.model_serving.handler.is_complete"):
         assert handlers[entry]["Runtime"] == "python3.13" and handlers[entry]["Architectures"] == ["arm64"]
     (machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
     definition = str(machine["Properties"]["DefinitionString"])
     assert '\\"IntervalSeconds\\":30' in definition.replace(" ", "") or '"IntervalSeconds":30' in definition
-    assert "MaxAttempts\\\":240" in definition or '"MaxAttempts":240' in definition  # 2 h / 30 s
+    assert 'MaxAttempts\\":240' in definition or '"MaxAttempts":240' in definition  # 2 h / 30 s
     logging = machine["Properties"]["LoggingConfiguration"]
     assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is False
 
