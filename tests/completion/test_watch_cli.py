@@ -297,3 +297,190 @@ def test_watch_of_an_unknown_job_says_so_and_exits_2(moto_endpoint: str) -> None
     code, out, err, slept = run_watch(moto_endpoint, "no-such-job", [])
     assert (code, out, slept) == (2, "", [])
     assert err.startswith("watch: no-such-job: ResourceNotFoundException")
+
+
+# ---- serving: a custom model deployment or a provisioned throughput, by ARN -----------------------
+
+DEPLOYMENT_ARN = f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:custom-model-deployment/d1d1d1d1d1d1"
+THROUGHPUT_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:provisioned-model/p1p1p1p1p1p1"
+SERVED = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.nova-micro-v1:0:128k/aaaaaaaaaaaa"
+RETRAINED = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.nova-micro-v1:0:128k/bbbbbbbbbbbb"
+
+
+def deployment(status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "customModelDeploymentArn": DEPLOYMENT_ARN,
+        "modelDeploymentName": "SupportBot-od-3f9a2c-70b597b7",
+        "modelArn": SERVED,
+        "createdAt": T0,
+        "status": status,
+        **extra,
+    }
+
+
+def throughput(status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "modelUnits": 1,
+        "desiredModelUnits": 1,
+        "provisionedModelName": "SupportBot-pt",
+        "provisionedModelArn": THROUGHPUT_ARN,
+        "modelArn": SERVED,
+        "desiredModelArn": SERVED,
+        "foundationModelArn": f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-micro-v1:0:128k",
+        "status": status,
+        "creationTime": T0,
+        "lastModifiedTime": T0,
+        **extra,
+    }
+
+
+def test_serving_arns_are_told_apart_from_jobs() -> None:
+    assert watch.serving_kind(DEPLOYMENT_ARN) == "deployment"
+    assert watch.serving_kind(THROUGHPUT_ARN) == "throughput"
+    assert watch.serving_kind("SupportBot-3f9a2c1b0d4e") is None
+    assert watch.serving_kind(SERVED) is None
+
+
+def test_render_of_a_deployment_with_a_swap_under_way() -> None:
+    swapping = deployment("Active", updateDetails={"modelArn": RETRAINED, "updateStatus": "Updating"})
+    assert watch.render_serving(swapping, at(185)) == [
+        "Custom model deployment SupportBot-od-3f9a2c-70b597b7: Active, 3m 05s",
+        f"  model          {SERVED}",
+        f"  swap           Updating to {RETRAINED}",
+    ]
+    assert not watch.serving_ready(swapping)
+
+
+def test_render_of_a_committed_throughput() -> None:
+    committed = throughput(
+        "Updating", desiredModelArn=RETRAINED, commitmentDuration="OneMonth", commitmentExpirationTime=at(30 * 86400)
+    )
+    assert watch.render_serving(committed, at(60)) == [
+        "Provisioned throughput SupportBot-pt: Updating, 1m 00s",
+        "  model units    1",
+        f"  model          {SERVED}",
+        f"  swap           to {RETRAINED}",
+        "  commitment     OneMonth until 2025-05-31T08:00:00+00:00",
+    ]
+
+
+def test_serving_summaries_and_exit_codes() -> None:
+    active = deployment("Active", lastUpdatedAt=at(300))
+    assert watch.serving_summary(active, at(900)) == (
+        f"Active after 5m 00s: invoke it with modelId {DEPLOYMENT_ARN} (serving {SERVED})"
+    )
+    assert watch.serving_exit_code(active) == 0
+    failed = throughput("Failed", lastModifiedTime=at(120), failureMessage="Insufficient capacity")
+    assert watch.serving_summary(failed, at(900)) == "Failed after 2m 00s: Insufficient capacity"
+    assert watch.serving_exit_code(failed) == 1
+    swap_failed = deployment("Active", updateDetails={"modelArn": RETRAINED, "updateStatus": "UpdateFailed"})
+    assert watch.SERVING_VIEW.ended(swap_failed) and watch.serving_exit_code(swap_failed) == 1
+
+
+class _ScriptedBedrock:
+    """Answers each GET with the next scripted (status, body); records the paths asked for."""
+
+    def __init__(self, answers: list[tuple[int, dict[str, Any]]]) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.paths: list[str] = []
+        self.scopes: list[str] = []
+        """Each request's SigV4 credential scope: ``<key>/<date>/<region>/bedrock/aws4_request``."""
+        script, paths, scopes = list(answers), self.paths, self.scopes
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                paths.append(self.path)
+                scopes.append(str(self.headers.get("Authorization", "")).split("Credential=")[-1].split(",")[0])
+                status, body = script.pop(0) if len(script) > 1 else script[0]
+                data = json.dumps(body, default=lambda t: t.timestamp()).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                if status >= 400:
+                    self.send_header("x-amzn-ErrorType", body["__type"])
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def run_serving_watch(
+    answers: list[tuple[int, dict[str, Any]]], arn: str, *extra: str
+) -> tuple[int, str, str, list[str]]:
+    fake = _ScriptedBedrock(answers)
+    try:
+        parser = argparse.ArgumentParser()
+        watch.add_parser(parser.add_subparsers(dest="command"))
+        args = parser.parse_args(["watch", arn, "--endpoint-url", fake.url, "--interval", "15", *extra])
+        out, err = io.StringIO(), io.StringIO()
+        clock = [0.0]
+
+        def sleep(seconds: float) -> None:
+            clock[0] += seconds
+
+        code = watch.run(args, out=out, err=err, sleep=sleep, now=lambda: at(clock[0]))
+        regions = [scope.split("/")[2] for scope in fake.scopes]
+        return (
+            code,
+            out.getvalue(),
+            err.getvalue(),
+            [f"{region} {path}" for region, path in zip(regions, fake.paths, strict=True)],
+        )
+    finally:
+        fake.stop()
+
+
+def test_watch_follows_a_deployment_until_it_is_active() -> None:
+    """The Region comes from the ARN (eu-west-1 here) when --region is not given."""
+    answers = [
+        (200, deployment("Creating")),
+        (200, deployment("Creating")),
+        (200, deployment("Active", lastUpdatedAt=at(30))),
+    ]
+
+    code, out, err, paths = run_serving_watch(answers, DEPLOYMENT_ARN)
+
+    assert (code, err) == (0, "")
+    assert len(paths) == 3 and all(
+        p.startswith("eu-west-1 /model-customization/custom-model-deployments/") for p in paths
+    )
+    assert out.splitlines() == [
+        "Custom model deployment SupportBot-od-3f9a2c-70b597b7: Creating, 0s",
+        f"  model          {SERVED}",
+        "",
+        "Custom model deployment SupportBot-od-3f9a2c-70b597b7: Active, 30s",
+        f"  model          {SERVED}",
+        f"Active after 30s: invoke it with modelId {DEPLOYMENT_ARN} (serving {SERVED})",
+    ]
+
+
+def test_watch_of_a_failed_throughput_exits_1_with_bedrocks_message() -> None:
+    failed = throughput("Failed", lastModifiedTime=at(45), failureMessage="Insufficient capacity for 1 model unit")
+    code, out, err, paths = run_serving_watch(
+        [(200, throughput("Creating")), (200, failed)], THROUGHPUT_ARN, "--region", REGION
+    )
+
+    assert (code, err) == (1, "")
+    assert paths[0].startswith(f"{REGION} /provisioned-model-throughput/")
+    assert out.splitlines()[-1] == "Failed after 45s: Insufficient capacity for 1 model unit"
+
+
+def test_watch_of_an_unknown_deployment_says_so_and_exits_2() -> None:
+    missing = (404, {"__type": "ResourceNotFoundException", "message": "Deployment not found"})
+    code, out, err, _ = run_serving_watch([missing], DEPLOYMENT_ARN)
+
+    assert (code, out) == (2, "")
+    assert err == f"watch: {DEPLOYMENT_ARN}: ResourceNotFoundException: Deployment not found\n"
