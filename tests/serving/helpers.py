@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import App, Duration, Environment, Stack
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 from unit.helpers import simple_job
 
@@ -28,10 +29,11 @@ def waiting_job(stack: Stack, construct_id: str = "Job", **overrides: Any) -> Mo
     return simple_job(stack, construct_id, **props)
 
 
-def job_with_validation(stack: Stack, construct_id: str = "Job", **overrides: Any) -> ModelCustomizationJob:
-    from aws_cdk import aws_s3 as s3
-
-    bucket = stack.node.try_find_child("Data") or s3.Bucket(stack, "Data")
+def job_with_validation(
+    stack: Stack, construct_id: str = "Job", bucket: s3.IBucket | None = None, **overrides: Any
+) -> ModelCustomizationJob:
+    """A Nova Micro job with validation data that waits for its model (both gates apply)."""
+    bucket = bucket or stack.node.try_find_child("Data") or s3.Bucket(stack, "Data")  # type: ignore[assignment]
     return ModelCustomizationJob(
         stack,
         construct_id,
