@@ -49,10 +49,11 @@ class Create:
 
 @dataclass(frozen=True)
 class InPlace:
-    """Keep the resource: point it at ``model`` unless it serves it already, and apply ``tags``."""
+    """Keep the resource: point it at ``model`` when ``swap``, and apply ``tags``."""
 
     arn: str
     model: str
+    swap: bool = False
     tags: TagChanges = field(default_factory=TagChanges)
 
 
@@ -98,6 +99,9 @@ def decide_update(
 ) -> Decision:
     """In place when the live resource (``live``: its Get response) can take the new request, else a new one.
 
+    In place, the model is swapped unless the resource serves it already and is not moving to another one (a
+    throughput's model given by name, which Bedrock reports only as an ARN, is swapped whenever the name changed).
+
     A generated name's base that changed between requests alone does not replace anything: the name is the
     construct's choice, and the live resource keeps the one it has.
     """
@@ -111,8 +115,13 @@ def decide_update(
         if not names_generated and fixed_name and fixed_name == live.get(kind.name_field):
             raise errors.name_reused_on_replacement(kind, physical_id, changed, str(fixed_name))
         return Create(replaces=physical_id, changed=tuple(changed))
+    model = str(new.get(kind.model_field) or "")
+    by_name_changed = not model.startswith("arn:") and model != old.get(kind.model_field)
     return InPlace(
-        physical_id, str(new.get(kind.model_field) or ""), user_tag_changes(old.get("tags"), new.get("tags"))
+        physical_id,
+        model,
+        swap=swap_needed(kind, live, model) or by_name_changed,
+        tags=user_tag_changes(old.get("tags"), new.get("tags")),
     )
 
 

@@ -41,6 +41,7 @@ SAFETY_MARGIN_S = 20.0
 AWAIT = "ServingAwaits"
 """on_event's Data key that tells is_complete on Delete to wait for the resource to be gone."""
 AWAIT_DELETION = "deletion"
+AWAIT_RETRY = "deletion-when-not-busy"
 
 Now = Callable[[], datetime]
 
@@ -208,24 +209,23 @@ class _Lifecycle:
             raise errors.committed_refused(arn, name, term[0], term[1], replacing=True)
 
     def _in_place(self, decision: decisions.InPlace, live: Mapping[str, Any]) -> dict[str, Any]:
+        """Gate first (nothing changes when it refuses), then the owner check, the tags and the swap."""
         arn, model = decision.arn, decision.model
         name = str(live.get(self.kind.name_field) or "")
-        swap = decisions.swap_needed(self.kind, live, model)
-        if swap or decision.tags:
+        served = str(live.get("modelArn") or "")
+        if decision.swap:
+            self._gate(model, swap_from=served)
+        if decision.swap or decision.tags:
             owned = ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id)
-            if not owned and swap:
+            if not owned and decision.swap:
                 raise errors.not_owned(self.kind, arn, "swap the model of", self._owner_tag)
             if not owned:
                 self.log("update-tags", arn=arn, outcome="not-owned-tags-unchanged", ownerTag=self._owner_tag)
             elif decision.tags:
                 tags = ownership.guarded(decision.tags, self.ev.stack_id)
                 operations.apply_tags(self.client, arn, tags.to_set, tags.to_remove, self.retrier)
-                self.log(
-                    "update-tags", arn=arn, set=sorted(tags.to_set), removed=list(tags.to_remove), outcome="updated"
-                )
-        if swap:
-            served = str(live.get("modelArn") or "")
-            self._gate(model, swap_from=served)
+                self.log("update-tags", arn=arn, set=len(tags.to_set), removed=len(tags.to_remove), outcome="updated")
+        if decision.swap:
             operations.swap(self.client, self.kind, arn, model, self.retrier)
             self.log("swap", arn=arn, name=name, fromModelArn=served, modelArn=model, outcome="swapping")
         else:
@@ -278,25 +278,16 @@ class _Lifecycle:
             )
             return {"PhysicalResourceId": arn}
         outcome = operations.delete(self.client, self.kind, arn, self.retrier)
-        self.log("delete", arn=arn, name=name, outcome=outcome)
-        data = {AWAIT: AWAIT_DELETION} if outcome == "deleted" else {}
-        return {"PhysicalResourceId": arn, "Data": data}
+        self.log("delete", arn=arn, name=name, status=live.get("status"), outcome=outcome)
+        awaits = {"deleted": AWAIT_DELETION, "busy": AWAIT_RETRY}.get(outcome)
+        return {"PhysicalResourceId": arn, "Data": {AWAIT: awaits} if awaits else {}}
 
     # ---- is_complete ------------------------------------------------------------------------------
 
     def progress(self) -> dict[str, Any]:
         arn = self.ev.physical_id
         if self.ev.request_type == "Delete":
-            if self.ev.data.get(AWAIT) != AWAIT_DELETION or not self.kind.is_arn(arn):
-                return {"IsComplete": True}
-            live = operations.describe(self.client, self.kind, arn, self.retrier)
-            self.log(
-                "await-deletion",
-                arn=arn,
-                status=live.get("status") if live else None,
-                outcome="waiting" if live else "gone",
-            )
-            return {"IsComplete": live is None}
+            return self._deleted(arn)
         if not self.kind.is_arn(arn):
             raise HandlerError(
                 f"is_complete got physical id {arn!r}, not a {self.kind.noun} ARN: a bug in the handler."
@@ -317,6 +308,18 @@ class _Lifecycle:
             return {"IsComplete": False}
         self.log("await", arn=arn, name=name, modelArn=state.model_arn, outcome=self.kind.ready_status)
         return {"IsComplete": True, "Data": self._response(arn, name, state.model_arn)["Data"]}
+
+    def _deleted(self, arn: str | None) -> dict[str, Any]:
+        """Gone yet? A delete Bedrock refused as busy (a resource still Creating or Updating) is asked again."""
+        awaits = self.ev.data.get(AWAIT)
+        if awaits not in (AWAIT_DELETION, AWAIT_RETRY) or not self.kind.is_arn(arn):
+            return {"IsComplete": True}
+        live = operations.describe(self.client, self.kind, arn, self.retrier)
+        outcome = "gone" if live is None else "waiting"
+        if live is not None and awaits == AWAIT_RETRY:
+            outcome = operations.delete(self.client, self.kind, arn, self.retrier)
+        self.log("await-deletion", arn=arn, status=live.get("status") if live else None, outcome=outcome)
+        return {"IsComplete": live is None}
 
     # ---- helpers ----------------------------------------------------------------------------------
 

@@ -181,7 +181,8 @@ def swap(client: BedrockClient, kind: Kind, arn: str, model: str, retrier: Retri
 
 
 def delete(client: BedrockClient, kind: Kind, arn: str, retrier: Retrier) -> str:
-    """Delete by ARN; "not-found" when it is gone already."""
+    """Delete by ARN: "deleted"; "not-found" when it is gone already; "busy" when Bedrock refuses with a
+    ConflictException (the resource is still being created or updated: is_complete asks again)."""
     action = f"Deleting {kind.noun} {arn}"
     remove = getattr(client, f"delete_{kind.api}")
     try:
@@ -190,6 +191,8 @@ def delete(client: BedrockClient, kind: Kind, arn: str, retrier: Retrier) -> str
     except ClientError as error:
         if job_errors.is_not_found(error):
             return "not-found"
+        if job_errors.error_code(error) == "ConflictException":
+            return "busy"
         raise _refused(action, error) from error
 
 

@@ -85,7 +85,8 @@ def decide(
 
 def test_update_decisions() -> None:
     live = deployment_description()
-    assert decide(request(modelArn=NEW_MODEL_ARN), live) == InPlace(DEPLOYMENT_ARN, NEW_MODEL_ARN)
+    assert decide(request(modelArn=NEW_MODEL_ARN), live) == InPlace(DEPLOYMENT_ARN, NEW_MODEL_ARN, swap=True)
+    assert decide(request(), live) == InPlace(DEPLOYMENT_ARN, MODEL_ARN, swap=False)
     assert decide(request(description="v2"), live) == Create(replaces=DEPLOYMENT_ARN, changed=("description",))
     assert decide(request(), None) == Create()
     assert decide(request(), live, physical_id="placeholder") == Create()
@@ -180,3 +181,23 @@ def test_gate_properties() -> None:
 def test_arns_of_each_kind() -> None:
     assert kind_of_arn(DEPLOYMENT_ARN) is DEPLOYMENT and kind_of_arn(THROUGHPUT_ARN) is THROUGHPUT
     assert kind_of_arn(f"{DEPLOYMENT_ARN}x") is None and kind_of_arn(MODEL_ARN) is None and kind_of_arn(None) is None
+
+
+def test_a_throughput_model_given_by_name_is_swapped_when_the_name_changes() -> None:
+    live = throughput_description()
+    old = {"provisionedModelName": "pt", "modelId": "support-bot-v1", "modelUnits": 1}
+
+    def swap(new_model: str) -> bool:
+        decision = decisions.decide_update(
+            THROUGHPUT,
+            THROUGHPUT_ARN,
+            old,
+            {**old, "modelId": new_model},
+            live,
+            names_generated=True,
+            old_names_generated=True,
+        )
+        assert isinstance(decision, InPlace)
+        return decision.swap
+
+    assert swap("support-bot-v2") and not swap("support-bot-v1")

@@ -244,8 +244,8 @@ def test_retrain_swaps_the_deployment_in_place_after_the_gate(
         job_arn=NEW_JOB_ARN,
     )
     expect_get_deployment(stubber, deployment_description())
-    expect_tags(stubber, DEPLOYMENT_ARN, tags(token="t"))
     expect_job(stubber, NEW_JOB_ARN, training_loss=0.3, validation_loss=0.5)
+    expect_tags(stubber, DEPLOYMENT_ARN, tags(token="t"))
     stubber.add_response(
         "update_custom_model_deployment",
         {"customModelDeploymentArn": DEPLOYMENT_ARN},
@@ -270,19 +270,18 @@ def test_retrain_swaps_the_deployment_in_place_after_the_gate(
     assert check(bedrock, lambda_time, after)["Data"]["ModelArn"] == NEW_MODEL_ARN
 
 
-def test_gate_refuses_a_swap_and_nothing_is_swapped(
+def test_gate_refuses_a_swap_and_nothing_is_swapped_or_retagged(
     bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
 ) -> None:
     event = swap_event(
         DEPLOYMENT_TYPE,
-        deployment_request(modelArn=NEW_MODEL_ARN),
+        deployment_request(modelArn=NEW_MODEL_ARN, tags=[{"key": "team", "value": "bots"}]),
         deployment_request(),
         DEPLOYMENT_ARN,
         gate=GATE,
         job_arn=NEW_JOB_ARN,
     )
     expect_get_deployment(stubber, deployment_description())
-    expect_tags(stubber, DEPLOYMENT_ARN, tags())
     expect_job(stubber, NEW_JOB_ARN, training_loss=0.3, validation_loss=1.75)
 
     with pytest.raises(HandlerError) as refused:
@@ -521,6 +520,24 @@ def test_delete_deletes_this_stacks_deployment_and_waits_until_it_is_gone(
     after = after_on_event(event, result)
     expect_get_deployment(stubber, deployment_description())
     stubber.add_client_error("get_custom_model_deployment", "ResourceNotFoundException", http_status_code=404)
+    assert check(bedrock, lambda_time, after) == {"IsComplete": False}
+    assert check(bedrock, lambda_time, after) == {"IsComplete": True}
+
+
+def test_a_delete_bedrock_refuses_as_busy_is_asked_again_until_it_is_gone(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    event = delete_event(THROUGHPUT_TYPE, THROUGHPUT_ARN, throughput_request())
+    expect_get_throughput(stubber, throughput_description("Creating"))
+    expect_tags(stubber, THROUGHPUT_ARN, tags())
+    stubber.add_client_error("delete_provisioned_model_throughput", "ConflictException", "still creating", 409)
+
+    result = run(bedrock, lambda_time, event)
+
+    after = after_on_event(event, result)
+    expect_get_throughput(stubber, throughput_description("InService"))
+    stubber.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": THROUGHPUT_ARN})
+    stubber.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", http_status_code=404)
     assert check(bedrock, lambda_time, after) == {"IsComplete": False}
     assert check(bedrock, lambda_time, after) == {"IsComplete": True}
 
