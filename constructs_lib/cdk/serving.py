@@ -23,18 +23,20 @@ from .. import contract
 from ..rules import naming
 from ..rules import validation as v
 from ..rules.catalogue import serving as on_demand_catalogue
-from . import job_props, serving_permissions
+from . import serving_permissions
 from ._lazy import lazy_any, lazy_string
 from .job_base import ModelCustomizationJobBase
 from .serving_props import (
     Commitment,
     CommittedRemoval,
     QualityGate,
+    ServingTagLimits,
     check_deployment_name,
     check_description,
     check_model_arn,
     check_model_units,
     check_provisioned_model_name,
+    check_tags,
     on_demand_findings,
 )
 from .serving_provider import ServingProvider
@@ -81,11 +83,11 @@ class _ServedModel(Resource):
                     "validation_data; give the job validation_data=[...] or gate on max_training_loss only."
                 )
         if tags is not None:
-            v.check_tags("tags", tags)
+            check_tags(tags)
         self._job = job
         self._explicit_tags = dict(tags or {})
         self._tags = TagManager(TagType.MAP, self._RESOURCE_TYPE)
-        self.node.add_validation(job_props.TagLimits(lambda: {"tags": self._merged_tags()}))
+        self.node.add_validation(ServingTagLimits(self._merged_tags))
         self._body = {self._MODEL_FIELD: model_arn, **body}
         self._identity = identity
         self._names_generated = name is None

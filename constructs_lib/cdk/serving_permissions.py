@@ -4,7 +4,8 @@ The ARN formats are the Service Authorization Reference's (``custom-model-deploy
 ``provisioned-model/${ResourceId}``, ``custom-model/${ResourceId}``, each in this account and Region). As for
 jobs, every action that changes a deployment or throughput is conditioned on the owner tag with this stack's id:
 create only with the tag in the request, update, delete and untag only where the resource carries it (never
-untagging the key itself), tag only with the tag in the request and never a resource another stack owns.
+untagging it, nor the handler's request-token tag), tag only with the tag in the request and never a resource
+another stack owns.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from aws_cdk import aws_iam as iam
 from .. import contract
 
 OWNER_TAG_KEY = contract.OWNER_TAG_KEY
+TOKEN_TAG_KEY = contract.SERVING_TOKEN_TAG_KEY
 
 INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 """InvokeModel and Converse authorize as bedrock:InvokeModel; InvokeModelWithResponseStream and ConverseStream as
@@ -74,7 +76,7 @@ def handler(stack: Stack) -> list[iam.PolicyStatement]:
             resources=serving,
             conditions={
                 "StringEquals": resource_tag,
-                "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]},
+                "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY, TOKEN_TAG_KEY]},
             },
         ),
         # The quality gate reads the training job's metrics (read-only).

@@ -7,10 +7,13 @@ every message names the prop, the value and the rule, and values that are deploy
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, ClassVar
 
+import jsii
 from aws_cdk import Token
+from constructs import IValidation
 
 from .. import contract
 from ..rules import validation as v
@@ -55,6 +58,44 @@ def check_description(value: Any, prop: str = "description") -> None:
             f"Invalid {prop} {value[:40] + '...' if len(value) > 40 else value!r}: a deployment description must be "
             f"{low}-{high} characters long, got {len(value)}."
         )
+
+
+MAX_SERVING_TAGS = v.TAGS_PER_RESOURCE - 2
+"""48: the handler adds its owner tag and its request-token tag to every deployment and throughput."""
+
+
+def check_tags(tags: Any, prop: str = "tags") -> None:
+    """Bedrock's tag rules (owner key reserved), plus the serving handler's second tag: its key is reserved too,
+    and the user keeps 48 of the 50 tags a resource holds."""
+    v.check_tags(prop, tags)
+    if len(tags) > MAX_SERVING_TAGS:
+        raise v.ValidationError(
+            f"Invalid {prop} <{len(tags)} tags>: at most {MAX_SERVING_TAGS} tags are allowed (Bedrock keeps "
+            f"{v.TAGS_PER_RESOURCE} per resource, and the serving handler adds {contract.OWNER_TAG_KEY} and "
+            f"{contract.SERVING_TOKEN_TAG_KEY}), got {len(tags)}."
+        )
+    for key in tags:
+        if not v.is_token(key) and key.lower() == contract.SERVING_TOKEN_TAG_KEY.lower():
+            raise v.ValidationError(
+                f"Invalid {prop} key {key!r}: this key is reserved: the serving handler tags every deployment and "
+                "throughput it creates with its request's token, to recognise its own after a lost response; choose "
+                "another key."
+            )
+
+
+@jsii.implements(IValidation)
+class ServingTagLimits:
+    """Tags from ``Tags.of`` arrive after construction: check the merged set before synthesis."""
+
+    def __init__(self, merged: Callable[[], Mapping[str, str]]) -> None:
+        self._merged = merged
+
+    def validate(self) -> list[str]:
+        try:
+            check_tags(self._merged())
+        except v.ValidationError as error:
+            return [str(error)]
+        return []
 
 
 def check_model_units(value: Any, prop: str = "model_units") -> None:

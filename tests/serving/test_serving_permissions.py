@@ -116,7 +116,7 @@ def test_the_serving_handler_may_change_only_this_stacks_deployments_and_through
     assert untag["Resource"] == serving
     assert untag["Condition"] == {
         "StringEquals": resource_tag,
-        "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER]},
+        "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER, "bedrock-customization:request-token"]},
     }
 
     (gate,) = grouped[("bedrock:GetModelCustomizationJob",)]

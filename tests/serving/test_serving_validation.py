@@ -58,6 +58,13 @@ def throughput(stack: Stack | None = None, **props: Any) -> ProvisionedThroughpu
             "'bedrock-customization:stack-id'",
             "this key is reserved",
         ),
+        (
+            lambda: throughput(tags={"Bedrock-Customization:Request-Token": "x"}),
+            "tags key",
+            "'Bedrock-Customization:Request-Token'",
+            "reserved: the serving handler tags",
+        ),
+        (lambda: deployment(tags={f"k{i}": "v" for i in range(49)}), "tags", "<49 tags>", "at most 48 tags"),
         (lambda: throughput(model_units=0), "model_units", "0", "at least 1"),
         (lambda: throughput(model_units=1.5), "model_units", "1.5", "whole number"),
         (lambda: throughput(model_units=True), "model_units", "True", "whole number"),
@@ -236,9 +243,9 @@ def test_too_many_tags_with_tags_of_fail_the_synth() -> None:
     app = App()
     stack = Stack(app, "Serving", env=Environment(region="us-east-1"))
     deployment(stack, tags={f"k{i}": "v" for i in range(40)})
-    for i in range(10):
+    for i in range(9):
         Tags.of(stack).add(f"extra{i}", "v")
-    with pytest.raises(Exception, match="at most 49 tags"):
+    with pytest.raises(Exception, match=r"Invalid tags <49 tags>: at most 48 tags are allowed"):
         app.synth()
 
 
