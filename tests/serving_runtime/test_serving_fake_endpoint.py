@@ -273,3 +273,18 @@ def test_a_name_taken_by_another_stack_is_not_adopted(
 
     with pytest.raises(HandlerError, match="already has the name 'support-bot'"):
         create(fake_client, lambda_time, DEPLOYMENT_TYPE, request, names_generated="false", request_id="another")
+
+
+def test_more_model_units_create_a_new_throughput_and_the_old_one_goes_with_cloudformations_delete(
+    fake: FakeBedrock, fake_client: Any, lambda_time: FakeLambdaTime
+) -> None:
+    old_arn = create(fake_client, lambda_time, THROUGHPUT_TYPE, throughput_request())["PhysicalResourceId"]
+
+    new = update(
+        fake_client, lambda_time, THROUGHPUT_TYPE, old_arn, throughput_request(modelUnits="2"), throughput_request()
+    )
+    delete(fake_client, lambda_time, THROUGHPUT_TYPE, old_arn, throughput_request())
+
+    assert new["PhysicalResourceId"] != old_arn
+    assert [(r.arn, r.body["modelUnits"]) for r in fake.of_kind("throughput")] == [(new["PhysicalResourceId"], 2)]
+    assert new["Data"]["ProvisionedModelName"] == fake.resources[new["PhysicalResourceId"]].name

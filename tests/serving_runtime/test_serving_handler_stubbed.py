@@ -713,3 +713,53 @@ def test_logs_hold_names_and_arns_only(
     out = capsys.readouterr().out
     assert DEPLOYMENT_ARN in out
     assert "secret plans" not in out and "hush-hush" not in out and "cfn-" not in out
+
+
+def test_the_contracts_entry_points_are_this_packages(
+    bedrock: Any, stubber: Stubber, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SERVING_ON_EVENT / SERVING_IS_COMPLETE name on_event and is_complete here; each logs the Lambda request id."""
+    import importlib
+
+    from lambda_src import contract
+
+    for entry, function in (
+        (contract.SERVING_ON_EVENT, handler.on_event),
+        (contract.SERVING_IS_COMPLETE, handler.is_complete),
+    ):
+        module, _, name = entry.partition(".")[2].rpartition(".")
+        assert getattr(importlib.import_module(f"lambda_src.{module}"), name) is function
+
+    class Context(FakeLambdaTime):
+        aws_request_id = "lambda-request-1"
+
+    monkeypatch.setattr(handler, "new_bedrock_client", lambda: bedrock)
+    expect_get_deployment(stubber, deployment_description())
+    event = make_event(DEPLOYMENT_TYPE, "Create", deployment_request())
+    assert handler.is_complete({**event, "PhysicalResourceId": DEPLOYMENT_ARN}, Context())["IsComplete"] is True
+    assert '"requestId": "lambda-request-1"' in capsys.readouterr().out
+
+
+def test_a_value_botocore_cannot_take_is_refused_naming_the_field(
+    fake_client: Any, lambda_time: FakeLambdaTime
+) -> None:
+    """botocore's parameter validation refuses it before anything is sent (the fake endpoint sees nothing)."""
+    with pytest.raises(HandlerError) as refused:
+        run(fake_client, lambda_time, make_event(THROUGHPUT_TYPE, "Create", throughput_request(modelUnits="lots")))
+
+    assert "ParamValidationError" in str(refused.value) and "modelUnits" in str(refused.value)
+
+
+def test_malformed_tags_change_nothing(bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime) -> None:
+    with pytest.raises(HandlerError, match=r"Request\.tags must be a list"):
+        run(bedrock, lambda_time, make_event(DEPLOYMENT_TYPE, "Create", deployment_request(tags={"team": "x"})))
+
+
+def test_is_complete_of_a_resource_deleted_outside_cloudformation_says_so(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    stubber.add_client_error("get_custom_model_deployment", "ResourceNotFoundException", http_status_code=404)
+    event = make_event(DEPLOYMENT_TYPE, "Create", deployment_request(), physical_id=DEPLOYMENT_ARN)
+
+    with pytest.raises(HandlerError, match="no longer exists"):
+        check(bedrock, lambda_time, event)
