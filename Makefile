@@ -63,8 +63,10 @@ $(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python $(JSII_NODE) $(CDK)
 	$(BIN)/python -m pip install -q -e ".[test,mutation]"
 	touch $(VENV)/.installed $(VENV)/.installed-test $@
 
+# MUTATION_ARGS: modules and options, e.g. make mutation MUTATION_ARGS="lambda_src/kernel/retry.py --budget 300"
+MUTATION_ARGS ?=
 mutation: $(VENV)/.installed-mutation
-	$(BIN)/python tools/mutation.py
+	$(BIN)/python tools/mutation.py $(MUTATION_ARGS)
 
 clean:
 	rm -rf cdk.out .tools .venv-oldboto build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

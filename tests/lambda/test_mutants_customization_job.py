@@ -61,6 +61,8 @@ def future_input() -> Any:
                     "switches": {"shape": "Switches"},
                     "label": {"shape": "Text"},
                     "when": {"shape": "Time"},
+                    "count": {"shape": "Int"},
+                    "payload": {"shape": "Bytes"},
                 },
             },
             "Stages": {"type": "list", "member": {"shape": "Stage"}},
@@ -76,6 +78,7 @@ def future_input() -> Any:
             "Bool": {"type": "boolean"},
             "Text": {"type": "string"},
             "Time": {"type": "timestamp"},
+            "Bytes": {"type": "blob"},
         }
     )
     return ShapeResolver(definitions).get_shape_by_name("Request")
@@ -100,6 +103,7 @@ def test_numbers_and_booleans_inside_lists_and_maps_of_a_future_api_member_conve
             "limits": {"maxTokens": "4096"},
             "switches": {"packing": "true"},
             "label": "false",
+            "payload": "true",
         }
     )
 
@@ -111,6 +115,7 @@ def test_numbers_and_booleans_inside_lists_and_maps_of_a_future_api_member_conve
         "limits": {"maxTokens": 4096},
         "switches": {"packing": True},
         "label": "false",
+        "payload": "true",
     }
     assert [type(v) for v in typed["counts"]] == [int, int] and type(typed["stages"][0]["on"]) is bool
 
@@ -124,6 +129,8 @@ def test_numbers_and_booleans_inside_lists_and_maps_of_a_future_api_member_conve
         ("counts", {"0": "1"}),  # a mapping where a list belongs
         ("limits", ["1"]),  # a list where a map belongs
         ("stages", "3"),  # a string where a list belongs
+        ("count", ["1"]),  # a list where an integer belongs
+        ("count", {"value": "1"}),  # a mapping where an integer belongs
     ],
 )
 def test_a_value_of_the_wrong_shape_is_left_for_botocore_to_name_the_field(
