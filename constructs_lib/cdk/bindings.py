@@ -13,9 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Names, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
@@ -24,6 +22,8 @@ from ..rules import validation as v
 from . import permissions
 from .config import DistillationConfig, RftConfig
 from .data import OutputData, S3Location, TrainingData, ValidationData
+from .permissions import Statement
+from .stack_facts import attribute, facts_of, unique_id
 from .storage import DefaultStorage
 
 
@@ -32,7 +32,7 @@ class Bound:
     """What one config contributes to its job."""
 
     request: Mapping[str, Any]
-    statements: tuple[iam.PolicyStatement, ...] = ()
+    statements: tuple[Statement, ...] = ()
     handler_keys: tuple[kms.IKey, ...] = ()
     """Keys the custom-resource handler must use to create the job (a customer key for the model)."""
     local_file: str | None = None
@@ -73,19 +73,19 @@ def _copy(value: Any) -> Any:
 
 def training(job: Construct, data: TrainingData) -> Bound:
     """The training records: read grants on the object, prefix or invocation-log folder."""
-    stack = Stack.of(job)
+    facts = facts_of(job)
     if data.invocation_logs is not None:
         logs = data.invocation_logs
         return Bound(
             {"trainingDataConfig": {"invocationLogsConfig": logs.to_request()}},
-            tuple(permissions.s3_read(stack, logs.source)),
+            tuple(permissions.s3_read(facts, logs.source)),
             prop="training_data",
         )
     location = _asset(job, "TrainingDataAsset", data.asset_path) if data.asset_path is not None else data.location
     assert location is not None  # TrainingData holds exactly one source
     return Bound(
         {"trainingDataConfig": {"s3Uri": location.uri}},
-        tuple(permissions.s3_read(stack, location)),
+        tuple(permissions.s3_read(facts, location)),
         local_file=data.asset_path,
         prop="training_data",
     )
@@ -96,7 +96,7 @@ def validation(job: Construct, data: ValidationData, index: int) -> Bound:
     location = _asset(job, f"ValidationDataAsset{index}", data.asset_path) if data.asset_path else data.location
     return Bound(
         {"validationDataConfig": {"validators": [{"s3Uri": location.uri}]}},
-        tuple(permissions.s3_read(Stack.of(job), location)),
+        tuple(permissions.s3_read(facts_of(job), location)),
         local_file=data.asset_path,
         prop=f"validation_data[{index}]",
     )
@@ -107,23 +107,33 @@ def output(job: Construct, data: OutputData | None) -> tuple[Bound, S3Location]:
     location = data.location if data is not None else default_output(job)
     bound = Bound(
         {"outputDataConfig": {"s3Uri": location.uri}},
-        tuple(permissions.s3_write(Stack.of(job), location)),
+        tuple(permissions.s3_write(facts_of(job), location)),
         prop="output_data",
     )
     return bound, location
 
 
 def default_output(job: Construct) -> S3Location:
-    bucket = DefaultStorage.of(job).bucket
-    return S3Location(bucket_name=bucket.bucket_name, key=f"model-customization/{Names.unique_id(job)}/", bucket=bucket)
+    """A folder named after the job's unique id (``Names.unique_id``) in the stack's bucket."""
+    facts = facts_of(job)
+    bucket = facts.once("storage-bucket", lambda: DefaultStorage.of(facts.stack).bucket)
+    key = f"model-customization/{unique_id(path_of_job(job))}/"
+    return S3Location(bucket_name=attribute(bucket, "bucket_name"), key=key, bucket=bucket)
+
+
+def path_of_job(job: Construct) -> str:
+    """The job's construct path; the job tells it (it knows it without asking CDK), else CDK does."""
+    path = getattr(job, "construct_path", None)
+    return path if isinstance(path, str) else str(job.node.path)
 
 
 def model_key(job: Construct, key: kms.IKey) -> Bound:
     """The customer key that encrypts the trained model: the role and the handler both use it through Bedrock."""
-    v.check_kms_key(key.key_arn)
+    key_arn = str(attribute(key, "key_arn"))
+    v.check_kms_key(key_arn)
     return Bound(
-        {"customModelKmsKeyId": key.key_arn},
-        (permissions.model_key(Stack.of(job), key),),
+        {"customModelKmsKeyId": key_arn},
+        (permissions.model_key(facts_of(job), key),),
         handler_keys=(key,),
         prop="custom_model_kms_key",
     )
@@ -132,7 +142,7 @@ def model_key(job: Construct, key: kms.IKey) -> Bound:
 def distillation(job: Construct, config: DistillationConfig) -> Bound:
     return Bound(
         {"customizationConfig": config.to_request()},
-        (permissions.teacher(Stack.of(job), config.teacher_model),),
+        (permissions.teacher(facts_of(job), config.teacher_model),),
         prop="distillation",
     )
 
@@ -178,7 +188,7 @@ def vpc(
     v.check_vpc_ids("security_groups", group_ids, v.SECURITY_GROUPS, "security groups")
     return Bound(
         {"vpcConfig": {"subnetIds": subnet_ids, "securityGroupIds": group_ids}},
-        tuple(permissions.vpc(Stack.of(job), subnet_ids, group_ids)),
+        tuple(permissions.vpc(facts_of(job), subnet_ids, group_ids)),
         prop="vpc",
     )
 
@@ -202,8 +212,7 @@ def _selection_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
 
 
 def _asset(scope: Construct, construct_id: str, path: str) -> S3Location:
-    """The file as a CDK asset under ``scope`` (once per scope): its object key carries the content hash."""
-    asset = scope.node.try_find_child(construct_id)
-    if not isinstance(asset, s3_assets.Asset):
-        asset = s3_assets.Asset(scope, construct_id, path=path)
+    """The file as a CDK asset under ``scope`` (each binder runs once per job): its object key carries the
+    content hash."""
+    asset = s3_assets.Asset(scope, construct_id, path=path)
     return S3Location(bucket_name=asset.s3_bucket_name, key=asset.s3_object_key, bucket=asset.bucket)

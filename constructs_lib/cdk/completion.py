@@ -40,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, cast
@@ -65,6 +65,7 @@ from . import nag, permissions
 from ._lazy import lazy_any, lazy_string
 from .log_settings import shared_log_group
 from .provider import bundled_function
+from .stack_facts import child_path, facts_of, path_of, unique_id
 
 RESULT_TYPE = contract.RESULT_RESOURCE_TYPE
 WATCHER_ID = "BedrockModelCustomizationWatcher"
@@ -143,10 +144,11 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:DIGEST_LEN]
 
 
-def _with_suffix(element: CfnResource | CfnWaitCondition | CfnWaitConditionHandle, suffix: Callable[[], str]) -> None:
-    """The element's usual logical id plus a digest computed at synth, once every construct exists."""
-    stack = Stack.of(element)
-    element.override_logical_id(lazy_string(lambda: f"{stack.get_logical_id(element)}{suffix()}"))
+def _with_suffix(
+    element: CfnResource | CfnWaitCondition | CfnWaitConditionHandle, path_in_stack: str, suffix: str
+) -> None:
+    """The element's usual logical id (CDK's, computed here from its path in the stack) plus a digest."""
+    element.override_logical_id(f"{unique_id(path_in_stack)}{suffix}")
 
 
 @dataclass
@@ -339,23 +341,22 @@ class CompletionWait(Construct):
         *,
         job: CustomResource,
         name_filter: NameFilter,
-        request_digest: Callable[[], str],
+        request_digest: str,
         timeout: Duration,
     ) -> None:
         super().__init__(scope, construct_id)
-        watcher = JobWatcher.of(self)
+        facts = facts_of(scope)
+        watcher: JobWatcher = facts.once("job-watcher", lambda: JobWatcher.of(facts.stack))
         seconds = timeout_seconds(timeout)
-
-        def wait_digest() -> str:
-            return _digest(request_digest(), str(seconds))
-
-        def result_digest() -> str:
-            return _digest(request_digest())
+        stack_path = path_of(facts.stack)
+        here = child_path(scope, construct_id)
+        here = here[len(stack_path) + 1 :] if stack_path else here
+        wait_digest = _digest(request_digest, str(seconds))
 
         self.handle = CfnWaitConditionHandle(self, "Handle")
         self.wait = CfnWaitCondition(self, "Wait", count=1, handle=self.handle.ref, timeout=str(seconds))
-        _with_suffix(self.handle, wait_digest)
-        _with_suffix(self.wait, wait_digest)
+        _with_suffix(self.handle, f"{here}/Handle", wait_digest)
+        _with_suffix(self.wait, f"{here}/Wait", wait_digest)
         self.wait.node.add_dependency(job)
         job.node.add_dependency(self.handle, watcher)
 
@@ -367,7 +368,7 @@ class CompletionWait(Construct):
             properties={"JobIdentifier": job.ref},
             service_timeout=RESULT_TIMEOUT,
         )
-        _with_suffix(cast(CfnResource, self.result.node.default_child), result_digest)
+        _with_suffix(cast(CfnResource, self.result.node.default_child), f"{here}/Result", _digest(request_digest))
         self.result.node.add_dependency(self.wait)
         watcher.watch(name_filter, cast(CfnResource, job.node.default_child), self.handle, self.wait)
 

@@ -17,6 +17,7 @@ from ..rules import catalogue
 from ..rules import validation as v
 from ..rules.enums import CustomizationType as CustomizationType  # re-exported: config is where props live
 from ..rules.enums import ReasoningEffort
+from .stack_facts import attribute
 
 ModelRef = bedrock.IModel | str
 
@@ -27,13 +28,13 @@ def _check_teacher(value: str, prop: str) -> None:
 
 def model_identifier(model: ModelRef) -> str:
     """What the API takes: an IModel's ARN, or the id, name or ARN string as given."""
-    return model if isinstance(model, str) else model.model_arn
+    return model if isinstance(model, str) else str(attribute(model, "model_arn"))
 
 
 def model_id_hint(model: ModelRef) -> str | None:
     """The plain model id when it can be known at synth (for family-specific checks)."""
     if isinstance(model, bedrock.FoundationModel):
-        return str(model.model_id)
+        return str(attribute(model, "model_id"))
     if isinstance(model, str) and not v.is_token(model):
         return catalogue.model_id(model)
     return None
@@ -48,14 +49,14 @@ def check_model(prop: str, model: Any, check: Callable[[str, str], None]) -> str
     if isinstance(model, str):
         check(model, prop)
         return model
-    arn = getattr(model, "model_arn", None)
+    arn = attribute(model, "model_arn")
     if not isinstance(arn, str):
         raise v.ValidationError(
             f"Invalid {prop} {model!r}: expected an aws_bedrock.IModel (such as bedrock.FoundationModel."
             f"from_foundation_model_id) or a model id or ARN string, got {v.type_name(model)}."
         )
     if isinstance(model, bedrock.FoundationModel):
-        model_id = str(model.model_id)
+        model_id = str(attribute(model, "model_id"))
         try:
             check(f"arn:aws:bedrock:{_EXAMPLE_REGION}::foundation-model/{model_id}", prop)
         except v.ValidationError as error:

@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Stack
 from aws_cdk import aws_s3 as s3
 
 from ..rules import validation as v
+from .stack_facts import StackFacts, attribute
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,10 @@ class S3Location:
             return self
         return S3Location(bucket_name=self.bucket_name, key=f"{self.key}/", bucket=self.bucket)
 
-    def bucket_arn(self, stack: Stack) -> str:
+    def bucket_arn(self, facts: StackFacts) -> str:
         if self.bucket is not None:
-            return self.bucket.bucket_arn
-        return stack.format_arn(service="s3", region="", account="", resource=self.bucket_name)
+            return str(attribute(self.bucket, "bucket_arn"))
+        return facts.arn("s3", self.bucket_name, region="", account="")
 
     def validate(self, prop: str) -> None:
         """The whole URI when the bucket name is known at synth, else the key alone."""
@@ -71,14 +71,15 @@ class S3Location:
 
 
 def _in_bucket(bucket: s3.IBucket, key: str, prop: str) -> S3Location:
-    if not isinstance(getattr(bucket, "bucket_name", None), str):
+    bucket_name = attribute(bucket, "bucket_name")
+    if not isinstance(bucket_name, str):
         raise v.ValidationError(
             f"Invalid {prop} bucket {bucket!r}: expected an s3.IBucket (s3.Bucket.from_bucket_name(...) imports one by "
             f"name), got {v.type_name(bucket)}."
         )
     v.check_type(prop, key, str, "an object key or prefix (str)")
     v.check_s3_key(prop, key)
-    return S3Location(bucket_name=bucket.bucket_name, key=key, bucket=bucket)
+    return S3Location(bucket_name=bucket_name, key=key, bucket=bucket)
 
 
 def _at_uri(uri: str, prop: str) -> S3Location:

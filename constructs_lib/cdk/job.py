@@ -16,7 +16,6 @@ from aws_cdk import (
     CustomResource,
     ITaggable,
     RemovalPolicy,
-    Stack,
     TagManager,
     TagType,
 )
@@ -31,7 +30,6 @@ from ..rules import hyperparameters as hp
 from ..rules import validation as v
 from . import bindings, nag, service_role
 from . import job_props as props
-from ._lazy import lazy_any, lazy_string
 from .completion import CompletionWait, NameFilter
 from .config import (
     Completion,
@@ -46,6 +44,7 @@ from .config import (
 from .data import OutputData, TrainingData, ValidationData
 from .job_base import ImportedModelCustomizationJob, ModelCustomizationJobBase
 from .provider import JobProvider
+from .stack_facts import attribute, facts_of, register
 
 RESOURCE_TYPE = contract.JOB_RESOURCE_TYPE
 SERVICE_ROLE_WILDCARDS = (
@@ -134,9 +133,9 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             deploy waits until the job ended (at most 12 hours) and ``custom_model_arn`` becomes available.
         """
         super().__init__(scope, construct_id)
-        with v.reported_at(self.node.path):
-            stack = Stack.of(self)
-            self._stack = stack
+        facts = facts_of(scope)
+        self.construct_path = register(self, scope, construct_id)
+        with v.reported_at(self.construct_path):
             customization_type = props.customization_type(customization_type)
             self.customization_type = customization_type
             props.check_types(
@@ -206,20 +205,10 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             self._tags = TagManager(TagType.MAP, RESOURCE_TYPE)
             self._job_tags = dict(job_tags or {})
             self._model_tags = dict(custom_model_tags or {})
-            self.node.add_validation(
-                props.TagLimits(
-                    lambda: {
-                        "job_tags": self._merged_tags(self._job_tags),
-                        "custom_model_tags": self._merged_tags(self._model_tags),
-                    }
-                )
-            )
+            props.StackTagLimits.of(facts).watch(self.construct_path, self._tags, self._job_tags, self._model_tags)
 
-            provider = JobProvider.of(self)
+            provider: JobProvider = facts.once("job-provider", lambda: JobProvider.of(facts.stack))
             output, self.output_location = bindings.output(self, output_data)
-            self._granted: list[iam.PolicyStatement] = []
-            binding = service_role.bind(self, role, provider)
-            self._role, self._add_statement, self._dependables = binding
             bound = [*data, output]
             if custom_model_kms_key is not None:
                 bound.append(bindings.model_key(self, custom_model_kms_key))
@@ -229,41 +218,58 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 bound.append(bindings.distillation(self, distillation))
             if rft is not None:
                 bound.append(bindings.rft(rft))
+            statements = [statement for part in bound for statement in part.statements]
+            self._role, dependables = service_role.bind(self, role, provider, statements)
             for part in bound:
-                self._grant(part.statements)
                 for key in part.handler_keys:
                     provider.allow_model_key(key)
 
             core: dict[str, Any] = {
-                "roleArn": self.role.role_arn,
+                "roleArn": attribute(self._role, "role_arn"),
                 "baseModelIdentifier": model_identifier(base_model),
                 "customizationType": customization_type.value,
                 **bindings.merge(part.request for part in bound),
             }
             if hyper:
                 core["hyperParameters"] = {name: props.wire(value) for name, value in hyper.items()}
-            self._core_request = core
-            self._digests: dict[str, str] = {}
-
             names_generated = job_name is None and custom_model_name is None
+            # Everything the names, the replacement digest and the acknowledgments need, resolved in one call.
+            resolved_core, resolved_statements, resolved_names = facts.stack.resolve(
+                [core, statements, {"job": job_name, "model": custom_model_name, "token": client_request_token}]
+            )
+            generated = naming.generated_name(construct_id, naming.request_digest(self.construct_path, resolved_core))
             # The names in the request: the user's, or the synth-time base of generated names (the handler
             # appends a per-request suffix to a base, so the deployed names are attributes of the resource).
-            self._requested_job_name: str = job_name or lazy_string(self._generated_name)
-            self._requested_model_name: str = custom_model_name or lazy_string(self._generated_name)
+            self._requested_job_name: str = job_name or generated
+            self._requested_model_name: str = custom_model_name or generated
             # What every deployed generated name starts with (``<construct id>-<digest>-``), known at synth;
             # None when the user fixed a name (both are then sent as they are).
-            self._name_prefix: str | None = (
-                lazy_string(lambda: f"{self._generated_name()}-") if names_generated else None
+            self._name_prefix: str | None = f"{generated}-" if names_generated else None
+            fixed_job, fixed_model, token = (resolved_names.get(k) for k in ("job", "model", "token"))
+            # Changes whenever the handler would start a new job: the request without tags, names included.
+            self._replacement = naming.request_digest(
+                self.construct_path,
+                [resolved_core, fixed_job or generated, fixed_model or generated, token],
             )
-            self._client_request_token = client_request_token
+            request: dict[str, Any] = {
+                "jobName": self._requested_job_name,
+                "customModelName": self._requested_model_name,
+                **core,
+            }
+            if client_request_token is not None:
+                request["clientRequestToken"] = client_request_token
+            for field, explicit in (("jobTags", self._job_tags), ("customModelTags", self._model_tags)):
+                if explicit:
+                    request[field] = [{"key": key, "value": value} for key, value in sorted(explicit.items())]
 
             self._resource = CustomResource(
                 self,
                 "Resource",
-                service_token=provider.service_token,
+                service_token=facts.once("job-service-token", lambda: provider.service_token),
                 resource_type=RESOURCE_TYPE,
                 properties={
-                    contract.PROP_REQUEST: lazy_any(self._render_request),
+                    contract.PROP_REQUEST: request,
+                    contract.PROP_TAGS: self._tags.rendered_tags,
                     contract.PROP_REMOVAL_POLICY: (
                         contract.REMOVAL_DESTROY
                         if model_removal_policy == RemovalPolicy.DESTROY
@@ -272,9 +278,9 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                     contract.PROP_NAMES_GENERATED: "true" if names_generated else "false",
                 },
             )
-            for dependable in self._dependables:
+            for dependable in dependables:
                 self._resource.node.add_dependency(dependable)
-            nag.acknowledge_statements(self._role, self._granted, SERVICE_ROLE_WILDCARDS)
+            nag.acknowledge_statements(self._role, resolved_statements, SERVICE_ROLE_WILDCARDS, facts=facts)
             self._wait: CompletionWait | None = None
             if self.completion.waits and self.completion.timeout is not None:
                 self._wait = CompletionWait(
@@ -282,7 +288,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                     "Completion",
                     job=self._resource,
                     name_filter=self._name_filter(),
-                    request_digest=self._replacement_digest,
+                    request_digest=self._replacement,
                     timeout=self.completion.timeout,
                 )
 
@@ -368,11 +374,6 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
 
     # ---- wiring -----------------------------------------------------------------------------------
 
-    def _grant(self, statements: Sequence[iam.PolicyStatement]) -> None:
-        for statement in statements:
-            self._add_statement(statement)
-        self._granted.extend(statements)
-
     def _waiting(self, attribute: str) -> CompletionWait:
         if self._wait is None:
             raise v.ValidationError(
@@ -397,40 +398,3 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
         if self._name_prefix is not None:
             return {"prefix": self._name_prefix}
         return self._requested_job_name
-
-    def _replacement_digest(self) -> str:
-        """Changes whenever the handler would start a new job: the request without tags, names included."""
-        if "replacement" not in self._digests:
-            identity = [
-                self._core_request,
-                self._requested_job_name,
-                self._requested_model_name,
-                self._client_request_token,
-            ]
-            self._digests["replacement"] = naming.request_digest(self.node.path, self._stack.resolve(identity))
-        return self._digests["replacement"]
-
-    def _generated_name(self) -> str:
-        """Read by several lazy values at synth; the request is final by then, so resolve it once."""
-        if "name" not in self._digests:
-            resolved = self._stack.resolve(self._core_request)
-            self._digests["name"] = naming.generated_name(self.node.id, naming.request_digest(self.node.path, resolved))
-        return self._digests["name"]
-
-    def _merged_tags(self, explicit: Mapping[str, str]) -> dict[str, str]:
-        from_aspects = self._tags.render_tags() or {}
-        return {**dict(from_aspects), **explicit}
-
-    def _render_request(self) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "jobName": self._requested_job_name,
-            "customModelName": self._requested_model_name,
-            **self._core_request,
-        }
-        if self._client_request_token is not None:
-            request["clientRequestToken"] = self._client_request_token
-        for field, explicit in (("jobTags", self._job_tags), ("customModelTags", self._model_tags)):
-            merged = self._merged_tags(explicit)
-            if merged:
-                request[field] = [{"key": key, "value": value} for key, value in sorted(merged.items())]
-        return request

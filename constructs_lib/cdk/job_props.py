@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jsii
-from aws_cdk import RemovalPolicy, Stack, Token
+from aws_cdk import RemovalPolicy, Stack, TagManager, Token
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct, IValidation
 
@@ -18,6 +18,7 @@ from ..rules import hyperparameters as hp
 from ..rules import validation as v
 from .config import Completion, CustomizationType, DistillationConfig, RftConfig
 from .data import OutputData, TrainingData, ValidationData
+from .stack_facts import StackFacts
 
 
 def check_combinations(
@@ -265,6 +266,39 @@ class TagLimits:
                 v.check_tags(prop, tags)
             except v.ValidationError as error:
                 errors.append(str(error))
+        return errors
+
+
+@jsii.implements(IValidation)
+class StackTagLimits:
+    """One per stack: tags from ``Tags.of`` arrive after construction, so each job's merged sets are checked
+    before synthesis, by one validation for all the stack's jobs (one round trip per job, no callback each)."""
+
+    def __init__(self) -> None:
+        self._jobs: list[tuple[str, TagManager, Mapping[str, str], Mapping[str, str]]] = []
+
+    @staticmethod
+    def of(facts: StackFacts) -> StackTagLimits:
+        def make() -> StackTagLimits:
+            limits = StackTagLimits()
+            facts.stack.node.add_validation(limits)
+            return limits
+
+        limits: StackTagLimits = facts.once("tag-limits", make)
+        return limits
+
+    def watch(self, path: str, tags: TagManager, job_tags: Mapping[str, str], model_tags: Mapping[str, str]) -> None:
+        self._jobs.append((path, tags, job_tags, model_tags))
+
+    def validate(self) -> list[str]:
+        errors: list[str] = []
+        for path, manager, job_tags, model_tags in self._jobs:
+            from_scope = dict(manager.render_tags() or {})
+            for prop, explicit in (("job_tags", job_tags), ("custom_model_tags", model_tags)):
+                try:
+                    v.check_tags(prop, {**from_scope, **explicit})
+                except v.ValidationError as error:
+                    errors.append(f"[{path}] {error}")
         return errors
 
 

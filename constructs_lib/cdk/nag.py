@@ -12,9 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, IAspect, Stack, Validations
+from aws_cdk import Acknowledgment, Aspects, IAspect, Stack, Validations
 from aws_cdk import aws_iam as iam
-from constructs import IConstruct
+from constructs import Construct, IConstruct
+
+from .stack_facts import StackFacts
 
 
 def acknowledge(scope: IConstruct, findings: Sequence[tuple[str, str]]) -> None:
@@ -72,19 +74,70 @@ def compile_reasons(reasons: Sequence[tuple[str, str]]) -> list[tuple[re.Pattern
 
 
 def acknowledge_statements(
-    scope: IConstruct, statements: Sequence[iam.PolicyStatement], reasons: Sequence[tuple[str, str]]
+    scope: IConstruct,
+    resolved: Sequence[Mapping[str, Any]],
+    reasons: Sequence[tuple[str, str]],
+    *,
+    facts: StackFacts | None = None,
 ) -> None:
-    """Acknowledge, on ``scope``, the explained wildcards of statements this library wrote itself.
+    """Acknowledge the explained wildcards of statements this library wrote itself.
 
-    Resolved once at construction (one document, one call), instead of an aspect visiting every
-    resource at synth: per job that saves the round trips an aspect costs.
+    ``resolved``: the statements as plain JSON, already resolved (the job resolves them together with its
+    request, in one call). A finding that names one object prefix of its own (``<Bucket.Arn>/jobs/a/*``)
+    is recorded once per stack, with ``facts`` (two kernel calls per stack instead of two per job); any
+    broader wildcard (``*``, a bucket root, ``network-interface/*``) only on ``scope``, so that the same
+    wildcard elsewhere in the stack is still reported.
     """
-    if not statements:
-        return
-    resolved = Stack.of(scope).resolve(iam.PolicyDocument(statements=list(statements)))
-    findings = wildcard_findings(resolved.get("Statement", []), compile_reasons(reasons))
-    if findings:
-        acknowledge(scope, findings)
+    findings = wildcard_findings(resolved, compile_reasons(reasons))
+    specific = [f for f in findings if facts is not None and _OWN_PREFIX.search(f[0])]
+    broad = [f for f in findings if f not in specific]
+    if specific and facts is not None:
+        StackAcknowledgments.of(facts).add(specific)
+    if broad:
+        acknowledge(scope, broad)
+
+
+_OWN_PREFIX = re.compile(r"\[Resource::(<[^>]+\.Arn>|arn:[^]]*:s3:::[^/\]]+)/[^*\]]+/[^]]*\*\]$")
+"""An IAM5 finding on objects under a named prefix of a bucket (never the bucket's root)."""
+
+
+@jsii.implements(IAspect)
+class _Flush:
+    def __init__(self, owner: StackAcknowledgments) -> None:
+        self._owner = owner
+
+    def visit(self, node: IConstruct) -> None:
+        self._owner.flush()
+
+
+class StackAcknowledgments(Construct):
+    """One per stack, a leaf: the prefix-specific findings of every job, acknowledged on the stack in one
+    call when the synth visits this construct (its aspect visits it alone)."""
+
+    ID = "BedrockCustomizationAcknowledgments"
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self._stack = scope
+        self._findings: dict[str, str] = {}
+        self._flushed: set[str] = set()
+        Aspects.of(self).add(_Flush(self))
+
+    @staticmethod
+    def of(facts: StackFacts) -> StackAcknowledgments:
+        found: StackAcknowledgments = facts.once(
+            "acknowledgments", lambda: StackAcknowledgments(facts.stack, StackAcknowledgments.ID)
+        )
+        return found
+
+    def add(self, findings: Sequence[tuple[str, str]]) -> None:
+        self._findings.update(findings)
+
+    def flush(self) -> None:
+        fresh = sorted((k, r) for k, r in self._findings.items() if k not in self._flushed)
+        if fresh:
+            acknowledge(self._stack, fresh)
+            self._flushed.update(k for k, _ in fresh)
 
 
 @jsii.implements(IAspect)

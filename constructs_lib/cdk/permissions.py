@@ -6,7 +6,8 @@ reads an SSE-KMS bucket with the same key it encrypts the model with never forms
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
@@ -17,6 +18,7 @@ from .. import contract
 from ..rules import catalogue
 from .config import ModelRef, model_identifier
 from .data import S3Location
+from .stack_facts import StackFacts, attribute
 
 BEDROCK_PRINCIPAL = "bedrock.amazonaws.com"
 ROLE_PATH_ROOT = contract.ROLE_PATH_ROOT
@@ -61,102 +63,112 @@ def role_path_arn_pattern(stack: Stack) -> str:
     )
 
 
-def _objects(stack: Stack, location: S3Location) -> str:
+Statement = dict[str, Any]
+"""An IAM statement as plain JSON (built in Python, handed to CDK once per policy)."""
+
+
+def statement(
+    actions: Sequence[str], resources: Sequence[str], conditions: Mapping[str, Any] | None = None
+) -> Statement:
+    """``{"Effect": "Allow", ...}`` rendered as CDK renders a ``PolicyStatement`` (one action or resource: a scalar)."""
+    rendered: Statement = {
+        "Effect": "Allow",
+        "Action": actions[0] if len(actions) == 1 else list(actions),
+        "Resource": resources[0] if len(resources) == 1 else list(resources),
+    }
+    if conditions:
+        rendered["Condition"] = {k: dict(v) for k, v in conditions.items()}
+    return rendered
+
+
+def as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _objects(facts: StackFacts, location: S3Location) -> str:
     suffix = f"{location.key}*" if location.is_prefix else location.key
-    return f"{location.bucket_arn(stack)}/{suffix}"
+    return f"{location.bucket_arn(facts)}/{suffix}"
 
 
-def _list_bucket(stack: Stack, location: S3Location) -> iam.PolicyStatement:
-    statement = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[location.bucket_arn(stack)])
-    if location.key:
-        statement.add_condition("StringLike", {"s3:prefix": [f"{location.key}*"]})
-    return statement
+def _list_bucket(facts: StackFacts, location: S3Location) -> Statement:
+    conditions = {"StringLike": {"s3:prefix": [f"{location.key}*"]}} if location.key else None
+    return statement(["s3:ListBucket"], [location.bucket_arn(facts)], conditions)
 
 
-def _bucket_key(location: S3Location) -> kms.IKey | None:
-    return location.bucket.encryption_key if location.bucket is not None else None
+def _bucket_key_arn(location: S3Location) -> str | None:
+    if location.bucket is None:
+        return None
+    key = attribute(location.bucket, "encryption_key")
+    return None if key is None else str(attribute(key, "key_arn"))
 
 
-def _via(service: str, stack: Stack) -> dict[str, dict[str, str]]:
-    return {"StringEquals": {"kms:ViaService": f"{service}.{stack.region}.amazonaws.com"}}
+def _via(service: str, facts: StackFacts) -> dict[str, dict[str, str]]:
+    return {"StringEquals": {"kms:ViaService": f"{service}.{facts.region}.amazonaws.com"}}
 
 
-def s3_read(stack: Stack, location: S3Location) -> list[iam.PolicyStatement]:
+def s3_read(facts: StackFacts, location: S3Location) -> list[Statement]:
     """Read exactly the object, or the objects under the prefix, and list only that prefix."""
-    statements = [
-        iam.PolicyStatement(actions=["s3:GetObject"], resources=[_objects(stack, location)]),
-        _list_bucket(stack, location),
-    ]
-    key = _bucket_key(location)
-    if key is not None:
-        statements.append(
-            iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn], conditions=_via("s3", stack))
-        )
+    statements = [statement(["s3:GetObject"], [_objects(facts, location)]), _list_bucket(facts, location)]
+    key_arn = _bucket_key_arn(location)
+    if key_arn is not None:
+        statements.append(statement(["kms:Decrypt"], [key_arn], _via("s3", facts)))
     return statements
 
 
-def s3_write(stack: Stack, location: S3Location) -> list[iam.PolicyStatement]:
+def s3_write(facts: StackFacts, location: S3Location) -> list[Statement]:
     """Write (and read back) only under the output prefix."""
     statements = [
-        iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=[_objects(stack, location)]),
-        _list_bucket(stack, location),
+        statement(["s3:GetObject", "s3:PutObject"], [_objects(facts, location)]),
+        _list_bucket(facts, location),
     ]
-    key = _bucket_key(location)
-    if key is not None:
-        statements.append(
-            iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[key.key_arn],
-                conditions=_via("s3", stack),
-            )
-        )
+    key_arn = _bucket_key_arn(location)
+    if key_arn is not None:
+        statements.append(statement(["kms:Decrypt", "kms:GenerateDataKey"], [key_arn], _via("s3", facts)))
     return statements
 
 
 MODEL_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"]
 
 
-def model_key(stack: Stack, key: kms.IKey) -> iam.PolicyStatement:
+def model_key(facts: StackFacts, key: kms.IKey) -> Statement:
     """Encrypt the custom model with the given key, only through Bedrock."""
-    return iam.PolicyStatement(actions=MODEL_KEY_ACTIONS, resources=[key.key_arn], conditions=_via("bedrock", stack))
+    return statement(MODEL_KEY_ACTIONS, [str(attribute(key, "key_arn"))], _via("bedrock", facts))
 
 
-def vpc(stack: Stack, subnet_ids: Sequence[str], security_group_ids: Sequence[str]) -> list[iam.PolicyStatement]:
+def vpc(facts: StackFacts, subnet_ids: Sequence[str], security_group_ids: Sequence[str]) -> list[Statement]:
     """The documented statements that let Bedrock place its ENIs in the given subnets only."""
-    subnet_arns = [stack.format_arn(service="ec2", resource="subnet", resource_name=s) for s in subnet_ids]
-    group_arns = [
-        stack.format_arn(service="ec2", resource="security-group", resource_name=g) for g in security_group_ids
-    ]
-    eni = stack.format_arn(service="ec2", resource="network-interface", resource_name="*")
-    jobs = job_arn_pattern(stack)
+    subnet_arns = [facts.arn("ec2", f"subnet/{s}") for s in subnet_ids]
+    group_arns = [facts.arn("ec2", f"security-group/{g}") for g in security_group_ids]
+    eni = facts.arn("ec2", "network-interface/*")
+    jobs = facts.arn("bedrock", "model-customization-job/*")
     return [
-        iam.PolicyStatement(
-            actions=[
+        statement(
+            [
                 "ec2:DescribeNetworkInterfaces",
                 "ec2:DescribeVpcs",
                 "ec2:DescribeDhcpOptions",
                 "ec2:DescribeSubnets",
                 "ec2:DescribeSecurityGroups",
             ],
-            resources=["*"],
+            ["*"],
         ),
-        iam.PolicyStatement(
-            actions=["ec2:CreateNetworkInterface"],
-            resources=[eni],
-            conditions={
+        statement(
+            ["ec2:CreateNetworkInterface"],
+            [eni],
+            {
                 "StringEquals": {"aws:RequestTag/BedrockManaged": ["true"]},
                 "ArnEquals": {"aws:RequestTag/BedrockModelCustomizationJobArn": [jobs]},
             },
         ),
-        iam.PolicyStatement(actions=["ec2:CreateNetworkInterface"], resources=[*subnet_arns, *group_arns]),
-        iam.PolicyStatement(
-            actions=[
+        statement(["ec2:CreateNetworkInterface"], [*subnet_arns, *group_arns]),
+        statement(
+            [
                 "ec2:CreateNetworkInterfacePermission",
                 "ec2:DeleteNetworkInterface",
                 "ec2:DeleteNetworkInterfacePermission",
             ],
-            resources=["*"],
-            conditions={
+            ["*"],
+            {
                 "ArnEquals": {
                     "ec2:Subnet": subnet_arns,
                     "ec2:ResourceTag/BedrockModelCustomizationJobArn": [jobs],
@@ -164,10 +176,10 @@ def vpc(stack: Stack, subnet_ids: Sequence[str], security_group_ids: Sequence[st
                 "StringEquals": {"ec2:ResourceTag/BedrockManaged": "true"},
             },
         ),
-        iam.PolicyStatement(
-            actions=["ec2:CreateTags"],
-            resources=[eni],
-            conditions={
+        statement(
+            ["ec2:CreateTags"],
+            [eni],
+            {
                 "StringEquals": {"ec2:CreateAction": ["CreateNetworkInterface"]},
                 "ForAllValues:StringEquals": {"aws:TagKeys": ["BedrockManaged", "BedrockModelCustomizationJobArn"]},
             },
@@ -175,26 +187,29 @@ def vpc(stack: Stack, subnet_ids: Sequence[str], security_group_ids: Sequence[st
     ]
 
 
-def teacher(stack: Stack, model: ModelRef) -> iam.PolicyStatement:
+def teacher(facts: StackFacts, model: ModelRef) -> Statement:
     """Invoke the teacher; for a cross-Region inference profile, the profile and its model in every Region."""
     identifier = model_identifier(model)
     if not isinstance(model, str) or (identifier.startswith("arn:") and ":foundation-model/" in identifier):
         resources = [identifier]
     elif identifier.startswith("arn:") and ":inference-profile/" in identifier:
-        resources = [identifier, foundation_model_arn(stack, str(catalogue.model_id(identifier)), region="*")]
+        resources = [identifier, _foundation_model(facts, str(catalogue.model_id(identifier)), region="*")]
     elif catalogue.is_inference_profile(identifier):
-        profile = stack.format_arn(service="bedrock", resource="inference-profile", resource_name=identifier)
-        resources = [profile, foundation_model_arn(stack, str(catalogue.model_id(identifier)), region="*")]
+        profile = facts.arn("bedrock", f"inference-profile/{identifier}")
+        resources = [profile, _foundation_model(facts, str(catalogue.model_id(identifier)), region="*")]
     else:
-        resources = [foundation_model_arn(stack, identifier)]
-    return iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=resources)
+        resources = [_foundation_model(facts, identifier)]
+    return statement(["bedrock:InvokeModel"], resources)
 
 
-def grader(function: lambda_.IFunction) -> iam.PolicyStatement:
+def _foundation_model(facts: StackFacts, model_id: str, region: str | None = None) -> str:
+    return facts.arn("bedrock", f"foundation-model/{model_id}", region=region, account="")
+
+
+def grader(function: lambda_.IFunction) -> Statement:
     """Invoke the RFT grader (and its versions and aliases), nothing else."""
-    return iam.PolicyStatement(
-        actions=["lambda:InvokeFunction"], resources=[function.function_arn, f"{function.function_arn}:*"]
-    )
+    arn = str(attribute(function, "function_arn"))
+    return statement(["lambda:InvokeFunction"], [arn, f"{arn}:*"])
 
 
 OWNER_TAG_KEY = contract.OWNER_TAG_KEY

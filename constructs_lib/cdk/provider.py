@@ -20,6 +20,7 @@ from constructs import Construct, IConstruct
 from .. import contract
 from . import nag, permissions
 from .log_settings import shared_log_group
+from .stack_facts import facts_of
 
 PROVIDER_ID = "BedrockModelCustomizationProvider"
 HANDLER_ENTRY = contract.JOB_HANDLER
@@ -205,7 +206,7 @@ class JobProvider(Construct):
         if marker in self._keys:
             return
         self._keys.add(marker)
-        self.role.add_to_principal_policy(permissions.model_key(stack, key))
+        self.role.add_to_principal_policy(iam.PolicyStatement.from_json(permissions.model_key(facts_of(self), key)))
 
     @staticmethod
     def of(scope: IConstruct) -> JobProvider:

@@ -11,17 +11,19 @@ objects to one statement per (actions, conditions), and their prefixes to one ``
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Names, Stack
+from aws_cdk import Names
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IDependable
 
 from ..rules import validation as v
 from . import permissions
 from ._lazy import lazy_any
+from .permissions import Statement
 from .provider import JobProvider
+from .stack_facts import attribute, facts_of
 
 PREFIX_KEY = "s3:prefix"
 
@@ -37,16 +39,21 @@ class SharedRoleGrants(Construct):
 
     @staticmethod
     def of(scope: Construct, role: iam.IRole) -> SharedRoleGrants:
-        stack = Stack.of(scope)
-        construct_id = f"BedrockSharedRoleGrants{Names.node_unique_id(role.node)}"
-        existing = stack.node.try_find_child(construct_id)
-        if isinstance(existing, SharedRoleGrants):
-            return existing
-        return SharedRoleGrants(stack, construct_id, role)
+        facts = facts_of(scope)
 
-    def add(self, statement: iam.PolicyStatement) -> None:
-        actions = sorted(statement.actions)
-        conditions: dict[str, Any] = dict(Stack.of(self).resolve(statement.conditions) or {})
+        def make() -> SharedRoleGrants:
+            construct_id = f"BedrockSharedRoleGrants{Names.node_unique_id(role.node)}"
+            existing = facts.stack.node.try_find_child(construct_id)
+            if isinstance(existing, SharedRoleGrants):
+                return existing
+            return SharedRoleGrants(facts.stack, construct_id, role)
+
+        grants: SharedRoleGrants = facts.once(f"shared-role-grants:{id(role)}", make)
+        return grants
+
+    def add(self, statement: Statement) -> None:
+        actions = sorted(permissions.as_list(statement["Action"]))
+        conditions: dict[str, Any] = {k: dict(v) for k, v in (statement.get("Condition") or {}).items()}
         prefixes = list((conditions.get("StringLike") or {}).get(PREFIX_KEY, []))
         if prefixes:
             rest = {k: v for k, v in conditions["StringLike"].items() if k != PREFIX_KEY}
@@ -55,10 +62,10 @@ class SharedRoleGrants(Construct):
                 if rest
                 else {k: v for k, v in conditions.items() if k != "StringLike"}
             )
-        resources = list(statement.resources)
+        resources = permissions.as_list(statement["Resource"])
         # A prefix list applies to every bucket of its statement: keep one ListBucket statement per bucket.
-        per_bucket = Stack.of(self).resolve(resources) if prefixes else None
-        key = json.dumps([statement.effect.value, actions, conditions, bool(prefixes), per_bucket], sort_keys=True)
+        per_bucket = resources if prefixes else None
+        key = json.dumps([statement["Effect"], actions, conditions, bool(prefixes), per_bucket], sort_keys=True)
         if key not in self._merged:
             merged = iam.PolicyStatement(actions=actions, resources=[], conditions=conditions or None)
             prefix_list: list[str] = []
@@ -76,31 +83,37 @@ class SharedRoleGrants(Construct):
         prefix_list.extend(prefixes)
 
 
-AddStatement = Callable[[iam.PolicyStatement], None]
+POLICY_NAME = "BedrockModelCustomization"
 
 
 def bind(
-    job: Construct, role: iam.IRole | None, provider: JobProvider
-) -> tuple[iam.IRole, AddStatement, list[IDependable]]:
-    """The role Bedrock assumes for ``job``, how to grant it a statement, and what the job must wait for.
+    job: Construct, role: iam.IRole | None, provider: JobProvider, statements: Sequence[Statement]
+) -> tuple[iam.IRole, list[IDependable]]:
+    """The role Bedrock assumes for ``job`` with ``statements`` granted, and what the job must wait for.
 
     Without ``role``: a new role under the stack's role path (so the handler's PassRole names them all),
-    with one inline policy (no extra resource per job). With ``role``: the given role, which the handler may
-    pass, and the statements merged with those of the stack's other jobs on it (its policy is a dependency).
+    whose one inline policy is the statements as plain JSON (one kernel call, no extra resource per job).
+    With ``role``: the given role, which the handler may pass, and the statements merged with those of the
+    stack's other jobs on it (its policy is a dependency).
     """
+    facts = facts_of(job)
     if role is None:
-        stack = Stack.of(job)
-        document = iam.PolicyDocument()
+        stack = facts.stack
+        principal = facts.once("service-principal", lambda: permissions.service_principal(stack))
         created = iam.Role(
             job,
             "ServiceRole",
-            assumed_by=permissions.service_principal(stack),
-            path=permissions.role_path(stack),
-            inline_policies={"BedrockModelCustomization": document},
+            assumed_by=principal,
+            path=facts.once("role-path", lambda: permissions.role_path(stack)),
+            inline_policies={
+                POLICY_NAME: iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": list(statements)})
+            },
             description="Assumed by Amazon Bedrock to run one model customization job.",
         )
-        return created, document.add_statements, []
-    v.check_role_arn(role.role_arn)
-    provider.allow_pass_role(role.role_arn)
+        return created, []
+    v.check_role_arn(str(attribute(role, "role_arn")))
+    provider.allow_pass_role(str(attribute(role, "role_arn")))
     shared = SharedRoleGrants.of(job, role)
-    return role, shared.add, shared.dependables
+    for statement in statements:
+        shared.add(statement)
+    return role, shared.dependables

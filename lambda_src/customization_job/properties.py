@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ..contract import PROP_NAMES_GENERATED, PROP_REMOVAL_POLICY, PROP_REQUEST
+from ..contract import PROP_NAMES_GENERATED, PROP_REMOVAL_POLICY, PROP_REQUEST, PROP_TAGS
 from .errors import HandlerError
 
 
@@ -110,7 +110,29 @@ def _request(props: dict[str, Any], where: str, *, required: bool) -> dict[str, 
     if required:
         for field, prop in TAG_PROPS.items():
             _check_tags(request.get(field), f"{where}.Request.{field}", prop)
-    return request
+    return with_scope_tags(request, props.get(PROP_TAGS), where)
+
+
+def with_scope_tags(request: dict[str, Any], scope_tags: Any, where: str) -> dict[str, Any]:
+    """The request with the ``Tags`` property (``Tags.of(scope)``, a map) added to both tag lists, the request's
+    own tags winning, sorted by key as the construct used to send them: what the API receives is the same
+    whichever template version sent it, so an upgrade alone changes no tag and starts no job."""
+    if scope_tags is None or scope_tags == {}:
+        return request
+    if not isinstance(scope_tags, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in scope_tags.items()
+    ):
+        raise HandlerError(
+            f"{where}.{PROP_TAGS} must be a map of string tags (from Tags.of(scope)); got {_shown(scope_tags)}. "
+            "Nothing was changed."
+        )
+    merged = dict(request)
+    for field in TAG_PROPS:
+        own = request.get(field)
+        explicit = {t["key"]: t.get("value", "") for t in own} if isinstance(own, list) else {}
+        combined = {**scope_tags, **explicit}
+        merged[field] = [{"key": k, "value": v} for k, v in sorted(combined.items())]
+    return merged
 
 
 def _check_tags(tags: Any, where: str, prop: str) -> None:
