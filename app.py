@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import App, CfnOutput, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import App, CfnOutput, Duration, Environment, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events_targets as targets
@@ -29,6 +29,7 @@ from constructs_lib import (
     MetadataCondition,
     ModelCustomizationJob,
     OutputData,
+    QualityGate,
     ReasoningEffort,
     RequestMetadataFilters,
     RftConfig,
@@ -250,6 +251,65 @@ class ChainedStack(Stack):
         CfnOutput(self, "SupportBotValidationLoss", value=support.validation_loss)
 
 
+class ServedStack(Stack):
+    """Train, gate and serve on demand: one deploy ends with a model ARN an application can invoke.
+
+    On-demand serving of custom models exists in us-east-1 and us-west-2 only, so the stack names its Region
+    (the account stays the one you deploy with). A retrain (new data or hyperparameters) swaps the new model
+    into the same deployment once it passes the gate; a worse model fails the deploy and the old one keeps serving.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id, env=Environment(region="us-east-1"))
+        job = ModelCustomizationJob(
+            self,
+            "SupportBot",
+            base_model="amazon.nova-micro-v1:0:128k",
+            training_data=TrainingData.from_asset(str(DATA / "converse" / "train.jsonl")),
+            validation_data=[ValidationData.from_asset(str(DATA / "converse" / "validation.jsonl"))],
+            hyper_parameters={"epochCount": 2, "learningRate": 1e-5},
+            completion=Completion.wait(timeout=Duration.hours(4)),
+        )
+        served = job.deploy_on_demand(
+            "OnDemand", gate=QualityGate(max_validation_loss=1.5), description="Support bot, on-demand inference"
+        )
+        caller = iam.Role(self, "SupportApp", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        served.grant_invoke(caller)  # InvokeModel / Converse (and streaming) with modelId=served.deployment_arn
+        CfnOutput(self, "SupportBotDeploymentArn", value=served.deployment_arn)
+        acknowledge(
+            self,
+            [
+                (
+                    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/bedrock-customization/"
+                    f"us-east-1/{construct_id}/*]",
+                    "PassRole covers only the job roles under this stack's own role path (its Region is fixed here), "
+                    "and only to bedrock.amazonaws.com.",
+                )
+            ],
+        )
+
+
+class ProvisionedStack(Stack):
+    """Fine-tune Titan Text G1 Express (served only with Provisioned Throughput) and provision one model unit
+    without commitment: billed per hour while it exists, deleted with the stack."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        job = ModelCustomizationJob(
+            self,
+            "Summarizer",
+            base_model="amazon.titan-text-express-v1:0:8k",
+            training_data=TrainingData.from_asset(str(DATA / "prompt-completion" / "train.jsonl")),
+            validation_data=[ValidationData.from_asset(str(DATA / "prompt-completion" / "validation.jsonl"))],
+            hyper_parameters={"epochCount": 2, "learningRate": 1e-5},
+            completion=Completion.wait(timeout=Duration.hours(4)),
+        )
+        throughput = job.provision_throughput("Serving", model_units=1, gate=QualityGate(max_training_loss=2.0))
+        caller = iam.Role(self, "SummarizerApp", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        throughput.grant_invoke(caller)
+        CfnOutput(self, "SummarizerProvisionedModelArn", value=throughput.provisioned_model_arn)
+
+
 def build_app(app: App | None = None) -> App:
     app = app or App(context=FEATURE_FLAGS)
     FineTuningStack(app, "BedrockFineTuning")
@@ -257,6 +317,8 @@ def build_app(app: App | None = None) -> App:
     RftStack(app, "BedrockRft")
     PrivateNetworkStack(app, "BedrockPrivateNetwork")
     ChainedStack(app, "BedrockChained")
+    ServedStack(app, "BedrockServed")
+    ProvisionedStack(app, "BedrockProvisioned")
     return app
 
 

@@ -52,6 +52,8 @@ def test_app_synthesizes_every_example_stack_with_no_warnings_or_errors(assembly
         "BedrockRft.template.json",
         "BedrockPrivateNetwork.template.json",
         "BedrockChained.template.json",
+        "BedrockServed.template.json",
+        "BedrockProvisioned.template.json",
     }
     assert metadata_entries(assembly, "aws:cdk:warning") == []
     assert metadata_entries(assembly, "aws:cdk:error") == []
