@@ -295,7 +295,10 @@ class _Lifecycle:
         model = str(self._coerced(self.ev.request).get(self.kind.model_field) or "")
         live = operations.describe(self.client, self.kind, arn, self.retrier)
         if live is None:
-            raise errors.gone(self.kind, arn, f"wait for it to serve {model}")
+            # Just created, Bedrock may not list it yet (eventual consistency): wait. A resource that really is
+            # gone fails with the Provider's total timeout.
+            self.log("await", arn=arn, outcome="not-visible-yet")
+            return {"IsComplete": False}
         state = decisions.progress(self.kind, live, model)
         name = str(live.get(self.kind.name_field) or "")
         if isinstance(state, decisions.Failed):
