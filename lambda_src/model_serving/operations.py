@@ -9,6 +9,7 @@ instead, the resource is adopted only when it carries this stack's owner tag and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ from . import errors
 from .kinds import Kind
 
 T = TypeVar("T")
+_VALUE = re.compile(r"value: .*?, type:")
 
 IAM_PROPAGATION_S = 60.0
 """A handler role created in the same deployment may be refused for a while (AccessDenied) until IAM propagates."""
@@ -121,7 +123,9 @@ def create(
             raise _refused(action, exhausted.error) from exhausted.error
         raise _exhausted(action, exhausted) from exhausted.error
     except ParamValidationError as error:
-        raise errors.invalid(action, "ParamValidationError", " ".join(str(error).split())) from error
+        # botocore quotes the offending values ("value: <text>, type: ..."): names only, as for the logs
+        described = _VALUE.sub("value: <not shown>, type:", " ".join(str(error).split()))
+        raise errors.invalid(action, "ParamValidationError", described) from error
     except ClientError as error:
         if job_errors.is_name_conflict(error):
             adopted = _ours(client, kind, request, retrier, owner, last_look=False)

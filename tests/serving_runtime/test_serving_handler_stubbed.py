@@ -748,6 +748,7 @@ def test_a_value_botocore_cannot_take_is_refused_naming_the_field(
         run(fake_client, lambda_time, make_event(THROUGHPUT_TYPE, "Create", throughput_request(modelUnits="lots")))
 
     assert "ParamValidationError" in str(refused.value) and "modelUnits" in str(refused.value)
+    assert "lots" not in str(refused.value)
 
 
 def test_malformed_tags_change_nothing(bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime) -> None:
