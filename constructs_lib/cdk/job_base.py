@@ -9,13 +9,14 @@ its two subclasses, so a grant or an event rule is written here and nowhere else
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from aws_cdk import Resource
+from aws_cdk import CfnResource, CustomResource, Resource, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from .. import contract
 from ..rules import catalogue
 from ..rules import validation as v
 from .completion import JobStatus, NameFilter, state_change_pattern
@@ -52,6 +53,16 @@ class IModelCustomizationJob(Protocol):
         statuses: Sequence[JobStatus | str] | None = None,
         description: str | None = None,
     ) -> events.Rule: ...
+
+
+def _literal(value: Any) -> str | None:
+    """A resolved value as text, deploy-time parts as ``*`` (``arn:*:bedrock:*::foundation-model/<id>``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and list(value) == ["Fn::Join"]:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(part if isinstance(part, str) else "*" for part in parts)
+    return None
 
 
 _STANDALONE = {"deploy_on_demand": "CustomModelDeployment", "provision_throughput": "ProvisionedThroughput"}
@@ -173,25 +184,34 @@ class ModelCustomizationJobBase(Resource):
             )
         return model_arn
 
+    def _job_request(self) -> Mapping[str, Any] | None:
+        """The CreateModelCustomizationJob request this job's resource carries (contract.PROP_REQUEST), resolved;
+        None for a job without a resource in this app (an imported one)."""
+        resource = getattr(self, "resource", None)
+        cfn = resource.node.default_child if isinstance(resource, CustomResource) else None
+        if not isinstance(cfn, CfnResource):
+            return None
+        request = Stack.of(self).resolve(cfn._cfn_properties.get(contract.PROP_REQUEST))
+        return request if isinstance(request, Mapping) else None
+
     def _has_validation_data(self) -> bool | None:
         """Whether the job trains with validation data: None where unknown (an imported job)."""
-        request = getattr(self, "_core_request", None)
-        if not isinstance(request, Mapping):
-            return None
-        return bool(request.get("validationDataConfig"))
+        request = self._job_request()
+        return None if request is None else bool(request.get("validationDataConfig"))
 
     def _base_model_hint(self) -> str | None:
-        """The base model id of the job's model where known at synth (for the on-demand family check)."""
+        """The base model id of the job's model where known at synth (for the on-demand family check): from a
+        literal model ARN, else from the job's base model (an id, or a foundation-model ARN such as an IModel's)."""
         model_arn = self._known_model_arn()
         if model_arn is not None and not v.is_token(model_arn):
             from ..rules.catalogue.serving import base_model_of
 
             return base_model_of(model_arn)
-        request = getattr(self, "_core_request", None)
-        base = request.get("baseModelIdentifier") if isinstance(request, Mapping) else None
-        if isinstance(base, str) and not v.is_token(base):
-            return catalogue.model_id(base)
-        return None
+        request = self._job_request()
+        base = _literal(request.get("baseModelIdentifier")) if request is not None else None
+        if base is None or ("/" not in base and "*" in base) or base.endswith("/*"):
+            return None
+        return catalogue.model_id(base)
 
     def on_state_change(
         self,

@@ -254,3 +254,27 @@ def test_deploy_time_values_are_not_checked_at_synth() -> None:
     units = Token.as_number({"Ref": "Units"})
     ProvisionedThroughput(stack, "Pt", model_arn=Token.as_string({"Ref": "Model"}), model_units=units)
     CustomModelDeployment(stack, "Serve", model_arn=MODEL_ARN, deployment_name=Token.as_string({"Ref": "Name"}))
+
+
+def test_a_job_on_a_foundation_model_imodel_is_recognised_for_the_on_demand_check() -> None:
+    from aws_cdk import aws_bedrock as bedrock
+
+    stack = serving_stack()
+    model = bedrock.FoundationModel.from_foundation_model_id(
+        stack, "Nova", bedrock.FoundationModelIdentifier("amazon.nova-micro-v1:0:128k")
+    )
+    waiting_job(stack, base_model=model).deploy_on_demand("Serve")
+    assert warnings(stack) == []
+    titan = bedrock.FoundationModel.from_foundation_model_id(
+        stack, "Titan", bedrock.FoundationModelIdentifier("amazon.titan-text-express-v1:0:8k")
+    )
+    with pytest.raises(ValidationError, match="Titan Text G1 Express"):
+        waiting_job(stack, "TitanJob", base_model=titan).deploy_on_demand("Serve")
+
+
+def test_a_chained_job_whose_base_is_known_only_at_deploy_is_a_warning() -> None:
+    stack = serving_stack()
+    first = waiting_job(stack, "First")
+    waiting_job(stack, "Second", base_model=first).deploy_on_demand("Serve")
+    (warning,) = warnings(stack)
+    assert "(unknown at synth) is not in the catalogue" in warning
