@@ -233,7 +233,12 @@ def measure(module: str, tests: tuple[str, ...], sample: int, seed: int, budget:
             cwd = os.getcwd()
             os.chdir(scratch)  # cosmic-ray mutates module paths relative to the working directory
             try:
-                for item in db.pending_work_items:
+                for item in list(db.pending_work_items):
+                    spec = item.mutations[0]
+                    if in_annotation(ROOT / spec.module_path, tuple(spec.start_pos)):
+                        # never evaluated: equivalent without a test run (counted, not run)
+                        db.set_result(item.job_id, WorkResult(WorkerOutcome.NORMAL, "annotation", TestOutcome.SURVIVED))
+                        continue
                     if time.monotonic() > deadline:
                         break
                     db.set_result(item.job_id, mutate_and_test(item.mutations, command, 120.0))
