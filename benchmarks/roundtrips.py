@@ -1,16 +1,15 @@
-"""Profile helper (not part of `make bench`): jsii round trips per job, and where they come from.
+"""jsii round trips per job, and where they come from (``make bench`` uses ``per_added_job``).
 
-    python benchmarks/roundtrips.py [--kind ours|ours-wait|peer] [--jobs 100] [--what-if] [--time-only]
+    python benchmarks/roundtrips.py [--kind ours|ours-wait|peer] [--jobs 100] [--time-only]
+    python benchmarks/roundtrips.py --kind ours --per-added 1 21     # requests one more job adds
 
 Every Python -> Node request of the jsii kernel is counted and attributed to the innermost frame in
 constructs_lib (or the benchmark's stack builder); every Node -> Python callback (aspects, Lazy
 producers, validations) is counted by phase. CDK's template validation is off, so what remains is the
 construct library's own work. Counting slows the run down: take times from ``--time-only`` runs.
 
-``--what-if`` runs with two changes patched in, to size the fixes recommended in docs/benchmarks.md:
-the generated name computed once per job (``_generated_name`` serves both the job and the model
-name), and no per-job wildcard acknowledgment aspect. The patches reach into private names of the
-library on purpose; they are a measurement, not the proposed code.
+``--per-added SMALL LARGE`` counts two stacks in one process and reports the difference per job, so the
+per-stack singletons (handler, provider, bucket, watcher) cancel out: the figure issue 11 targets.
 """
 
 from __future__ import annotations
@@ -66,31 +65,6 @@ def _install_counters() -> None:
     kernel_module._handle_callback = _counting_callback
 
 
-def _patch_what_if() -> None:
-    from constructs_lib.cdk import job as job_module
-
-    cls = job_module.ModelCustomizationJob
-    generated = cls._generated_name
-
-    def once(self: Any) -> str:
-        if not hasattr(self, "_bench_generated_name"):
-            self._bench_generated_name = generated(self)
-        return str(self._bench_generated_name)
-
-    cls._generated_name = once  # type: ignore[method-assign]
-
-    class _NoAspects:
-        @staticmethod
-        def of(_scope: Any) -> Any:
-            class _Ignore:
-                def add(self, *_args: Any, **_kwargs: Any) -> None:
-                    return None
-
-            return _Ignore()
-
-    setattr(job_module, "Aspects", _NoAspects)  # noqa: B010
-
-
 def measure(kind: str, jobs: int) -> dict[str, Any]:
     import stacks
 
@@ -122,11 +96,27 @@ def measure(kind: str, jobs: int) -> dict[str, Any]:
     return result
 
 
+def per_added_job(kind: str, small: int, large: int) -> dict[str, Any]:
+    """Kernel requests and callbacks (construction + synth) that one more job adds, between two stack sizes;
+    the per-stack singletons (provider, bucket, watcher) cancel out."""
+    totals = {}
+    for n in (small, large):
+        measure(kind, n)
+        totals[n] = (sum(_requests.values()), sum(_callbacks.values()))
+    span = large - small
+    return {
+        "kind": kind,
+        "between": [small, large],
+        "requests_per_added_job": round((totals[large][0] - totals[small][0]) / span, 2),
+        "callbacks_per_added_job": round((totals[large][1] - totals[small][1]) / span, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kind", default="ours", choices=["ours", "ours-wait", "peer"])
     parser.add_argument("--jobs", type=int, default=100)
-    parser.add_argument("--what-if", action="store_true", help="count with the two fixes patched in")
+    parser.add_argument("--per-added", nargs=2, type=int, metavar=("SMALL", "LARGE"), help="requests per added job")
     parser.add_argument(
         "--time-only", action="store_true", help="no counting (it slows the run down): construct + synth seconds only"
     )
@@ -136,9 +126,10 @@ def main() -> None:
     set_jsii_env()
     import aws_cdk  # noqa: F401  (the kernel starts outside the counted phases)
 
-    if args.what_if:
-        _patch_what_if()
-    result = {"variant": "what-if" if args.what_if else "as is", **measure(args.kind, args.jobs)}
+    if args.per_added:
+        print(json.dumps(per_added_job(args.kind, *args.per_added), indent=1))
+        return
+    result = measure(args.kind, args.jobs)
     if args.time_only:
         result = {k: v for k, v in result.items() if "per_job" not in k and "_by_" not in k}
     print(json.dumps(result, indent=1))

@@ -53,6 +53,7 @@ from aws_cdk import (
     CustomResource,
     Duration,
     Stack,
+    Token,
 )
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -65,7 +66,7 @@ from . import nag, permissions
 from ._lazy import lazy_any, lazy_string
 from .log_settings import shared_log_group
 from .provider import bundled_function
-from .stack_facts import child_path, facts_of, path_of, unique_id
+from .stack_facts import facts_of, path_of, unique_id
 
 RESULT_TYPE = contract.RESULT_RESOURCE_TYPE
 WATCHER_ID = "BedrockModelCustomizationWatcher"
@@ -144,19 +145,19 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:DIGEST_LEN]
 
 
-def _with_suffix(
-    element: CfnResource | CfnWaitCondition | CfnWaitConditionHandle, path_in_stack: str, suffix: str
-) -> None:
-    """The element's usual logical id (CDK's, computed here from its path in the stack) plus a digest."""
-    element.override_logical_id(f"{unique_id(path_in_stack)}{suffix}")
+def _is_prefix_filter(name_filter: Any) -> bool:
+    return (
+        isinstance(name_filter, Mapping) and list(name_filter) == ["prefix"] and isinstance(name_filter["prefix"], str)
+    )
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Watched:
-    name_filter: NameFilter
-    job: CfnResource
-    handle: CfnWaitConditionHandle
-    wait: CfnWaitCondition
+    """One waiting job as the watcher sees it: its name filter and the logical ids of its handle, wait and job."""
+
+    key: str
+    name_filter: Any
+    ids: tuple[str, str, str]
 
 
 class JobWatcher(Construct):
@@ -166,7 +167,6 @@ class JobWatcher(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self._watched: list[_Watched] = []
-        self._resolved_cache: tuple[int, dict[str, tuple[Any, list[str]]]] | None = None
 
         log_group = shared_log_group(self, "WatcherLogs")
         policy = iam.PolicyDocument(
@@ -213,6 +213,7 @@ class JobWatcher(Construct):
             description="Signals the wait conditions of Bedrock model customization jobs; serves their results.",
         )
         self.schedule.add_target(targets.LambdaFunction(self.function))
+        self._schedule_node = self.schedule.node
         self.state_change_rules: list[events.Rule] = []
         self.state_changes = self._add_state_change_rule()
         # A separate policy: in the role's own policy the rule's ARN would close a cycle
@@ -253,58 +254,34 @@ class JobWatcher(Construct):
         self.state_change_rules.append(rule)
         return rule
 
-    def watch(
-        self, name_filter: NameFilter, job: CfnResource, handle: CfnWaitConditionHandle, wait: CfnWaitCondition
-    ) -> None:
-        item = _Watched(name_filter, job, handle, wait)
-        self._watched.append(item)
+    def watch(self, name_filter: NameFilter, handle: CfnWaitConditionHandle, ids: tuple[str, str, str]) -> None:
+        """Watch a job: ``name_filter`` as resolved at construction, ``ids`` the logical ids of its handle, wait
+        condition and job. The handle's Metadata is written now, as plain data."""
+        if isinstance(name_filter, str):
+            key = name_filter
+        elif (
+            isinstance(name_filter, Mapping)
+            and list(name_filter) == ["prefix"]
+            and isinstance(name_filter["prefix"], str)
+        ):
+            key = name_filter["prefix"] + PREFIX_MARK
+        else:
+            raise v.ValidationError(
+                f"Invalid job_name {json.dumps(name_filter)}: a job that waits needs a name known at synth (the "
+                "watcher matches its events by name); leave job_name unset to get a generated one."
+            )
+        self._watched.append(_Watched(key, name_filter, ids))
         if len(self._watched) > JOBS_PER_RULE * len(self.state_change_rules):
             self._add_state_change_rule()
         # When a deploy enables the schedule again, the new handles exist: the watcher sees their jobs pending.
-        self.schedule.node.add_dependency(handle)
-        handle.add_metadata(METADATA_KEY, lazy_any(lambda: self._metadata(item)))
+        self._schedule_node.add_dependency(handle)
+        handle.add_metadata(METADATA_KEY, {"nameFilter": name_filter, "wait": ids[1], "job": ids[2]})
 
     # ---- rendered at synth -------------------------------------------------------------------------
 
     def _resolved(self) -> dict[str, tuple[Any, list[str]]]:
-        """Waiting-set key (exact name, or prefix and ``*``) -> (the rule's filter, [handle, wait, job logical ids]).
-
-        Several lazy values read it at synth; it is resolved once per set of watched jobs.
-        """
-        cached = self._resolved_cache
-        if cached is not None and cached[0] == len(self._watched):
-            return cached[1]
-        mapping = self._resolve_watched()
-        self._resolved_cache = (len(self._watched), mapping)
-        return mapping
-
-    def _resolve_watched(self) -> dict[str, tuple[Any, list[str]]]:
-        mapping: dict[str, tuple[Any, list[str]]] = {}
-        for item in self._watched:
-            key, resolved, ids = self._resolve_one(item)
-            mapping[key] = (resolved, ids)
-        return mapping
-
-    def _resolve_one(self, item: _Watched) -> tuple[str, Any, list[str]]:
-        """(waiting-set key, the rule's filter, [handle, wait condition, job logical ids]) of one waiting job."""
-        stack = Stack.of(self)
-        resolved = stack.resolve(item.name_filter)
-        if isinstance(resolved, str):
-            key = resolved
-        elif isinstance(resolved, dict) and list(resolved) == ["prefix"] and isinstance(resolved["prefix"], str):
-            key = resolved["prefix"] + PREFIX_MARK
-        else:
-            raise v.ValidationError(
-                f"Invalid job_name {json.dumps(resolved)}: a job that waits needs a name known at synth (the "
-                "watcher matches its events by name); leave job_name unset to get a generated one."
-            )
-        ids = [stack.resolve(element.logical_id) for element in (item.handle, item.wait, item.job)]
-        return key, resolved, ids
-
-    def _metadata(self, item: _Watched) -> dict[str, Any]:
-        """The handle's Metadata: how the watcher recognizes its job's events, and where its wait and job are."""
-        _, name_filter, ids = self._resolve_one(item)
-        return {"nameFilter": name_filter, "wait": ids[1], "job": ids[2]}
+        """Waiting-set key (exact name, or prefix and ``*``) -> (the rule's filter, [handle, wait, job logical ids])."""
+        return {item.key: (item.name_filter, list(item.ids)) for item in self._watched}
 
     def _waiting_set(self) -> str:
         mapping = {key: ids for key, (_, ids) in self._resolved().items()}
@@ -332,7 +309,12 @@ class JobWatcher(Construct):
 
 
 class CompletionWait(Construct):
-    """Handle, wait condition and Result resource of one job (see the module docstring)."""
+    """Handle, wait condition and Result resource of one job (see the module docstring).
+
+    Built from plain values: the digests are known at construction, so the logical ids (CDK's own, computed
+    from the construct paths, plus the digest) and the handle's Metadata are written once, without lazy
+    values; a wait mode job costs a handful of kernel calls more than a submitted one.
+    """
 
     def __init__(
         self,
@@ -347,39 +329,53 @@ class CompletionWait(Construct):
         super().__init__(scope, construct_id)
         facts = facts_of(scope)
         watcher: JobWatcher = facts.once("job-watcher", lambda: JobWatcher.of(facts.stack))
+        service_token: str = facts.once("watcher-service-token", lambda: watcher.function.function_arn)
         seconds = timeout_seconds(timeout)
         stack_path = path_of(facts.stack)
-        here = child_path(scope, construct_id)
-        here = here[len(stack_path) + 1 :] if stack_path else here
+        job_path = path_of(scope)
+        in_stack = job_path[len(stack_path) + 1 :] if stack_path else job_path
         wait_digest = _digest(request_digest, str(seconds))
+        ids = (
+            f"{unique_id(f'{in_stack}/{construct_id}/Handle')}{wait_digest}",
+            f"{unique_id(f'{in_stack}/{construct_id}/Wait')}{wait_digest}",
+            unique_id(f"{in_stack}/Resource"),
+        )
 
+        job_cfn = cast(CfnResource, job.node.default_child)
         self.handle = CfnWaitConditionHandle(self, "Handle")
+        self.handle.override_logical_id(ids[0])
         self.wait = CfnWaitCondition(self, "Wait", count=1, handle=self.handle.ref, timeout=str(seconds))
-        _with_suffix(self.handle, f"{here}/Handle", wait_digest)
-        _with_suffix(self.wait, f"{here}/Wait", wait_digest)
-        self.wait.node.add_dependency(job)
-        job.node.add_dependency(self.handle, watcher)
+        self.wait.override_logical_id(ids[1])
+        self.wait.add_resource_dependency(job_cfn)
+        job_cfn.add_resource_dependency(self.handle)
+        job.node.add_dependency(watcher)
 
-        self.result = CustomResource(
+        self.result = CfnResource(
             self,
             "Result",
-            service_token=watcher.function.function_arn,
-            resource_type=RESULT_TYPE,
-            properties={"JobIdentifier": job.ref},
-            service_timeout=RESULT_TIMEOUT,
+            type=RESULT_TYPE,
+            properties={
+                "ServiceToken": service_token,
+                "ServiceTimeout": str(RESULT_TIMEOUT.to_seconds()),
+                "JobIdentifier": job_cfn.ref,
+            },
         )
-        _with_suffix(cast(CfnResource, self.result.node.default_child), f"{here}/Result", _digest(request_digest))
-        self.result.node.add_dependency(self.wait)
-        watcher.watch(name_filter, cast(CfnResource, job.node.default_child), self.handle, self.wait)
+        self.result.override_logical_id(f"{unique_id(f'{in_stack}/{construct_id}/Result')}{_digest(request_digest)}")
+        self.result.add_resource_dependency(self.wait)
+        resolved_filter = facts.stack.resolve(name_filter) if v.is_token(json.dumps(name_filter)) else name_filter
+        watcher.watch(resolved_filter, self.handle, ids)
 
     @property
     def custom_model_arn(self) -> str:
-        return self.result.get_att_string(contract.ATTR_CUSTOM_MODEL_ARN)
+        return self._attribute(contract.ATTR_CUSTOM_MODEL_ARN)
 
     @property
     def training_loss(self) -> str:
-        return self.result.get_att_string(contract.ATTR_TRAINING_LOSS)
+        return self._attribute(contract.ATTR_TRAINING_LOSS)
 
     @property
     def validation_loss(self) -> str:
-        return self.result.get_att_string(contract.ATTR_VALIDATION_LOSS)
+        return self._attribute(contract.ATTR_VALIDATION_LOSS)
+
+    def _attribute(self, name: str) -> str:
+        return Token.as_string(self.result.get_att(name))
