@@ -341,14 +341,15 @@ class CompletionWait(Construct):
             unique_id(f"{in_stack}/Resource"),
         )
 
-        job_cfn = cast(CfnResource, job.node.default_child)
+        job_node = job.node
+        job_cfn = cast(CfnResource, job_node.default_child)
         self.handle = CfnWaitConditionHandle(self, "Handle")
         self.handle.override_logical_id(ids[0])
         self.wait = CfnWaitCondition(self, "Wait", count=1, handle=self.handle.ref, timeout=str(seconds))
         self.wait.override_logical_id(ids[1])
         self.wait.add_resource_dependency(job_cfn)
         job_cfn.add_resource_dependency(self.handle)
-        job.node.add_dependency(watcher)
+        job_node.add_dependency(watcher)
 
         self.result = CfnResource(
             self,
