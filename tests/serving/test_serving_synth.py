@@ -237,3 +237,11 @@ def test_what_cannot_change_in_place_changes_the_generated_name() -> None:
     assert names(1, "one") == base
     assert names(1, "two")[0] != base[0] and names(1, "two")[1] == base[1]
     assert names(2, "one")[1] != base[1] and names(2, "one")[0] == base[0]
+
+
+def test_serving_is_written_once_on_the_job_base_for_jobs_of_this_app_and_imported_ones() -> None:
+    from constructs_lib import ImportedModelCustomizationJob, ModelCustomizationJobBase
+
+    for method in ("deploy_on_demand", "provision_throughput", "grant_invoke_model"):
+        assert method in vars(ModelCustomizationJobBase), method
+        assert method not in vars(ModelCustomizationJob) and method not in vars(ImportedModelCustomizationJob)
