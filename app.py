@@ -276,17 +276,6 @@ class ServedStack(Stack):
         caller = iam.Role(self, "SupportApp", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         served.grant_invoke(caller)  # InvokeModel / Converse (and streaming) with modelId=served.deployment_arn
         CfnOutput(self, "SupportBotDeploymentArn", value=served.deployment_arn)
-        acknowledge(
-            self,
-            [
-                (
-                    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/bedrock-customization/"
-                    f"us-east-1/{construct_id}/*]",
-                    "PassRole covers only the job roles under this stack's own role path (its Region is fixed here), "
-                    "and only to bedrock.amazonaws.com.",
-                )
-            ],
-        )
 
 
 class ProvisionedStack(Stack):
