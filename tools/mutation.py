@@ -117,6 +117,12 @@ _FROZEN = (
     "frozen=True only forbids assignment and adds a hash: nothing assigns to these objects or hashes them "
     "(a use as a dict key or set member would fail under the mutant, and the module's tests would fail)"
 )
+_CODES = (
+    "equivalent in practice: no error code Bedrock documents for these calls (AccessDenied, Conflict, "
+    "InternalServer, ResourceNotFound, ServiceQuotaExceeded, Throttling, TooManyTags, Validation) nor AWS's "
+    "common ones sorts strictly between the mutated bound and the exact code; iam_not_ready only ever gets "
+    "AccessDeniedException or ValidationException"
+)
 _FROZEN_MODULES = (
     f"{_JOB}/decisions.py",
     "lambda_src/kernel/retry.py",
@@ -162,6 +168,29 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "core/NumberReplacer",
         '"HTTPStatusCode", 1)',
         "a missing status read as 1 instead of 0: neither is 5xx nor 429, so nothing is retried either way",
+    ),
+    Equivalent(
+        f"{_JOB}/errors.py",
+        79,
+        "core/NumberReplacer",
+        "or 1)",
+        "a status of 0 or null read as 1 instead of 0: neither is 5xx nor 429, so nothing is retried either way",
+    ),
+    *(
+        Equivalent(
+            f"{_JOB}/errors.py", line, "core/ReplaceComparisonOperator_Eq_GtE", 'code >= "ValidationException"', _CODES
+        )
+        for line in (92, 100)
+    ),
+    *(
+        Equivalent(
+            f"{_JOB}/errors.py",
+            line,
+            "core/ReplaceComparisonOperator_Eq_LtE",
+            'code <= "AccessDeniedException"',
+            _CODES,
+        )
+        for line in (127, 141)
     ),
     Equivalent(
         f"{_JOB}/errors.py",
