@@ -355,13 +355,93 @@ def write(results: dict[str, Measured], seed: int) -> None:
     DOC.write_text(f"{head}{BEGIN}\n{generated.rstrip()}\n{END}{tail}")
 
 
+_SURVIVOR = re.compile(r"^- `([^`:]+):(\d+)` (\S+): (.*)$")
+
+
+def reclassify() -> None:
+    """Apply EQUIVALENT to the survivors docs/mutation.md lists, without running anything: a survivor
+    classified since its module was measured moves to the equivalent ones, and its row's score is recomputed."""
+    text = DOC.read_text()
+    head, rest = text.split(BEGIN)
+    generated, tail = rest.split(END)
+    rows = generated.split("\n")
+    moved: dict[str, int] = {}
+    out: list[str] = []
+    module = ""
+    kept: list[str] = []
+    equivalent: list[str] = []
+
+    def flush() -> None:
+        if not module:
+            return
+        out.extend(["", *(kept or ["(none)"])])
+        if equivalent:
+            out.extend(["", "Equivalent (classified by hand in tools/mutation.py, not counted):", "", *equivalent])
+        out.append("")
+
+    in_section = in_equivalent = False
+    for line in rows:
+        if line.startswith("### `"):
+            flush()
+            module, kept, equivalent, in_section, in_equivalent = line.split("`")[1], [], [], True, False
+            out.append(line)
+            continue
+        if not in_section or line.startswith("Measured "):
+            out.append(line)
+            continue
+        if line.startswith("Equivalent (classified by hand"):
+            in_equivalent = True
+            continue
+        match = _SURVIVOR.match(line)
+        if match is None:
+            continue  # blank lines, "(none)" and the equivalent heading are rewritten by flush()
+        if in_equivalent:
+            equivalent.append(line)  # already classified (carries its reason)
+            continue
+        path, number, operator, change = match.groups()
+        after = change.split(" → ")[-1].strip("`")
+        reason = equivalent_reason(path, int(number), operator, after)
+        if reason is None:
+            kept.append(line)
+        else:
+            equivalent.append(f"{line}: {reason}")
+            moved[module] = moved.get(module, 0) + 1
+    flush()
+    body = "\n".join(out)
+    for module, count in moved.items():
+        pattern = re.compile(
+            rf"^\| `{re.escape(module)}` \| ([^|]+) \| (\d+) \| (\d+) \| (\d+) \((\d+) \+ (\d+)\) \| [^|]+ \|$", re.M
+        )
+        found = pattern.search(body)
+        if found is None:
+            continue
+        mutants, killed, survived, _, annotations, by_hand = found.groups()
+        run = int(re.match(r"\d+", mutants.strip()).group())  # type: ignore[union-attr]
+        survived_n, by_hand_n = int(survived) - count, int(by_hand) + count
+        equiv_n = int(annotations) + by_hand_n
+        real = run - equiv_n
+        score = f"{100 * int(killed) / real:.0f}%" if real else "-"
+        new_row = (
+            f"| `{module}` | {mutants} | {killed} | {survived_n} | {equiv_n} ({annotations} + {by_hand_n}) | {score} |"
+        )
+        body = body[: found.start()] + new_row + body[found.end() :]
+        print(new_row)
+    DOC.write_text(f"{head}{BEGIN}{body.rstrip()}\n{END}{tail}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="modules to measure (default: all in MODULES)")
     parser.add_argument("--sample", type=int, default=60, help="mutants per module at most (seeded sample)")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--budget", type=float, default=240, help="seconds per module")
+    parser.add_argument(
+        "--reclassify", action="store_true", help="only apply EQUIVALENT to the survivors in docs/mutation.md"
+    )
     args = parser.parse_args()
+    if args.reclassify:
+        reclassify()
+        return
     for module in args.modules or MODULES:
         tests = tuple(t for t in MODULES[module] if (ROOT / t).exists())
         m = measure(module, tests, args.sample, args.seed, args.budget)
