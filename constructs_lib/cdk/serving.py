@@ -44,10 +44,38 @@ from .serving_provider import ServingProvider
 __all__ = ["Commitment", "CommittedRemoval", "CustomModelDeployment", "ProvisionedThroughput", "QualityGate"]
 
 
+class _FixedServingNames(Construct):
+    """One per stack: which serving construct fixed which name (Bedrock keeps them unique per account and Region,
+    so two constructs of one stack with the same fixed name cannot both deploy)."""
+
+    ID = "BedrockServingFixedNames"
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.owners: dict[tuple[str, str], str] = {}
+
+    @staticmethod
+    def claim(served: Construct, prop: str, name: str) -> None:
+        if v.is_token(name):
+            return
+        stack = Stack.of(served)
+        registry = stack.node.try_find_child(_FixedServingNames.ID)
+        if not isinstance(registry, _FixedServingNames):
+            registry = _FixedServingNames(stack, _FixedServingNames.ID)
+        owner = registry.owners.setdefault((prop, name), served.node.path)
+        if owner != served.node.path:
+            raise v.ValidationError(
+                f"Invalid {prop} {name!r}: {owner} in the same stack already has this name; Bedrock keeps names "
+                f"unique in an account and Region, so one of the two would fail at deploy. Give each its own {prop}, "
+                "or omit it to have one generated."
+            )
+
+
 class _ServedModel(Resource):
     """What both serving resources share: the model, the job and its gate, tags, the generated name, the resource."""
 
     _RESOURCE_TYPE = ""
+    _NAME_PROP = ""
     _NAME_FIELD = ""
     _MODEL_FIELD = ""
 
@@ -84,6 +112,8 @@ class _ServedModel(Resource):
                 )
         if tags is not None:
             check_tags(tags)
+        if name is not None:
+            _FixedServingNames.claim(self, self._NAME_PROP, name)
         self._job = job
         self._explicit_tags = dict(tags or {})
         self._tags = TagManager(TagType.MAP, self._RESOURCE_TYPE)
@@ -175,6 +205,7 @@ class CustomModelDeployment(_ServedModel):
     """
 
     _RESOURCE_TYPE = contract.DEPLOYMENT_RESOURCE_TYPE
+    _NAME_PROP = "deployment_name"
     _NAME_FIELD = "modelDeploymentName"
     _MODEL_FIELD = "modelArn"
 
@@ -246,6 +277,7 @@ class ProvisionedThroughput(_ServedModel):
     """
 
     _RESOURCE_TYPE = contract.THROUGHPUT_RESOURCE_TYPE
+    _NAME_PROP = "provisioned_model_name"
     _NAME_FIELD = "provisionedModelName"
     _MODEL_FIELD = "modelId"
 

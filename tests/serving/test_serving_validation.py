@@ -278,3 +278,14 @@ def test_a_chained_job_whose_base_is_known_only_at_deploy_is_a_warning() -> None
     waiting_job(stack, "Second", base_model=first).deploy_on_demand("Serve")
     (warning,) = warnings(stack)
     assert "(unknown at synth) is not in the catalogue" in warning
+
+
+def test_two_serving_constructs_of_a_stack_with_the_same_fixed_name_are_a_synth_error() -> None:
+    stack = serving_stack()
+    job = waiting_job(stack)
+    job.deploy_on_demand("A", deployment_name="support")
+    job.provision_throughput("Pt", model_units=1, provisioned_model_name="support")  # another kind: fine
+    with pytest.raises(ValidationError) as caught:
+        CustomModelDeployment(stack, "B", model_arn=MODEL_ARN, deployment_name="support")
+    message = str(caught.value)
+    assert message.startswith("Serving/B: Invalid deployment_name 'support': Serving/Job/A in the same stack")
