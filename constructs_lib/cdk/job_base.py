@@ -188,7 +188,7 @@ class ModelCustomizationJobBase(Resource):
         """The CreateModelCustomizationJob request this job's resource carries (contract.PROP_REQUEST), resolved;
         None for a job without a resource in this app (an imported one)."""
         resource = getattr(self, "resource", None)
-        cfn = resource.node.default_child if isinstance(resource, CustomResource) else None
+        cfn = resource.node.default_child if isinstance(resource, CustomResource) else resource
         if not isinstance(cfn, CfnResource):
             return None
         request = Stack.of(self).resolve(cfn._cfn_properties.get(contract.PROP_REQUEST))
