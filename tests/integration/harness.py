@@ -305,3 +305,10 @@ def synthesize(outdir: Path, customize: Callable[[Any], None] | None = None) -> 
         path.name.removesuffix(".template.json"): StackTemplate.load(path)
         for path in sorted(outdir.glob("*.template.json"))
     }
+
+
+def effective_request(properties: dict[str, Any]) -> dict[str, Any]:
+    """The request the handler acts on: the template's ``Request`` with its ``Tags`` (``Tags.of``) merged in."""
+    from lambda_src.customization_job.properties import with_scope_tags
+
+    return with_scope_tags(properties["Request"], properties.get("Tags"), "ResourceProperties")

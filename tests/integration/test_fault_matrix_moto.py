@@ -22,7 +22,7 @@ from moto.bedrock.models import bedrock_backends
 from lambda_src.customization_job.errors import HandlerError
 
 from .faults import Faults
-from .harness import ACCOUNT, REGION, CloudFormation, FakeLambdaContext, StackTemplate
+from .harness import ACCOUNT, REGION, CloudFormation, FakeLambdaContext, StackTemplate, effective_request
 
 CREATE = "CreateModelCustomizationJob"
 OWNER_TAG_KEY = "bedrock-customization:stack-id"
@@ -337,7 +337,7 @@ def _(d: Deployment) -> None:
     assert result["Data"] == {"JobArn": arn, "JobName": "support-bot", "CustomModelName": "support-bot-model"}
     assert [(j["jobArn"], j["status"]) for j in d.jobs()] == [(arn, "InProgress")]
     assert d.faults.sent[CREATE] == 1
-    assert d.tags(arn) == {t["key"]: t["value"] for t in d.properties["Request"].get("jobTags", [])}
+    assert d.tags(arn) == {t["key"]: t["value"] for t in effective_request(d.properties).get("jobTags", [])}
 
 
 # ---- the job has ended, is missing, its model is in use --------------------------------------------------
@@ -366,9 +366,9 @@ def _(d: Deployment) -> None:
 
     d.cfn.update(d.retagged())
 
-    assert d.tags(arn) == {"team": "search"}
+    assert d.tags(arn) == {"team": "search"}  # the request's own team tag wins over Tags.of's
     model_arn = d.observer.get_custom_model(modelIdentifier=d.model_name)["modelArn"]
-    assert d.tags(model_arn) == {"use-case": "search"}
+    assert d.tags(model_arn) == {**d.properties.get("Tags", {}), "use-case": "search"}
     assert len(d.jobs()) == 1
 
 

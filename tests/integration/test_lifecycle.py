@@ -23,7 +23,7 @@ from lambda_src.customization_job.errors import HandlerError
 from lambda_src.customization_job.idempotency import client_request_token
 from lambda_src.customization_job.operations import coerce_request
 
-from .harness import CloudFormation, StackTemplate
+from .harness import CloudFormation, StackTemplate, effective_request
 
 JOBS = [
     ("BedrockFineTuning", "SupportBot"),
@@ -131,7 +131,7 @@ def test_job_lifecycle_against_moto_server(
     first = stack.job_properties(logical_id)
     first["ModelRemovalPolicy"] = policy  # what the construct renders for model_removal_policy
     cfn = cloudformation(stack, logical_id)
-    request = first["Request"]
+    request = effective_request(first)
 
     # ---- create ----------------------------------------------------------------------------------
     created = cfn.create(first)
@@ -159,9 +159,9 @@ def test_job_lifecycle_against_moto_server(
 
     assert replaced is None and result["PhysicalResourceId"] == job_arn
     assert result["Data"] == created["Data"], "the kept job's names, read from Bedrock"
-    assert tags(observer, job_arn) == owned(tagged["Request"]["jobTags"], stack.stack_id)
+    assert tags(observer, job_arn) == owned(effective_request(tagged)["jobTags"], stack.stack_id)
     model_arn = observer.get_custom_model(modelIdentifier=model_name)["modelArn"]
-    assert tags(observer, model_arn) == owned(tagged["Request"]["customModelTags"], stack.stack_id)
+    assert tags(observer, model_arn) == owned(effective_request(tagged)["customModelTags"], stack.stack_id)
     assert len(all_jobs(observer)) == 1, "a tag change must not start a job"
 
     # ---- update: nothing changed (ModelRemovalPolicy is not part of the request) -------------------
@@ -173,7 +173,7 @@ def test_job_lifecycle_against_moto_server(
     # ---- update: replacement (a training setting changed; the construct generated new names) -----
     second = with_tags_of(next_templates[stack_name].job_properties(logical_id), tagged)
     second["ModelRemovalPolicy"] = policy
-    new_request = second["Request"]
+    new_request = effective_request(second)
     assert new_request["jobName"] != request["jobName"], "the construct must generate a new job name"
     assert new_request["customModelName"] != request["customModelName"]
 

@@ -73,5 +73,7 @@ def test_cdk_synth_and_ls_work_in_the_repository_without_activating_anything(tmp
         "BedrockRft",
         "BedrockPrivateNetwork",
         "BedrockChained",
+        "BedrockServed",
+        "BedrockProvisioned",
     ]
     assert_no_node_banner(listed)
