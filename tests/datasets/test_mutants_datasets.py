@@ -225,3 +225,92 @@ def test_progress_is_reported_at_the_end_with_the_files_size(tmp_path: Path) -> 
     report = datasets.check_file(path, model_id=NOVA_MICRO, progress=seen.append)
 
     assert seen == [path.stat().st_size] == [report.size_bytes]
+
+
+# --- survivors of the first datasets run ----------------------------------------------------------------------------
+
+
+def test_the_line_limit_is_16_mib_exactly(tmp_path: Path) -> None:
+    """A record line of 16 MiB is read and checked; one byte more is reported unread (real size, no patching)."""
+    head = b'{"prompt": "'
+    tail = b'", "completion": "c"}\n'
+    fits = head + b"p" * (datasets.MAX_LINE_BYTES - len(head) - len(tail)) + tail
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(fits + fits[: -len(tail)] + b"p" + tail)
+
+    report = check_file(path, model_id=TITAN, max_findings=10)
+
+    assert len(fits) == 16 * 1024 * 1024 == datasets.MAX_LINE_BYTES
+    assert [(f.line, f.message) for f in report.errors] == [
+        (1, report.errors[0].message),
+        (2, "is longer than 16,777,216 bytes, more than any model takes as one record (not read)."),
+    ]
+    assert "more than the 4,096 tokens" in report.errors[0].message  # line 1 was read: it is too long a record
+
+
+def test_every_message_of_a_converse_record_is_checked_after_a_bad_content(tmp_path: Path) -> None:
+    record = {
+        "schemaVersion": "bedrock-conversation-2024",
+        "messages": [{"role": "user", "content": "plain text"}, {"role": "assistant", "content": []}],
+    }
+
+    report = check(tmp_path, [GOOD] * 8 + [record], NOVA_MICRO)
+
+    assert [(f.line, f.field) for f in report.errors] == [(9, "messages[0].content"), (9, "messages[1].content")]
+
+
+def test_a_converse_record_whose_later_block_is_malformed_is_still_read_as_converse(tmp_path: Path) -> None:
+    """Without a schemaVersion, the first content block decides the format: a ``type`` key further on is a
+    broken Converse block (named as such), not a record of the Claude format."""
+    record = converse(turn("user", "q", {"type": "text", "text": "more"}), ANSWER, schema=None)
+
+    assert datasets.detect_format(record) is datasets.DataFormat.CONVERSE
+    report = check(tmp_path, [GOOD] * 8 + [record], NOVA_MICRO)
+    assert {f.field for f in report.findings if f.line == 9} == {"messages[0].content[1].type"}
+    assert all("format;" not in f.message for f in report.findings)
+
+
+def test_a_claude_record_with_another_problem_still_gets_its_length_finding(tmp_path: Path) -> None:
+    """The full check counts the same characters as the fast path: 96,001 of them is a length warning."""
+    extra = {**claude_of_length(96_001), "id": "x"}  # an extraneous key: the full check reads the record
+    fits = {**claude_of_length(96_000), "id": "x"}
+
+    findings = check(tmp_path, [claude_of_length(2)] * 31 + [extra], HAIKU).findings
+    assert [(f.severity, f.line, f.field) for f in findings] == [
+        (Severity.ERROR, 32, "id"),
+        (Severity.WARNING, 32, None),
+    ]
+    findings = check(tmp_path, [claude_of_length(2)] * 31 + [fits], HAIKU).findings
+    assert [(f.severity, f.line, f.field) for f in findings] == [(Severity.ERROR, 32, "id")]
+
+
+def test_claude_content_given_as_text_blocks_is_counted_like_a_string(tmp_path: Path) -> None:
+    blocks = {
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "q" * 96_000}]},
+            {"role": "assistant", "content": [{"type": "text", "text": "a"}]},
+        ]
+    }
+
+    report = check(tmp_path, [claude_of_length(2)] * 31 + [blocks], HAIKU)
+
+    assert report.longest_record_line == 32 and report.longest_record_tokens == 16_001
+    assert [(f.line, f.severity) for f in report.findings] == [(32, Severity.WARNING)]
+    assert "96,001 characters" in report.findings[0].message
+
+
+def test_a_missing_completion_adds_no_characters_to_a_records_length(tmp_path: Path) -> None:
+    record = {"prompt": "p" * 24_576}
+
+    report = check(tmp_path, [record], TITAN)
+
+    assert [(f.field, f.message) for f in report.errors] == [("completion", "is missing.")]
+    assert report.longest_record_tokens == 4096
+
+
+def test_an_assistant_message_in_an_rft_record_is_not_a_misplaced_system_message(tmp_path: Path) -> None:
+    record = {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "Let me see."}]}
+
+    report = check(tmp_path, [record] * 100, "amazon.nova-2-lite-v1:0:256k", "REINFORCEMENT_FINE_TUNING")
+
+    assert {(f.line, f.field) for f in report.findings if f.line == 1} == {(1, "reference_answer")}
