@@ -101,15 +101,19 @@ MODULES: dict[str, tuple[str, ...]] = {
 class Equivalent:
     """A surviving mutant classified by hand: no behaviour a user or CloudFormation could observe changes."""
 
-    module: str  # the mutated file, as cosmic-ray names it
+    module: str  # the mutated file as cosmic-ray names it, or a folder ending in "/" for each file in it
     line: int | None  # None: any line of the module
     operator: str  # cosmic-ray's operator name, e.g. core/ReplaceTrueWithFalse
-    mutated: str  # text of the mutated line (after the change), to tell apart mutants on one line
+    mutated: str  # text in the mutated line (after the change), or "re:" and a regular expression
     reason: str
 
     def matches(self, module: str, line: int, operator: str, mutated: str) -> bool:
-        same_line = self.line is None or self.line == line
-        return (self.module, self.operator) == (module, operator) and same_line and self.mutated in mutated
+        same_module = module.startswith(self.module) if self.module.endswith("/") else module == self.module
+        if not (same_module and self.operator == operator and self.line in (None, line)):
+            return False
+        if self.mutated.startswith("re:"):
+            return re.search(self.mutated[3:], mutated) is not None
+        return self.mutated in mutated
 
 
 _JOB = "lambda_src/customization_job"
@@ -132,7 +136,36 @@ _FROZEN_MODULES = (
     "constructs_lib/rules/datasets/report.py",
     "constructs_lib/rules/datasets/expectation.py",
 )
+_DATASETS = "constructs_lib/rules/datasets/"
+_ENUM = "enum members and type objects compare by identity: `==`/`!=` and `is`/`is not` agree on them"
+_ENUMS = (
+    r"re:(type\([^)]*\)|\bfound|\bseverity|\bmode) (==|!=) "
+    r"|(==|!=) (Severity|SchemaVersion|DataFormat|DatasetRole)\."
+    r"|(==|!=) (ERR|WARN|str|dict|list|report\.data_format)\b"
+)
+_DECLINE = (
+    "a fast path declines a record with any negative count (the scan tests `chars < 0`), so -2 is -1; "
+    "a fast path that declines more is only slower: the full check then reports the same findings"
+)
 EQUIVALENT: tuple[Equivalent, ...] = (
+    Equivalent(_DATASETS, None, "core/ReplaceComparisonOperator_Is_Eq", _ENUMS, _ENUM),
+    Equivalent(_DATASETS, None, "core/ReplaceComparisonOperator_IsNot_NotEq", _ENUMS, _ENUM),
+    Equivalent(_DATASETS, None, "core/NumberReplacer", r"re:(return|else) - ?2\b", _DECLINE),
+    Equivalent(
+        f"{_DATASETS}scan.py",
+        None,
+        "core/ReplaceComparisonOperator_Gt_NotEq",
+        "chars != shortest",
+        "a record no longer than the shortest length rule is looked at by _too_long too, which finds no rule "
+        "it breaks and reports nothing",
+    ),
+    Equivalent(
+        f"{_DATASETS}rft.py",
+        45,
+        "core/ReplaceComparisonOperator_Eq_LtE",
+        'role <= "system"',
+        "the fast path declines an assistant message after the first: " + _DECLINE.split("; ")[1],
+    ),
     *(Equivalent(module, None, "core/ReplaceTrueWithFalse", "frozen=False", _FROZEN) for module in _FROZEN_MODULES),
     Equivalent(
         f"{_JOB}/decisions.py",
