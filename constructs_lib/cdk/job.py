@@ -237,6 +237,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             resolved_core, resolved_statements, resolved_names = facts.stack.resolve(
                 [core, statements, {"job": job_name, "model": custom_model_name, "token": client_request_token}]
             )
+            self._resolved_core: Mapping[str, Any] = resolved_core
             generated = naming.generated_name(construct_id, naming.request_digest(self.construct_path, resolved_core))
             # The names in the request: the user's, or the synth-time base of generated names (the handler
             # appends a per-request suffix to a base, so the deployed names are attributes of the resource).
@@ -342,6 +343,9 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
     def validation_loss(self) -> str:
         """The first validation data set's loss, empty without validation data; only for a waiting job."""
         return self._waiting("validation_loss").validation_loss
+
+    def _job_request(self) -> Mapping[str, Any] | None:
+        return self._resolved_core
 
     def _known_model_arn(self) -> str | None:
         return self.custom_model_arn if self._wait is not None else None

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from aws_cdk import CfnResource, CustomResource, Resource, Stack
+from aws_cdk import Resource
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .. import contract
 from ..rules import catalogue
 from ..rules import validation as v
 from .completion import JobStatus, NameFilter, state_change_pattern
@@ -185,14 +184,9 @@ class ModelCustomizationJobBase(Resource):
         return model_arn
 
     def _job_request(self) -> Mapping[str, Any] | None:
-        """The CreateModelCustomizationJob request this job's resource carries (contract.PROP_REQUEST), resolved;
-        None for a job without a resource in this app (an imported one)."""
-        resource = getattr(self, "resource", None)
-        cfn = resource.node.default_child if isinstance(resource, CustomResource) else resource
-        if not isinstance(cfn, CfnResource):
-            return None
-        request = Stack.of(self).resolve(cfn._cfn_properties.get(contract.PROP_REQUEST))
-        return request if isinstance(request, Mapping) else None
+        """The CreateModelCustomizationJob request this job sends (tags aside), resolved; None for a job
+        without a resource in this app (an imported one). ``ModelCustomizationJob`` keeps it from construction."""
+        return None
 
     def _has_validation_data(self) -> bool | None:
         """Whether the job trains with validation data: None where unknown (an imported job)."""

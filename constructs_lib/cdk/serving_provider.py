@@ -1,10 +1,11 @@
 """One serving provider per stack, created only in stacks that serve a model.
 
 An on_event function starts creates, swaps and deletes; an is_complete function polls until a deployment is
-``Active`` or a throughput ``InService`` (every 30 seconds, for at most 2 hours), behind the CDK Provider
-framework's waiter state machine. Deployments take minutes, not the hours a training job takes, so the
-framework's own waiter fits: no wait condition, no watcher. Both functions run the same bundled runtime asset as
-the job handler (python3.13, arm64) and share one role (serving_permissions.handler).
+``Active`` or a throughput ``InService`` (every 30 seconds, for at most 55 minutes, within CloudFormation's
+one-hour cap on a custom resource), behind the CDK Provider framework's waiter state machine. Deployments
+take minutes, not the hours a training job takes, so the framework's own waiter fits: no wait condition, no
+watcher. Both functions run the same bundled runtime asset as the job handler (python3.13, arm64) and share
+one role (serving_permissions.handler).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from .provider import bundled_function
 
 SERVING_PROVIDER_ID = "BedrockModelServingProvider"
 QUERY_INTERVAL = Duration.seconds(30)
-TOTAL_TIMEOUT = Duration.hours(2)
+TOTAL_TIMEOUT = Duration.minutes(55)
+"""CloudFormation waits at most an hour for a custom resource; the framework fails first, with its own reason."""
 SERVING_WILDCARDS = (
     (
         r":(custom-model-deployment|provisioned-model|custom-model|model-customization-job)/\*$",
