@@ -160,6 +160,14 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "it breaks and reports nothing",
     ),
     Equivalent(
+        f"{_DATASETS}converse.py",
+        88,
+        "core/AddNot",
+        "if not type(content) is not list",
+        "the fast path declines every record whose content is a list (and still every other one): "
+        + _DECLINE.split("; ")[1],
+    ),
+    Equivalent(
         f"{_DATASETS}rft.py",
         45,
         "core/ReplaceComparisonOperator_Eq_LtE",

@@ -314,3 +314,13 @@ def test_an_assistant_message_in_an_rft_record_is_not_a_misplaced_system_message
     report = check(tmp_path, [record] * 100, "amazon.nova-2-lite-v1:0:256k", "REINFORCEMENT_FINE_TUNING")
 
     assert {(f.line, f.field) for f in report.findings if f.line == 1} == {(1, "reference_answer")}
+
+
+def test_a_nova_2_reserved_word_cites_the_nova_guide_that_reserves_it(tmp_path: Path) -> None:
+    record = converse(turn("user", "User: my Wi-Fi drops."), ANSWER)
+
+    report = check(tmp_path, [GOOD] * 7 + [record], "amazon.nova-2-lite-v1:0:256k")
+
+    (error,) = [f for f in report.errors if f.line == 8]
+    assert (error.field, error.source) == ("messages[0].content[0].text", "nova-ft")
+    assert error.message == "holds the reserved keyword 'User:'; a user prompt with it fails the training job."
