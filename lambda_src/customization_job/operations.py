@@ -15,7 +15,7 @@ deleted or tagged. Tagging takes the ARN in the request body, so it uses ARNs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -25,7 +25,8 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from ..kernel.log import log_event
 from ..kernel.retry import Budget, NoTimeLeft, Retrier, RetriesExhausted
-from . import errors, ownership
+from . import calls, errors, ownership
+from .calls import exhausted_reason, is_transient, transient_budget
 from .client import BedrockClient
 from .coercion import coerce
 from .decisions import TagChanges
@@ -37,41 +38,11 @@ CREATE_OPERATION = "CreateModelCustomizationJob"
 IAM_PROPAGATION_S = 120.0
 
 
-def _transient_budget() -> Budget:
-    return Budget("transient", total_s=60.0, base_s=1.0, cap_s=16.0)
-
-
-def _is_transient(error: Exception) -> bool:
-    if isinstance(error, HTTPClientError | BotocoreConnectionError):
-        return True
-    return isinstance(error, ClientError) and errors.is_transient(error)
-
-
 def coerce_request(client: BedrockClient, request: dict[str, Any]) -> dict[str, Any]:
     """CloudFormation's strings → the types of the client's CreateModelCustomizationJob input shape."""
     shape = client.meta.service_model.operation_model(CREATE_OPERATION).input_shape
     coerced: dict[str, Any] = coerce(request, shape)
     return coerced
-
-
-def _call(retrier: Retrier, action: str, call: Callable[[], T]) -> T:
-    """Run ``call`` retrying only throttling/5xx/network errors; other errors propagate unchanged."""
-    transient = _transient_budget()
-    try:
-        return retrier.run(call, lambda e: transient if _is_transient(e) else None)
-    except RetriesExhausted as exhausted:
-        raise _exhausted(action, exhausted) from exhausted.error
-    except NoTimeLeft as no_time:
-        raise errors.no_time_left(action, str(no_time)) from no_time
-
-
-def _exhausted(action: str, exhausted: RetriesExhausted) -> HandlerError:
-    error = exhausted.error
-    code = errors.error_label(error)
-    message = errors.error_message(error) if isinstance(error, ClientError) else str(error)
-    if exhausted.out_of_time:
-        return errors.out_of_time(action, code, message)
-    return errors.still_failing(action, code, message, exhausted.budget.waited_s)
 
 
 def start_job(
@@ -90,12 +61,12 @@ def start_job(
     job_name = str(request.get("jobName", ""))
     action = f"Starting model customization job {job_name!r}"
     iam = Budget("iam-propagation", total_s=IAM_PROPAGATION_S, base_s=2.0, cap_s=20.0)
-    transient = _transient_budget()
+    transient = transient_budget()
 
     def budget_for(error: Exception) -> Budget | None:
         if isinstance(error, ClientError) and errors.is_iam_propagation(error):
             return iam
-        return transient if _is_transient(error) else None
+        return transient if is_transient(error) else None
 
     try:
         response = retrier.run(lambda: client.create_model_customization_job(**request), budget_for)
@@ -114,7 +85,7 @@ def start_job(
                 errors.error_code(exhausted.error),
                 errors.error_message(exhausted.error),
             ) from exhausted.error
-        raise _exhausted(action, exhausted) from exhausted.error
+        raise exhausted_reason(action, exhausted) from exhausted.error
     except ParamValidationError as error:
         raise errors.invalid_request(
             action, "ParamValidationError", " ".join(str(error).split()), creating=True
@@ -182,7 +153,7 @@ def describe_job(
     ``refused_is_missing``, refuses the identifier as invalid)."""
     action = f"Reading model customization job {job_identifier}"
     try:
-        job: dict[str, Any] = _call(
+        job: dict[str, Any] = calls.run(
             retrier, action, lambda: client.get_model_customization_job(jobIdentifier=job_identifier)
         )
         return job
@@ -235,7 +206,7 @@ def list_jobs(client: BedrockClient, name_contains: str, retrier: Retrier) -> It
     params: dict[str, Any] = {"nameContains": name_contains, "maxResults": 100}
     for _ in range(MAX_LIST_PAGES):
         try:
-            page: dict[str, Any] = _call(retrier, action, partial(client.list_model_customization_jobs, **params))
+            page: dict[str, Any] = calls.run(retrier, action, partial(client.list_model_customization_jobs, **params))
         except ClientError as error:
             raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error
         yield from page.get("modelCustomizationJobSummaries") or []
@@ -252,7 +223,7 @@ def stop_job(client: BedrockClient, job: FoundJob, retrier: Retrier) -> tuple[st
     """
     action = f"Stopping model customization job {job.identifier}"
     try:
-        _call(retrier, action, lambda: client.stop_model_customization_job(jobIdentifier=job.identifier))
+        calls.run(retrier, action, lambda: client.stop_model_customization_job(jobIdentifier=job.identifier))
         return "stopped", None
     except ClientError as error:
         if errors.is_not_found(error):
@@ -294,7 +265,7 @@ def find_model(
 def _read_model(client: BedrockClient, identifier: str, retrier: Retrier) -> dict[str, Any] | None:
     action = f"Reading custom model {identifier}"
     try:
-        model: dict[str, Any] = _call(retrier, action, lambda: client.get_custom_model(modelIdentifier=identifier))
+        model: dict[str, Any] = calls.run(retrier, action, lambda: client.get_custom_model(modelIdentifier=identifier))
         return model
     except ClientError as error:
         if errors.is_not_found(error):
@@ -306,7 +277,7 @@ def delete_model(client: BedrockClient, model: FoundModel, retrier: Retrier) -> 
     """DeleteCustomModel (by name, see the module docstring); gone already is success, in use fails."""
     action = f"Deleting custom model {model.arn}"
     try:
-        _call(retrier, action, lambda: client.delete_custom_model(modelIdentifier=model.name))
+        calls.run(retrier, action, lambda: client.delete_custom_model(modelIdentifier=model.name))
         return "deleted"
     except ClientError as error:
         if errors.is_not_found(error):
@@ -325,7 +296,7 @@ def read_tags(client: BedrockClient, resource_arn: str, retrier: Retrier) -> lis
     """ListTagsForResource: the resource's tags as ``[{key, value}]`` (empty when Bedrock does not know it)."""
     action = f"Reading the tags of {resource_arn}"
     try:
-        response = _call(retrier, action, lambda: client.list_tags_for_resource(resourceARN=resource_arn))
+        response = calls.run(retrier, action, lambda: client.list_tags_for_resource(resourceARN=resource_arn))
     except ClientError as error:
         if errors.is_not_found(error):
             return []
@@ -340,9 +311,9 @@ def apply_tag_changes(client: BedrockClient, resource_arn: str, changes: TagChan
     try:
         if changes.to_set:
             tags = [{"key": k, "value": v} for k, v in changes.to_set.items()]
-            _call(retrier, action, lambda: client.tag_resource(resourceARN=resource_arn, tags=tags))
+            calls.run(retrier, action, lambda: client.tag_resource(resourceARN=resource_arn, tags=tags))
         if changes.to_remove:
             keys = list(changes.to_remove)
-            _call(retrier, action, lambda: client.untag_resource(resourceARN=resource_arn, tagKeys=keys))
+            calls.run(retrier, action, lambda: client.untag_resource(resourceARN=resource_arn, tagKeys=keys))
     except ClientError as error:
         raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error

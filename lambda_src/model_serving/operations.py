@@ -10,15 +10,16 @@ instead, the resource is adopted only when it carries this stack's owner tag and
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from ..contract import SERVING_TOKEN_TAG_KEY
+from ..customization_job import calls, ownership
 from ..customization_job import errors as job_errors
-from ..customization_job import ownership
+from ..customization_job.calls import exhausted_reason, is_transient, transient_budget
 from ..customization_job.client import BedrockClient
 from ..customization_job.coercion import coerce
 from ..customization_job.decisions import tags_as_dict
@@ -35,41 +36,11 @@ IAM_PROPAGATION_S = 60.0
 """A handler role created in the same deployment may be refused for a while (AccessDenied) until IAM propagates."""
 
 
-def _transient_budget() -> Budget:
-    return Budget("transient", total_s=60.0, base_s=1.0, cap_s=16.0)
-
-
-def _is_transient(error: Exception) -> bool:
-    if isinstance(error, HTTPClientError | BotocoreConnectionError):
-        return True
-    return isinstance(error, ClientError) and job_errors.is_transient(error)
-
-
 def coerce_request(client: BedrockClient, kind: Kind, request: Mapping[str, Any]) -> dict[str, Any]:
     """CloudFormation's strings -> the types of the kind's Create input shape (``modelUnits`` "2" -> 2)."""
     shape = client.meta.service_model.operation_model(kind.create_operation).input_shape
     coerced: dict[str, Any] = coerce(dict(request), shape)
     return coerced
-
-
-def _run(retrier: Retrier, action: str, call: Callable[[], T]) -> T:
-    """``call`` with transient errors retried; other ClientErrors propagate unchanged."""
-    transient = _transient_budget()
-    try:
-        return retrier.run(call, lambda e: transient if _is_transient(e) else None)
-    except RetriesExhausted as exhausted:
-        raise _exhausted(action, exhausted) from exhausted.error
-    except NoTimeLeft as no_time:
-        raise job_errors.no_time_left(action, str(no_time)) from no_time
-
-
-def _exhausted(action: str, exhausted: RetriesExhausted) -> HandlerError:
-    error = exhausted.error
-    code = job_errors.error_label(error)
-    message = job_errors.error_message(error) if isinstance(error, ClientError) else str(error)
-    if exhausted.out_of_time:
-        return job_errors.out_of_time(action, code, message)
-    return job_errors.still_failing(action, code, message, exhausted.budget.waited_s)
 
 
 def _refused(action: str, error: ClientError) -> HandlerError:
@@ -81,7 +52,7 @@ def describe(client: BedrockClient, kind: Kind, identifier: str, retrier: Retrie
     action = f"Reading {kind.noun} {identifier}"
     get = getattr(client, f"get_{kind.api}")
     try:
-        live: dict[str, Any] = _run(retrier, action, lambda: get(**{kind.identifier_param: identifier}))
+        live: dict[str, Any] = calls.run(retrier, action, lambda: get(**{kind.identifier_param: identifier}))
         return live
     except ClientError as error:
         if job_errors.is_not_found(error):
@@ -102,12 +73,12 @@ def create(
     action = f"Creating {kind.noun} {name!r}"
     create_call = getattr(client, f"create_{kind.api}")
     iam = Budget("iam-propagation", total_s=IAM_PROPAGATION_S, base_s=2.0, cap_s=20.0)
-    transient = _transient_budget()
+    transient = transient_budget()
 
     def budget_for(error: Exception) -> Budget | None:
         if isinstance(error, ClientError) and job_errors.error_code(error) == "AccessDeniedException":
             return iam
-        return transient if _is_transient(error) else None
+        return transient if is_transient(error) else None
 
     try:
         response = retrier.run(lambda: create_call(**request), budget_for)
@@ -121,7 +92,7 @@ def create(
                 return adopted
         if isinstance(exhausted.error, ClientError) and exhausted.budget is iam:
             raise _refused(action, exhausted.error) from exhausted.error
-        raise _exhausted(action, exhausted) from exhausted.error
+        raise exhausted_reason(action, exhausted) from exhausted.error
     except ParamValidationError as error:
         # botocore quotes the offending values ("value: <text>, type: ..."): names only, as for the logs
         described = _VALUE.sub("value: <not shown>, type:", " ".join(str(error).split()))
@@ -177,7 +148,7 @@ def swap(client: BedrockClient, kind: Kind, arn: str, model: str, retrier: Retri
     action = f"Swapping {kind.noun} {arn} to model {model}"
     update = getattr(client, f"update_{kind.api}")
     try:
-        _run(retrier, action, lambda: update(**{kind.identifier_param: arn, kind.update_model_param: model}))
+        calls.run(retrier, action, lambda: update(**{kind.identifier_param: arn, kind.update_model_param: model}))
     except ClientError as error:
         if job_errors.is_not_found(error):
             raise errors.gone(kind, arn, "swap the model") from error
@@ -190,7 +161,7 @@ def delete(client: BedrockClient, kind: Kind, arn: str, retrier: Retrier) -> str
     action = f"Deleting {kind.noun} {arn}"
     remove = getattr(client, f"delete_{kind.api}")
     try:
-        _run(retrier, action, lambda: remove(**{kind.identifier_param: arn}))
+        calls.run(retrier, action, lambda: remove(**{kind.identifier_param: arn}))
         return "deleted"
     except ClientError as error:
         if job_errors.is_not_found(error):
@@ -204,7 +175,7 @@ def read_tags(client: BedrockClient, arn: str, retrier: Retrier) -> list[dict[st
     """ListTagsForResource as ``[{key, value}]`` (empty when Bedrock does not know the resource)."""
     action = f"Reading the tags of {arn}"
     try:
-        response = _run(retrier, action, lambda: client.list_tags_for_resource(resourceARN=arn))
+        response = calls.run(retrier, action, lambda: client.list_tags_for_resource(resourceARN=arn))
     except ClientError as error:
         if job_errors.is_not_found(error):
             return []
@@ -221,10 +192,10 @@ def apply_tags(
     try:
         if to_set:
             tags = [{"key": k, "value": v} for k, v in to_set.items()]
-            _run(retrier, action, lambda: client.tag_resource(resourceARN=arn, tags=tags))
+            calls.run(retrier, action, lambda: client.tag_resource(resourceARN=arn, tags=tags))
         if to_remove:
             keys = list(to_remove)
-            _run(retrier, action, lambda: client.untag_resource(resourceARN=arn, tagKeys=keys))
+            calls.run(retrier, action, lambda: client.untag_resource(resourceARN=arn, tagKeys=keys))
     except ClientError as error:
         raise _refused(action, error) from error
 
@@ -233,7 +204,9 @@ def read_job(client: BedrockClient, job_arn: str, retrier: Retrier) -> dict[str,
     """GetModelCustomizationJob (the quality gate's metrics); None when Bedrock does not know the job."""
     action = f"Reading model customization job {job_arn} for the quality gate"
     try:
-        job: dict[str, Any] = _run(retrier, action, lambda: client.get_model_customization_job(jobIdentifier=job_arn))
+        job: dict[str, Any] = calls.run(
+            retrier, action, lambda: client.get_model_customization_job(jobIdentifier=job_arn)
+        )
         return job
     except ClientError as error:
         if job_errors.is_not_found(error):
