@@ -93,3 +93,16 @@ def test_a_budget_spent_in_float_steps_ends_after_its_total() -> None:
     assert len(clock.sleeps) == 3 and min(clock.sleeps) > 0 and len(calls) == 4
     assert clock.sleeps[:2] == [1.1, 2.2] and sum(clock.sleeps) == pytest.approx(7.7)
     assert budget.next_delay() is None
+
+
+@pytest.mark.parametrize(("remaining_ms", "shown"), [(10_495, "10"), (9_500, "10"), (1_499, "1")])
+def test_the_no_time_left_reason_states_the_seconds_left_and_what_they_must_hold(remaining_ms: int, shown: str) -> None:
+    clock = Clock(remaining_ms)
+    retrier = Retrier(clock.sleep, clock.remaining, margin_s=5.0, call_limit_s=20.0)
+
+    with pytest.raises(NoTimeLeft) as raised:
+        retrier.run(lambda: "started", lambda error: None)
+
+    assert str(raised.value) == (
+        f"{shown} s of Lambda time left, less than one worst-case call (20 s) plus 5 s to answer CloudFormation"
+    )
