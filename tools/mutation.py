@@ -194,14 +194,14 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         79,
         "core/NumberReplacer",
         r"re:margin_s: float = -? ?\d",
-        "a default no caller uses: the handler and the watcher both pass margin_s",
+        "a default no caller uses: both handlers and the watcher pass margin_s",
     ),
     Equivalent(
         "lambda_src/kernel/retry.py",
         80,
         "core/NumberReplacer",
         r"re:call_limit_s: float = -? ?\d",
-        "a default no caller uses: the handler and the watcher both pass call_limit_s",
+        "a default no caller uses: both handlers and the watcher pass call_limit_s",
     ),
     Equivalent(
         "lambda_src/kernel/retry.py",
