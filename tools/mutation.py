@@ -203,6 +203,29 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         r"re:call_limit_s: float = -? ?\d",
         "a default no caller uses: both handlers and the watcher pass call_limit_s",
     ),
+    *(
+        Equivalent(
+            "lambda_src/job_watcher/outcome.py",
+            22,
+            operator,
+            "ENDED = ENDED_UNSUCCESSFULLY",
+            "outcome.ENDED is read by no code (the watcher and the Result resource test COMPLETED and "
+            "ENDED_UNSUCCESSFULLY)",
+        )
+        for operator in (
+            "core/ReplaceBinaryOperator_BitOr_BitAnd",
+            "core/ReplaceBinaryOperator_BitOr_BitXor",
+            "core/ReplaceBinaryOperator_BitOr_Sub",
+        )
+    ),
+    Equivalent(
+        "lambda_src/job_watcher/outcome.py",
+        50,
+        "core/ReplaceComparisonOperator_Eq_GtE",
+        'status >= "Stopped"',
+        "failure_text is only called for a Failed or Stopped job, and 'Failed' < 'Stopped' (only 'Stopping', "
+        "never passed, sorts above)",
+    ),
     Equivalent(
         "lambda_src/kernel/retry.py",
         60,

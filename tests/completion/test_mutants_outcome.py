@@ -84,3 +84,29 @@ def test_a_long_failure_message_is_cut_to_900_bytes_with_an_ellipsis() -> None:
     with pytest.raises(outcome.NotCompleted) as raised:
         outcome.result_data(too_long)
     assert str(raised.value) == cut
+
+
+@pytest.mark.parametrize("job", [described("InProgress"), {"jobName": "supportbot-job", "jobArn": ARN}])
+def test_a_description_without_an_ended_status_gives_no_signal(job: dict[str, Any]) -> None:
+    assert outcome.signal_for(job) is None
+
+
+def test_a_foreign_job_is_named_by_its_name_and_without_one_by_its_arn() -> None:
+    named = outcome.foreign_signal(described("Completed", outputModelArn=MODEL), "arn:aws:cloudformation:other")
+    unnamed = outcome.foreign_signal({"jobArn": ARN, "status": "Failed"}, None)
+
+    assert named.reason.startswith("Bedrock model customization job supportbot-job is not this stack's")
+    assert ARN not in named.reason and named.data == ARN and named.status == "FAILURE"
+    assert unnamed.reason.startswith(f"Bedrock model customization job {ARN} is not this stack's: it carries no ")
+    anonymous = outcome.not_this_stacks({}, None)
+    assert anonymous.startswith("Bedrock model customization job ? is not this stack's")
+
+
+def test_a_running_job_without_a_name_is_reported_by_its_arn() -> None:
+    with pytest.raises(outcome.NotCompleted) as by_arn:
+        outcome.result_data({"jobArn": ARN, "status": "InProgress"})
+    with pytest.raises(outcome.NotCompleted) as by_name:
+        outcome.result_data(described("Stopping"))
+
+    assert str(by_arn.value).startswith(f"Bedrock model customization job {ARN} is InProgress, not Completed")
+    assert str(by_name.value).startswith("Bedrock model customization job supportbot-job is Stopping, not Completed")
