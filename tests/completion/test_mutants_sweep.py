@@ -8,8 +8,10 @@ import json
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
-from lambda_src.job_watcher.sweep import Memory, Resource, WatchedJob, watched_job
+from lambda_src.job_watcher.budget import Budget
+from lambda_src.job_watcher.sweep import Clients, Config, Memory, Resource, WatchedJob, describe_handle, watched_job
 
 HANDLE = "SupportBotCompletionHandle0A1B2C3D5f0e1d2c3b"
 URL = "https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/arn%3Aaws/handle?X-Amz-Signature=abc"
@@ -157,3 +159,49 @@ def test_a_handle_is_described_again_only_when_the_listing_shows_it_changed() ->
 
     memory.resume_at(None, ["OtherHandle"])  # the handle left the stack: forgotten
     assert memory.cached(handle) == (False, None)
+
+
+# --- a handle that is gone, and secrets kept out of logs -------------------------------------------------------
+
+
+class CloudFormation:
+    """DescribeStackResource answering with one parsed error (botocore parses the code from the response)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.error = ClientError(parsed({"Error": {"Code": code, "Message": message}}), "DescribeStackResource")
+
+    def describe_stack_resource(self, **params: Any) -> Any:
+        raise self.error
+
+
+def describe(code: str, message: str) -> WatchedJob | None:
+    clients = Clients(bedrock=None, cloudformation=CloudFormation(code, message), events=None)
+    config = Config(stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/Chained/1", schedule_rule="Poll")
+    budget = Budget(remaining_ms=lambda: 600_000, sleep=lambda s: None, call_s=10)
+    return describe_handle(clients, config, budget, HANDLE)
+
+
+def test_a_handle_that_no_longer_exists_is_not_watched() -> None:
+    assert describe("ValidationError", f"Resource {HANDLE} does not exist for stack Chained") is None
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("AccessDenied", "User is not authorized; the role does not exist"),
+        ("ResourceNotFound", "Stack does not exist"),
+        ("ValidationError", "1 validation error detected"),
+    ],
+)
+def test_another_error_describing_a_handle_is_raised_not_taken_for_a_gone_handle(code: str, message: str) -> None:
+    with pytest.raises(ClientError):
+        describe(code, message)
+
+
+def test_a_handles_presigned_url_is_never_in_a_repr() -> None:
+    resource = Resource(HANDLE, "AWS::CloudFormation::WaitConditionHandle", "CREATE_COMPLETE", URL, "t")
+    watched = watching("support-bot-v1", HANDLE)
+
+    assert "X-Amz-Signature" not in repr(resource) and HANDLE in repr(resource)
+    assert "X-Amz-Signature" not in repr(watched) and "support-bot-v1" in repr(watched)
+    assert "X-Amz-Signature" not in repr(Memory(handles={HANDLE: ((URL, "t"), watched)}))
