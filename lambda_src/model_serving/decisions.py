@@ -187,9 +187,22 @@ def progress(kind: Kind, live: Mapping[str, Any], model: str) -> Progress:
     return Waiting(str(live.get("status") or "unknown"))
 
 
+def moving_to(kind: Kind, live: Mapping[str, Any], model: str) -> bool:
+    """Whether a swap to ``model`` is under way already: asked for by this very request before (a retried
+    invocation, or a retried call whose answer was lost). Bedrock refuses a second update of a throughput while
+    one is in progress, and the swap under way is the one wanted: wait for it."""
+    if kind is THROUGHPUT:
+        return live.get("status") == "Updating" and model.startswith("arn:") and live.get("desiredModelArn") == model
+    details = live.get("updateDetails")
+    return (
+        isinstance(details, Mapping) and details.get("updateStatus") == "Updating" and details.get("modelArn") == model
+    )
+
+
 def swap_needed(kind: Kind, live: Mapping[str, Any], model: str) -> bool:
-    """Whether the resource must be told to serve ``model``: it does not, or it is moving to another model."""
-    return not (serves(kind, live, model) and _settled(kind, live))
+    """Whether the resource must be told to serve ``model``: it does not and is not moving to it, or it is moving
+    to another model."""
+    return not (serves(kind, live, model) and _settled(kind, live)) and not moving_to(kind, live, model)
 
 
 # ---- delete -----------------------------------------------------------------------------------------

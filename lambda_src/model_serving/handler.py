@@ -213,7 +213,8 @@ class _Lifecycle:
         arn, model = decision.arn, decision.model
         name = str(live.get(self.kind.name_field) or "")
         served = str(live.get("modelArn") or "")
-        if decision.swap:
+        under_way = not decision.swap and decisions.moving_to(self.kind, live, model)
+        if decision.swap or under_way:  # a swap under way (a repeated request) is not waited for ungated
             self._gate(model, swap_from=served)
         if decision.swap or decision.tags:
             owned = ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id)
@@ -229,7 +230,8 @@ class _Lifecycle:
             operations.swap(self.client, self.kind, arn, model, self.retrier)
             self.log("swap", arn=arn, name=name, fromModelArn=served, modelArn=model, outcome="swapping")
         else:
-            self.log("keep", arn=arn, name=name, modelArn=model, outcome="serves-it-already")
+            outcome = "swap-under-way" if under_way else "serves-it-already"
+            self.log("keep", arn=arn, name=name, modelArn=model, outcome=outcome)
         return self._response(arn, name, model)
 
     def _gate(self, model: str, *, swap_from: str | None) -> None:

@@ -26,7 +26,7 @@ from ..customization_job.decisions import tags_as_dict
 from ..customization_job.errors import HandlerError
 from ..kernel.log import log_event
 from ..kernel.retry import Budget, NoTimeLeft, Retrier, RetriesExhausted
-from . import errors
+from . import decisions, errors
 from .kinds import Kind
 
 T = TypeVar("T")
@@ -152,7 +152,23 @@ def swap(client: BedrockClient, kind: Kind, arn: str, model: str, retrier: Retri
     except ClientError as error:
         if job_errors.is_not_found(error):
             raise errors.gone(kind, arn, "swap the model") from error
+        if _swap_under_way(client, kind, arn, model, retrier):
+            return
         raise _refused(action, error) from error
+
+
+def _swap_under_way(client: BedrockClient, kind: Kind, arn: str, model: str, retrier: Retrier) -> bool:
+    """After a refused update: whether the resource moves to (or serves) ``model`` already, because an earlier
+    attempt whose answer was lost did act (Bedrock refuses a second update of a throughput while one is under
+    way). Then the refusal is the swap's own echo; a read that fails leaves the original refusal standing."""
+    try:
+        live = describe(client, kind, arn, retrier)
+    except HandlerError:
+        return False
+    if live is None or decisions.swap_needed(kind, live, model):
+        return False
+    log_event(**retrier.log_fields, action="swap", arn=arn, modelArn=model, outcome="under-way-already")
+    return True
 
 
 def delete(client: BedrockClient, kind: Kind, arn: str, retrier: Retrier) -> str:

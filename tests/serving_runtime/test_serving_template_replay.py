@@ -24,7 +24,8 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import Stack, Tags
+from botocore.exceptions import ConnectionClosedError
 from fake_bedrock import FakeBedrock
 from integration.conftest import _next_version
 from integration.harness import JOB_TYPE, CloudFormation, StackTemplate, cfn_strings, synthesize
@@ -35,6 +36,7 @@ from lambda_src.customization_job.idempotency import name_suffix
 from lambda_src.model_serving import handler
 
 RESULT_TYPE = "Custom::BedrockModelCustomizationResult"
+RETAG = ("team", "support-bots")
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
@@ -96,19 +98,25 @@ def _retrained(example: Any) -> None:
     _next_version(example)  # one training setting per job changed: each job is replaced
 
 
-def _more_model_units(example: Any) -> None:
-    """The same jobs; every ``provision_throughput`` asks for one model unit more."""
+def _reconfigured(example: Any) -> None:
+    """The same jobs; every ``provision_throughput`` asks for one model unit more, and every on-demand deployment
+    gets a tag through ``Tags.of`` (neither changes the model served)."""
     _serving_stacks_only(example)
     original = example.ModelCustomizationJob
 
     def job(scope: Any, construct_id: str, **props: Any) -> Any:
         made = original(scope, construct_id, **props)
-        provision = made.provision_throughput
+        provision, deploy = made.provision_throughput, made.deploy_on_demand
 
-        def more(served_id: str, *, model_units: int, **options: Any) -> Any:
+        def more_units(served_id: str, *, model_units: int, **options: Any) -> Any:
             return provision(served_id, model_units=model_units + 1, **options)
 
-        made.provision_throughput = more
+        def tagged(served_id: str, **options: Any) -> Any:
+            deployment = deploy(served_id, **options)
+            Tags.of(deployment).add(*RETAG)
+            return deployment
+
+        made.provision_throughput, made.deploy_on_demand = more_units, tagged
         return made
 
     example.ModelCustomizationJob = job
@@ -125,8 +133,8 @@ def retrained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, StackTempla
 
 
 @pytest.fixture(scope="module")
-def more_units(tmp_path_factory: pytest.TempPathFactory) -> dict[str, StackTemplate]:
-    return synthesize(tmp_path_factory.mktemp("cdk.out.serving.units"), customize=_more_model_units)
+def reconfigured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, StackTemplate]:
+    return synthesize(tmp_path_factory.mktemp("cdk.out.serving.reconfigured"), customize=_reconfigured)
 
 
 def serving_logical_id(stack: StackTemplate, served: Served) -> str:
@@ -221,9 +229,15 @@ class ProviderFramework:
     client: Any
     clock: FakeLambdaTime
     max_polls: int = 20
+    repeat_on_event: bool = False
+    """Run on_event twice with the same event, as when the framework's own invocation is retried after the
+    user's on_event had acted (Lambda's asynchronous retries)."""
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
         result = handler.handle(copy.deepcopy(event), self.clock, client=self.client, sleep=self.clock.sleep)
+        if self.repeat_on_event:
+            again = handler.handle(copy.deepcopy(event), self.clock, client=self.client, sleep=self.clock.sleep)
+            assert again == result, "the repeated request must answer as the first did"
         assert result.get("PhysicalResourceId"), "the framework would default it; the handler always gives it"
         if event["RequestType"] == "Delete":  # the framework refuses a changed physical id on Delete
             assert result["PhysicalResourceId"] == event["PhysicalResourceId"]
@@ -446,10 +460,10 @@ def test_a_swap_bedrock_fails_and_a_swap_another_resource_undoes_are_rolled_back
 def test_more_model_units_replace_the_throughput_and_cloudformation_deletes_the_old_one(
     fake: FakeBedrock,
     templates: dict[str, StackTemplate],
-    more_units: dict[str, StackTemplate],
+    reconfigured: dict[str, StackTemplate],
     cloudformation: Callable[[StackTemplate, Served], CloudFormation],
 ) -> None:
-    stack, next_stack = templates[PROVISIONED.stack], more_units[PROVISIONED.stack]
+    stack, next_stack = templates[PROVISIONED.stack], reconfigured[PROVISIONED.stack]
     v1 = trained(stack, "a1")
     first = serving_properties(stack, PROVISIONED, v1)
     add_job(fake, v1, first, margin=-0.3)
@@ -487,3 +501,110 @@ def test_more_model_units_replace_the_throughput_and_cloudformation_deletes_the_
         path_of(PROVISIONED, old_arn),
         path_of(PROVISIONED, new_arn),
     ]
+
+
+# ---- on demand: a tag added with Tags.of -------------------------------------------------------------
+
+
+def test_a_tag_added_with_tags_of_is_applied_in_place_without_a_swap_or_the_gate(
+    fake: FakeBedrock,
+    templates: dict[str, StackTemplate],
+    reconfigured: dict[str, StackTemplate],
+    cloudformation: Callable[[StackTemplate, Served], CloudFormation],
+) -> None:
+    stack = templates[ON_DEMAND.stack]
+    v1 = trained(stack, "a1")
+    first = serving_properties(stack, ON_DEMAND, v1)
+    add_job(fake, v1, first, margin=-0.3)
+    cfn = cloudformation(stack, ON_DEMAND)
+    arn = cfn.create(first)["PhysicalResourceId"]
+    tagged = serving_properties(reconfigured[ON_DEMAND.stack], ON_DEMAND, v1)
+    assert "tags" not in first["Request"] and tagged["Request"]["tags"] == [{"key": RETAG[0], "value": RETAG[1]}]
+    assert tagged["Request"]["modelDeploymentName"] == first["Request"]["modelDeploymentName"], "a tag keeps the name"
+    before = len(fake.calls)
+
+    result, replaced = cfn.update(tagged)
+
+    assert replaced is None and result["PhysicalResourceId"] == arn
+    assert fake.tags[arn][RETAG[0]] == RETAG[1] and fake.tags[arn][OWNER_TAG_KEY] == stack.stack_id
+    assert TOKEN_TAG_KEY in fake.tags[arn], "the handler's own tags stay"
+    ops = [op for op, _ in calls(fake, before)]
+    assert "TagResource" in ops and "UntagResource" not in ops
+    assert not any(op.startswith(("Create", "Update", "Delete", "GetModelCustomizationJob")) for op in ops), ops
+    assert result["Data"]["ModelArn"] == v1.model_arn
+
+
+# ---- the first deploy's model fails the gate -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("served", BOTH)
+def test_a_first_model_the_gate_refuses_creates_nothing_and_the_rollback_deletes_nothing(
+    fake: FakeBedrock,
+    templates: dict[str, StackTemplate],
+    cloudformation: Callable[[StackTemplate, Served], CloudFormation],
+    served: Served,
+) -> None:
+    stack = templates[served.stack]
+    v1 = trained(stack, "e5")
+    first = serving_properties(stack, served, v1)
+    add_job(fake, v1, first, margin=+0.5)
+    _, threshold = gate_of(first)
+    cfn = cloudformation(stack, served)
+
+    with pytest.raises(HandlerError) as refused:
+        cfn.create(first)
+
+    assert f"{threshold + 0.5:g} > max {threshold:g}" in str(refused.value) and "was created" in str(refused.value)
+    assert [op for op, _ in calls(fake)] == ["GetModelCustomizationJob"] and fake.resources == {}
+    # The framework answered FAILED with its marker as the physical id; the rollback's Delete carries it.
+    cfn.delete("AWSCDK::CustomResourceProviderFramework::CREATE_FAILED", first)
+    assert [op for op, _ in calls(fake)] == ["GetModelCustomizationJob"]
+
+
+# ---- a swap requested twice: a retried invocation, a lost answer ---------------------------------------
+
+
+@pytest.mark.parametrize("served", BOTH)
+@pytest.mark.parametrize("repeat", ["framework-retries-on_event", "update-answer-lost"])
+def test_a_swap_asked_for_twice_while_it_is_under_way_completes_once(
+    fake: FakeBedrock,
+    fake_client: Any,
+    templates: dict[str, StackTemplate],
+    retrained: dict[str, StackTemplate],
+    cloudformation: Callable[[StackTemplate, Served], CloudFormation],
+    served: Served,
+    repeat: str,
+) -> None:
+    """Bedrock acted on the first UpdateX; the second request for the same swap finds it under way (Bedrock
+    refuses a throughput update while one is in progress). The handler must wait for that swap, not fail."""
+    stack = templates[served.stack]
+    v1, v2 = trained(stack, "a1"), trained(stack, "b2")
+    first = serving_properties(stack, served, v1)
+    add_job(fake, v1, first, margin=-0.3)
+    add_job(fake, v2, first, margin=-0.2)
+    cfn = cloudformation(stack, served)
+    arn = cfn.create(first)["PhysicalResourceId"]
+    fake.updating_polls = 3
+    if repeat == "framework-retries-on_event":
+        cfn.invoke = ProviderFramework(fake_client, cfn.invoke.clock, repeat_on_event=True)  # type: ignore[attr-defined]
+    else:
+        lost: list[str] = []
+
+        def lose_the_first_answer(**_: Any) -> None:
+            if not lost:
+                lost.append("answer")
+                raise ConnectionClosedError(endpoint_url=f"{served.stem} (the answer was lost after Bedrock acted)")
+
+        fake_client.meta.events.register(f"after-call.bedrock.Update{served.stem}", lose_the_first_answer)
+
+    result, replaced = cfn.update(serving_properties(retrained[served.stack], served, v2))
+
+    assert replaced is None and result["PhysicalResourceId"] == arn and result["Data"]["ModelArn"] == v2.model_arn
+    assert fake.resources[arn].model == v2.model_arn and fake.resources[arn].status == served.ready
+    assert [r.arn for r in fake.of_kind(fake.resources[arn].kind)] == [arn]
+    assert [b[served.swap_field] for b in bodies(fake, f"Update{served.stem}")][:1] == [v2.model_arn]
+    # the repeated invocation waits for the swap under way; a lost answer's retry reaches Bedrock once more (and a
+    # throughput's is refused as "under way": the handler reads that it moves to the model already)
+    attempts = [op for op, _ in calls(fake) if op == f"Update{served.stem}" or op.startswith("PATCH ")]
+    assert len(attempts) == (1 if repeat == "framework-retries-on_event" else 2), attempts
+    assert set(jobs_read(fake)[1:]) == {v2.job_arn}, "the gate read the new job, also before waiting for the swap"
