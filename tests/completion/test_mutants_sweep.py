@@ -11,7 +11,16 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambda_src.job_watcher.budget import Budget
-from lambda_src.job_watcher.sweep import Clients, Config, Memory, Resource, WatchedJob, describe_handle, watched_job
+from lambda_src.job_watcher.sweep import (
+    Clients,
+    Config,
+    Memory,
+    Resource,
+    WatchedJob,
+    check_job,
+    describe_handle,
+    watched_job,
+)
 
 HANDLE = "SupportBotCompletionHandle0A1B2C3D5f0e1d2c3b"
 URL = "https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/arn%3Aaws/handle?X-Amz-Signature=abc"
@@ -205,3 +214,76 @@ def test_a_handles_presigned_url_is_never_in_a_repr() -> None:
     assert "X-Amz-Signature" not in repr(resource) and HANDLE in repr(resource)
     assert "X-Amz-Signature" not in repr(watched) and "support-bot-v1" in repr(watched)
     assert "X-Amz-Signature" not in repr(Memory(handles={HANDLE: ((URL, "t"), watched)}))
+
+
+# --- one watched job's state ----------------------------------------------------------------------------------------
+
+JOB_ARN = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-micro-v1:0:128k/a1b2c3d4e5f6"
+
+
+class Bedrock:
+    """GetModelCustomizationJob answering with ``answer`` (a description, or an error to raise)."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+        self.calls: list[str] = []
+
+    def get_model_customization_job(self, **params: Any) -> Any:
+        self.calls.append(params["jobIdentifier"])
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+    def list_tags_for_resource(self, **params: Any) -> Any:
+        raise AssertionError("not expected: the job has not ended")
+
+
+def state_of(bedrock: Bedrock, job_status: str, job_physical_id: str = JOB_ARN) -> str:
+    clients = Clients(bedrock=bedrock, cloudformation=None, events=None)
+    config = Config(stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/Chained/1", schedule_rule="Poll")
+    budget = Budget(remaining_ms=lambda: 600_000, sleep=lambda s: None, call_s=10)
+    watched = WatchedJob("SupportBot-1-*", HANDLE, "SupportBotWait", "SupportBotJob", URL)
+    resources = {
+        "SupportBotWait": Resource("SupportBotWait", "AWS::CloudFormation::WaitCondition", "CREATE_IN_PROGRESS"),
+        "SupportBotJob": Resource("SupportBotJob", "Custom::BedrockModelCustomizationJob", job_status, job_physical_id),
+    }
+    puts: list[Any] = []
+    state = check_job(clients, config, budget, resources, watched, lambda url, body: puts.append(body))
+    assert not puts
+    return state
+
+
+def test_a_job_bedrock_no_longer_finds_is_still_pending() -> None:
+    gone = ClientError(
+        parsed({"Error": {"Code": "ResourceNotFoundException", "Message": "no such job"}}), "GetModelCustomizationJob"
+    )
+    bedrock = Bedrock(gone)
+
+    assert state_of(bedrock, "CREATE_COMPLETE") == "pending" and bedrock.calls == [JOB_ARN]
+
+
+def test_another_error_reading_the_job_is_raised() -> None:
+    denied = ClientError(parsed({"Error": {"Code": "AccessDeniedException", "Message": "no"}}), "GetModel")
+
+    with pytest.raises(ClientError):
+        state_of(Bedrock(denied), "CREATE_COMPLETE")
+
+
+@pytest.mark.parametrize("status", ["CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "CREATE_FAILED", "UPDATE_FAILED"])
+def test_a_job_resource_not_yet_pointing_at_this_requests_job_is_pending_without_reading_any_job(status: str) -> None:
+    """During an update the job resource still names the previous job: nothing is read or signalled."""
+    bedrock = Bedrock({"jobName": "SupportBot-1-0ld", "status": "Completed"})
+
+    assert state_of(bedrock, status) == "pending" and bedrock.calls == []
+
+
+def test_a_job_resource_without_an_arn_is_pending_without_reading_any_job() -> None:
+    bedrock = Bedrock({"jobName": "SupportBot-1-0ld", "status": "Completed"})
+
+    assert state_of(bedrock, "CREATE_COMPLETE", "SupportBotJob-physical") == "pending" and bedrock.calls == []
+
+
+def test_a_running_job_of_the_watched_name_is_pending() -> None:
+    bedrock = Bedrock(parsed({"jobName": "SupportBot-1-abcd", "jobArn": JOB_ARN, "status": "InProgress"}))
+
+    assert state_of(bedrock, "UPDATE_COMPLETE") == "pending" and bedrock.calls == [JOB_ARN]
