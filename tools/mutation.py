@@ -227,6 +227,20 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "never passed, sorts above)",
     ),
     Equivalent(
+        "constructs_lib/rules/validation.py",
+        197,
+        "core/NumberReplacer",
+        r're:rsplit\("/", 1\)\[\+?1\]',
+        'reached only for a value holding ":foundation-model/", so rsplit("/", 1) gives two parts: [1] is [-1]',
+    ),
+    Equivalent(
+        "constructs_lib/rules/validation.py",
+        282,
+        "core/NumberReplacer",
+        "is_token(items[ -1])",
+        "reached only with len(items) == 1, so items[-1] is items[0]",
+    ),
+    Equivalent(
         "lambda_src/kernel/retry.py",
         60,
         "core/ReplaceBinaryOperator_Mul_Div",

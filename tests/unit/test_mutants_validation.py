@@ -95,6 +95,12 @@ def test_a_kms_key_and_a_lambda_arn_are_checked() -> None:
     v.check_kms_key("alias/my-key")
     v.check_kms_key("1234abcd-12ab-34cd-56ef-1234567890ab")
     assert "a KMS key id, key ARN or alias" in refused(v.check_kms_key, "my-key")
+    alias = "alias/"
+    v.check_kms_key(alias + "k" * (2048 - len(alias)))
+    assert "a KMS key id, key ARN or alias must be 1-2048 characters long, got 2049." in refused(
+        v.check_kms_key, alias + "k" * (2049 - len(alias))
+    )
+    assert "must match the pattern" in refused(v.check_kms_key, "k")  # one character: long enough, not a key
     function = "arn:aws:lambda:us-east-1:123456789012:function:"
     v.check_lambda_arn(function + "f" * (512 - len(function)))
     too_long = function + "f" * (513 - len(function))
