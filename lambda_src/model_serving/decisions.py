@@ -199,6 +199,15 @@ def moving_to(kind: Kind, live: Mapping[str, Any], model: str) -> bool:
     )
 
 
+def busy(live: Mapping[str, Any]) -> bool:
+    """Whether Bedrock is still creating the resource or moving it to a model (it refuses another update until
+    then): a swap asked for now is asked again once it has settled."""
+    if live.get("status") in ("Creating", "Updating"):
+        return True
+    details = live.get("updateDetails")
+    return isinstance(details, Mapping) and details.get("updateStatus") == "Updating"
+
+
 def swap_needed(kind: Kind, live: Mapping[str, Any], model: str) -> bool:
     """Whether the resource must be told to serve ``model``: it does not and is not moving to it, or it is moving
     to another model."""

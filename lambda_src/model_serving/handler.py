@@ -8,7 +8,9 @@ Data wins) or its total timeout fails the resource. A raised exception's message
 - Create: quality gate, then one Create with a token derived from the request, the owner and token tags,
   a generated name suffixed per request; is_complete until Active / InService.
 - Update: in place when the live resource can take the request (decisions.decide_update): gate, swap the
-  model (if it does not serve it already), tags; else a new resource, gated, under a new physical id.
+  model (if it does not serve it already), tags; else a new resource, gated, under a new physical id. A swap
+  asked for again while it is under way is waited for; one Bedrock refuses while it still moves the resource to
+  another model (a rollback after a swap that outlasted the Provider's timeout) is asked again by is_complete.
 - Delete: only this stack's resource (owner tag); a committed throughput whose term has not ended fails or
   is retained (CommittedRemoval); is_complete until the resource is gone.
 """
@@ -39,9 +41,13 @@ use_bundled_service_model()
 SAFETY_MARGIN_S = 20.0
 """Lambda time kept after the last call to answer the Provider framework."""
 AWAIT = "ServingAwaits"
-"""on_event's Data key that tells is_complete on Delete to wait for the resource to be gone."""
+"""on_event's Data key that tells is_complete what else to do: on Delete, wait for the resource to be gone (and
+ask again while Bedrock was busy); on Update, swap once Bedrock has settled the resource."""
 AWAIT_DELETION = "deletion"
 AWAIT_RETRY = "deletion-when-not-busy"
+AWAIT_SWAP = "swap-when-not-busy"
+"""on_event's Data on Update: Bedrock refused the swap while still moving the resource elsewhere; is_complete
+swaps once it has settled."""
 
 Now = Callable[[], datetime]
 
@@ -227,8 +233,12 @@ class _Lifecycle:
                 operations.apply_tags(self.client, arn, tags.to_set, tags.to_remove, self.retrier)
                 self.log("update-tags", arn=arn, set=len(tags.to_set), removed=len(tags.to_remove), outcome="updated")
         if decision.swap:
-            operations.swap(self.client, self.kind, arn, model, self.retrier)
-            self.log("swap", arn=arn, name=name, fromModelArn=served, modelArn=model, outcome="swapping")
+            swapped = operations.swap(self.client, self.kind, arn, model, self.retrier)
+            self.log("swap", arn=arn, name=name, fromModelArn=served, modelArn=model, outcome=swapped)
+            if swapped == "busy":
+                response = self._response(arn, name, model)
+                response["Data"][AWAIT] = AWAIT_SWAP
+                return response
         else:
             outcome = "swap-under-way" if under_way else "serves-it-already"
             self.log("keep", arn=arn, name=name, modelArn=model, outcome=outcome)
@@ -301,8 +311,15 @@ class _Lifecycle:
             # gone fails with the Provider's total timeout.
             self.log("await", arn=arn, outcome="not-visible-yet")
             return {"IsComplete": False}
-        state = decisions.progress(self.kind, live, model)
         name = str(live.get(self.kind.name_field) or "")
+        if self.ev.data.get(AWAIT) == AWAIT_SWAP and decisions.swap_needed(self.kind, live, model):
+            # on_event's swap was refused while Bedrock was moving the resource elsewhere: ask again once settled
+            swapped = (
+                "busy" if decisions.busy(live) else operations.swap(self.client, self.kind, arn, model, self.retrier)
+            )
+            self.log("swap", arn=arn, name=name, fromModelArn=live.get("modelArn"), modelArn=model, outcome=swapped)
+            return {"IsComplete": False}
+        state = decisions.progress(self.kind, live, model)
         if isinstance(state, decisions.Failed):
             self.log("await", arn=arn, name=name, status=live.get("status"), outcome="failed")
             if state.swap:

@@ -143,32 +143,36 @@ def _ours(
     return arn
 
 
-def swap(client: BedrockClient, kind: Kind, arn: str, model: str, retrier: Retrier) -> None:
-    """Point the resource at ``model`` (UpdateCustomModelDeployment / UpdateProvisionedModelThroughput)."""
+def swap(client: BedrockClient, kind: Kind, arn: str, model: str, retrier: Retrier) -> str:
+    """Point the resource at ``model`` (UpdateCustomModelDeployment / UpdateProvisionedModelThroughput).
+
+    "swapping" when Bedrock took the update. After a refusal the resource is read: "under-way" when it moves to
+    (or serves) ``model`` already (an earlier attempt whose answer was lost did act), "busy" when Bedrock is still
+    moving it elsewhere (a swap that outlasted the previous deployment, which a rollback now undoes: is_complete
+    asks again once it has settled); any other refusal fails with Bedrock's words.
+    """
     action = f"Swapping {kind.noun} {arn} to model {model}"
     update = getattr(client, f"update_{kind.api}")
     try:
         calls.run(retrier, action, lambda: update(**{kind.identifier_param: arn, kind.update_model_param: model}))
+        return "swapping"
     except ClientError as error:
         if job_errors.is_not_found(error):
             raise errors.gone(kind, arn, "swap the model") from error
-        if _swap_under_way(client, kind, arn, model, retrier):
-            return
+        live = _read_after_refusal(client, kind, arn, retrier)
+        if live is not None and not decisions.swap_needed(kind, live, model):
+            return "under-way"
+        if live is not None and decisions.busy(live):
+            return "busy"
         raise _refused(action, error) from error
 
 
-def _swap_under_way(client: BedrockClient, kind: Kind, arn: str, model: str, retrier: Retrier) -> bool:
-    """After a refused update: whether the resource moves to (or serves) ``model`` already, because an earlier
-    attempt whose answer was lost did act (Bedrock refuses a second update of a throughput while one is under
-    way). Then the refusal is the swap's own echo; a read that fails leaves the original refusal standing."""
+def _read_after_refusal(client: BedrockClient, kind: Kind, arn: str, retrier: Retrier) -> dict[str, Any] | None:
+    """The resource as it is after Bedrock refused an update; None when it cannot be read (the refusal stands)."""
     try:
-        live = describe(client, kind, arn, retrier)
+        return describe(client, kind, arn, retrier)
     except HandlerError:
-        return False
-    if live is None or decisions.swap_needed(kind, live, model):
-        return False
-    log_event(**retrier.log_fields, action="swap", arn=arn, modelArn=model, outcome="under-way-already")
-    return True
+        return None
 
 
 def delete(client: BedrockClient, kind: Kind, arn: str, retrier: Retrier) -> str:

@@ -247,7 +247,11 @@ class ProviderFramework:
             if done["IsComplete"]:
                 return {**result, "Data": {**(result.get("Data") or {}), **(done.get("Data") or {})}}
             assert not done.get("Data"), "the framework fails a resource whose is_complete gives Data while waiting"
-        raise AssertionError(f"not complete after {self.max_polls} is_complete calls")
+        raise FrameworkTimeout(f"not complete after {self.max_polls} is_complete calls")
+
+
+class FrameworkTimeout(Exception):
+    """The Provider framework's total timeout ran out (its waiter fails the resource: "Operation timed out")."""
 
 
 class ServingCloudFormation(CloudFormation):
@@ -608,3 +612,40 @@ def test_a_swap_asked_for_twice_while_it_is_under_way_completes_once(
     attempts = [op for op, _ in calls(fake) if op == f"Update{served.stem}" or op.startswith("PATCH ")]
     assert len(attempts) == (1 if repeat == "framework-retries-on_event" else 2), attempts
     assert set(jobs_read(fake)[1:]) == {v2.job_arn}, "the gate read the new job, also before waiting for the swap"
+
+
+# ---- a rollback that arrives while the failed update's swap is still under way ---------------------------
+
+
+@pytest.mark.parametrize("served", BOTH)
+def test_a_rollback_after_the_swap_timed_out_serves_the_old_model_once_bedrock_is_done(
+    fake: FakeBedrock,
+    fake_client: Any,
+    templates: dict[str, StackTemplate],
+    retrained: dict[str, StackTemplate],
+    cloudformation: Callable[[StackTemplate, Served], CloudFormation],
+    served: Served,
+) -> None:
+    stack = templates[served.stack]
+    v1, v2 = trained(stack, "a1"), trained(stack, "b2")
+    first = serving_properties(stack, served, v1)
+    add_job(fake, v1, first, margin=-0.3)
+    add_job(fake, v2, first, margin=-0.2)
+    cfn = cloudformation(stack, served)
+    arn = cfn.create(first)["PhysicalResourceId"]
+    fake.updating_polls = 8
+    cfn.invoke = ProviderFramework(fake_client, cfn.invoke.clock, max_polls=3)  # type: ignore[attr-defined]
+    swapped = serving_properties(retrained[served.stack], served, v2)
+
+    with pytest.raises(FrameworkTimeout):
+        cfn.update(swapped)
+    assert fake.resources[arn].pending_model == v2.model_arn, "Bedrock is still swapping when CloudFormation gives up"
+    cfn.invoke = ProviderFramework(fake_client, cfn.invoke.clock, max_polls=40)  # type: ignore[attr-defined]
+    before = len(fake.calls)
+    rolled_back = cfn.roll_back_update(swapped)  # UPDATE_ROLLBACK: back to v1 while the swap to v2 still runs
+
+    assert rolled_back["PhysicalResourceId"] == arn and rolled_back["Data"]["ModelArn"] == v1.model_arn
+    assert fake.resources[arn].model == v1.model_arn and fake.resources[arn].status == served.ready
+    assert fake.resources[arn].pending_model is None
+    taken = [b[served.swap_field] for op, _, b in fake.calls[before:] if op == f"Update{served.stem}"]
+    assert taken[-1:] == [v1.model_arn], "the swap back reached Bedrock"
