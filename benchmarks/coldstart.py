@@ -93,6 +93,13 @@ def measure(runs: int = 15, client_runs: int = 7) -> dict[str, Any]:
                     client[name].append(float(timed.stdout.split()[1]))
         size = zipped_size(src)
         biggest = largest_files(src)
+        parts = {
+            f"{package.name}/{sub.name}": zipped_size(sub)["zip_bytes"]
+            for package in sorted(src.iterdir())
+            if package.is_dir()
+            for sub in sorted(package.iterdir())
+            if sub.is_dir() and sub.name != "__pycache__"
+        }
     handler_s, boto3_s = median(samples["handler"]), median(samples["boto3"])
     handler_proc_s, boto3_proc_s = median(samples["handler_proc"]), median(samples["boto3_proc"])
     handler_client_s, boto3_client_s = median(client["handler"]), median(client["boto3"])
@@ -110,6 +117,7 @@ def measure(runs: int = 15, client_runs: int = 7) -> dict[str, Any]:
         "client_ratio": handler_client_s / boto3_client_s,
         "asset": size,
         "asset_largest_files": biggest,
+        "asset_parts": parts,  # zipped bytes of each package of the runtime, zipped alone
     }
 
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """`make bench`: synth cost, CloudFormation footprint, handler start-up and API calls, against the peer.
 
-Prints markdown tables (with PASS/MISS for each target of issue 7) and writes docs/benchmark.png.
-Raw numbers go to build/benchmarks/results.json. See docs/benchmarks.md for what each number means.
+Prints markdown tables with PASS/MISS for each target of issue 11 (synth cost against aws-cdk-lib's
+BedrockCreateModelCustomizationJob in the same run, wall and CPU time; kernel requests per added job;
+footprint and handler no worse than before) and for issue 7's footprint, cold-start and API targets
+(its synth ratios to an empty stack are printed as information), and writes docs/benchmark.png. Raw
+numbers go to build/benchmarks/results.json. See docs/benchmarks.md for what each number means.
 
-    python benchmarks/run.py                 # the full run (~8-10 min on 2 cores)
+    python benchmarks/run.py                 # the full run (~10 min on 2 cores)
     python benchmarks/run.py --quick         # fewer repetitions, for trying changes out
 """
 
@@ -32,8 +35,16 @@ import synth_bench
 import templates
 from common import BENCH_DIR, REPO, child_env, short_error
 
-NS = [1, 10, 20, 50, 100]
-BARE_NS = [1, 20, 100]
+# Timed sizes: 1 and 50 carry issue 11's targets and get every round; 100 (the "large" rounds only) gives
+# the footprint's extrapolation and issue 7's 100-job ratio.
+NS = [1, 50, 100]
+LARGE_FROM = 100
+# Footprint sizes: the timed stacks' templates, and untimed synths (count_child.py) for the others
+FOOTPRINT_NS = [1, 10, 20, 50, 100]
+UNTIMED_DEFAULT_NS = (10,)
+BARE_NS = [1, 50]
+# kernel requests per added job (roundtrips.py --per-added): between these stack sizes
+REQUESTS_BETWEEN = (1, 21)
 RESULTS = REPO / "build" / "benchmarks" / "results.json"
 PLOT = REPO / "docs" / "benchmark.png"
 DOC = REPO / "docs" / "benchmarks.md"
@@ -79,6 +90,28 @@ def wait_mode_available() -> bool:
     return out.stdout.strip().splitlines()[-1] == "True"
 
 
+def kernel_requests(kinds: list[str]) -> dict[str, dict[str, Any]]:
+    """Kernel requests and callbacks one more job adds, per kind, each counted in a fresh process
+    (roundtrips.py patches the jsii kernel)."""
+    found: dict[str, dict[str, Any]] = {}
+    small, large = REQUESTS_BETWEEN
+    for kind in kinds:
+        out = subprocess.run(
+            [sys.executable, str(BENCH_DIR / "roundtrips.py"), "--kind", kind, "--per-added", str(small), str(large)],
+            capture_output=True,
+            text=True,
+            env=child_env(),
+            cwd=REPO,
+        )
+        if out.returncode != 0:
+            found[kind] = {"kind": kind, "error": short_error(out.stderr)}
+            report.log(f"  {kind}: FAILED: {found[kind]['error']}")
+            continue
+        found[kind] = json.loads(out.stdout[out.stdout.index("{") :])
+        report.log(f"  {kind}: {found[kind]['requests_per_added_job']} requests per added job")
+    return found
+
+
 def count(specs: list[tuple[str, int, bool]]) -> list[dict[str, Any]]:
     """Resources and template bytes of stacks synthesized (untimed) in one child process."""
     return list(_probe(json.dumps(specs)))
@@ -87,19 +120,22 @@ def count(specs: list[tuple[str, int, bool]]) -> list[dict[str, Any]]:
 def footprint(
     matrix: dict[str, Any],
     kinds: list[str],
-    shared: list[dict[str, Any]],
+    untimed: list[dict[str, Any]],
     limits: dict[str, dict[str, Any]],
     iam_exact: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
-    """Per-job resources and bytes, and how many jobs fit one stack, per (kind, role)."""
+    """Per-job resources and bytes, and how many jobs fit one stack, per (kind, role): from the timed
+    stacks' templates (default role) and the untimed synths (``untimed``: shared role, other sizes)."""
     rows: dict[str, Any] = {}
-    by_key = {f"{s['kind']}:{s['n']}:shared": s for s in shared}
+    by_key = {f"{s['kind']}:{s['n']}:{'shared' if s['shared_role'] else 'default'}": s for s in untimed}
     for kind in kinds:
         for role in ("default", "shared"):
             if role == "default":
-                points = {n: matrix["templates"].get(f"{kind}:{n}") for n in NS}
+                points = {
+                    n: matrix["templates"].get(f"{kind}:{n}") or by_key.get(f"{kind}:{n}:default") for n in FOOTPRINT_NS
+                }
             else:
-                points = {n: by_key.get(f"{kind}:{n}:shared") for n in NS}
+                points = {n: by_key.get(f"{kind}:{n}:shared") for n in FOOTPRINT_NS}
             points = {n: p for n, p in points.items() if p is not None and "error" not in p}
             if 1 not in points or 10 not in points:
                 continue
@@ -226,8 +262,12 @@ def synth_limits_shared(limits: dict[str, dict[str, Any]]) -> dict[str, dict[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reps", type=int, default=5, help="at most this many synth runs per case below 50 jobs")
-    parser.add_argument("--reps-large", type=int, default=3, help="at most this many synth runs at 50 and 100 jobs")
+    parser.add_argument(
+        "--reps", type=int, default=5, help=f"at most this many synth runs per case below {LARGE_FROM} jobs"
+    )
+    parser.add_argument(
+        "--reps-large", type=int, default=2, help=f"at most this many synth runs at {LARGE_FROM} jobs and more"
+    )
     parser.add_argument(
         "--budget",
         type=float,
@@ -248,6 +288,7 @@ def main() -> None:
     if args.from_results:
         results = json.loads(args.from_results.read_text())
         results["targets"] = report.targets(results)
+        results["issue7"] = report.issue7(results)
         publish(results, plot=not args.no_plot, update_docs=args.update_docs)
         return
 
@@ -266,7 +307,10 @@ def main() -> None:
     log(f"handler cold start ({cold_runs} runs each) ...")
     cold = coldstart.measure(runs=cold_runs, client_runs=min(7, cold_runs))
 
-    log(f"synth time: {kinds} x {NS} + empty stack; up to {reps} runs (<50 jobs), {reps_large} (>=50 jobs) ...")
+    log(
+        f"synth time: {kinds} x {NS} + empty stack; up to {reps} runs (<{LARGE_FROM} jobs), "
+        f"{reps_large} (>={LARGE_FROM} jobs) ..."
+    )
     with tempfile.TemporaryDirectory(prefix="bench-asset-") as tmp:
         staged = Path(tmp) / "handler-asset"
         matrix = synth_bench.run_matrix(
@@ -276,6 +320,7 @@ def main() -> None:
             reps_large=reps_large,
             min_reps=min(3, reps),
             budget_s=budget,
+            large_from=LARGE_FROM,
             keep_asset_into=staged,
             log=log,
         )
@@ -288,17 +333,22 @@ def main() -> None:
         ["ours", "peer"],
         BARE_NS,
         reps=1 if args.quick else 3,
-        reps_large=1 if args.quick else 2,
+        reps_large=1 if args.quick else 3,
         min_reps=1,
-        budget_s=20 if args.quick else 75,
+        budget_s=20 if args.quick else 60,
+        large_from=LARGE_FROM,
         env_extra={"CDK_VALIDATION": "false"},
         log=log,
     )
 
+    log(f"kernel requests per added job ({REQUESTS_BETWEEN[0]} -> {REQUESTS_BETWEEN[1]} jobs) ...")
+    requests = kernel_requests(kinds)
+
     limits = synth_limits(matrix)
-    log("resources with one shared role (untimed synths) ...")
+    log(f"resources with one shared role, and with default roles at {UNTIMED_DEFAULT_NS} jobs (untimed synths) ...")
     shared_specs = [(k, n, True) for k in kinds for n in ((1, 10, 20) if k == "ours-wait" else (1, 10, 50, 100))]
-    shared = count(shared_specs)
+    untimed = count(shared_specs + [(k, n, False) for k in kinds for n in UNTIMED_DEFAULT_NS])
+    shared = [s for s in untimed if s["shared_role"]]
     iam_exact = iam_caps(kinds, shared)
 
     results = {
@@ -311,12 +361,15 @@ def main() -> None:
         "synth_limits": limits,
         "synth_limits_shared": synth_limits_shared(limits),
         "iam_caps": iam_exact,
-        "footprint": footprint(matrix, kinds, shared, limits, iam_exact),
+        "footprint": footprint(matrix, kinds, untimed, limits, iam_exact),
         "shared_role_templates": shared,
+        "untimed_default_role_templates": [s for s in untimed if not s["shared_role"]],
         "cold_start": cold,
         "api_calls": calls,
+        "kernel_requests": requests,
     }
     results["targets"] = report.targets(results)
+    results["issue7"] = report.issue7(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1, default=str))
     report.log(f"raw results: {RESULTS.relative_to(REPO)}")
