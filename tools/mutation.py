@@ -226,18 +226,21 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "failure_text is only called for a Failed or Stopped job, and 'Failed' < 'Stopped' (only 'Stopping', "
         "never passed, sorts above)",
     ),
-    Equivalent(
-        "constructs_lib/rules/validation.py",
-        197,
-        "core/NumberReplacer",
-        r're:rsplit\("/", 1\)\[\+?1\]',
-        'reached only for a value holding ":foundation-model/", so rsplit("/", 1) gives two parts: [1] is [-1]',
+    *(
+        Equivalent(
+            "constructs_lib/rules/validation.py",
+            197,
+            operator,
+            r're:rsplit\("/", 1\)\[\+?1\]',
+            'taken only for a value holding ":foundation-model/", so rsplit("/", 1) gives two parts: [1] is [-1]',
+        )
+        for operator in ("core/ReplaceUnaryOperator_Delete_USub", "core/ReplaceUnaryOperator_USub_UAdd")
     ),
     Equivalent(
         "constructs_lib/rules/validation.py",
         282,
         "core/NumberReplacer",
-        "is_token(items[ -1])",
+        r"re:items\[ ?-1\]",
         "reached only with len(items) == 1, so items[-1] is items[0]",
     ),
     Equivalent(

@@ -149,6 +149,8 @@ def test_an_identifier_without_a_version_is_an_advisory(value: str) -> None:
         "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/abcdefabcdef",
         "my-custom-model",
         STRING_TOKEN,
+        "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro",  # only foundation models are read
+        "arn:aws:bedrock:us-east-1:123456789012:imported-model/support.bot",
     ],
 )
 def test_a_versioned_id_an_arn_or_a_custom_model_name_gets_no_advisory(value: str) -> None:
