@@ -279,7 +279,7 @@ def check_s3_key(prop: str, key: str) -> None:
 
 def _is_list_token(items: Sequence[Any]) -> bool:
     """A CDK list token (a deploy-time list) is encoded as a one-string list."""
-    return len(items) == 1 and isinstance(items[0], str) and is_token(items[0]) and items[0].startswith("#{")
+    return isinstance(items, list | tuple) and is_token(list(items))
 
 
 def check_count(prop: str, items: Sequence[Any], low: int, high: int, what: str) -> None:
