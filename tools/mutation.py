@@ -244,6 +244,13 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "reached only with len(items) == 1, so items[-1] is items[0]",
     ),
     Equivalent(
+        "constructs_lib/rules/hyperparameters.py",
+        110,
+        "core/NumberReplacer",
+        "n= 2,",
+        "get_close_matches returns the best match first, and only close[0] is read: n=2 suggests the same name",
+    ),
+    Equivalent(
         "lambda_src/kernel/retry.py",
         60,
         "core/ReplaceBinaryOperator_Mul_Div",
