@@ -168,6 +168,14 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         + _DECLINE.split("; ")[1],
     ),
     Equivalent(
+        f"{_DATASETS}flat.py",
+        28,
+        "core/ReplaceComparisonOperator_Eq_Lt",
+        "if len(record) < 2 and",
+        "the prompt/completion fast path then declines every record (one holding both fields has two keys): "
+        + _DECLINE.split("; ")[1],
+    ),
+    Equivalent(
         f"{_DATASETS}rft.py",
         45,
         "core/ReplaceComparisonOperator_Eq_LtE",
