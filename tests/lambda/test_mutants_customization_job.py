@@ -243,6 +243,16 @@ def test_an_update_of_one_tag_value_sets_only_that_tag() -> None:
     assert decision.job_tags.to_set == {"cost-center": "research-4712"} and not decision.model_tags
 
 
+def test_a_tag_entry_without_a_key_is_skipped_not_a_crash() -> None:
+    old = parsed([{"key": "team", "value": "support"}, {"value": "orphan"}, "junk", None])
+    new = parsed([{"key": "team", "value": "support"}, {"key": "stage"}, {"Key": "x", "Value": "y"}])
+
+    changes = tag_changes(old, new)
+
+    assert changes.to_set == {"stage": ""} and changes.to_remove == ()
+    assert not tag_changes(parsed("not a list"), parsed({"key": "team"}))
+
+
 def test_a_replacement_that_keeps_a_fixed_name_is_refused_with_the_name() -> None:
     old = coerced(parsed(base_request(jobName="support-bot-fixed-job")))
     new = coerced(parsed(base_request(jobName="support-bot-fixed-job", customModelName="support-bot-v2")))
