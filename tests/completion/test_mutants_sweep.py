@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from lambda_src.contract import OWNER_TAG_KEY
 from lambda_src.job_watcher.budget import Budget
 from lambda_src.job_watcher.sweep import (
     Clients,
@@ -19,6 +20,7 @@ from lambda_src.job_watcher.sweep import (
     WatchedJob,
     check_job,
     describe_handle,
+    sweep,
     watched_job,
 )
 
@@ -287,3 +289,71 @@ def test_a_running_job_of_the_watched_name_is_pending() -> None:
     bedrock = Bedrock(parsed({"jobName": "SupportBot-1-abcd", "jobArn": JOB_ARN, "status": "InProgress"}))
 
     assert state_of(bedrock, "UPDATE_COMPLETE") == "pending" and bedrock.calls == [JOB_ARN]
+
+
+# --- one bad handle does not stop the others -------------------------------------------------------------------------
+
+STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/Chained/1"
+
+
+class Stack:
+    """CloudFormation for a stack with two waiting jobs: handle A's DescribeStackResource answer is ``broken``."""
+
+    def __init__(self, broken: Any) -> None:
+        self.broken = broken
+
+    def list_stack_resources(self, **params: Any) -> Any:
+        rows = []
+        for name in ("A", "B"):
+            rows += [
+                (f"Handle{name}", "AWS::CloudFormation::WaitConditionHandle", "CREATE_COMPLETE", URL + name),
+                (f"Wait{name}", "AWS::CloudFormation::WaitCondition", "CREATE_IN_PROGRESS", "wait"),
+                (f"Job{name}", "Custom::BedrockModelCustomizationJob", "CREATE_COMPLETE", JOB_ARN + name),
+            ]
+        summaries = [
+            {"LogicalResourceId": a, "ResourceType": b, "ResourceStatus": c, "PhysicalResourceId": d}
+            for a, b, c, d in rows
+        ]
+        return parsed({"StackResourceSummaries": summaries})
+
+    def describe_stack_resource(self, StackName: str, LogicalResourceId: str) -> Any:
+        if LogicalResourceId == "HandleA":
+            return self.broken
+        metadata = {"BedrockModelCustomization": {"nameFilter": "job-b", "wait": "WaitB", "job": "JobB"}}
+        detail = {"LogicalResourceId": "HandleB", "Metadata": json.dumps(metadata), "PhysicalResourceId": URL + "B"}
+        return parsed({"StackResourceDetail": detail})
+
+
+class EndedJobs:
+    def get_model_customization_job(self, jobIdentifier: str) -> Any:
+        name = "job-" + jobIdentifier[-1].lower()
+        return parsed({"jobName": name, "jobArn": jobIdentifier, "status": "Completed", "outputModelArn": MODEL_ARN})
+
+    def list_tags_for_resource(self, resourceARN: str) -> Any:
+        return parsed({"tags": [{"key": OWNER_TAG_KEY, "value": STACK}]})
+
+
+MODEL_ARN = "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/z9y8x7w6v5u4"
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"StackResourceDetail": {"LogicalResourceId": "HandleA", "Metadata": "{not json"}},
+        {"StackResourceDetail": {"LogicalResourceId": "HandleA", "Metadata": '{"BedrockModelCustomization": [1]}'}},
+        {"StackResourceDetail": {"LogicalResourceId": "HandleA", "Metadata": '{"BedrockModelCustomization": {}}'}},
+        {"StackResourceDetail": {"LogicalResourceId": "HandleA", "Metadata": "[]"}},
+        {"no": "detail"},  # a garbled answer: an error for handle A only
+    ],
+)
+def test_one_handle_with_malformed_metadata_does_not_stop_the_others_signal(broken: Any) -> None:
+    puts: list[tuple[str, Any]] = []
+    clients = Clients(bedrock=EndedJobs(), cloudformation=Stack(parsed(broken)), events=None)
+    budget = Budget(remaining_ms=lambda: 600_000, sleep=lambda s: None, call_s=10)
+
+    result = sweep(Config(STACK, "Poll"), clients, lambda url, body: puts.append((url, body)), budget, Memory())
+
+    assert result.signalled == ["job-b"]
+    assert puts == [
+        (URL + "B", {"Status": "SUCCESS", "Reason": puts[0][1]["Reason"], "UniqueId": "job-b", "Data": MODEL_ARN})
+    ]
