@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from lambda_src.customization_job import calls
+from lambda_src.customization_job.errors import HandlerError
 from lambda_src.kernel.retry import Budget, NoTimeLeft, Retrier, RetriesExhausted
 
 
@@ -106,3 +108,21 @@ def test_the_no_time_left_reason_states_the_seconds_left_and_what_they_must_hold
     assert str(raised.value) == (
         f"{shown} s of Lambda time left, less than one worst-case call (20 s) plus 5 s to answer CloudFormation"
     )
+
+
+def test_throttling_until_too_little_lambda_time_is_left_is_the_reason_cloudformation_shows() -> None:
+    clock = Clock(10_650)  # one 0.2 s backoff would fit, the transient budget's first (longer) one does not
+    retrier = Retrier(clock.sleep, clock.remaining, margin_s=0.4, call_limit_s=10.0)
+
+    def call() -> str:
+        raise throttled()
+
+    with pytest.raises(HandlerError) as raised:
+        calls.run(retrier, "Stopping model customization job 'supportbot-job'", call)
+
+    assert str(raised.value) == (
+        "Stopping model customization job 'supportbot-job' failed: still getting ThrottlingException ('Rate exceeded') "
+        "with too little Lambda time left to retry. Retry the deployment; if it persists, check the Bedrock service "
+        "health for this Region."
+    )
+    assert clock.sleeps == []
