@@ -537,7 +537,7 @@ def main() -> None:
     parser.add_argument("modules", nargs="*", help="modules to measure (default: all in MODULES)")
     parser.add_argument("--sample", type=int, default=60, help="mutants per module at most (seeded sample)")
     parser.add_argument("--seed", type=int, default=15)
-    parser.add_argument("--budget", type=float, default=240, help="seconds per module")
+    parser.add_argument("--budget", type=float, default=480, help="seconds per module")
     parser.add_argument(
         "--reclassify", action="store_true", help="only apply EQUIVALENT to the survivors in docs/mutation.md"
     )
