@@ -23,6 +23,9 @@ from typing import Any
 from botocore.stub import Stubber
 from common import LAMBDA_SRC
 
+sys.path.insert(0, str(LAMBDA_SRC.parent))
+from lambda_src.contract import OWNER_TAG_KEY  # the tag the handler checks before it acts
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Bench/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
@@ -98,17 +101,25 @@ class NotFound(Exception):
     pass
 
 
+def _owned(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    """Tags as the handler writes them at create: the request's, and this stack's owner tag."""
+    return {**{t["key"]: t["value"] for t in tags or []}, OWNER_TAG_KEY: STACK_ID}
+
+
 @dataclass
 class FakeBedrock:
-    """Just enough Bedrock to answer the handler: jobs and models by name or ARN."""
+    """Just enough Bedrock to answer the handler: jobs and models by name or ARN, and their tags. A job set
+    up by a scenario was created by this stack's handler before, so it and its model carry the owner tag."""
 
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)  # ARN -> tags
     counter: int = 0
 
     def add_job(self, req: dict[str, Any], status: str, *, with_model: bool = False) -> str:
         self.counter += 1
         arn = f"{JOB_PREFIX}job{self.counter:06d}"
+        self.tags[arn] = _owned(req.get("jobTags"))
         job = {
             "jobArn": arn,
             "jobName": req["jobName"],
@@ -126,6 +137,7 @@ class FakeBedrock:
         if with_model:
             model_arn = f"{MODEL_PREFIX}model{self.counter:06d}"
             job["outputModelArn"] = model_arn
+            self.tags[model_arn] = _owned(req.get("customModelTags"))
             self.models[req["customModelName"]] = {
                 "modelArn": model_arn,
                 "modelName": req["customModelName"],
@@ -142,6 +154,11 @@ class FakeBedrock:
                 return job
         raise NotFound(identifier)
 
+    def _tags(self, arn: str) -> dict[str, str]:
+        if arn not in self.tags:
+            raise NotFound(arn)
+        return self.tags[arn]
+
     def _model(self, identifier: str) -> dict[str, Any]:
         for model in self.models.values():
             if identifier in (model["modelName"], model["modelArn"]):
@@ -150,7 +167,9 @@ class FakeBedrock:
 
     def answer(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         if operation == "CreateModelCustomizationJob":
-            return {"jobArn": self.add_job(params, "InProgress")}
+            arn = self.add_job(params, "InProgress")
+            self.tags[arn] = {t["key"]: t["value"] for t in params.get("jobTags", [])}  # as the handler sent them
+            return {"jobArn": arn}
         if operation == "GetModelCustomizationJob":
             return dict(self._job(params["jobIdentifier"]))
         if operation == "StopModelCustomizationJob":
@@ -162,8 +181,16 @@ class FakeBedrock:
             model = self._model(params["modelIdentifier"])
             del self.models[model["modelName"]]
             return {}
-        if operation in ("TagResource", "UntagResource"):
+        if operation == "TagResource":
+            self._tags(params["resourceARN"]).update({t["key"]: t["value"] for t in params["tags"]})
             return {}
+        if operation == "UntagResource":
+            tags = self._tags(params["resourceARN"])
+            for key in params["tagKeys"]:
+                tags.pop(key, None)
+            return {}
+        if operation == "ListTagsForResource":
+            return {"tags": [{"key": k, "value": v} for k, v in self._tags(params["resourceARN"]).items()]}
         if operation == "ListModelCustomizationJobs":
             return {"modelCustomizationJobSummaries": []}
         if operation == "ListCustomModels":

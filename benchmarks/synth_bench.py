@@ -28,8 +28,12 @@ def _asset_dirs(outdir: Path) -> list[Path]:
 
 
 def handler_asset(outdir: Path) -> Path | None:
-    """The staged code asset of the job handler (the one holding customization_job/)."""
-    return next((p for p in _asset_dirs(outdir) if (p / "customization_job").is_dir()), None)
+    """The staged code asset of the job handler (the one holding customization_job/, at its root or in the
+    runtime's package ``_runtime``)."""
+    return next(
+        (p for p in _asset_dirs(outdir) if any(p.glob("customization_job")) or any(p.glob("*/customization_job"))),
+        None,
+    )
 
 
 def run_matrix(
