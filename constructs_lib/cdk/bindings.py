@@ -23,7 +23,7 @@ from . import permissions
 from .config import DistillationConfig, RftConfig
 from .data import OutputData, S3Location, TrainingData, ValidationData
 from .permissions import Statement
-from .stack_facts import attribute, facts_of, unique_id
+from .stack_facts import attribute, facts_of, path_of, unique_id
 from .storage import DefaultStorage
 
 
@@ -117,14 +117,8 @@ def default_output(job: Construct) -> S3Location:
     """A folder named after the job's unique id (``Names.unique_id``) in the stack's bucket."""
     facts = facts_of(job)
     bucket = facts.once("storage-bucket", lambda: DefaultStorage.of(facts.stack).bucket)
-    key = f"model-customization/{unique_id(path_of_job(job))}/"
+    key = f"model-customization/{unique_id(path_of(job))}/"
     return S3Location(bucket_name=attribute(bucket, "bucket_name"), key=key, bucket=bucket)
-
-
-def path_of_job(job: Construct) -> str:
-    """The job's construct path; the job tells it (it knows it without asking CDK), else CDK does."""
-    path = getattr(job, "construct_path", None)
-    return path if isinstance(path, str) else str(job.node.path)
 
 
 def model_key(job: Construct, key: kms.IKey) -> Bound:

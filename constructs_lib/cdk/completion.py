@@ -259,12 +259,8 @@ class JobWatcher(Construct):
         condition and job. The handle's Metadata is written now, as plain data."""
         if isinstance(name_filter, str):
             key = name_filter
-        elif (
-            isinstance(name_filter, Mapping)
-            and list(name_filter) == ["prefix"]
-            and isinstance(name_filter["prefix"], str)
-        ):
-            key = name_filter["prefix"] + PREFIX_MARK
+        elif _is_prefix_filter(name_filter):
+            key = str(name_filter["prefix"]) + PREFIX_MARK
         else:
             raise v.ValidationError(
                 f"Invalid job_name {json.dumps(name_filter)}: a job that waits needs a name known at synth (the "

@@ -134,8 +134,8 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
         """
         super().__init__(scope, construct_id)
         facts = facts_of(scope)
-        self.construct_path = register(self, scope, construct_id)
-        with v.reported_at(self.construct_path):
+        self._path = register(self, scope, construct_id)
+        with v.reported_at(self._path):
             customization_type = props.customization_type(customization_type)
             self.customization_type = customization_type
             props.check_types(
@@ -205,7 +205,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             self._tags = TagManager(TagType.MAP, RESOURCE_TYPE)
             self._job_tags = dict(job_tags or {})
             self._model_tags = dict(custom_model_tags or {})
-            props.StackTagLimits.of(facts).watch(self.construct_path, self._tags, self._job_tags, self._model_tags)
+            props.StackTagLimits.of(facts).watch(self._path, self._tags, self._job_tags, self._model_tags)
 
             provider: JobProvider = facts.once("job-provider", lambda: JobProvider.of(facts.stack))
             output, self.output_location = bindings.output(self, output_data)
@@ -238,7 +238,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 [core, statements, {"job": job_name, "model": custom_model_name, "token": client_request_token}]
             )
             self._resolved_core: Mapping[str, Any] = resolved_core
-            generated = naming.generated_name(construct_id, naming.request_digest(self.construct_path, resolved_core))
+            generated = naming.generated_name(construct_id, naming.request_digest(self._path, resolved_core))
             # The names in the request: the user's, or the synth-time base of generated names (the handler
             # appends a per-request suffix to a base, so the deployed names are attributes of the resource).
             self._requested_job_name: str = job_name or generated
@@ -249,7 +249,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             fixed_job, fixed_model, token = (resolved_names.get(k) for k in ("job", "model", "token"))
             # Changes whenever the handler would start a new job: the request without tags, names included.
             self._replacement = naming.request_digest(
-                self.construct_path,
+                self._path,
                 [resolved_core, fixed_job or generated, fixed_model or generated, token],
             )
             request: dict[str, Any] = {

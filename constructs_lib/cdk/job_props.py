@@ -6,7 +6,7 @@ under its construct path. Checks that need the built job (tags from ``Tags.of``)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsii
@@ -250,23 +250,6 @@ class FixedNames(Construct):
                 )
         for prop, _, name in claims:
             self._owners[(prop, name)] = path
-
-
-@jsii.implements(IValidation)
-class TagLimits:
-    """Tags from ``Tags.of`` arrive after construction: check each merged set (prop -> tags) before synthesis."""
-
-    def __init__(self, merged: Callable[[], Mapping[str, Mapping[str, str]]]) -> None:
-        self._merged = merged
-
-    def validate(self) -> list[str]:
-        errors: list[str] = []
-        for prop, tags in self._merged().items():
-            try:
-                v.check_tags(prop, tags)
-            except v.ValidationError as error:
-                errors.append(str(error))
-        return errors
 
 
 @jsii.implements(IValidation)

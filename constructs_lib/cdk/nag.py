@@ -78,7 +78,7 @@ def acknowledge_statements(
     resolved: Sequence[Mapping[str, Any]],
     reasons: Sequence[tuple[str, str]],
     *,
-    facts: StackFacts | None = None,
+    facts: StackFacts,
 ) -> None:
     """Acknowledge the explained wildcards of statements this library wrote itself.
 
@@ -89,9 +89,9 @@ def acknowledge_statements(
     wildcard elsewhere in the stack is still reported.
     """
     findings = wildcard_findings(resolved, compile_reasons(reasons))
-    specific = [f for f in findings if facts is not None and _OWN_PREFIX.search(f[0])]
+    specific = [f for f in findings if _OWN_PREFIX.search(f[0])]
     broad = [f for f in findings if f not in specific]
-    if specific and facts is not None:
+    if specific:
         StackAcknowledgments.of(facts).add(specific)
     if broad:
         acknowledge(scope, broad)

@@ -111,8 +111,9 @@ def bind(
             description="Assumed by Amazon Bedrock to run one model customization job.",
         )
         return created, []
-    v.check_role_arn(str(attribute(role, "role_arn")))
-    provider.allow_pass_role(str(attribute(role, "role_arn")))
+    role_arn = str(attribute(role, "role_arn"))
+    v.check_role_arn(role_arn)
+    provider.allow_pass_role(role_arn)
     shared = SharedRoleGrants.of(job, role)
     for statement in statements:
         shared.add(statement)

@@ -56,12 +56,6 @@ def path_of(scope: IConstruct) -> str:
     return _scope_entry(scope)[1]
 
 
-def child_path(scope: IConstruct, construct_id: str) -> str:
-    """The path a child ``construct_id`` of ``scope`` gets, without asking the child."""
-    parent = path_of(scope)
-    return f"{parent}/{construct_id}" if parent else construct_id
-
-
 def register(construct: IConstruct, scope: IConstruct, construct_id: str) -> str:
     """Record a new construct's stack and path (known from its scope), so its own children ask nothing."""
     facts, parent = _scope_entry(scope)
