@@ -45,9 +45,9 @@ def parse_event(event: Any) -> ResourceEvent:
     request_type = event.get("RequestType")
     if request_type not in ("Create", "Update", "Delete"):
         raise HandlerError(f"Unsupported RequestType {_shown(request_type)}; expected Create, Update or Delete.")
-    identity = {field: _identifier(event, field) for field in ("StackId", "LogicalResourceId", "RequestId")}
+    identity = {field: event_identifier(event, field) for field in ("StackId", "LogicalResourceId", "RequestId")}
     physical_id = event.get("PhysicalResourceId")
-    props = _properties(event.get("ResourceProperties"), "ResourceProperties")
+    props = properties_map(event.get("ResourceProperties"), "ResourceProperties")
     lenient = request_type == "Delete"
     request = _request(props, "ResourceProperties", required=not lenient)
     old_request: dict[str, Any] | None = None
@@ -82,14 +82,16 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _identifier(event: dict[str, Any], field: str) -> str:
+def event_identifier(event: dict[str, Any], field: str) -> str:
+    """A string field of the event (StackId, RequestId, ...), or a HandlerError naming it."""
     value = event.get(field, "")
     if not isinstance(value, str):
         raise HandlerError(f"The event's {field} must be a string; got {type(value).__name__}.")
     return value
 
 
-def _properties(props: Any, where: str) -> dict[str, Any]:
+def properties_map(props: Any, where: str) -> dict[str, Any]:
+    """A properties map of the event (absent: empty), or a HandlerError naming where it is."""
     if props is None:
         return {}
     if not isinstance(props, dict):

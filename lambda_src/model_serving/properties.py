@@ -23,6 +23,7 @@ from ..contract import (
     PROP_REQUEST,
 )
 from ..customization_job.errors import HandlerError
+from ..customization_job.properties import event_identifier, properties_map
 from .kinds import KINDS, Kind, kind_of_arn
 
 
@@ -63,16 +64,16 @@ def parse_event(event: Any) -> ServingEvent:
     if request_type not in ("Create", "Update", "Delete"):
         raise HandlerError(f"Unsupported RequestType {_shown(request_type)}; expected Create, Update or Delete.")
     lenient = request_type == "Delete"
-    identity = {field: _identifier(event, field) for field in ("StackId", "LogicalResourceId", "RequestId")}
+    identity = {field: event_identifier(event, field) for field in ("StackId", "LogicalResourceId", "RequestId")}
     physical_id = event.get("PhysicalResourceId")
     physical_id = physical_id if isinstance(physical_id, str) else None
     kind = _kind(event.get("ResourceType"), physical_id)
-    props = _map(event.get("ResourceProperties"), "ResourceProperties")
+    props = properties_map(event.get("ResourceProperties"), "ResourceProperties")
     request = _request(props, "ResourceProperties", kind, required=not lenient)
     old_request: dict[str, Any] | None = None
     old_props: dict[str, Any] = {}
     if request_type == "Update":
-        old_props = _map(event.get("OldResourceProperties"), "OldResourceProperties")
+        old_props = properties_map(event.get("OldResourceProperties"), "OldResourceProperties")
         if not isinstance(old_props.get(PROP_REQUEST), dict):
             raise HandlerError(
                 "Update without usable OldResourceProperties.Request: without the old request the handler cannot "
@@ -179,21 +180,6 @@ def _committed_removal(value: Any, *, lenient: bool) -> str:
 
 def _flag(value: Any) -> bool:
     return str(value if value is not None else "false").strip().lower() == "true"
-
-
-def _identifier(event: dict[str, Any], field: str) -> str:
-    value = event.get(field, "")
-    if not isinstance(value, str):
-        raise HandlerError(f"The event's {field} must be a string; got {type(value).__name__}.")
-    return value
-
-
-def _map(value: Any, where: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise HandlerError(f"{where} must be a map of properties; got {type(value).__name__}.")
-    return value
 
 
 def _text(value: Any) -> str | None:
