@@ -1,0 +1,154 @@
+"""Issue 23: dataset behaviours the second mutation sample showed no test pinned.
+
+Each test goes through the public check (``check_file``), which takes a record's fast path first and the full
+check when the fast path declines, so a fast path that crashes or accepts too much fails here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from constructs_lib.rules import datasets
+from constructs_lib.rules.catalogue import DataFormat
+
+from .records import ANSWER, ASK, ERR, HAIKU, NOVA_2_LITE, NOVA_MICRO, WARN, check, converse
+
+RFT = "REINFORCEMENT_FINE_TUNING"
+
+
+def line_one(tmp_path: Path, records: list[Any], model: str, kind: str = "FINE_TUNING") -> set[tuple[Any, ...]]:
+    report = check(tmp_path, records, model, kind)
+    return {(f.severity, f.field, f.message) for f in report.findings if f.line == 1}
+
+
+# --- Claude 3 Haiku: a content block that is not {"type": "text"} ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "video"},
+        {"type": "tool_use", "id": "t1", "name": "lookup", "input": {}},
+        {"type": 7},
+        {"type": "image", "text": "x"},
+    ],
+)
+def test_a_claude_block_that_is_not_a_text_block_is_an_error_naming_it(tmp_path: Path, block: Any) -> None:
+    record = {"messages": [{"role": "user", "content": [block]}, {"role": "assistant", "content": "a"}]}
+
+    found = line_one(tmp_path, [record] * 32, HAIKU)
+
+    assert found == {(ERR, "messages[0].content[0]", 'must be {"type": "text", "text": str}.')}
+
+
+def test_a_claude_text_block_after_a_bad_one_is_still_counted(tmp_path: Path) -> None:
+    good = {"type": "text", "text": "q" * 600}
+    record = {
+        "messages": [{"role": "user", "content": [{"type": "video"}, good]}, {"role": "assistant", "content": "a"}]
+    }
+
+    report = check(tmp_path, [record] * 32, HAIKU)
+
+    assert report.longest_record_tokens == 101  # 601 characters at ~6 per token, rounded up
+
+
+# --- Converse: the system prompt's blocks ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("block", "got"), [(7, "a number"), (None, "null"), ([], "an array")])
+def test_a_converse_system_block_that_is_not_an_object_is_an_error(tmp_path: Path, block: Any, got: str) -> None:
+    record = converse(ASK, ANSWER, system=[block])
+
+    found = line_one(tmp_path, [record] * 8, NOVA_MICRO)
+
+    assert (ERR, "system[0]", f'must be an object {{"text": str}}, got {got}.') in found
+    checker = datasets.FORMATS[DataFormat.CONVERSE](datasets.expectation("FINE_TUNING", NOVA_MICRO))
+    assert checker.fast(record) == -1
+
+
+@pytest.mark.parametrize("system", [[{"text": 7}], [{"text": " "}], [{"text": "a", "x": 1}], [{}]])
+def test_the_converse_fast_path_declines_a_malformed_system_text(system: Any) -> None:
+    record = converse(ASK, ANSWER, system=system)
+    checker = datasets.FORMATS[DataFormat.CONVERSE](datasets.expectation("FINE_TUNING", NOVA_MICRO))
+
+    assert checker.fast(record) == -1
+    found: list[Any] = []
+    checker.check(record, 1, lambda *finding: found.append(finding))
+    assert found
+
+
+def test_a_null_converse_system_prompt_is_read_as_none_on_both_paths(tmp_path: Path) -> None:
+    """The full check reads ``"system": null`` as no system prompt; the fast path now agrees (issue 23's flake)."""
+    record = {**converse(ASK, ANSWER), "system": None}
+    checker = datasets.FORMATS[DataFormat.CONVERSE](datasets.expectation("FINE_TUNING", NOVA_MICRO))
+    found: list[Any] = []
+
+    chars = checker.check(record, 1, lambda *finding: found.append(finding))
+
+    assert found == [] and checker.fast(record) == chars == len("My Wi-Fi drops every evening.") + len(
+        "Turn on Smart Channel in the app."
+    )
+
+
+def test_converse_system_texts_count_toward_a_records_length(tmp_path: Path) -> None:
+    record = converse(ASK, ANSWER, system=["s" * 6000, "t" * 6000])
+
+    report = check(tmp_path, [record] * 8, "amazon.nova-lite-v1:0:300k")
+
+    assert report.longest_record_tokens > 12_000 // 6
+
+
+# --- reinforcement fine-tuning records -------------------------------------------------------------------------
+
+
+def rft(content: Any, answer: Any = "4") -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": content}], "reference_answer": answer}
+
+
+def test_rft_content_given_as_parts_counts_toward_the_longest_record_like_a_string(tmp_path: Path) -> None:
+    text = "x" * 3000
+    as_string = check(tmp_path, [rft(text)] * 100, NOVA_2_LITE, RFT)
+    as_parts = check(
+        tmp_path,
+        [rft([{"type": "text", "text": text[:1000]}, {"type": "text", "text": text[1000:]}])] * 100,
+        NOVA_2_LITE,
+        RFT,
+    )
+
+    assert as_string.longest_record_tokens == as_parts.longest_record_tokens == 500
+    assert [f.field for f in as_parts.findings if f.line == 1] == ["messages[0].content"]  # the parts advisory
+
+
+@pytest.mark.parametrize(
+    ("part", "message"),
+    [
+        ({"type": "text", "text": 7}, "must be a string, got a number."),
+        ({"type": "text", "text": None}, "must be a string, got null."),
+        ({"type": "text"}, "is missing."),
+    ],
+)
+def test_an_rft_part_whose_text_is_not_a_string_is_an_error_not_a_crash(
+    tmp_path: Path, part: Any, message: str
+) -> None:
+    found = line_one(tmp_path, [rft([{"type": "text", "text": "2+2?"}, part])] * 100, NOVA_2_LITE, RFT)
+
+    assert (ERR, "messages[0].content[1].text", message) in found
+
+
+@pytest.mark.parametrize("answer", ["4", {"compliant": "No"}, 4, 0, 2.5, True, False, ["4", "four"]])
+def test_an_rft_reference_answer_may_be_any_non_empty_value(tmp_path: Path, answer: Any) -> None:
+    """rft-open-weight: reference_answer "is not limited to structured outputs—it can contain any format"."""
+    record = json.loads(json.dumps(rft("2+2?", answer)))
+
+    assert line_one(tmp_path, [record] * 100, NOVA_2_LITE, RFT) == set()
+
+
+@pytest.mark.parametrize("answer", [None, "", "  ", {}, []])
+def test_an_empty_rft_reference_answer_is_a_warning(tmp_path: Path, answer: Any) -> None:
+    found = line_one(tmp_path, [rft("2+2?", answer)] * 100, NOVA_2_LITE, RFT)
+
+    assert found == {(WARN, "reference_answer", "is null or empty; the grader has nothing to score against.")}
