@@ -188,8 +188,10 @@ _CODES = (
     "common ones sorts strictly between the mutated bound and the exact code; iam_not_ready only ever gets "
     "AccessDeniedException or ValidationException"
 )
+_SERVING_DECISIONS = "lambda_src/model_serving/decisions.py"
 _FROZEN_MODULES = (
     f"{_JOB}/decisions.py",
+    _SERVING_DECISIONS,
     "lambda_src/kernel/retry.py",
     "lambda_src/job_watcher/outcome.py",
     "lambda_src/job_watcher/sweep.py",
@@ -369,6 +371,50 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "core/ReplaceBinaryOperator_Mul_Div",
         "message: str, /, names_generated",
         "the signature's `*` made positional-only: every caller passes `names_generated` by keyword, as before",
+    ),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        _SERVING_DECISIONS,
+        None,
+        "core/ReplaceFalseWithTrue",
+        "swap: bool = True",
+        "an unused default: decide_update, InPlace's only constructor, always passes swap=",
+    ),
+    Equivalent(
+        _SERVING_DECISIONS,
+        None,
+        "core/ReplaceComparisonOperator_Eq_GtE",
+        "if changed >= [kind.name_field]",
+        "needs_new_resource returns its fields sorted, and each kind's name field sorts after its replacement fields "
+        "(description < modelDeploymentName; commitmentDuration, modelUnits < provisionedModelName): a list >= "
+        "[name_field] is then the list [name_field]",
+    ),
+    Equivalent(
+        _SERVING_DECISIONS,
+        None,
+        "core/ReplaceComparisonOperator_Is_Eq",
+        "kind == THROUGHPUT",
+        "the two Kind constants differ in every field, so `==` and `is` agree on them (no other Kind exists)",
+    ),
+    Equivalent(
+        _SERVING_DECISIONS,
+        None,
+        "core/ReplaceComparisonOperator_Eq_LtE",
+        'return served <= live.get("desiredModelArn")',
+        "serves() for a throughput given by name is read only with _settled() (which holds only when modelArn == "
+        "desiredModelArn, so both sides agree) or in the UpdateFailed branch, which needs updateDetails: a field "
+        "GetProvisionedModelThroughput's output does not have (botocore bedrock service model)",
+    ),
+    Equivalent(
+        _SERVING_DECISIONS,
+        None,
+        "core/ReplaceComparisonOperator_Eq_GtE",
+        'live.get("status") >= "Updating"',
+        "equivalent in practice: botocore's ProvisionedModelStatus enum is Creating, InService, Updating, Failed; none "
+        "sorts above Updating",
     ),
 )
 

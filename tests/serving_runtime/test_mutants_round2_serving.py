@@ -75,9 +75,9 @@ def test_a_failed_deployment_swap_without_a_failure_message_is_failed_and_says_s
 def test_a_failed_deployment_swap_to_another_model_is_not_this_swaps_failure() -> None:
     """Without a message, a failed swap to another model leaves this one waiting (the Provider times out)."""
     live = deployment_moving("UpdateFailed", to=NEW_MODEL_ARN)
-    other = "".join([NEW_MODEL_ARN[:-1], "c"])
 
-    assert decisions.progress(DEPLOYMENT, live, other) == Waiting("Active")
+    for other in ("".join([NEW_MODEL_ARN[:-1], "c"]), "".join([NEW_MODEL_ARN[:-1], "a"])):  # sorting after, before
+        assert decisions.progress(DEPLOYMENT, live, other) == Waiting("Active")
     with_message = deployment_moving("UpdateFailed", to=NEW_MODEL_ARN, failureMessage="bad")
     assert decisions.progress(DEPLOYMENT, with_message, other) == Failed("bad", swap=True)
 
