@@ -21,7 +21,7 @@ def refused(value: str) -> str:
 
 
 def test_the_role_arn_pattern_is_the_service_models() -> None:
-    assert v.ROLE_ARN_PATTERN == ROLE.metadata["pattern"]
+    assert ROLE.metadata["pattern"] == v.ROLE_ARN_PATTERN
 
 
 def test_a_role_arn_at_the_service_models_upper_bound_is_accepted_and_one_more_is_refused() -> None:
