@@ -152,3 +152,73 @@ def test_an_empty_rft_reference_answer_is_a_warning(tmp_path: Path, answer: Any)
     found = line_one(tmp_path, [rft("2+2?", answer)] * 100, NOVA_2_LITE, RFT)
 
     assert found == {(WARN, "reference_answer", "is null or empty; the grader has nothing to score against.")}
+
+
+# --- survivors of the fresh sample (seed 4210496125) -----------------------------------------------------------
+
+
+def test_an_extra_key_in_a_continued_pre_training_record_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    found = line_one(
+        tmp_path, [{"input": "hello", "extra": 1}], "amazon.titan-text-express-v1:0:8k", "CONTINUED_PRE_TRAINING"
+    )
+
+    assert found == {(WARN, "extra", "is not a field of the continued pre-training format (fields: input).")}
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"reference_answer": "4"}, "is missing; an RFT record gives its prompt as chat messages."),
+        (
+            {"messages": [], "reference_answer": "4"},
+            "must be a non-empty array, got an array; an RFT record gives its prompt as chat messages.",
+        ),
+        (
+            {"messages": "2+2?", "reference_answer": "4"},
+            "must be a non-empty array, got a string; an RFT record gives its prompt as chat messages.",
+        ),
+    ],
+)
+def test_rft_messages_missing_or_not_an_array_say_which(tmp_path: Path, record: Any, message: str) -> None:
+    assert line_one(tmp_path, [record], NOVA_2_LITE, RFT) == {(ERR, "messages", message)}
+
+
+def test_a_too_long_records_tokens_are_rounded_up_from_an_exact_multiple_too(tmp_path: Path) -> None:
+    record = {"messages": [{"role": "user", "content": "q" * 96_002}, {"role": "assistant", "content": "a"}]}
+
+    (warning,) = [f for f in check(tmp_path, [record] * 32, HAIKU).findings if f.line == 1]
+
+    assert warning.message.startswith("record is about 32,001 tokens (96,003 characters at ~3 per token)")
+
+
+def test_a_carriage_return_inside_a_string_reads_as_a_line_that_breaks_off(tmp_path: Path) -> None:
+    found = line_one(tmp_path, ['{"a": "x\ry"}'], NOVA_MICRO)
+
+    assert found == {
+        (ERR, None, "is not valid JSON: the line breaks off at column 13 (invalid control character); is it truncated?")
+    }
+
+
+def test_progress_is_reported_about_once_per_mib_read_and_at_the_end(tmp_path: Path) -> None:
+    line = json.dumps({"input": "x" * (100 * 1024)})
+    path = tmp_path / "big.jsonl"
+    path.write_text((line + "\n") * 35)  # about 3.4 MiB
+    seen: list[int] = []
+
+    datasets.check_file(path, model_id="amazon.titan-text-express-v1:0:8k", progress=seen.append)
+
+    step = 1024 * 1024
+    assert seen[-1] == path.stat().st_size and len(seen) == 4
+    assert all(later - earlier >= step for earlier, later in zip(seen[:-2], seen[1:-1], strict=True))
+
+
+def test_reasoning_content_the_catalogue_cannot_confirm_adds_nothing_to_a_records_length(tmp_path: Path) -> None:
+    model = "meta.llama3-2-1b-instruct-v1:0:128k"
+    think = {"reasoningContent": {"reasoningText": {"text": "think"}}}
+    for chars in range(1, 14):
+        plain = converse(ASK, {"role": "assistant", "content": [{"text": "a" * chars}]})
+        reasoned = converse(ASK, {"role": "assistant", "content": [think, {"text": "a" * chars}]})
+        assert (
+            check(tmp_path, [reasoned], model).longest_record_tokens
+            == check(tmp_path, [plain], model).longest_record_tokens
+        ), chars
