@@ -419,6 +419,68 @@ EQUIVALENT += (
 )
 
 
+_SLOWER = _DECLINE.split("; ")[1]
+EQUIVALENT += (
+    Equivalent(
+        f"{_DATASETS}claude.py",
+        None,
+        "core/AddNot",
+        "if not type(messages) is not list or len(messages) < 2",
+        "the Claude fast path then declines every record: " + _SLOWER,
+    ),
+    Equivalent(
+        f"{_DATASETS}claude.py", None, "core/ReplaceUnaryOperator_USub_Invert", "return ~1", "~1 is -2: " + _DECLINE
+    ),
+    Equivalent(
+        f"{_DATASETS}claude.py",
+        None,
+        "core/ReplaceComparisonOperator_NotEq_Gt",
+        "len(message) > 2 or message.get",
+        "a message with fewer than two keys lacks its role or its content, which the next checks of the fast path "
+        "decline: the same records are declined",
+    ),
+    Equivalent(
+        f"{_DATASETS}rft.py",
+        None,
+        "core/ReplaceComparisonOperator_NotEq_GtE",
+        "len(message) >= 2:",
+        "the RFT fast path then declines every well-formed message (and one with fewer keys lacks its role or "
+        "content, which it declines anyway): " + _SLOWER,
+    ),
+    *(
+        Equivalent(
+            f"{_DATASETS}converse.py",
+            None,
+            operator,
+            mutated,
+            "the catalogue's only system_blocks bound is (1, 1) (distill-validator's and nova2-sft's schemas): "
+            "1 <= n <= 1, 1 <= n is 1 and 1 == n <= 1 hold for the same n (small ints are cached)",
+        )
+        for operator, mutated in (
+            ("core/ReplaceComparisonOperator_LtE_Is", "len(system) is bounds[1]"),
+            ("core/ReplaceComparisonOperator_LtE_Eq", "bounds[0] == len(system) <= bounds[1]"),
+        )
+    ),
+    Equivalent(
+        f"{_DATASETS}converse.py",
+        None,
+        "core/ReplaceAndWithOr",
+        'if watch or (":" in text',
+        "a record marked suspect without reserved words gets the closer look (Blocks.reserved), which loops over "
+        "the spec's reserved words, none, and reports nothing: " + _SLOWER,
+    ),
+    Equivalent(
+        f"{_DATASETS}scan.py",
+        None,
+        "core/ReplaceComparisonOperator_Eq_IsNot",
+        'message is not "Invalid control character"',
+        "equivalent in practice: outside a string, \\r and \\n are JSON whitespace, so only json's string scanner "
+        "reports a position holding one, and of its messages only 'Invalid control character' does ('Unterminated "
+        "string' points at the string's start, 'Invalid \\\\escape' at the backslash)",
+    ),
+)
+
+
 def equivalent_reason(module: str, line: int, operator: str, mutated: str) -> str | None:
     for entry in EQUIVALENT:
         if entry.matches(module, line, operator, mutated):
