@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-
 from cfn_support import JOB_ARN, base_request, coerced
 
 from lambda_src.customization_job.decisions import DeletePlan, StartJob, decide_update, plan_delete
