@@ -128,6 +128,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "lambda_src/model_serving/handler.py": _SERVING[2:],
     "lambda_src/model_serving/operations.py": _SERVING[2:],
     "lambda_src/customization_job/ownership.py": (
+        "tests/lambda/test_mutants_round2_ownership.py",
         "tests/lambda/test_handler_create.py",
         "tests/lambda/test_handler_delete.py",
         "tests/lambda/test_handler_update.py",

@@ -6,6 +6,7 @@ check when the fast path declines, so a fast path that crashes or accepts too mu
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -209,7 +210,7 @@ def test_progress_is_reported_about_once_per_mib_read_and_at_the_end(tmp_path: P
 
     step = 1024 * 1024
     assert seen[-1] == path.stat().st_size and len(seen) == 4
-    assert all(later - earlier >= step for earlier, later in zip(seen[:-2], seen[1:-1], strict=True))
+    assert all(later - earlier >= step for earlier, later in itertools.pairwise(seen[:-1]))
 
 
 def test_reasoning_content_the_catalogue_cannot_confirm_adds_nothing_to_a_records_length(tmp_path: Path) -> None:

@@ -40,3 +40,15 @@ def test_a_role_arn_at_or_just_above_the_lower_bound_is_refused_by_the_pattern_n
 
 def test_the_shortest_role_arn_the_pattern_takes_is_accepted() -> None:
     v.check_role_arn("arn:aws:iam:::role/r")
+
+
+# --- survivor of the fresh sample (seed 2989105734) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [-1e300, -1.7976931348623157e308, float("-inf")])
+def test_a_large_negative_number_is_a_value_not_a_deploy_time_number(value: float) -> None:
+    """CDK's number tokens are NaN-like doubles whose top 16 bits are exactly 0xFBFF; larger negative numbers (top
+    bits above it) are concrete values and get checked."""
+    assert not v.is_token(value)
+    with pytest.raises(ValidationError):
+        v.check_range("epoch_count", value, 1, 5)
