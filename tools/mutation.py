@@ -143,6 +143,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/lambda/test_fault_matrix.py",
     ),
     "lambda_src/job_watcher/presigned.py": (
+        "tests/completion/test_mutants_round2_presigned.py",
         "tests/completion/test_watcher_urls.py",
         "tests/completion/test_watcher.py",
         "tests/completion/test_result.py",
