@@ -133,3 +133,28 @@ def test_a_throughput_whose_model_differs_from_the_one_it_wants_is_not_settled()
 
     assert decisions.progress(THROUGHPUT, live, fresh(MODEL_ARN)) == Waiting("InService")
     assert decisions.progress(THROUGHPUT, live, "support-bot-model") == Waiting("InService")
+
+
+# --- the quality gate at its thresholds (survivor of gate.py's run, seed 991619572) ------------------------------
+
+
+def test_a_loss_equal_to_its_maximum_passes_the_gate_and_one_above_it_does_not() -> None:
+    from lambda_src.model_serving import gate
+    from lambda_src.model_serving.properties import Gate
+
+    limits = Gate(max_training_loss=1.0, max_validation_loss=0.75)
+    described = parsed(
+        {
+            "status": "Completed",
+            "trainingMetrics": {"trainingLoss": 1.0},
+            "validationMetrics": [{"validationLoss": 0.75}],
+        }
+    )
+
+    assert gate.refusals(limits, described) == []
+    described["validationMetrics"].append({"validationLoss": 0.7500001})
+    described["trainingMetrics"]["trainingLoss"] = 1.0000001
+    assert gate.refusals(limits, described) == [
+        "training loss 1 > max 1",
+        "validation loss 0.75 > max 0.75",
+    ]
