@@ -58,12 +58,16 @@ PLUGIN_SOURCE = (
     'settings.register_profile("mutation", database=None)\n'
     'settings.load_profile("mutation")\n'
 )
-_SERVING = (
-    "tests/serving_runtime/test_mutants_round2_serving.py",
-    "tests/serving_runtime/test_serving_decisions.py",
+_SERVING_HANDLER = (
+    "tests/serving_runtime/test_mutants_round2_serving_handler.py",
     "tests/serving_runtime/test_serving_handler_stubbed.py",
     "tests/serving_runtime/test_serving_fake_endpoint.py",
     "tests/serving_runtime/test_serving_template_replay.py",
+)
+_SERVING = (
+    "tests/serving_runtime/test_mutants_round2_serving.py",
+    "tests/serving_runtime/test_serving_decisions.py",
+    *_SERVING_HANDLER,
 )
 
 # module -> the test files that exercise it; the fast, targeted ones first, since `pytest -x` stops at the
@@ -125,8 +129,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     ),
     "lambda_src/model_serving/decisions.py": _SERVING,
     "lambda_src/model_serving/gate.py": _SERVING,
-    "lambda_src/model_serving/handler.py": _SERVING[2:],
-    "lambda_src/model_serving/operations.py": _SERVING[2:],
+    "lambda_src/model_serving/handler.py": _SERVING_HANDLER,
+    "lambda_src/model_serving/operations.py": _SERVING_HANDLER,
     "lambda_src/customization_job/ownership.py": (
         "tests/lambda/test_mutants_round2_ownership.py",
         "tests/lambda/test_handler_create.py",
@@ -493,6 +497,25 @@ EQUIVALENT += (
         "(https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/CommonErrors.html: AccessDenied..., "
         "ThrottlingException, ValidationError) sorts after ValidationError, and DescribeStackResource lists no "
         "error of its own",
+    ),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        "lambda_src/model_serving/handler.py",
+        None,
+        "core/ReplaceComparisonOperator_Eq_LtE",
+        "old_committed_removal <= COMMITTED_FAIL",
+        "properties.py parses CommittedRemoval to FAIL or RETAIN only (anything else is refused), and RETAIN sorts "
+        "after FAIL: `<=` holds for FAIL alone",
+    ),
+    Equivalent(
+        "lambda_src/model_serving/handler.py",
+        None,
+        "core/ReplaceComparisonOperator_Eq_LtE",
+        'if swapped <= "busy":',
+        "operations.swap answers busy, swapping or under-way; the other two sort after busy: `<=` holds for busy alone",
     ),
 )
 
