@@ -140,6 +140,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/serving_runtime/test_serving_handler_stubbed.py",
     ),
     "lambda_src/customization_job/operations.py": (
+        "tests/lambda/test_mutants_round2_operations.py",
         "tests/lambda/test_handler_create.py",
         "tests/lambda/test_handler_delete.py",
         "tests/lambda/test_handler_update.py",
@@ -198,6 +199,7 @@ _SERVING_DECISIONS = "lambda_src/model_serving/decisions.py"
 _FROZEN_MODULES = (
     f"{_JOB}/decisions.py",
     _SERVING_DECISIONS,
+    f"{_JOB}/operations.py",
     "lambda_src/kernel/retry.py",
     "lambda_src/job_watcher/outcome.py",
     "lambda_src/job_watcher/sweep.py",
@@ -516,6 +518,17 @@ EQUIVALENT += (
         "core/ReplaceComparisonOperator_Eq_LtE",
         'if swapped <= "busy":',
         "operations.swap answers busy, swapping or under-way; the other two sort after busy: `<=` holds for busy alone",
+    ),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        f"{_JOB}/operations.py",
+        None,
+        "core/ReplaceTrueWithFalse",
+        "names_generated: bool = False",
+        "an unused default: start_job's only caller (handler.py _start) always passes names_generated=",
     ),
 )
 
