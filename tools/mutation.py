@@ -154,6 +154,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/completion/test_result.py",
     ),
     "constructs_lib/cdk/bindings.py": (
+        "tests/unit/test_mutants_round2_bindings.py",
         "tests/unit/test_bindings.py",
         "tests/unit/test_job.py",
         "tests/unit/test_validation.py",  # the VPC binding's errors (no private subnets, a selection CDK refuses)
