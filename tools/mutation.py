@@ -160,6 +160,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/unit/test_validation.py",  # the VPC binding's errors (no private subnets, a selection CDK refuses)
     ),
     "constructs_lib/cdk/permissions.py": (
+        "tests/unit/test_mutants_round2_permissions.py",
         "tests/unit/test_handler_ownership_policy.py",
         "tests/unit/test_job.py",
         "tests/serving/test_serving_permissions.py",
@@ -531,6 +532,31 @@ EQUIVALENT += (
         "core/ReplaceTrueWithFalse",
         "names_generated: bool = False",
         "an unused default: start_job's only caller (handler.py _start) always passes names_generated=",
+    ),
+)
+
+
+EQUIVALENT += (
+    *(
+        Equivalent(
+            "constructs_lib/cdk/permissions.py",
+            76 + offset,
+            "core/NumberReplacer",
+            f"{name}[ -1] if len({name}) == 1",
+            "taken only for a one-item list: [-1] is [0]",
+        )
+        for offset, name in ((0, "actions"), (1, "resources"))
+    ),
+    *(
+        Equivalent(
+            "constructs_lib/cdk/permissions.py",
+            76 + offset,
+            "core/ReplaceComparisonOperator_Eq_LtE",
+            f"if len({name}) <= 1",
+            "differs only for an empty list, and every caller gives a statement at least one action and one "
+            "resource (IAM has no statement without them)",
+        )
+        for offset, name in ((0, "actions"), (1, "resources"))
     ),
 )
 
