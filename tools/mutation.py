@@ -60,6 +60,7 @@ PLUGIN_SOURCE = (
 )
 _SERVING_HANDLER = (
     "tests/serving_runtime/test_mutants_round2_serving_handler.py",
+    "tests/serving_runtime/test_mutants_round2_serving_operations.py",
     "tests/serving_runtime/test_serving_handler_stubbed.py",
     "tests/serving_runtime/test_serving_fake_endpoint.py",
     "tests/serving_runtime/test_serving_template_replay.py",
@@ -558,6 +559,21 @@ EQUIVALENT += (
         )
         for offset, name in ((0, "actions"), (1, "resources"))
     ),
+)
+
+
+EQUIVALENT += tuple(
+    Equivalent(
+        "lambda_src/model_serving/operations.py",
+        line,
+        "core/ReplaceBinaryOperator_Mul_Div",
+        mutated,
+        f"the signature's `*` made positional-only: every caller passes `{name}` by keyword, as before",
+    )
+    for line, mutated, name in (
+        (64, "retrier: Retrier, /, owner: str", "owner"),
+        (113, "owner: str, /, last_look: bool", "last_look"),
+    )
 )
 
 
