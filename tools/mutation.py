@@ -577,6 +577,33 @@ EQUIVALENT += tuple(
 )
 
 
+EQUIVALENT += (
+    Equivalent(
+        f"{_DATASETS}converse.py",
+        None,
+        "core/RemoveDecorator",
+        "@staticmethod",
+        "detect is only called on the class (scan.py: cls.detect(record, preferred)), where a plain function takes the "
+        "same two arguments",
+    ),
+    Equivalent(
+        f"{_DATASETS}converse.py",
+        None,
+        "core/ReplaceComparisonOperator_Is_Eq",
+        "self.multi_turn == True",
+        "multi_turn is True, False or None (Expectation.multi_turn): `== True` and `is True` agree on them",
+    ),
+    Equivalent(
+        f"{_DATASETS}converse_blocks.py",
+        None,
+        "core/ReplaceComparisonOperator_NotEq_Lt",
+        'if role < "user" and media.turn_source',
+        "the role was checked against ROLES (user, assistant) before the blocks are read: 'assistant' < 'user' and "
+        "not 'user' < 'user', as with !=",
+    ),
+)
+
+
 def equivalent_reason(module: str, line: int, operator: str, mutated: str) -> str | None:
     for entry in EQUIVALENT:
         if entry.matches(module, line, operator, mutated):
