@@ -223,3 +223,19 @@ def test_reasoning_content_the_catalogue_cannot_confirm_adds_nothing_to_a_record
             check(tmp_path, [reasoned], model).longest_record_tokens
             == check(tmp_path, [plain], model).longest_record_tokens
         ), chars
+
+
+# --- survivors of the second fresh sample (seed 652470421) -----------------------------------------------------
+
+
+def test_a_byte_order_mark_is_named_as_such_on_the_first_line_only(tmp_path: Path) -> None:
+    good = json.dumps(converse(ASK, ANSWER)).encode()
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + good + b"\n" + b"\xef\xbb\xbf" + good + b"\n")
+
+    report = datasets.check_file(path, model_id=NOVA_MICRO)
+
+    assert [(f.line, f.message) for f in report.findings if f.line] == [
+        (1, "starts with a UTF-8 byte order mark; save the file as UTF-8 without BOM."),
+        (2, "is not valid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) at column 1."),
+    ]
