@@ -14,6 +14,10 @@ RUNTIME_PACKAGE = "_runtime"
 """The runtime's top-level package in the functions' asset (the library ships it as ``constructs_lib._runtime``)."""
 JOB_HANDLER = f"{RUNTIME_PACKAGE}.customization_job.handler.on_event"
 WATCHER_HANDLER = f"{RUNTIME_PACKAGE}.job_watcher.handler.handler"
+RUNTIME_HANDLER = f"{RUNTIME_PACKAGE}.entry.handler.handler"
+"""The stack's one runtime function (every resource type and event; it answers CloudFormation itself)."""
+CONTINUATION_KEY = "bedrockCustomizationContinuation"
+"""An asynchronous invocation of the runtime by itself that continues a serving wait: ``{key: {event, deadline}}``."""
 
 # ---- properties of Custom::BedrockModelCustomizationJob --------------------------------------------
 PROP_REQUEST = "Request"
