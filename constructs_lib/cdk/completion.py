@@ -46,7 +46,6 @@ from enum import Enum
 from typing import Any, cast
 
 from aws_cdk import (
-    Aspects,
     CfnResource,
     CfnWaitCondition,
     CfnWaitConditionHandle,
@@ -62,15 +61,12 @@ from constructs import Construct, IConstruct
 
 from .. import contract
 from ..rules import validation as v
-from . import nag, permissions
 from ._lazy import lazy_any, lazy_string
-from .log_settings import shared_log_group
-from .provider import bundled_function
+from .provider import JobProvider
 from .stack_facts import facts_of, path_of, unique_id
 
 RESULT_TYPE = contract.RESULT_RESOURCE_TYPE
 WATCHER_ID = "BedrockModelCustomizationWatcher"
-WATCHER_ENTRY = contract.WATCHER_HANDLER
 EVENT_SOURCE = "aws.bedrock"
 STATE_CHANGE = "Model Customization Job State Change"
 POLL_INTERVAL = Duration.minutes(15)
@@ -87,15 +83,6 @@ PREFIX_MARK = "*"
 
 NameFilter = str | Mapping[str, str]
 """How EventBridge recognizes a job's events: its exact name, or ``{"prefix": "<name prefix>"}``."""
-
-WATCHER_WILDCARDS = (
-    (
-        r":model-customization-job/\*$",
-        "Bedrock job ARNs end in an id generated at run time, so GetModelCustomizationJob cannot name the job; "
-        "read-only, limited to this account and Region.",
-    ),
-    (r"WatcherLogs[0-9A-F]{8}\.Arn>:\*$", "Log streams of the watcher's own log group only."),
-)
 
 
 class JobStatus(Enum):
@@ -168,30 +155,17 @@ class JobWatcher(Construct):
         stack = Stack.of(self)
         self._watched: list[_Watched] = []
 
-        log_group = shared_log_group(self, "WatcherLogs")
-        policy = iam.PolicyDocument(
-            statements=[
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[f"{log_group.log_group_arn}:*"],
-                ),
-                iam.PolicyStatement(
-                    actions=["bedrock:GetModelCustomizationJob", "bedrock:ListTagsForResource"],
-                    resources=[permissions.job_arn_pattern(stack)],
-                ),
-                # The handles (their Metadata and presigned URLs) and the schedule's name: this stack only.
-                iam.PolicyStatement(
-                    actions=["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"],
-                    resources=[stack.stack_id],
-                ),
-            ]
-        )
-        role = iam.Role(
-            self,
-            "WatcherRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            inline_policies={"WatchBedrockJobs": policy},
-            description="Reads this stack's Bedrock customization jobs and signals their wait conditions.",
+        # The stack's runtime is the watcher. Its function at the watcher's path (the ServiceToken of the Result
+        # resources of stacks deployed before issue 20, which an update cannot change; a Result's logical id is in
+        # the digest of a job trained on its model) receives the events and the schedule and answers the Results.
+        # What only the watcher needs goes on the runtime's role.
+        runtime = JobProvider.of(stack)
+        runtime.role.add_to_principal_policy(
+            # The handles (their Metadata and presigned URLs) and the schedule's name: this stack only.
+            iam.PolicyStatement(
+                actions=["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"],
+                resources=[stack.stack_id],
+            )
         )
         self.schedule = events.Rule(
             self,
@@ -199,36 +173,20 @@ class JobWatcher(Construct):
             schedule=events.Schedule.rate(POLL_INTERVAL),
             description=lazy_string(self._schedule_description),
         )
-        self.function = bundled_function(
-            self,
-            "Watcher",
-            handler=WATCHER_ENTRY,
-            timeout=Duration.minutes(1),
-            role=role,
-            log_group=log_group,
-            environment={
-                contract.ENV_SCHEDULE_RULE: stack.get_logical_id(cast(CfnResource, self.schedule.node.default_child)),
-                contract.ENV_STACK_ID: stack.stack_id,
-            },
-            description="Signals the wait conditions of Bedrock model customization jobs; serves their results.",
+        self.function = runtime.function(self, "Watcher")
+        self.function.add_environment(contract.ENV_STACK_ID, stack.stack_id)
+        self.function.add_environment(
+            contract.ENV_SCHEDULE_RULE, stack.get_logical_id(cast(CfnResource, self.schedule.node.default_child))
         )
         self.schedule.add_target(targets.LambdaFunction(self.function))
         self._schedule_node = self.schedule.node
         self.state_change_rules: list[events.Rule] = []
         self.state_changes = self._add_state_change_rule()
-        # A separate policy: in the role's own policy the rule's ARN would close a cycle
+        # In the runtime's separate policy: in the role's own policy the rule's ARN would close a cycle
         # (role -> rule -> function -> role).
-        iam.Policy(
-            self,
-            "DisableOwnSchedule",
-            roles=[role],
-            statements=[iam.PolicyStatement(actions=["events:DisableRule"], resources=[self.schedule.rule_arn])],
+        runtime.own_resources.add_statements(
+            iam.PolicyStatement(actions=["events:DisableRule"], resources=[self.schedule.rule_arn])
         )
-        nag.acknowledge(
-            self.function,
-            [("AwsSolutions-L1", "The watcher is pinned to python3.13 like the job handler it ships with.")],
-        )
-        Aspects.of(self).add(nag.WildcardAcknowledger(WATCHER_WILDCARDS))
 
     @staticmethod
     def of(scope: IConstruct) -> JobWatcher:

@@ -132,13 +132,16 @@ class _ServedModel(Resource):
             properties[contract.PROP_JOB_ARN] = job.job_arn
         if gate is not None:
             properties[contract.PROP_QUALITY_GATE] = gate.to_property()
+        provider = ServingProvider.of(self)
         self._resource = CustomResource(
             self,
             "Resource",
-            service_token=ServingProvider.of(self).service_token,
+            service_token=provider.service_token,
             resource_type=self._RESOURCE_TYPE,
             properties=properties,
         )
+        # Lambda's retries and on-failure destination, and the permission to continue a wait, exist first.
+        self._resource.node.add_dependency(provider, provider.runtime.own_resources)
 
     # ---- shared attributes ------------------------------------------------------------------------
 

@@ -93,9 +93,10 @@ def test_the_watchers_inputs_are_what_the_template_gives_it() -> None:
     assert handles and all(set(r["Metadata"]) == {contract.METADATA_KEY} for r in handles)
     (watcher,) = [
         r
-        for r in template.values()
-        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == contract.WATCHER_HANDLER
+        for k, r in template.items()
+        if r["Type"] == "AWS::Lambda::Function" and k.startswith("BedrockModelCustomizationWatcher")
     ]
+    assert watcher["Properties"]["Handler"] == contract.RUNTIME_HANDLER
     env = watcher["Properties"]["Environment"]["Variables"]
     config = sweep.Config.from_env({k: "x" for k in env})
     assert (config.stack_id, config.schedule_rule) == ("x", "x")
