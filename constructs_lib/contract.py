@@ -25,6 +25,7 @@ PROP_NAMES_GENERATED: Final[str] = _runtime.PROP_NAMES_GENERATED
 PROP_TAGS: Final[str] = _runtime.PROP_TAGS
 REMOVAL_RETAIN: Final[str] = _runtime.REMOVAL_RETAIN
 REMOVAL_DESTROY: Final[str] = _runtime.REMOVAL_DESTROY
+PROP_JOB_IDENTIFIER: Final[str] = _runtime.PROP_JOB_IDENTIFIER
 ATTR_JOB_ARN: Final[str] = _runtime.ATTR_JOB_ARN
 ATTR_JOB_NAME: Final[str] = _runtime.ATTR_JOB_NAME
 ATTR_CUSTOM_MODEL_NAME: Final[str] = _runtime.ATTR_CUSTOM_MODEL_NAME

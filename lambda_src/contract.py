@@ -30,6 +30,10 @@ them to both the job's and the model's tags; a tag the request names explicitly 
 REMOVAL_RETAIN = "RETAIN"
 REMOVAL_DESTROY = "DESTROY"
 
+# ---- properties of Custom::BedrockModelCustomizationResult ------------------------------------------
+PROP_JOB_IDENTIFIER = "JobIdentifier"
+"""The job whose result the resource reads (the job resource's Ref: its ARN)."""
+
 # ---- attributes (Fn::GetAtt) of the job and of its result -------------------------------------------
 ATTR_JOB_ARN = "JobArn"
 ATTR_JOB_NAME = "JobName"

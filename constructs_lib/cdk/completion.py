@@ -47,7 +47,6 @@ from typing import Any, cast
 
 from aws_cdk import (
     CfnResource,
-    CfnWaitCondition,
     CfnWaitConditionHandle,
     CustomResource,
     Duration,
@@ -71,6 +70,8 @@ EVENT_SOURCE = "aws.bedrock"
 STATE_CHANGE = "Model Customization Job State Change"
 POLL_INTERVAL = Duration.minutes(15)
 RESULT_TIMEOUT = Duration.minutes(5)
+RESULT_TIMEOUT_SECONDS = str(RESULT_TIMEOUT.to_seconds())
+WAIT_TYPE = "AWS::CloudFormation::WaitCondition"
 DIGEST_LEN = 10
 METADATA_KEY = contract.METADATA_KEY
 """The handle's Metadata key under which the watcher finds the job's name filter, wait and job logical ids."""
@@ -179,7 +180,9 @@ class JobWatcher(Construct):
             contract.ENV_SCHEDULE_RULE, stack.get_logical_id(cast(CfnResource, self.schedule.node.default_child))
         )
         self.schedule.add_target(targets.LambdaFunction(self.function))
-        self._schedule_node = self.schedule.node
+        # DependsOn every waiting job's handle, rendered once at synth (one callback per stack, none per job).
+        schedule_cfn = cast(CfnResource, self.schedule.node.default_child)
+        schedule_cfn.add_override("DependsOn", lazy_any(lambda: sorted({item.ids[0] for item in self._watched})))
         self.state_change_rules: list[events.Rule] = []
         self.state_changes = self._add_state_change_rule()
         # In the runtime's separate policy: in the role's own policy the rule's ARN would close a cycle
@@ -227,8 +230,8 @@ class JobWatcher(Construct):
         self._watched.append(_Watched(key, name_filter, ids))
         if len(self._watched) > JOBS_PER_RULE * len(self.state_change_rules):
             self._add_state_change_rule()
-        # When a deploy enables the schedule again, the new handles exist: the watcher sees their jobs pending.
-        self._schedule_node.add_dependency(handle)
+        # When a deploy enables the schedule again, the new handles exist: the watcher sees their jobs pending
+        # (its DependsOn, rendered once at synth: _schedule_depends_on).
         handle.add_metadata(METADATA_KEY, {"nameFilter": name_filter, "wait": ids[1], "job": ids[2]})
 
     # ---- rendered at synth -------------------------------------------------------------------------
@@ -279,12 +282,13 @@ class CompletionWait(Construct):
         name_filter: NameFilter,
         request_digest: str,
         timeout: Duration,
+        timeout_s: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         facts = facts_of(scope)
         watcher: JobWatcher = facts.once("job-watcher", lambda: JobWatcher.of(facts.stack))
         service_token: str = facts.once("watcher-service-token", lambda: watcher.function.function_arn)
-        seconds = timeout_seconds(timeout)
+        seconds = timeout_seconds(timeout) if timeout_s is None else timeout_s
         stack_path = path_of(facts.stack)
         job_path = path_of(scope)
         in_stack = job_path[len(stack_path) + 1 :] if stack_path else job_path
@@ -295,15 +299,19 @@ class CompletionWait(Construct):
             unique_id(f"{in_stack}/Resource"),
         )
 
-        job_node = job.node
-        job_cfn = cast(CfnResource, job_node.default_child)
+        # Plain data where CDK would ask the kernel: the Refs by the logical ids computed above, the job's
+        # dependencies in one call (issue 20: 12 kernel requests here instead of 19).
         self.handle = CfnWaitConditionHandle(self, "Handle")
         self.handle.override_logical_id(ids[0])
-        self.wait = CfnWaitCondition(self, "Wait", count=1, handle=self.handle.ref, timeout=str(seconds))
+        self.wait = CfnResource(
+            self,
+            "Wait",
+            type=WAIT_TYPE,
+            properties={"Count": 1, "Handle": {"Ref": ids[0]}, "Timeout": str(seconds)},
+        )
         self.wait.override_logical_id(ids[1])
-        self.wait.add_resource_dependency(job_cfn)
-        job_cfn.add_resource_dependency(self.handle)
-        job_node.add_dependency(watcher)
+        self.wait.add_override("DependsOn", [ids[2]])
+        job.node.add_dependency(watcher, self.handle)
 
         self.result = CfnResource(
             self,
@@ -311,12 +319,12 @@ class CompletionWait(Construct):
             type=RESULT_TYPE,
             properties={
                 "ServiceToken": service_token,
-                "ServiceTimeout": str(RESULT_TIMEOUT.to_seconds()),
-                "JobIdentifier": job_cfn.ref,
+                "ServiceTimeout": RESULT_TIMEOUT_SECONDS,
+                contract.PROP_JOB_IDENTIFIER: {"Ref": ids[2]},
             },
         )
         self.result.override_logical_id(f"{unique_id(f'{in_stack}/{construct_id}/Result')}{_digest(request_digest)}")
-        self.result.add_resource_dependency(self.wait)
+        self.result.add_override("DependsOn", [ids[1]])
         resolved_filter = facts.stack.resolve(name_filter) if v.is_token(json.dumps(name_filter)) else name_filter
         watcher.watch(resolved_filter, self.handle, ids)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..contract import PROP_JOB_IDENTIFIER
 from ..kernel.errors import clip
 from ..kernel.log import describe_error, log_event
 from .budget import Budget, OutOfTime
@@ -47,7 +48,7 @@ def respond(event: Mapping[str, Any], bedrock: Any, put: Put, budget: Budget, st
         return {"Status": UNANSWERED, "Reason": refused}
     request_type = event.get("RequestType")
     properties = event.get("ResourceProperties")
-    job_id = _text(properties.get("JobIdentifier")) if isinstance(properties, Mapping) else ""
+    job_id = _text(properties.get(PROP_JOB_IDENTIFIER)) if isinstance(properties, Mapping) else ""
     physical_id = _text(event.get("PhysicalResourceId")) or job_id or _text(event.get("LogicalResourceId")) or "result"
     body: dict[str, Any] = {
         "StackId": _text(event.get("StackId")),
@@ -66,7 +67,7 @@ def respond(event: Mapping[str, Any], bedrock: Any, put: Put, budget: Budget, st
             raise NotCompleted("The request's ResourceProperties is not an object.")
         if request_type != "Delete":
             if not job_id:
-                raise NotCompleted("The Result resource needs the JobIdentifier property (the job's ARN).")
+                raise NotCompleted(f"The Result resource needs the {PROP_JOB_IDENTIFIER} property (the job's ARN).")
             job = budget.call(bedrock.get_model_customization_job, jobIdentifier=job_id)
             data = result_data(job)
             job_arn = str(job.get("jobArn") or job_id)
