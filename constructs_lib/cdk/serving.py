@@ -25,11 +25,11 @@ from ..rules import validation as v
 from ..rules.catalogue import serving as on_demand_catalogue
 from . import serving_permissions
 from ._lazy import lazy_any, lazy_string
-from .job_base import ModelCustomizationJobBase
 from .serving_props import (
     Commitment,
     CommittedRemoval,
     QualityGate,
+    ServedJob,
     ServingTagLimits,
     check_deployment_name,
     check_description,
@@ -83,7 +83,7 @@ class _ServedModel(Resource):
         self,
         *,
         model_arn: str,
-        job: ModelCustomizationJobBase | None,
+        job: ServedJob | None,
         gate: QualityGate | None,
         tags: Mapping[str, str] | None,
         name: str | None,
@@ -93,7 +93,7 @@ class _ServedModel(Resource):
     ) -> None:
         """Check the shared props and render the resource (called by each subclass inside ``reported_at``)."""
         self._stack = Stack.of(self)
-        if job is not None and not isinstance(job, ModelCustomizationJobBase):
+        if job is not None and not isinstance(job, ServedJob):
             raise v.ValidationError(
                 f"Invalid job {job!r}: expected a ModelCustomizationJob or an imported job "
                 f"(ModelCustomizationJob.from_job_attributes), got {v.type_name(job)}."
@@ -192,7 +192,7 @@ class _ServedModel(Resource):
         return request
 
 
-def _model_hint(model_arn: str, job: ModelCustomizationJobBase | None) -> str | None:
+def _model_hint(model_arn: str, job: ServedJob | None) -> str | None:
     """The base model id of the served model where known at synth: from a literal ARN, else from the job."""
     if not v.is_token(model_arn):
         return on_demand_catalogue.base_model_of(model_arn)
@@ -218,7 +218,7 @@ class CustomModelDeployment(_ServedModel):
         construct_id: str,
         *,
         model_arn: str,
-        job: ModelCustomizationJobBase | None = None,
+        job: ServedJob | None = None,
         gate: QualityGate | None = None,
         deployment_name: str | None = None,
         description: str | None = None,
@@ -292,7 +292,7 @@ class ProvisionedThroughput(_ServedModel):
         model_arn: str,
         model_units: int,
         commitment: Commitment = Commitment.NONE,
-        job: ModelCustomizationJobBase | None = None,
+        job: ServedJob | None = None,
         gate: QualityGate | None = None,
         provisioned_model_name: str | None = None,
         tags: Mapping[str, str] | None = None,
