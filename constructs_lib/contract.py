@@ -7,8 +7,9 @@ types for the construct wing. A test checks that it re-exports every name of the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import import_module
-from typing import Final
+from typing import Any, Final
 
 _runtime = import_module(f"{__package__}._runtime.contract")
 
@@ -57,3 +58,20 @@ ATTR_PROVISIONED_MODEL_ARN: Final[str] = _runtime.ATTR_PROVISIONED_MODEL_ARN
 ATTR_PROVISIONED_MODEL_NAME: Final[str] = _runtime.ATTR_PROVISIONED_MODEL_NAME
 ATTR_MODEL_ARN: Final[str] = _runtime.ATTR_MODEL_ARN
 SERVING_TOKEN_TAG_KEY: Final[str] = _runtime.SERVING_TOKEN_TAG_KEY
+
+DEPLOYMENT_READY: Final[str] = _runtime.DEPLOYMENT_READY
+THROUGHPUT_READY: Final[str] = _runtime.THROUGHPUT_READY
+SERVING_FAILED: Final[str] = _runtime.SERVING_FAILED
+UPDATE_IN_PROGRESS: Final[str] = _runtime.UPDATE_IN_PROGRESS
+UPDATE_FAILED: Final[str] = _runtime.UPDATE_FAILED
+
+
+def serving_settled(live: Mapping[str, Any], *, throughput: bool) -> bool:
+    """The runtime's reading of Bedrock's serving statuses (contract.serving_settled): the CLI's ``watch`` uses it."""
+    result: bool = _runtime.serving_settled(live, throughput=throughput)
+    return result
+
+
+def serving_update_failed(live: Mapping[str, Any]) -> bool:
+    result: bool = _runtime.serving_update_failed(live)
+    return result

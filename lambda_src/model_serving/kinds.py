@@ -16,7 +16,9 @@ from ..contract import (
     ATTR_DEPLOYMENT_NAME,
     ATTR_PROVISIONED_MODEL_ARN,
     ATTR_PROVISIONED_MODEL_NAME,
+    DEPLOYMENT_READY,
     DEPLOYMENT_RESOURCE_TYPE,
+    THROUGHPUT_READY,
     THROUGHPUT_RESOURCE_TYPE,
 )
 
@@ -68,7 +70,7 @@ DEPLOYMENT = Kind(
     identifier_param="customModelDeploymentIdentifier",
     api="custom_model_deployment",
     update_model_param="modelArn",
-    ready_status="Active",
+    ready_status=DEPLOYMENT_READY,
     replacement_fields=("description",),
     attr_arn=ATTR_DEPLOYMENT_ARN,
     attr_name=ATTR_DEPLOYMENT_NAME,
@@ -87,7 +89,7 @@ THROUGHPUT = Kind(
     identifier_param="provisionedModelId",
     api="provisioned_model_throughput",
     update_model_param="desiredModelId",
-    ready_status="InService",
+    ready_status=THROUGHPUT_READY,
     replacement_fields=("modelUnits", "commitmentDuration"),
     attr_arn=ATTR_PROVISIONED_MODEL_ARN,
     attr_name=ATTR_PROVISIONED_MODEL_NAME,
