@@ -314,9 +314,11 @@ class _Lifecycle:
         name = str(live.get(self.kind.name_field) or "")
         if self.ev.data.get(AWAIT) == AWAIT_SWAP and decisions.swap_needed(self.kind, live, model):
             # on_event's swap was refused while Bedrock was moving the resource elsewhere: ask again once settled
-            swapped = (
-                "busy" if decisions.busy(live) else operations.swap(self.client, self.kind, arn, model, self.retrier)
-            )
+            if decisions.busy(live):
+                swapped = "busy"
+            else:
+                self._require_owned(arn, "swap the model of")
+                swapped = operations.swap(self.client, self.kind, arn, model, self.retrier)
             self.log("swap", arn=arn, name=name, fromModelArn=live.get("modelArn"), modelArn=model, outcome=swapped)
             return {"IsComplete": False}
         state = decisions.progress(self.kind, live, model)
@@ -339,11 +341,19 @@ class _Lifecycle:
         live = operations.describe(self.client, self.kind, arn, self.retrier)
         outcome = "gone" if live is None else "waiting"
         if live is not None and awaits == AWAIT_RETRY:
+            self._require_owned(arn, "delete")
             outcome = operations.delete(self.client, self.kind, arn, self.retrier)
         self.log("await-deletion", arn=arn, status=live.get("status") if live else None, outcome=outcome)
         return {"IsComplete": live is None}
 
     # ---- helpers ----------------------------------------------------------------------------------
+
+    def _require_owned(self, arn: str, action: str) -> None:
+        """is_complete's event carries on_event's Data, which whoever invokes the function can forge: before it
+        deletes or updates anything, the resource must carry this stack's owner tag, as on_event checks."""
+        if not ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id):
+            self.log("await", arn=arn, outcome="not-owned")
+            raise errors.not_owned(self.kind, arn, action, self._owner_tag)
 
     @property
     def _owner_tag(self) -> str:
