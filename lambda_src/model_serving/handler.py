@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from ..contract import ATTR_MODEL_ARN, COMMITTED_FAIL, OWNER_TAG_KEY, SERVING_TOKEN_TAG_KEY
 from ..customization_job import ownership
 from ..customization_job.client import BedrockClient, new_bedrock_client
-from ..customization_job.errors import HandlerError
+from ..customization_job.errors import HandlerError, old_request_incomplete, unreadable
 from ..customization_job.idempotency import client_request_token, name_suffix, suffixed_name
 from ..customization_job.service_model import use_bundled_service_model
 from ..kernel.client import max_call_seconds
@@ -95,11 +95,16 @@ def _guarded(
     """Every failure leaves as a ``HandlerError`` after a structured ``fail`` line; any other exception is a bug."""
     try:
         ev = parse_event(event)
-    except HandlerError as error:
+    except Exception as error:
+        failure = error if isinstance(error, HandlerError) else unreadable(error)
         fields = {k: event.get(k) for k in ("RequestType", "LogicalResourceId")} if isinstance(event, dict) else {}
         shown = {k: v for k, v in fields.items() if isinstance(v, str)}
-        log_event(logging.ERROR, action="fail", outcome="failed", error="HandlerError", reason=str(error), **shown)
-        raise
+        log_event(
+            logging.ERROR, action="fail", outcome="failed", error=type(error).__name__, reason=str(failure), **shown
+        )
+        if failure is error:
+            raise
+        raise failure from error
     retrier = Retrier(
         sleep,
         context.get_remaining_time_in_millis,
@@ -179,6 +184,10 @@ class _Lifecycle:
     def _update(self) -> dict[str, Any]:
         new = self._coerced(self.ev.request)
         old = self._coerced(self.ev.old_request or {})
+        missing = operations.incomplete_request(self.client, self.kind, old, "OldResourceProperties.Request")
+        if missing:
+            left = f"the {self.kind.noun} was left as it was and nothing was created"
+            raise old_request_incomplete(missing, self.ev.logical_id, left)
         physical_id = self.ev.physical_id
         live = (
             operations.describe(self.client, self.kind, physical_id, self.retrier)
