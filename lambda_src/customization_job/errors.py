@@ -262,3 +262,24 @@ def unexpected(request_type: str, error: Exception) -> HandlerError:
         f"{detail!r}). This is a bug in the handler: the job was left as it was. Report it with the handler's "
         "log lines; retrying the deployment is safe."
     )
+
+
+def old_request_incomplete(problems: list[str], logical_id: str, consequence: str) -> HandlerError:
+    """An Update whose old properties are not a complete earlier request: comparing with them would take every
+    field for changed and replace the resource, so nothing is done (``consequence`` says what was left alone)."""
+    shown = "; ".join(problems[:4]) + ("; ..." if len(problems) > 4 else "")
+    return HandlerError(
+        f"Update refused: OldResourceProperties.Request is not a complete earlier request ({shown}), so the "
+        f"handler cannot tell what changed; {consequence}. Redeploy from a template this construct synthesized. "
+        "If this is the rollback of an update that failed for this reason, continue the rollback without this "
+        f"resource (aws cloudformation continue-update-rollback --resources-to-skip {logical_id})."
+    )
+
+
+def unreadable(error: Exception) -> HandlerError:
+    """Reading the event itself failed in a way ``parse_event`` does not name: a bug, and nothing was done."""
+    detail = clip(str(error), _MAX_QUOTE)
+    return HandlerError(
+        f"The custom-resource handler could not read the event ({type(error).__name__}: {detail!r}). Nothing was "
+        "started or changed. This is a bug in the handler: report it with the handler's log lines."
+    )

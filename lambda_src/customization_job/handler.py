@@ -30,7 +30,7 @@ from .decisions import (
     needs_current_job,
     plan_delete,
 )
-from .errors import HandlerError, not_owned, unexpected
+from .errors import HandlerError, not_owned, old_request_incomplete, unexpected, unreadable
 from .idempotency import client_request_token, name_suffix, suffix_in, suffixed_name
 from .properties import ResourceEvent, parse_event
 from .service_model import use_bundled_service_model
@@ -60,12 +60,20 @@ def handle(event: Any, context: LambdaContext, *, client: BedrockClient, sleep: 
     """
     try:
         ev = parse_event(event)
-    except HandlerError as error:
+    except Exception as error:
+        failure = error if isinstance(error, HandlerError) else unreadable(error)
         fields = {k: event.get(k) for k in ("RequestType", "LogicalResourceId")} if isinstance(event, dict) else {}
         log_event(
-            logging.ERROR, action="fail", outcome="failed", error="HandlerError", reason=str(error), **_scalars(fields)
+            logging.ERROR,
+            action="fail",
+            outcome="failed",
+            error=type(error).__name__,
+            reason=str(failure),
+            **_scalars(fields),
         )
-        raise
+        if failure is error:
+            raise
+        raise failure from error
     log_fields = {"requestType": ev.request_type, "logicalResourceId": ev.logical_id}
     retrier = Retrier(
         sleep,
@@ -129,7 +137,7 @@ class _Lifecycle:
             **{
                 "requestType": self.ev.request_type,
                 "logicalResourceId": self.ev.logical_id,
-                "jobName": self.ev.request.get("jobName"),
+                "jobName": _text(self.ev.request.get("jobName")),
                 "action": action,
                 **fields,
             },
@@ -141,6 +149,9 @@ class _Lifecycle:
     def update(self) -> dict[str, Any]:
         new = operations.coerce_request(self.client, self.ev.request)
         old = operations.coerce_request(self.client, self.ev.old_request or {})
+        missing = operations.incomplete_request(self.client, old, "OldResourceProperties.Request")
+        if missing:
+            raise old_request_incomplete(missing, self.ev.logical_id, "no job was started and no tag was changed")
         physical_id = self.ev.physical_id
         current = self._current_job(physical_id, new) if needs_current_job(physical_id, old, new) else None
         decision = decide_update(

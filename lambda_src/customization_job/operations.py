@@ -28,7 +28,7 @@ from ..kernel.retry import Budget, NoTimeLeft, Retrier, RetriesExhausted
 from . import calls, errors, ownership
 from .calls import exhausted_reason, is_transient, transient_budget
 from .client import BedrockClient
-from .coercion import coerce
+from .coercion import coerce, incomplete
 from .decisions import TagChanges
 from .errors import HandlerError
 
@@ -43,6 +43,12 @@ def coerce_request(client: BedrockClient, request: dict[str, Any]) -> dict[str, 
     shape = client.meta.service_model.operation_model(CREATE_OPERATION).input_shape
     coerced: dict[str, Any] = coerce(request, shape)
     return coerced
+
+
+def incomplete_request(client: BedrockClient, request: dict[str, Any], where: str) -> list[str]:
+    """What a coerced request lacks of CreateModelCustomizationJob's required members (empty: complete)."""
+    shape = client.meta.service_model.operation_model(CREATE_OPERATION).input_shape
+    return incomplete(request, shape, where)
 
 
 def start_job(

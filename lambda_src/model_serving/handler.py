@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from ..contract import ATTR_MODEL_ARN, COMMITTED_FAIL, OWNER_TAG_KEY, SERVING_TOKEN_TAG_KEY
 from ..customization_job import ownership
 from ..customization_job.client import BedrockClient, new_bedrock_client
-from ..customization_job.errors import HandlerError
+from ..customization_job.errors import HandlerError, old_request_incomplete, unreadable
 from ..customization_job.idempotency import client_request_token, name_suffix, suffixed_name
 from ..customization_job.service_model import use_bundled_service_model
 from ..kernel.client import max_call_seconds
@@ -95,11 +95,16 @@ def _guarded(
     """Every failure leaves as a ``HandlerError`` after a structured ``fail`` line; any other exception is a bug."""
     try:
         ev = parse_event(event)
-    except HandlerError as error:
+    except Exception as error:
+        failure = error if isinstance(error, HandlerError) else unreadable(error)
         fields = {k: event.get(k) for k in ("RequestType", "LogicalResourceId")} if isinstance(event, dict) else {}
         shown = {k: v for k, v in fields.items() if isinstance(v, str)}
-        log_event(logging.ERROR, action="fail", outcome="failed", error="HandlerError", reason=str(error), **shown)
-        raise
+        log_event(
+            logging.ERROR, action="fail", outcome="failed", error=type(error).__name__, reason=str(failure), **shown
+        )
+        if failure is error:
+            raise
+        raise failure from error
     retrier = Retrier(
         sleep,
         context.get_remaining_time_in_millis,
@@ -179,6 +184,10 @@ class _Lifecycle:
     def _update(self) -> dict[str, Any]:
         new = self._coerced(self.ev.request)
         old = self._coerced(self.ev.old_request or {})
+        missing = operations.incomplete_request(self.client, self.kind, old, "OldResourceProperties.Request")
+        if missing:
+            left = f"the {self.kind.noun} was left as it was and nothing was created"
+            raise old_request_incomplete(missing, self.ev.logical_id, left)
         physical_id = self.ev.physical_id
         live = (
             operations.describe(self.client, self.kind, physical_id, self.retrier)
@@ -314,9 +323,11 @@ class _Lifecycle:
         name = str(live.get(self.kind.name_field) or "")
         if self.ev.data.get(AWAIT) == AWAIT_SWAP and decisions.swap_needed(self.kind, live, model):
             # on_event's swap was refused while Bedrock was moving the resource elsewhere: ask again once settled
-            swapped = (
-                "busy" if decisions.busy(live) else operations.swap(self.client, self.kind, arn, model, self.retrier)
-            )
+            if decisions.busy(live):
+                swapped = "busy"
+            else:
+                self._require_owned(arn, "swap the model of")
+                swapped = operations.swap(self.client, self.kind, arn, model, self.retrier)
             self.log("swap", arn=arn, name=name, fromModelArn=live.get("modelArn"), modelArn=model, outcome=swapped)
             return {"IsComplete": False}
         state = decisions.progress(self.kind, live, model)
@@ -339,11 +350,19 @@ class _Lifecycle:
         live = operations.describe(self.client, self.kind, arn, self.retrier)
         outcome = "gone" if live is None else "waiting"
         if live is not None and awaits == AWAIT_RETRY:
+            self._require_owned(arn, "delete")
             outcome = operations.delete(self.client, self.kind, arn, self.retrier)
         self.log("await-deletion", arn=arn, status=live.get("status") if live else None, outcome=outcome)
         return {"IsComplete": live is None}
 
     # ---- helpers ----------------------------------------------------------------------------------
+
+    def _require_owned(self, arn: str, action: str) -> None:
+        """is_complete's event carries on_event's Data, which whoever invokes the function can forge: before it
+        deletes or updates anything, the resource must carry this stack's owner tag, as on_event checks."""
+        if not ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id):
+            self.log("await", arn=arn, outcome="not-owned")
+            raise errors.not_owned(self.kind, arn, action, self._owner_tag)
 
     @property
     def _owner_tag(self) -> str:

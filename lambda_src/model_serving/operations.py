@@ -21,7 +21,7 @@ from ..customization_job import calls, ownership
 from ..customization_job import errors as job_errors
 from ..customization_job.calls import exhausted_reason, is_transient, transient_budget
 from ..customization_job.client import BedrockClient
-from ..customization_job.coercion import coerce
+from ..customization_job.coercion import coerce, incomplete
 from ..customization_job.decisions import tags_as_dict
 from ..customization_job.errors import HandlerError
 from ..kernel.log import log_event
@@ -41,6 +41,12 @@ def coerce_request(client: BedrockClient, kind: Kind, request: Mapping[str, Any]
     shape = client.meta.service_model.operation_model(kind.create_operation).input_shape
     coerced: dict[str, Any] = coerce(dict(request), shape)
     return coerced
+
+
+def incomplete_request(client: BedrockClient, kind: Kind, request: Mapping[str, Any], where: str) -> list[str]:
+    """What a coerced request lacks of the kind's Create required members (empty: complete)."""
+    shape = client.meta.service_model.operation_model(kind.create_operation).input_shape
+    return incomplete(request, shape, where)
 
 
 def _refused(action: str, error: ClientError) -> HandlerError:

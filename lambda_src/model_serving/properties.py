@@ -24,6 +24,7 @@ from ..contract import (
 )
 from ..customization_job.errors import HandlerError
 from ..customization_job.properties import event_identifier, properties_map
+from ..kernel import envelope
 from .kinds import KINDS, Kind, kind_of_arn
 
 
@@ -57,12 +58,12 @@ class ServingEvent:
 
 
 def parse_event(event: Any) -> ServingEvent:
-    """Validate the event's shape; a ``HandlerError`` names the offending field and that nothing was changed."""
-    if not isinstance(event, dict):
-        raise HandlerError(f"The custom-resource event must be a JSON object; got {type(event).__name__}.")
+    """Validate the event's shape (first ``kernel.envelope``: a well-formed CloudFormation request); a
+    ``HandlerError`` names the offending field and that nothing was changed."""
+    malformed = envelope.refusal(event)
+    if malformed is not None:
+        raise HandlerError(f"{malformed} Nothing was created or changed.")
     request_type = event.get("RequestType")
-    if request_type not in ("Create", "Update", "Delete"):
-        raise HandlerError(f"Unsupported RequestType {_shown(request_type)}; expected Create, Update or Delete.")
     lenient = request_type == "Delete"
     identity = {field: event_identifier(event, field) for field in ("StackId", "LogicalResourceId", "RequestId")}
     physical_id = event.get("PhysicalResourceId")
@@ -186,6 +187,4 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+_shown = envelope.shown

@@ -536,6 +536,7 @@ def test_a_delete_bedrock_refuses_as_busy_is_asked_again_until_it_is_gone(
 
     after = after_on_event(event, result)
     expect_get_throughput(stubber, throughput_description("InService"))
+    expect_tags(stubber, THROUGHPUT_ARN, tags())  # is_complete checks ownership before it deletes
     stubber.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": THROUGHPUT_ARN})
     stubber.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", http_status_code=404)
     assert check(bedrock, lambda_time, after) == {"IsComplete": False}
