@@ -144,8 +144,10 @@ class JobProvider(Construct):
             )
         )
         for statement in permissions.handler(stack):
-            self.role.add_to_principal_policy(statement)
-        self.role.add_to_principal_policy(permissions.pass_role([permissions.role_path_arn_pattern(stack)]))
+            self.role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement.from_json(permissions.pass_role([permissions.role_path_arn_pattern(stack)]))
+        )
 
         self.handler = bundled_function(
             self,
@@ -200,7 +202,7 @@ class JobProvider(Construct):
         if role_arn in self._passable:
             return
         self._passable.add(role_arn)
-        self.role.add_to_principal_policy(permissions.pass_role([role_arn]))
+        self.role.add_to_principal_policy(iam.PolicyStatement.from_json(permissions.pass_role([role_arn])))
 
     def allow_model_key(self, key: kms.IKey) -> None:
         """Creating a job that encrypts its model with a customer key needs the key, through Bedrock."""
