@@ -7,8 +7,8 @@ ArnEquals/ArnLike/ArnNotEquals/ArnNotLike, Bool, Null, each with ``IfExists``, a
 / ``ForAnyValue:`` set qualifiers. Semantics as the IAM User Guide states them:
 
 - operators and condition keys: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
-  (a missing key makes a non-IfExists operator false; ``...IfExists`` is true when the key is absent;
-  negated operators on a missing key are false; condition key *names* match regardless of case:
+  (a missing key makes a condition false, except that ``...IfExists`` and a negated operator such as
+  ``StringNotEquals`` are true for it; condition key *names* match regardless of case:
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html);
 - set operators: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
   (``ForAllValues`` is true for an absent or empty key; ``ForAnyValue`` false for it);
@@ -131,7 +131,7 @@ def _condition(operator: str, key: str, policy_values: Any, request: Request) ->
         return any(any(_match_one(base, v, item) for v in values) for item in items)
     assert not qualifier, operator
     if present is None:
-        return if_exists
+        return if_exists or negated
     if negated:
         return not any(_match_one(base, v, present) for v in values)
     return any(_match_one(base, v, present) for v in values)

@@ -330,6 +330,11 @@ def adopt_untagged(stack: Stack) -> Statement:
     )
 
 
+def describe_own_stack(stack: Stack) -> Statement:
+    """Read this stack's description (its CreationTime), nothing else: read-only, this stack only."""
+    return statement(["cloudformation:DescribeStacks"], [stack.stack_id])
+
+
 def pass_role(resources: Sequence[str]) -> Statement:
     """Pass job roles to Bedrock only."""
     return statement(["iam:PassRole"], resources, {"StringEquals": {"iam:PassedToService": BEDROCK_PRINCIPAL}})

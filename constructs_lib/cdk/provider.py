@@ -129,6 +129,7 @@ class JobProvider(Construct):
         stack = Stack.of(self)
         self._passable: set[str] = set()
         self._keys: set[str] = set()
+        self._adopts = False
 
         log_group = shared_log_group(self, "HandlerLogs")
         self.role = iam.Role(
@@ -213,6 +214,16 @@ class JobProvider(Construct):
             return
         self._keys.add(marker)
         self.role.add_to_principal_policy(iam.PolicyStatement.from_json(permissions.model_key(facts_of(self), key)))
+
+    def allow_adopt_untagged(self) -> None:
+        """``adopt_untagged_jobs``: tag untagged jobs and models as this stack's (permissions.adopt_untagged),
+        and read this stack's creation time, which tells this stack's jobs from an earlier same-name stack's."""
+        if self._adopts:
+            return
+        self._adopts = True
+        stack = Stack.of(self)
+        for statement in (permissions.adopt_untagged(stack), permissions.describe_own_stack(stack)):
+            self.role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
 
     @staticmethod
     def of(scope: IConstruct) -> JobProvider:

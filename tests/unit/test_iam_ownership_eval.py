@@ -189,3 +189,35 @@ MUTATING = [
 def test_the_watcher_changes_nothing(roles: dict[str, list[dict[str, Any]]], action: str) -> None:
     for resource in (JOB, MODEL, DEPLOYMENT):
         assert not allowed(roles[WATCHER_ROLE], on(action, resource, OWN))
+
+
+@pytest.fixture(scope="module")
+def adopting() -> dict[str, list[dict[str, Any]]]:
+    return _synth(adopt_untagged_jobs=True)
+
+
+def test_without_the_opt_in_the_job_handler_cannot_read_the_stack(roles: dict[str, list[dict[str, Any]]]) -> None:
+    read = [Request("cloudformation:DescribeStacks", STACK_ID)]
+    assert not allowed(roles[JOB_ROLE], read)
+
+
+@pytest.mark.parametrize("resource", [JOB, MODEL])
+def test_adopt_untagged_jobs_allows_exactly_the_owner_tag_on_an_untagged_job_or_model(
+    adopting: dict[str, list[dict[str, Any]]], resource: str
+) -> None:
+    statements_ = adopting[JOB_ROLE]
+    assert allowed(statements_, tag(resource, UNTAGGED, OWN))
+    assert allowed(statements_, tag(resource, {"team": "x"}, OWN))
+    assert not allowed(statements_, tag(resource, UNTAGGED, {**OWN, "team": "y"})), "the owner tag only"
+    assert not allowed(statements_, tag(resource, UNTAGGED, FOREIGN))
+    assert not allowed(statements_, tag(resource, FOREIGN, OWN))
+    assert not allowed(statements_, tag(resource, {"Bedrock-Customization:Stack-Id": OTHER_STACK_ID}, OWN))
+    assert allowed(statements_, [Request("cloudformation:DescribeStacks", STACK_ID)])
+    assert not allowed(statements_, [Request("cloudformation:DescribeStacks", OTHER_STACK_ID)])
+
+
+@pytest.mark.parametrize("resource", [DEPLOYMENT, THROUGHPUT])
+def test_adopt_untagged_jobs_gives_the_serving_role_nothing(
+    adopting: dict[str, list[dict[str, Any]]], resource: str
+) -> None:
+    assert not allowed(adopting[SERVING_ROLE], tag(resource, UNTAGGED, OWN))
