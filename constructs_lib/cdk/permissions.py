@@ -330,6 +330,24 @@ def adopt_untagged(stack: Stack) -> Statement:
     )
 
 
+WATCHER_STACK_ACTIONS = [
+    "cloudformation:DescribeStackResource",
+    "cloudformation:GetTemplate",
+    "cloudformation:ListStackResources",
+]
+
+
+def watcher(stack: Stack) -> list[Statement]:
+    """The job watcher reads this stack's jobs and their tags, and this stack's resources: the listing (every
+    handle's URL and every wait condition's status), the template (every handle's Metadata, in one call, so
+    a cold container costs no call per handle) and one resource's detail (a handle the template lacks).
+    It changes nothing in Bedrock; disabling its own schedule is a separate statement (completion.py)."""
+    return [
+        statement(["bedrock:GetModelCustomizationJob", "bedrock:ListTagsForResource"], [job_arn_pattern(stack)]),
+        statement(WATCHER_STACK_ACTIONS, [stack.stack_id]),
+    ]
+
+
 def describe_own_stack(stack: Stack) -> Statement:
     """Read this stack's description (its CreationTime), nothing else: read-only, this stack only."""
     return statement(["cloudformation:DescribeStacks"], [stack.stack_id])

@@ -221,3 +221,11 @@ def test_adopt_untagged_jobs_gives_the_serving_role_nothing(
     adopting: dict[str, list[dict[str, Any]]], resource: str
 ) -> None:
     assert not allowed(adopting[SERVING_ROLE], tag(resource, UNTAGGED, OWN))
+
+
+def test_the_watcher_reads_every_handles_metadata_of_its_own_stack_in_one_call(
+    roles: dict[str, list[dict[str, Any]]],
+) -> None:
+    for action in ("cloudformation:GetTemplate", "cloudformation:ListStackResources"):
+        assert allowed(roles[WATCHER_ROLE], [Request(action, STACK_ID)])
+        assert not allowed(roles[WATCHER_ROLE], [Request(action, OTHER_STACK_ID)])
