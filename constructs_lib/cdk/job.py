@@ -162,6 +162,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 rft=rft,
                 role=role,
                 completion=completion,
+                adopt_untagged_jobs=adopt_untagged_jobs,
             )
             self.completion = completion or Completion.submitted()
             if isinstance(base_model, ModelCustomizationJob):

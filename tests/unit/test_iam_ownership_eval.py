@@ -229,3 +229,24 @@ def test_the_watcher_reads_every_handles_metadata_of_its_own_stack_in_one_call(
     for action in ("cloudformation:GetTemplate", "cloudformation:ListStackResources"):
         assert allowed(roles[WATCHER_ROLE], [Request(action, STACK_ID)])
         assert not allowed(roles[WATCHER_ROLE], [Request(action, OTHER_STACK_ID)])
+
+
+def test_adopt_untagged_jobs_must_be_a_bool() -> None:
+    from aws_cdk import App, Stack
+
+    from constructs_lib.rules.validation import ValidationError
+
+    with pytest.raises(ValidationError, match=r"Invalid adopt_untagged_jobs 'yes': expected True or False"):
+        simple_job(Stack(App(), "S"), "Job", adopt_untagged_jobs="yes")
+
+
+def test_the_opt_in_is_a_property_of_the_job_resource_only_when_set() -> None:
+    from aws_cdk import App, Stack
+    from aws_cdk.assertions import Template
+
+    stack = Stack(App(), "S")
+    simple_job(stack, "Plain")
+    simple_job(stack, "Upgraded", adopt_untagged_jobs=True)
+    jobs = Template.from_stack(stack).find_resources("Custom::BedrockModelCustomizationJob")
+    flags = {k.startswith("Upgraded"): r["Properties"].get("AdoptUntaggedJobs") for k, r in jobs.items()}
+    assert flags == {False: None, True: "true"}
