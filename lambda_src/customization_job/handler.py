@@ -139,7 +139,6 @@ class _Lifecycle:
         self.ev, self.client, self.retrier = ev, client, retrier
         self.stacks = stacks or new_cloudformation_client
         self._adoption_hint = ""  # set by _owns for an untagged job the resource did not opt in to claim
-        self._claimed_job = False  # set by _owns when it claimed the job: its untagged model may be claimed too
 
     def log(self, action: str, level: int = logging.INFO, /, **fields: Any) -> None:
         log_event(
@@ -376,20 +375,20 @@ class _Lifecycle:
             return False
         self._claim(job_arn)
         self.log("claim-job", jobArn=job_arn, outcome="tagged-as-this-stacks", roleArn=described.get("roleArn"))
-        self._claimed_job = True
         return True
 
     def _claims_model(self, job_arn: str, model: operations.FoundModel) -> bool:
         """The model of this stack's job is this stack's when it carries the owner tag (it does from its
-        creation). An untagged one (made before the tag existed) is tagged only for a job claimed in this
-        invocation; otherwise it is kept (IAM would refuse the tag). One with another stack's tag is left alone."""
+        creation). An untagged one (made before the tag existed; ``find_model`` checked that this job made it)
+        is tagged only when the resource opted in (``adopt_untagged_jobs``); otherwise it is kept (IAM would
+        refuse the tag). One with another stack's tag is left alone."""
         tags = operations.read_tags(self.client, model.arn, self.retrier)
         if ownership.is_owned(tags, self.ev.stack_id):
             return True
         if ownership.has_owner(tags):
             self.log("claim-model", jobArn=job_arn, modelArn=model.arn, outcome="another-stacks-model")
             return False
-        if not self._claimed_job:
+        if not self.ev.adopt_untagged:
             self.log("claim-model", jobArn=job_arn, modelArn=model.arn, outcome="untagged-model-kept")
             return False
         self._claim(model.arn)

@@ -179,3 +179,20 @@ def test_with_the_opt_in_a_job_this_stack_started_before_the_owner_tag_is_claime
     assert invoke(event, bedrock, cloudformation, lambda_time)["PhysicalResourceId"] == JOB_ARN
     stubber.assert_no_pending_responses()
     cfn.assert_no_pending_responses()
+
+
+def test_with_the_opt_in_the_untagged_model_of_a_job_claimed_earlier_is_claimed_before_it_is_destroyed(
+    stubber: Stubber, cfn: Stubber, bedrock: Any, cloudformation: Any, lambda_time: FakeLambdaTime
+) -> None:
+    """An earlier Update claimed the job (now tagged) but not its model: the model Bedrock says this job made
+    is this stack's too, and the stack's own creation time need not be read again."""
+    expect_get(stubber, "Completed", outputModelArn=MODEL_ARN, roleArn=OWN_ROLE)
+    expect_tags(stubber, JOB_ARN)
+    stubber.add_response("get_custom_model", model_description(made_by=JOB_ARN), {"modelIdentifier": MODEL_NAME})
+    expect_tags(stubber, MODEL_ARN, None)
+    stubber.add_response("tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [owner_tag()]})
+    stubber.add_response("delete_custom_model", {}, {"modelIdentifier": MODEL_NAME})
+
+    assert invoke(delete_event("DESTROY"), bedrock, cloudformation, lambda_time)["PhysicalResourceId"] == JOB_ARN
+    stubber.assert_no_pending_responses()
+    cfn.assert_no_pending_responses()
