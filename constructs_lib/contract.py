@@ -21,6 +21,7 @@ PROP_REQUEST: Final[str] = _runtime.PROP_REQUEST
 PROP_REMOVAL_POLICY: Final[str] = _runtime.PROP_REMOVAL_POLICY
 PROP_NAMES_GENERATED: Final[str] = _runtime.PROP_NAMES_GENERATED
 PROP_TAGS: Final[str] = _runtime.PROP_TAGS
+PROP_ADOPT_UNTAGGED: Final[str] = _runtime.PROP_ADOPT_UNTAGGED
 REMOVAL_RETAIN: Final[str] = _runtime.REMOVAL_RETAIN
 REMOVAL_DESTROY: Final[str] = _runtime.REMOVAL_DESTROY
 ATTR_JOB_ARN: Final[str] = _runtime.ATTR_JOB_ARN

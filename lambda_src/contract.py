@@ -21,6 +21,8 @@ PROP_REQUEST = "Request"
 PROP_REMOVAL_POLICY = "ModelRemovalPolicy"
 PROP_NAMES_GENERATED = "NamesGenerated"
 PROP_TAGS = "Tags"
+PROP_ADOPT_UNTAGGED = "AdoptUntaggedJobs"
+"""``"true"`` when the job opted in to claiming jobs this stack started before the owner tag (adopt_untagged_jobs)."""
 """Tags from ``Tags.of(scope)`` as a ``{key: value}`` map (rendered by CDK itself at synth): the handler adds
 them to both the job's and the model's tags; a tag the request names explicitly wins."""
 REMOVAL_RETAIN = "RETAIN"

@@ -28,8 +28,9 @@ adds a suffix per CloudFormation request), so the rule matches it with EventBrid
 watcher by the same prefix; a name the user fixed is matched exactly. Each handle carries the job's
 mapping as CloudFormation Metadata, ``{"BedrockModelCustomization": {"nameFilter": <the rule's filter>,
 "wait": <wait condition logical id>, "job": <job logical id>}}`` (the job resource's physical id is the job
-ARN it polls); the watcher finds the handles with ListStackResources on its own stack and reads each one's
-Metadata and URL with DescribeStackResource, so its environment holds only constant-size values and the
+ARN it polls); the watcher finds the handles and their URLs with ListStackResources on its own stack and
+reads every handle's Metadata with one GetTemplate (DescribeStackResource for a handle the template
+lacks), so its environment holds only constant-size values and the
 number of waiting jobs per stack is not bounded by Lambda's 4 KB of environment variables.
 
 Order, without cycles: Handle and watcher -> Job -> Wait -> Result.
@@ -175,15 +176,9 @@ class JobWatcher(Construct):
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[f"{log_group.log_group_arn}:*"],
                 ),
-                iam.PolicyStatement(
-                    actions=["bedrock:GetModelCustomizationJob", "bedrock:ListTagsForResource"],
-                    resources=[permissions.job_arn_pattern(stack)],
-                ),
-                # The handles (their Metadata and presigned URLs) and the schedule's name: this stack only.
-                iam.PolicyStatement(
-                    actions=["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"],
-                    resources=[stack.stack_id],
-                ),
+                # The jobs (read only); the handles (their Metadata and presigned URLs) and the schedule's
+                # name: this stack only.
+                *(iam.PolicyStatement.from_json(s) for s in permissions.watcher(stack)),
             ]
         )
         role = iam.Role(

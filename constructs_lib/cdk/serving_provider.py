@@ -69,7 +69,7 @@ class ServingProvider(Construct):
             )
         )
         for statement in serving_permissions.handler(stack):
-            self.role.add_to_principal_policy(statement)
+            self.role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
 
         self.on_event = bundled_function(
             self,

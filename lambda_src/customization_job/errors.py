@@ -243,14 +243,15 @@ def no_time_left(action: str, detail: str) -> HandlerError:
     )
 
 
-def not_owned(arn: str, action: str, owner_tag: str) -> HandlerError:
-    """The resource lacks this stack's owner tag (``key=value``): refuse to touch it, say how to act by hand."""
+def not_owned(arn: str, action: str, owner_tag: str, hint: str = "") -> HandlerError:
+    """The resource lacks this stack's owner tag (``key=value``): refuse to touch it, say how to act by hand
+    (and, for an untagged job, ``hint``: how to let the stack claim it)."""
     return HandlerError(
         f"Refusing to {action}: {arn} does not carry the tag {owner_tag}, so this "
         "stack's handler did not create it (another stack's job, or one started before the handler tagged its "
         "jobs). The handler acts only on its own stack's jobs and models. If it is yours, stop or delete it "
         "yourself (aws bedrock stop-model-customization-job --job-identifier <arn>; aws bedrock "
-        "delete-custom-model --model-identifier <model>) and retry, or remove the resource from the stack."
+        "delete-custom-model --model-identifier <model>) and retry, or remove the resource from the stack." + hint
     )
 
 

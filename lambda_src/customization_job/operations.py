@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -323,3 +324,16 @@ def apply_tag_changes(client: BedrockClient, resource_arn: str, changes: TagChan
             calls.run(retrier, action, lambda: client.untag_resource(resourceARN=resource_arn, tagKeys=keys))
     except ClientError as error:
         raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error
+
+
+def stack_creation_time(cloudformation: Any, stack_id: str, retrier: Retrier) -> datetime | None:
+    """DescribeStacks on this stack (by id): its CreationTime, or None when CloudFormation does not say."""
+    action = f"Reading the creation time of stack {stack_id}"
+    try:
+        response = calls.run(retrier, action, lambda: cloudformation.describe_stacks(StackName=stack_id))
+    except ClientError as error:
+        raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error
+    stacks = response.get("Stacks")
+    first = stacks[0] if isinstance(stacks, list) and stacks and isinstance(stacks[0], dict) else {}
+    created = first.get("CreationTime")
+    return created if isinstance(created, datetime) else None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ..contract import PROP_NAMES_GENERATED, PROP_REMOVAL_POLICY, PROP_REQUEST, PROP_TAGS
+from ..contract import PROP_ADOPT_UNTAGGED, PROP_NAMES_GENERATED, PROP_REMOVAL_POLICY, PROP_REQUEST, PROP_TAGS
 from ..kernel import envelope
 from .errors import HandlerError
 
@@ -37,6 +37,8 @@ class ResourceEvent:
     old_request: dict[str, Any] | None
     removal_policy: RemovalPolicy
     names_generated: bool
+    adopt_untagged: bool = False
+    """The job opted in to claiming an untagged job this stack started before the owner tag."""
 
 
 def parse_event(event: Any) -> ResourceEvent:
@@ -74,6 +76,7 @@ def parse_event(event: Any) -> ResourceEvent:
         old_request=old_request,
         removal_policy=_removal_policy(props.get(PROP_REMOVAL_POLICY), lenient=lenient),
         names_generated=str(props.get(PROP_NAMES_GENERATED, "false")).strip().lower() == "true",
+        adopt_untagged=props.get(PROP_ADOPT_UNTAGGED) == "true",
     )
 
 

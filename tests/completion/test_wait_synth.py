@@ -296,14 +296,19 @@ def test_watcher_permissions_are_scoped_to_this_stacks_jobs_resources_and_schedu
     log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
 
     by_action = {json.dumps(s["Action"]): s for s in statements}
+    STACK_ACTIONS = [
+        "cloudformation:DescribeStackResource",
+        "cloudformation:GetTemplate",
+        "cloudformation:ListStackResources",
+    ]
     assert all(s["Effect"] == "Allow" and "Condition" not in s for s in statements)
     assert set(by_action) == {
         json.dumps(["logs:CreateLogStream", "logs:PutLogEvents"]),
         json.dumps(WATCHER_JOB_ACTIONS),
-        json.dumps(["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"]),
+        json.dumps(STACK_ACTIONS),
         json.dumps("events:DisableRule"),
     }
-    stack_actions = json.dumps(["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"])
+    stack_actions = json.dumps(STACK_ACTIONS)
     assert by_action[stack_actions]["Resource"] == {"Ref": "AWS::StackId"}
     assert by_action['"events:DisableRule"']["Resource"] == {"Fn::GetAtt": [schedule_id, "Arn"]}
     jobs = stack.resolve(by_action[json.dumps(WATCHER_JOB_ACTIONS)]["Resource"])
