@@ -2,7 +2,8 @@
 
 It speaks the REST-JSON paths botocore's bedrock model uses for the operations the handler calls: custom model
 deployments, provisioned model throughput, ListTagsForResource / TagResource / UntagResource and
-GetModelCustomizationJob. State changes happen on reads, as a poll would see them: a new resource is
+GetModelCustomizationJob, GetCustomModel (models registered with ``add_job(..., model_arn=)``). State
+changes happen on reads, as a poll would see them: a new resource is
 ``Creating`` for ``creating_polls`` reads, a swap ``Updating`` for ``updating_polls``. Faults are scripted
 per test: throttled requests, a failed creation or swap, a create whose response is dropped after the server
 acted, name conflicts for repeated tokens (``honor_tokens=False``).
@@ -25,6 +26,8 @@ REGION = "us-east-1"
 DEPLOYMENTS = "/model-customization/custom-model-deployments"
 THROUGHPUTS = "/provisioned-model-throughput"
 JOBS = "/model-customization-jobs/"
+MODELS = "/custom-models/"
+MICRO = "amazon.nova-micro-v1:0:128k"
 TERMS = {"OneMonth": timedelta(days=30), "SixMonths": timedelta(days=182)}
 
 
@@ -69,6 +72,7 @@ class FakeBedrock:
     resources: dict[str, Resource] = field(default_factory=dict)
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,7 +84,24 @@ class FakeBedrock:
     def of_kind(self, kind: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.kind == kind]
 
-    def add_job(self, arn: str, *, training_loss: float | None, validation_loss: float | None) -> None:
+    def add_job(
+        self,
+        arn: str,
+        *,
+        training_loss: float | None,
+        validation_loss: float | None,
+        model_arn: str | None = None,
+        base: str = MICRO,
+    ) -> None:
+        """A Completed job with these losses; ``model_arn``: the custom model it trained (GetCustomModel)."""
+        if model_arn is not None:
+            self.models[model_arn] = {
+                "modelArn": model_arn,
+                "modelName": model_arn.rsplit("/", 1)[-1],
+                "jobArn": arn,
+                "baseModelArn": f"arn:aws:bedrock:{REGION}::foundation-model/{base}",
+                "creationTime": 1_700_000_000,
+            }
         job: dict[str, Any] = {
             "jobArn": arn,
             "jobName": arn.rsplit("/", 1)[-1],
@@ -88,7 +109,7 @@ class FakeBedrock:
             "roleArn": f"arn:aws:iam::{ACCOUNT}:role/r",
             "status": "Completed",
             "creationTime": 1_700_000_000,
-            "baseModelArn": f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-micro-v1:0:128k",
+            "baseModelArn": f"arn:aws:bedrock:{REGION}::foundation-model/{base}",
             "trainingDataConfig": {"s3Uri": "s3://data/train.jsonl"},
             "validationDataConfig": {"validators": []},
             "outputDataConfig": {"s3Uri": "s3://out/"},
@@ -177,7 +198,7 @@ class FakeBedrock:
                 "provisionedModelArn": resource.arn,
                 "modelArn": resource.model,
                 "desiredModelArn": resource.pending_model or resource.model,
-                "foundationModelArn": f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-micro-v1:0:128k",
+                "foundationModelArn": self.base_of(resource.body["modelId"]),
                 "status": resource.status,
                 "creationTime": resource.created.timestamp(),
                 "lastModifiedTime": resource.created.timestamp(),
@@ -190,9 +211,15 @@ class FakeBedrock:
             out["failureMessage"] = resource.failure
         return out
 
+    def base_of(self, model: str) -> str:
+        record = self.models.get(model)
+        return str(record["baseModelArn"]) if record else f"arn:aws:bedrock:{REGION}::foundation-model/{MICRO}"
+
     def swap(self, resource: Resource, model: str) -> None:
         if resource.status not in ("Active", "InService"):
             raise ApiError(400, "ValidationException", f"Cannot update while {resource.status}")
+        if resource.kind == "throughput" and self.base_of(model) != self.base_of(resource.body["modelId"]):
+            raise ApiError(400, "ValidationException", "desiredModelId must be customized from the same base model")
         resource.pending_model, resource.countdown = model, self.updating_polls
         resource.body["_last_swap"] = model
         resource.update_status, resource.failure = "Updating", None
@@ -221,7 +248,10 @@ class FakeBedrock:
                     self.tick(resource)
                     return f"Get{op_stem}", self.render(resource)
                 if method == "PATCH":
-                    self.swap(resource, body.get("modelArn") or body.get("desiredModelId") or resource.model)
+                    if body.get("desiredProvisionedModelName"):
+                        resource.name = body["desiredProvisionedModelName"]
+                    if body.get("modelArn") or body.get("desiredModelId"):
+                        self.swap(resource, body.get("modelArn") or body["desiredModelId"])
                     return f"Update{op_stem}", (
                         {"customModelDeploymentArn": resource.arn} if kind == "deployment" else {}
                     )
@@ -233,6 +263,11 @@ class FakeBedrock:
             if job is None:
                 raise ApiError(404, "ResourceNotFoundException", "Could not find the job")
             return "GetModelCustomizationJob", job
+        if path.startswith(MODELS) and method == "GET":
+            model = self.models.get(unquote(path[len(MODELS) :]))
+            if model is None:
+                raise ApiError(404, "ResourceNotFoundException", "Could not find the model")
+            return "GetCustomModel", model
         if method == "POST" and path in ("/listTagsForResource", "/tagResource", "/untagResource"):
             arn = body["resourceARN"]
             if arn not in self.tags or arn not in self.resources:
