@@ -58,8 +58,8 @@ def test_the_jobs_own_model_with_its_job_synthesizes() -> None:
 
 def test_the_description_pattern_is_botocores() -> None:
     described = shape("CustomModelDeploymentDescription")
-    assert serving_props.DESCRIPTION_PATTERN == described.metadata["pattern"]
-    assert serving_props.DESCRIPTION_LEN == (described.metadata["min"], described.metadata["max"])
+    assert described.metadata["pattern"] == serving_props.DESCRIPTION_PATTERN
+    assert (described.metadata["min"], described.metadata["max"]) == serving_props.DESCRIPTION_LEN
 
 
 def test_a_description_outside_the_pattern_is_a_synth_error() -> None:
