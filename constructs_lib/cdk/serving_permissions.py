@@ -81,6 +81,9 @@ def handler(stack: Stack) -> list[iam.PolicyStatement]:
         ),
         # The quality gate reads the training job's metrics (read-only).
         iam.PolicyStatement(actions=["bedrock:GetModelCustomizationJob"], resources=[job_arn_pattern(stack)]),
+        # The gate reads the served model's own job, a throughput swap its base model (GetCustomModel jobArn,
+        # baseModelArn; read-only).
+        iam.PolicyStatement(actions=["bedrock:GetCustomModel"], resources=[models]),
     ]
 
 
