@@ -89,6 +89,16 @@ def gate_cannot_vouch(kind: Kind, model: str, why: str, *, swap_from: str | None
     )
 
 
+def evaluation_not_runnable(kind: Kind, model: str, *, swap_from: str | None) -> HandlerError:
+    """Fail closed: this handler reads an EvaluationGate but cannot run its evaluation yet (docs/serving.md)."""
+    return HandlerError(
+        f"Evaluation gate refused model {model}: this version of the serving handler reads the EvaluationGate "
+        f"property but cannot run the evaluation before serving yet, and it never serves ungated. "
+        f"{_effect(kind, swap_from)} Remove the evaluation gate (or use a loss gate) until the library's serving "
+        "runtime runs evaluations."
+    )
+
+
 def gate_wrong_job(kind: Kind, model: str, named: str, trained_by: str, *, swap_from: str | None) -> HandlerError:
     return HandlerError(
         f"Quality gate refused model {model}: it was trained by {trained_by} (GetCustomModel jobArn), but the "

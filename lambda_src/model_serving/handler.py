@@ -300,6 +300,8 @@ class _Lifecycle:
     def _gate(self, model: str, *, swap_from: str | None) -> None:
         """Before a model reaches users: the metrics of the job that trained it (GetCustomModel ``jobArn``, not the
         job the event names, which must agree) within the thresholds, else fail (nothing changed)."""
+        if self.ev.evaluation is not None:
+            raise errors.evaluation_not_runnable(self.kind, model, swap_from=swap_from)
         gate_ = self.ev.gate
         if gate_ is None:
             return

@@ -17,6 +17,7 @@ from ..contract import (
     GATE_MAX_TRAINING_LOSS,
     GATE_MAX_VALIDATION_LOSS,
     PROP_COMMITTED_REMOVAL,
+    PROP_EVALUATION_GATE,
     PROP_JOB_ARN,
     PROP_NAMES_GENERATED,
     PROP_QUALITY_GATE,
@@ -24,6 +25,7 @@ from ..contract import (
 )
 from ..customization_job.errors import HandlerError
 from ..customization_job.properties import event_identifier, properties_map
+from ..model_evaluation.gate import EvaluationGate, parse_evaluation
 from .kinds import KINDS, Kind, kind_of_arn
 
 
@@ -48,6 +50,8 @@ class ServingEvent:
     names_generated: bool
     old_names_generated: bool
     gate: Gate | None
+    evaluation: EvaluationGate | None
+    """The evaluation gate (issue 21), read fail-closed; None when the property is absent."""
     job_arn: str | None
     committed_removal: str
     old_committed_removal: str
@@ -94,6 +98,7 @@ def parse_event(event: Any) -> ServingEvent:
         names_generated=_flag(props.get(PROP_NAMES_GENERATED)),
         old_names_generated=_flag(old_props.get(PROP_NAMES_GENERATED)),
         gate=None if lenient else parse_gate(props.get(PROP_QUALITY_GATE)),
+        evaluation=None if lenient else parse_evaluation(props.get(PROP_EVALUATION_GATE)),
         job_arn=_text(props.get(PROP_JOB_ARN)),
         committed_removal=_committed_removal(props.get(PROP_COMMITTED_REMOVAL), lenient=lenient),
         old_committed_removal=_committed_removal(old_props.get(PROP_COMMITTED_REMOVAL), lenient=True),

@@ -350,3 +350,50 @@ def test_the_throughput_base_name_is_unchanged_by_a_generated_rename(
     result = run(bedrock, lambda_time, event)
 
     assert result["Data"]["ProvisionedModelName"].startswith(THROUGHPUT_BASE)
+
+
+# ---- the evaluation gate property is never ignored --------------------------------------------------
+
+
+EVALUATION = {
+    "DatasetS3Uri": "s3://prompts/eval/prompts.jsonl",
+    "OutputS3Uri": "s3://reports/eval/",
+    "RoleArn": "arn:aws:iam::123456789012:role/EvaluationRole",
+    "JudgeModel": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    "Metrics": ["Builtin.Correctness"],
+}
+
+
+def test_an_evaluation_gate_this_handler_cannot_run_refuses_the_create(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    event = make_event(DEPLOYMENT_TYPE, "Create", deployment_request())
+    event["ResourceProperties"]["EvaluationGate"] = EVALUATION
+
+    with pytest.raises(HandlerError, match=r"cannot run the evaluation .*No custom model deployment was created"):
+        run(bedrock, lambda_time, event)
+
+
+def test_an_evaluation_gate_refuses_the_swap_and_the_old_model_keeps_serving(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    event = swap_event(
+        DEPLOYMENT_TYPE, deployment_request(modelArn=NEW_MODEL_ARN), deployment_request(), DEPLOYMENT_ARN
+    )
+    event["ResourceProperties"]["EvaluationGate"] = EVALUATION
+    stubber.add_response(
+        "get_custom_model_deployment", deployment_description(), {"customModelDeploymentIdentifier": DEPLOYMENT_ARN}
+    )
+
+    with pytest.raises(HandlerError, match=f"keeps serving {MODEL_ARN}"):
+        run(bedrock, lambda_time, event)
+
+
+def test_an_unreadable_evaluation_gate_refuses_before_any_call(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    event = make_event(DEPLOYMENT_TYPE, "Create", deployment_request())
+    event["ResourceProperties"]["EvaluationGate"] = {**EVALUATION, "Metric": ["Builtin.Correctness"]}
+
+    with pytest.raises(HandlerError, match="EvaluationGate has key"):
+        run(bedrock, lambda_time, event)
