@@ -25,6 +25,7 @@ from ..rules import validation as v
 from ..rules.catalogue import serving as on_demand_catalogue
 from . import serving_permissions
 from ._lazy import lazy_any, lazy_string
+from .evaluation import EvaluationGate
 from .job_base import ModelCustomizationJobBase
 from .serving_props import (
     Commitment,
@@ -100,6 +101,13 @@ class _ServedModel(Resource):
             )
         if job is not None:
             _check_job_trained(self, model_arn, job)
+        if isinstance(gate, EvaluationGate):
+            raise v.ValidationError(
+                "Invalid gate QualityGate.evaluation(...): the evaluation gate is checked at synth but this version "
+                "cannot run it at deploy (its runner, with the long waits an evaluation job needs, is not in the "
+                "serving runtime yet; docs/serving.md, 'Evaluation gate'), and serving it ungated is not an option. "
+                "Use QualityGate(max_validation_loss=...) for now."
+            )
         if gate is not None:
             v.check_type("gate", gate, QualityGate, "a QualityGate(max_validation_loss=..., max_training_loss=...)")
             if job is None:

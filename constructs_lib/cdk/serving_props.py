@@ -139,6 +139,33 @@ class QualityGate:
         self.max_validation_loss = max_validation_loss
         self.max_training_loss = max_training_loss
 
+    @staticmethod
+    def evaluation(
+        *,
+        dataset: Any,
+        judge: str,
+        metrics: Any = (),
+        custom_metrics: Any = (),
+        baseline: Any = None,
+        margin: float = 0.0,
+    ) -> Any:
+        """An evaluation gate (issue 21): the candidate and the incumbent answer ``dataset``'s prompts, a Bedrock
+        evaluation job with ``judge`` scores both on ``metrics`` (``Builtin.*``) and ``custom_metrics``, and the
+        candidate serves only if at least as good on each, plus ``margin``. ``baseline``: ``Baseline.SERVING_MODEL``
+        (default on a swap), ``BASE_MODEL`` (default on a first serve) or ``Baseline.absolute({...})``.
+
+        Checked at synth (see EvaluationGate); not deployable yet: docs/serving.md, "Evaluation gate"."""
+        from .evaluation import EvaluationGate
+
+        return EvaluationGate(
+            dataset=dataset,
+            judge=judge,
+            metrics=metrics,
+            custom_metrics=custom_metrics,
+            baseline=baseline,
+            margin=margin,
+        )
+
     def to_property(self) -> dict[str, str]:
         """The ``QualityGate`` property: thresholds as strings, as CloudFormation hands them to the handler."""
         rendered: dict[str, str] = {}
