@@ -15,6 +15,7 @@ import json
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +28,7 @@ DEPLOYMENTS = "/model-customization/custom-model-deployments"
 THROUGHPUTS = "/provisioned-model-throughput"
 JOBS = "/model-customization-jobs/"
 MODELS = "/custom-models/"
+EVALUATIONS = "/evaluation-jobs"
 MICRO = "amazon.nova-micro-v1:0:128k"
 TERMS = {"OneMonth": timedelta(days=30), "SixMonths": timedelta(days=182)}
 
@@ -73,6 +75,13 @@ class FakeBedrock:
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    evaluations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    evaluation_polls: int = 1
+    """How many reads an evaluation job stays InProgress."""
+    evaluation_outcome: str = "Completed"
+    """Completed, Failed or Stopped, once the polls are done."""
+    on_evaluation_done: Callable[[dict[str, Any]], None] | None = None
+    """Called with the create request when a job completes (the test writes its report to S3)."""
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -211,6 +220,36 @@ class FakeBedrock:
             out["failureMessage"] = resource.failure
         return out
 
+    def evaluation_tick(self, arn: str) -> dict[str, Any]:
+        """One read of an evaluation job: InProgress for ``evaluation_polls`` reads, then the outcome."""
+        job = self.evaluations.get(arn)
+        if job is None:
+            raise ApiError(404, "ResourceNotFoundException", "Could not find the evaluation job")
+        if job["status"] == "Stopping":
+            job["status"] = "Stopped"
+        elif job["status"] == "InProgress":
+            job["countdown"] -= 1
+            if job["countdown"] < 0:
+                job["status"] = self.evaluation_outcome
+                if job["status"] == "Completed" and self.on_evaluation_done is not None:
+                    self.on_evaluation_done(job["request"])
+        request = job["request"]
+        out: dict[str, Any] = {
+            "jobName": request["jobName"],
+            "status": job["status"],
+            "jobArn": arn,
+            "roleArn": request["roleArn"],
+            "jobType": "Automated",
+            "applicationType": "ModelEvaluation",
+            "evaluationConfig": request["evaluationConfig"],
+            "inferenceConfig": request["inferenceConfig"],
+            "outputDataConfig": request["outputDataConfig"],
+            "creationTime": 1_700_000_000,
+        }
+        if job["status"] == "Failed":
+            out["failureMessages"] = ["The evaluator model could not be invoked: AccessDeniedException"]
+        return out
+
     def base_of(self, model: str) -> str:
         record = self.models.get(model)
         return str(record["baseModelArn"]) if record else f"arn:aws:bedrock:{REGION}::foundation-model/{MICRO}"
@@ -263,6 +302,25 @@ class FakeBedrock:
             if job is None:
                 raise ApiError(404, "ResourceNotFoundException", "Could not find the job")
             return "GetModelCustomizationJob", job
+        if path == EVALUATIONS and method == "POST":
+            for arn, job in self.evaluations.items():
+                if self.honor_tokens and job["request"].get("clientRequestToken") == body.get("clientRequestToken"):
+                    return "CreateEvaluationJob", {"jobArn": arn}
+                if job["request"]["jobName"] == body["jobName"]:
+                    raise ApiError(409, "ConflictException", f"Evaluation job {body['jobName']} already exists")
+            arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:evaluation-job/{secrets.token_hex(6)}"
+            self.evaluations[arn] = {"request": body, "status": "InProgress", "countdown": self.evaluation_polls}
+            return "CreateEvaluationJob", {"jobArn": arn}
+        if path.startswith(EVALUATIONS + "/") and method == "GET":
+            return "GetEvaluationJob", self.evaluation_tick(unquote(path[len(EVALUATIONS) + 1 :]))
+        if path.startswith("/evaluation-job/") and path.endswith("/stop") and method == "POST":
+            job = self.evaluations.get(unquote(path[len("/evaluation-job/") : -len("/stop")]))
+            if job is None:
+                raise ApiError(404, "ResourceNotFoundException", "Could not find the evaluation job")
+            if job["status"] != "InProgress":
+                raise ApiError(409, "ConflictException", f"Evaluation job is {job['status']}")
+            job["status"] = "Stopping"
+            return "StopEvaluationJob", {}
         if path.startswith(MODELS) and method == "GET":
             model = self.models.get(unquote(path[len(MODELS) :]))
             if model is None:
