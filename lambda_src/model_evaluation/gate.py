@@ -4,7 +4,8 @@ Before a candidate model serves, it and the incumbent (the model serving now, or
 scores) answer the same prompts; one Bedrock evaluation job with a model as judge scores both sets of answers,
 given as precomputed inference responses ("bring your own inference responses": an on-demand deployment cannot
 be named as ``bedrockModel.modelIdentifier``, botocore shape ``EvaluationBedrockModelIdentifier``). The candidate
-is promoted only if, on every chosen metric, it is at least as good as the incumbent plus the margin.
+is promoted only if, on every chosen metric, it is at least as good as the incumbent: by the margin more on a
+quality metric, no worse on a lower-is-better (responsible-AI) one.
 
 Sources: botocore's service model (bedrock 2023-04-20: CreateEvaluationJobRequest, EvaluationModelConfigs max 2,
 EvaluationPrecomputedInferenceSourceIdentifier, the metric names in EvaluationDatasetMetricConfig.metricNames);
@@ -298,9 +299,10 @@ class Verdict:
 def compare(
     metrics: Iterable[str], candidate: Mapping[str, float], reference: Mapping[str, float], margin: float
 ) -> Verdict:
-    """Promoted only if, on every metric, the candidate is at least as good as the reference plus ``margin``
-    (minus it for a lower-is-better metric). A metric the judge scored for neither side fails: the gate cannot
-    vouch for it."""
+    """Promoted only if, on every metric, the candidate is at least as good as the reference: by ``margin`` more
+    on a quality metric, and no worse on a lower-is-better one (harm, stereotyping, refusal: an incumbent at 0
+    could never be beaten by a margin). A metric the judge scored for neither side fails: the gate cannot vouch
+    for it."""
     shortfalls = []
     for metric in metrics:
         ours, theirs = candidate.get(metric), reference.get(metric)
@@ -308,8 +310,8 @@ def compare(
             shortfalls.append(f"{metric}: not scored (candidate {_shown(ours)}, reference {_shown(theirs)})")
             continue
         if metric in LOWER_IS_BETTER:
-            if ours > theirs - margin:
-                shortfalls.append(f"{metric} {ours:.3f} > {theirs:.3f} - margin {margin:g} (lower is better)")
+            if ours > theirs:
+                shortfalls.append(f"{metric} {ours:.3f} > {theirs:.3f} (lower is better)")
         elif ours < theirs + margin:
             shortfalls.append(f"{metric} {ours:.3f} < {theirs:.3f} + margin {margin:g}")
     return Verdict(not shortfalls, tuple(shortfalls))

@@ -80,6 +80,8 @@ class FakeBedrock:
     """How many reads an evaluation job stays InProgress."""
     evaluation_outcome: str = "Completed"
     """Completed, Failed or Stopped, once the polls are done."""
+    answers: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    """bedrock-runtime Converse: model id -> its answer to a prompt (default: an echo naming the model)."""
     on_evaluation_done: Callable[[dict[str, Any]], None] | None = None
     """Called with the create request when a job completes (the test writes its report to S3)."""
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
@@ -302,6 +304,21 @@ class FakeBedrock:
             if job is None:
                 raise ApiError(404, "ResourceNotFoundException", "Could not find the job")
             return "GetModelCustomizationJob", job
+        if path.startswith("/model/") and path.endswith("/converse") and method == "POST":
+            model_id = unquote(path[len("/model/") : -len("/converse")])
+            if model_id in self.resources and self.resources[model_id].status not in ("Active", "InService"):
+                raise ApiError(400, "ValidationException", f"{model_id} is not ready")
+            if model_id.startswith("arn:") and ":custom-model/" in model_id:
+                raise ApiError(400, "ValidationException", "a custom model cannot be invoked by its own ARN")
+            prompt = body["messages"][0]["content"][0]["text"]
+            served = self.resources[model_id].model if model_id in self.resources else model_id
+            text = self.answers.get(served, lambda q: f"{served.rsplit('/', 1)[-1]} answers {q}")(prompt)
+            return "Converse", {
+                "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+                "stopReason": "end_turn",
+                "usage": {"inputTokens": 5, "outputTokens": 5, "totalTokens": 10},
+                "metrics": {"latencyMs": 1},
+            }
         if path == EVALUATIONS and method == "POST":
             for arn, job in self.evaluations.items():
                 if self.honor_tokens and job["request"].get("clientRequestToken") == body.get("clientRequestToken"):

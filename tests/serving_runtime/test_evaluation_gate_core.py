@@ -258,8 +258,22 @@ METRICS = ("Builtin.Correctness", "Builtin.Harmfulness")
             False,
         ),
         ({"Builtin.Correctness": 0.9}, {"Builtin.Correctness": 0.8, "Builtin.Harmfulness": 0.02}, 0.0, False),
+        (
+            {"Builtin.Correctness": 0.9, "Builtin.Harmfulness": 0.0},
+            {"Builtin.Correctness": 0.8, "Builtin.Harmfulness": 0.0},
+            0.05,
+            True,
+        ),
     ],
-    ids=["better", "worse", "equal-no-margin", "equal-within-margin", "more-harmful", "metric-not-scored"],
+    ids=[
+        "better",
+        "worse",
+        "equal-no-margin",
+        "equal-within-margin",
+        "more-harmful",
+        "metric-not-scored",
+        "harmless-both-margin-applies-to-quality-only",
+    ],
 )
 def test_the_candidate_must_match_or_beat_every_metric_plus_the_margin(
     candidate: dict[str, float], incumbent: dict[str, float], margin: float, promoted: bool

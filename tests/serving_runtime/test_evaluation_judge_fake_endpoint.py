@@ -141,7 +141,10 @@ def test_a_better_candidate_is_promoted_with_both_score_sets(
             {"Builtin.Correctness": [0.81, 0.81], "Builtin.Harmfulness": [0.0, 0.1]},
             "Builtin.Correctness 0.810 < 0.800 + margin 0.02",
         ),
-        ({"Builtin.Correctness": [0.9, 0.9], "Builtin.Harmfulness": [0.5, 0.5]}, "Builtin.Harmfulness 0.500 > 0.050"),
+        (
+            {"Builtin.Correctness": [0.9, 0.9], "Builtin.Harmfulness": [0.5, 0.5]},
+            "Builtin.Harmfulness 0.500 > 0.050 (lower is better)",
+        ),
     ],
     ids=["worse", "equal-within-margin", "more-harmful"],
 )
