@@ -113,7 +113,8 @@ def cross_base_committed(arn: str, name: str, old_base: str, new_base: str, dura
         f"which serves base model {old_base}: UpdateProvisionedModelThroughput takes only a model customized from "
         f"the same base model, so this needs a new throughput, and this one is under a {duration} commitment that "
         "cannot be deleted before its term ends. Nothing was changed. Serve the new model from a new "
-        "ProvisionedThroughput (a new construct id), or retrain on the same base model."
+        "ProvisionedThroughput (a new construct id), retrain on the same base model, or set committed_removal="
+        "CommittedRemoval.RETAIN to leave this one in the account (billing until its term ends)."
     )
 
 

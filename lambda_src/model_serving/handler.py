@@ -217,7 +217,8 @@ class _Lifecycle:
 
     def _within_base(self, decision: decisions.InPlace, live: Mapping[str, Any]) -> decisions.Decision:
         """A swap the kind cannot make (a throughput to a model of another base model) becomes a replacement; a
-        committed throughput refuses it, before anything is sent."""
+        committed throughput refuses it before anything is sent, unless its CommittedRemoval is RETAIN (then it
+        stays in the account, as for any replacement)."""
         if not self.kind.same_base_swaps_only:
             return decision
         record = self.model_record(decision.model) or {}
@@ -230,7 +231,7 @@ class _Lifecycle:
             return decision
         name = str(live.get(self.kind.name_field) or "")
         term = decisions.committed_term(live, self.now())
-        if term is not None:
+        if term is not None and self.ev.old_committed_removal == COMMITTED_FAIL:
             raise errors.cross_base_committed(decision.arn, name, bases[0], bases[1], term[0])
         fixed = self.ev.request.get(self.kind.name_field)
         if not self.ev.names_generated and fixed and fixed == name:

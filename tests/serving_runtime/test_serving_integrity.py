@@ -397,3 +397,24 @@ def test_an_unreadable_evaluation_gate_refuses_before_any_call(
 
     with pytest.raises(HandlerError, match="EvaluationGate has key"):
         run(bedrock, lambda_time, event)
+
+
+def test_a_cross_base_retrain_of_a_committed_throughput_set_to_retain_replaces_it(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    """CommittedRemoval RETAIN: the old throughput stays in the account (as for any replacement); a new one serves."""
+    new = throughput_request(modelId=LITE_MODEL_ARN, commitmentDuration="OneMonth")
+    old = throughput_request(commitmentDuration="OneMonth")
+    event = swap_event(
+        THROUGHPUT_TYPE, new, old, THROUGHPUT_ARN, committed_removal="RETAIN", old_props={"CommittedRemoval": "RETAIN"}
+    )
+    live = throughput_description(commitmentDuration="OneMonth", commitmentExpirationTime=NOW + timedelta(days=20))
+    stubber.add_response("get_provisioned_model_throughput", live, {"provisionedModelId": THROUGHPUT_ARN})
+    expect_model(stubber, LITE_MODEL_ARN, job=NEW_JOB_ARN, base=LITE)
+    stubber.add_response(
+        "create_provisioned_model_throughput",
+        {"provisionedModelArn": NEW_THROUGHPUT_ARN},
+        sent(new, "provisionedModelName", request_id="2222"),
+    )
+
+    assert run(bedrock, lambda_time, event)["PhysicalResourceId"] == NEW_THROUGHPUT_ARN
