@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import functools
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,18 +58,35 @@ class Context:
     token: str
     owner: str
     """The stack id: the owner tag of the temporary deployment."""
+    timeout_s: float = 12 * 3600.0
+    """How long the whole gate may take (the job wait machinery's limit); past it, the gate refuses and cleans up."""
 
 
-def initial() -> dict[str, Any]:
-    return {"phase": "deploy"}
+def initial(now: Callable[[], float] = time.time) -> dict[str, Any]:
+    return {"phase": "deploy", "started": now()}
 
 
 def advance(
-    ctx: Context, state: dict[str, Any], *, bedrock: Any, runtime: Any, s3: Any, retrier: Retrier
+    ctx: Context,
+    state: dict[str, Any],
+    *,
+    bedrock: Any,
+    runtime: Any,
+    s3: Any,
+    retrier: Retrier,
+    now: Callable[[], float] = time.time,
 ) -> dict[str, Any]:
-    """One step. A refusal comes back as ``phase: cleanup`` with ``verdict.reason`` set; errors (HandlerError)
-    after the temporary deployment exists do too (``verdict.error``), so cleanup always runs."""
+    """One step. A refusal, an error (HandlerError) or the gate's timeout comes back as ``phase: cleanup`` with
+    ``verdict.reason`` set, so cleanup always runs."""
     phase = state.get("phase")
+    elapsed = now() - float(state.get("started", now()))
+    if phase not in ("cleanup", "done") and elapsed > ctx.timeout_s:
+        reason = (
+            f"Evaluation gate refused model {ctx.candidate_model}: the evaluation did not finish within "
+            f"{ctx.timeout_s / 3600:g} h (phase {phase}), so the gate cannot vouch for it. Nothing was swapped or "
+            "created; the temporary deployment is deleted and the evaluation job stopped."
+        )
+        return abort({**state, "verdict": {"promoted": False, "reason": reason}}, bedrock=bedrock, retrier=retrier)
     try:
         if phase == "deploy":
             return {**state, "phase": "deploying", "deployment": _deploy(ctx, bedrock, retrier)}
@@ -87,8 +106,8 @@ def advance(
 
 
 def abort(state: dict[str, Any], *, bedrock: Any, retrier: Retrier) -> dict[str, Any]:
-    """Rollback or delete while the gate runs: stop the judge, then clean up like any refusal."""
-    if state.get("job_arn") and not state.get("verdict"):
+    """Rollback, delete or timeout while the gate runs: stop the judge, then clean up like any refusal."""
+    if state.get("job_arn") and not (state.get("verdict") or {}).get("job_arn"):
         judge.stop(bedrock, retrier, str(state["job_arn"]))
     return {**state, "phase": "cleanup", "verdict": state.get("verdict") or {"promoted": False, "reason": "aborted"}}
 

@@ -214,3 +214,40 @@ def test_an_abort_while_judging_stops_the_job_and_deletes_the_temporary_deployme
 
     assert "StopEvaluationJob" in fake.operations() and state["verdict"]["promoted"] is False
     assert temporary(fake, incumbent) == [] and fake.resources[incumbent].model == SERVING_MODEL
+
+
+def test_a_judge_that_outlasts_the_gates_timeout_is_stopped_and_refused(
+    fake: FakeBedrock, fake_client: Any, runtime: Any, s3: Any, lambda_time: FakeLambdaTime
+) -> None:
+    incumbent = serving_deployment(fake, fake_client, lambda_time)
+    fake.evaluation_polls = 10_000
+    ctx = context(incumbent)
+    clock = [0.0]
+    retrier = Retrier(lambda_time.sleep, lambda_time.get_remaining_time_in_millis, margin_s=20.0, call_limit_s=10.0)
+    clients = {"bedrock": fake_client, "runtime": runtime, "s3": s3}
+    state = runner.initial(now=lambda: clock[0])
+    for _ in range(40):
+        if state["phase"] == "done":
+            break
+        clock[0] += 1800.0  # the runtime wakes up every half hour
+        state = runner.advance(ctx, state, retrier=retrier, now=lambda: clock[0], **clients)
+
+    assert state["phase"] == "done" and state["verdict"]["promoted"] is False
+    assert "did not finish within 12 h" in state["verdict"]["reason"]
+    assert "StopEvaluationJob" in fake.operations() and temporary(fake, incumbent) == []
+
+
+def test_a_lost_create_response_of_the_temporary_deployment_adopts_the_same_one(
+    fake: FakeBedrock, fake_client: Any, runtime: Any, s3: Any, lambda_time: FakeLambdaTime
+) -> None:
+    incumbent = serving_deployment(fake, fake_client, lambda_time)
+    fake.answers[CANDIDATE] = lambda q: f"the right answer to {q}"
+    fake.on_evaluation_done = judge_by_answers(s3)
+    fake.drop_create_responses = 1
+
+    state, _ = run(context(incumbent), lambda_time, bedrock=fake_client, runtime=runtime, s3=s3)
+
+    assert state["verdict"]["promoted"] is True and "Dropped" in fake.operations()
+    created = [op for op in fake.operations() if op == "CreateCustomModelDeployment"]
+    assert len(created) == 3, "the incumbent's create, then the temporary one twice (the retry returns the same)"
+    assert temporary(fake, incumbent) == []
