@@ -172,12 +172,30 @@ client = new_bedrock_client()
 parsed = ev.parse_evaluation(json.loads(sys.stdin.read()))
 request = ev.evaluation_job_request(parsed, job_name="serve-eval-1", dataset_uri="s3://b/in.jsonl", token="t")
 arn = "arn:aws:bedrock:us-east-1:123456789012:evaluation-job/e1e1e1e1e1e1"
+got = {
+    "jobName": "serve-eval-1", "status": "Completed", "jobArn": arn, "roleArn": request["roleArn"],
+    "jobType": "Automated", "evaluationConfig": request["evaluationConfig"],
+    "inferenceConfig": request["inferenceConfig"], "outputDataConfig": request["outputDataConfig"],
+    "creationTime": "2026-11-30T12:00:00Z",
+}
 with Stubber(client) as stub:
     stub.add_response("create_evaluation_job", {"jobArn": arn}, request)
+    stub.add_response("get_evaluation_job", got, {"jobIdentifier": arn})
     stub.add_response("stop_evaluation_job", {}, {"jobIdentifier": arn})
     client.create_evaluation_job(**request)
+    status = client.get_evaluation_job(jobIdentifier=arn)["status"]
     client.stop_evaluation_job(jobIdentifier=arn)
-print(json.dumps({"botocore": botocore.__version__, "native": native}))
+runtime = boto3.session.Session().client("bedrock-runtime")
+deployment = "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/d1d1d1d1d1d1"
+converse = ev.converse_request(deployment, "How do I reset my password?")
+answer = {
+    "output": {"message": {"role": "assistant", "content": [{"text": "Settings."}]}}, "stopReason": "end_turn",
+    "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2}, "metrics": {"latencyMs": 1},
+}
+with Stubber(runtime) as stub:
+    stub.add_response("converse", answer, converse)
+    text = ev.answer_of(runtime.converse(**converse))
+print(json.dumps({"botocore": botocore.__version__, "native": native, "status": status, "answer": text}))
 """
 
 
@@ -201,6 +219,7 @@ def test_old_botocore_takes_the_evaluation_requests_through_the_bundled_model(tm
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["botocore"].startswith("1.35.")
     assert report["native"] is False, "1.35.99's own model lacks precomputed sources: the bundled one is needed"
+    assert report["status"] == "Completed" and report["answer"] == "Settings."
 
 
 # ---- scores and the verdict ---------------------------------------------------------------------------
