@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 from serving_support import ACCOUNT, REGION, fake_aws_env
@@ -319,7 +318,3 @@ def test_the_refusal_quotes_both_score_sets_the_job_and_the_report() -> None:
     )
     assert "Builtin.Correctness=0.700" in reason and "Builtin.Correctness=0.800" in reason
     assert EVAL_ARN in reason and "s3://reports/eval/serve-eval-1/" in reason and "keeps serving" in reason
-
-
-def test_boto3_is_the_production_client() -> None:
-    assert boto3.__name__ == "boto3"
