@@ -74,6 +74,9 @@ def handler(stack: Stack) -> list[Statement]:
         permissions.never_untag(serving, protected),
         # The quality gate reads the training job's metrics (read-only).
         permissions.statement(["bedrock:GetModelCustomizationJob"], [job_arn_pattern(stack)]),
+        # The gate reads the served model's own job, a throughput swap its base model (GetCustomModel jobArn,
+        # baseModelArn; read-only).
+        permissions.statement(["bedrock:GetCustomModel"], [models]),
     ]
 
 

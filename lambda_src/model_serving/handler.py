@@ -48,6 +48,8 @@ AWAIT_RETRY = "deletion-when-not-busy"
 AWAIT_SWAP = "swap-when-not-busy"
 """on_event's Data on Update: Bedrock refused the swap while still moving the resource elsewhere; is_complete
 swaps once it has settled."""
+IN_PLACE = "ServingInPlace"
+"""on_event's Data key on an in-place Update: a failure is then not a creation's (CloudFormation deletes nothing)."""
 
 Now = Callable[[], datetime]
 
@@ -129,6 +131,13 @@ class _Lifecycle:
     def __init__(self, ev: ServingEvent, client: BedrockClient, retrier: Retrier, now: Now) -> None:
         self.ev, self.client, self.retrier, self.now = ev, client, retrier, now
         self.kind = ev.kind
+        self._models: dict[str, dict[str, Any] | None] = {}
+
+    def model_record(self, model: str) -> dict[str, Any] | None:
+        """GetCustomModel, once per invocation and model."""
+        if model not in self._models:
+            self._models[model] = operations.read_model(self.client, model, self.retrier)
+        return self._models[model]
 
     def log(self, action: str, level: int = logging.INFO, /, **fields: Any) -> None:
         log_event(
@@ -205,6 +214,8 @@ class _Lifecycle:
             names_generated=self.ev.names_generated,
             old_names_generated=self.ev.old_names_generated,
         )
+        if isinstance(decision, decisions.InPlace) and decision.swap and live is not None:
+            decision = self._within_base(decision, live)
         if isinstance(decision, decisions.Create):
             if decision.replaces and live is not None:
                 self._refuse_committed_replacement(decision.replaces, live)
@@ -212,6 +223,30 @@ class _Lifecycle:
             return self._create(new, replaces=decision.replaces)
         assert live is not None
         return self._in_place(decision, live)
+
+    def _within_base(self, decision: decisions.InPlace, live: Mapping[str, Any]) -> decisions.Decision:
+        """A swap the kind cannot make (a throughput to a model of another base model) becomes a replacement; a
+        committed throughput refuses it before anything is sent, unless its CommittedRemoval is RETAIN (then it
+        stays in the account, as for any replacement)."""
+        if not self.kind.same_base_swaps_only:
+            return decision
+        record = self.model_record(decision.model) or {}
+        served = str(live.get("modelArn") or "")
+        served_base = None
+        if not live.get("foundationModelArn") and served:
+            served_base = (self.model_record(served) or {}).get("baseModelArn")
+        bases = decisions.cross_base(self.kind, live, served_base, record.get("baseModelArn"))
+        if bases is None:
+            return decision
+        name = str(live.get(self.kind.name_field) or "")
+        term = decisions.committed_term(live, self.now())
+        if term is not None and self.ev.old_committed_removal == COMMITTED_FAIL:
+            raise errors.cross_base_committed(decision.arn, name, bases[0], bases[1], term[0])
+        fixed = self.ev.request.get(self.kind.name_field)
+        if not self.ev.names_generated and fixed and fixed == name:
+            raise errors.name_reused_on_replacement(self.kind, decision.arn, ["base model"], str(fixed))
+        self.log("cross-base", arn=decision.arn, fromBase=bases[0], toBase=bases[1], outcome="new-resource")
+        return decisions.Create(replaces=decision.arn, changed=("base model",))
 
     def _refuse_committed_replacement(self, arn: str, live: Mapping[str, Any]) -> None:
         """A committed throughput cannot be deleted after its replacement: refuse before creating a second one,
@@ -227,40 +262,69 @@ class _Lifecycle:
         """Gate first (nothing changes when it refuses), then the owner check, the tags and the swap."""
         arn, model = decision.arn, decision.model
         name = str(live.get(self.kind.name_field) or "")
+        rename = self._new_name() if decision.rename else None
         served = str(live.get("modelArn") or "")
         under_way = not decision.swap and decisions.moving_to(self.kind, live, model)
         if decision.swap or under_way:  # a swap under way (a repeated request) is not waited for ungated
             self._gate(model, swap_from=served)
-        if decision.swap or decision.tags:
+        if decision.swap or decision.tags or rename:
             owned = ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id)
-            if not owned and decision.swap:
-                raise errors.not_owned(self.kind, arn, "swap the model of", self._owner_tag)
+            if not owned and (decision.swap or rename):
+                raise errors.not_owned(
+                    self.kind, arn, "swap the model of" if decision.swap else "rename", self._owner_tag
+                )
             if not owned:
                 self.log("update-tags", arn=arn, outcome="not-owned-tags-unchanged", ownerTag=self._owner_tag)
             elif decision.tags:
                 tags = ownership.guarded(decision.tags, self.ev.stack_id)
                 operations.apply_tags(self.client, arn, tags.to_set, tags.to_remove, self.retrier)
                 self.log("update-tags", arn=arn, set=len(tags.to_set), removed=len(tags.to_remove), outcome="updated")
+        if rename and not decision.swap:
+            outcome = operations.swap(self.client, self.kind, arn, None, self.retrier, rename=rename)
+            self.log("rename", arn=arn, fromName=name, name=rename, outcome=outcome)
+            name = rename
         if decision.swap:
-            swapped = operations.swap(self.client, self.kind, arn, model, self.retrier)
-            self.log("swap", arn=arn, name=name, fromModelArn=served, modelArn=model, outcome=swapped)
+            swapped = operations.swap(self.client, self.kind, arn, model, self.retrier, rename=rename)
+            self.log("swap", arn=arn, name=name, fromModelArn=served, modelArn=model, renamed=rename, outcome=swapped)
+            name = rename or name
             if swapped == "busy":
                 response = self._response(arn, name, model)
                 response["Data"][AWAIT] = AWAIT_SWAP
+                response["Data"][IN_PLACE] = "true"
                 return response
         else:
             outcome = "swap-under-way" if under_way else "serves-it-already"
             self.log("keep", arn=arn, name=name, modelArn=model, outcome=outcome)
-        return self._response(arn, name, model)
+        response = self._response(arn, name, model)
+        response["Data"][IN_PLACE] = "true"
+        return response
+
+    def _new_name(self) -> str:
+        """The request's name as it would be created: a generated base gets this request's suffix."""
+        ev = self.ev
+        name = str(ev.request.get(self.kind.name_field) or "")
+        if ev.names_generated and name:
+            return suffixed_name(name, name_suffix(ev.stack_id, ev.logical_id, ev.request_id))
+        return name
 
     def _gate(self, model: str, *, swap_from: str | None) -> None:
-        """Before a model reaches users: the job's metrics within the thresholds, else fail (nothing changed)."""
+        """Before a model reaches users: the metrics of the job that trained it (GetCustomModel ``jobArn``, not the
+        job the event names, which must agree) within the thresholds, else fail (nothing changed)."""
+        if self.ev.evaluation is not None:
+            raise errors.evaluation_not_runnable(self.kind, model, swap_from=swap_from)
         gate_ = self.ev.gate
         if gate_ is None:
             return
-        job_arn = self.ev.job_arn
-        if not job_arn:
-            raise errors.gate_without_job(self.kind)
+        record = self.model_record(model)
+        if record is None:
+            raise errors.gate_cannot_vouch(self.kind, model, "Bedrock does not know the model", swap_from=swap_from)
+        job_arn = record.get("jobArn")
+        if not isinstance(job_arn, str) or not job_arn:
+            why = "Bedrock records no customization job for it (GetCustomModel has no jobArn: an imported model?)"
+            raise errors.gate_cannot_vouch(self.kind, model, why, swap_from=swap_from)
+        if self.ev.job_arn and self.ev.job_arn != job_arn:
+            self.log("quality-gate", jobArn=self.ev.job_arn, trainedBy=job_arn, modelArn=model, outcome="wrong-job")
+            raise errors.gate_wrong_job(self.kind, model, self.ev.job_arn, job_arn, swap_from=swap_from)
         job = operations.read_job(self.client, job_arn, self.retrier) or {"status": "not found"}
         refusals = gate.refusals(gate_, job)
         if refusals:
@@ -335,6 +399,8 @@ class _Lifecycle:
             self.log("await", arn=arn, name=name, status=live.get("status"), outcome="failed")
             if state.swap:
                 raise errors.swap_failed(self.kind, arn, str(live.get("modelArn") or ""), model, state.message)
+            if self.ev.data.get(IN_PLACE) == "true":
+                raise errors.update_failed(self.kind, arn, name, state.message)
             raise errors.creation_failed(self.kind, arn, name, state.message)
         if isinstance(state, decisions.Waiting):
             self.log("await", arn=arn, name=name, status=state.status, outcome="waiting")

@@ -127,6 +127,9 @@ def test_the_serving_handler_may_change_only_this_stacks_deployments_and_through
 
     (gate,) = grouped[("bedrock:GetModelCustomizationJob",)]
     assert gate["Resource"] == arn("model-customization-job") and "Condition" not in gate
+    # issue 21: the gate reads the model's own job, the swap its base model (GetCustomModel jobArn, baseModelArn)
+    (model_read,) = grouped[("bedrock:GetCustomModel",)]
+    assert model_read["Resource"] == arn("custom-model") and "Condition" not in model_read
 
     allowed = {a for s in serving_handler_statements(stack) for a in actions_of(s)}
     assert allowed == {
@@ -142,6 +145,7 @@ def test_the_serving_handler_may_change_only_this_stacks_deployments_and_through
         "bedrock:TagResource",
         "bedrock:UntagResource",
         "bedrock:GetModelCustomizationJob",
+        "bedrock:GetCustomModel",
     }
     for statement in serving_handler_statements(stack):
         assert statement["Resource"] != "*", statement
