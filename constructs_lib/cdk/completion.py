@@ -28,8 +28,9 @@ adds a suffix per CloudFormation request), so the rule matches it with EventBrid
 watcher by the same prefix; a name the user fixed is matched exactly. Each handle carries the job's
 mapping as CloudFormation Metadata, ``{"BedrockModelCustomization": {"nameFilter": <the rule's filter>,
 "wait": <wait condition logical id>, "job": <job logical id>}}`` (the job resource's physical id is the job
-ARN it polls); the watcher finds the handles with ListStackResources on its own stack and reads each one's
-Metadata and URL with DescribeStackResource, so its environment holds only constant-size values and the
+ARN it polls); the watcher finds the handles and their URLs with ListStackResources on its own stack and
+reads every handle's Metadata with one GetTemplate (DescribeStackResource for a handle the template
+lacks), so its environment holds only constant-size values and the
 number of waiting jobs per stack is not bounded by Lambda's 4 KB of environment variables.
 
 Order, without cycles: Handle and watcher -> Job -> Wait -> Result.
@@ -60,6 +61,7 @@ from constructs import Construct, IConstruct
 
 from .. import contract
 from ..rules import validation as v
+from . import permissions
 from ._lazy import lazy_any, lazy_string
 from .provider import JobProvider
 from .stack_facts import facts_of, path_of, unique_id
@@ -159,15 +161,11 @@ class JobWatcher(Construct):
         # The stack's runtime is the watcher. Its function at the watcher's path (the ServiceToken of the Result
         # resources of stacks deployed before issue 20, which an update cannot change; a Result's logical id is in
         # the digest of a job trained on its model) receives the events and the schedule and answers the Results.
-        # What only the watcher needs goes on the runtime's role.
+        # What only the watcher needs goes on the runtime's role: the jobs (read only); the handles (their
+        # Metadata and presigned URLs) and the schedule's name: this stack only.
         runtime = JobProvider.of(stack)
-        runtime.role.add_to_principal_policy(
-            # The handles (their Metadata and presigned URLs) and the schedule's name: this stack only.
-            iam.PolicyStatement(
-                actions=["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"],
-                resources=[stack.stack_id],
-            )
-        )
+        for statement in permissions.watcher(stack):
+            runtime.role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
         self.schedule = events.Rule(
             self,
             "Poll",

@@ -105,6 +105,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
         role: iam.IRole | None = None,
         model_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         completion: Completion | None = None,
+        adopt_untagged_jobs: bool = False,
     ) -> None:
         """
         :param base_model: the model to customize: an ``aws_bedrock.IModel``, a model id or an ARN, or another
@@ -131,6 +132,14 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
         :param model_removal_policy: RETAIN (default) keeps the trained model when the resource goes away.
         :param completion: ``Completion.submitted()`` (default) or ``Completion.wait(timeout=...)``: the
             deploy waits until the job ended (at most 12 hours) and ``custom_model_arn`` becomes available.
+        :param adopt_untagged_jobs: only for a stack deployed with a version of this library from before the owner
+            tag: let this resource claim (tag as this stack's, then stop, retag or delete) its job and model that
+            carry no owner tag, when the job runs as a role under this stack's role path and started after this
+            stack was created (CloudFormation DescribeStacks on this stack). It adds to the stack's handler role
+            one statement that allows TagResource with exactly the owner tag (this stack's id) on ANY job or
+            custom model in this account and Region that carries no owner tag (IAM cannot tell which untagged job
+            is this stack's; the handler's check does), and DescribeStacks on this stack. Default False: an
+            untagged job is never touched (deleting the resource fails naming the job, and its model is kept).
         """
         super().__init__(scope, construct_id)
         facts = facts_of(scope)
@@ -153,6 +162,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 rft=rft,
                 role=role,
                 completion=completion,
+                adopt_untagged_jobs=adopt_untagged_jobs,
             )
             self.completion = completion or Completion.submitted()
             if isinstance(base_model, ModelCustomizationJob):
@@ -277,8 +287,11 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                         else contract.REMOVAL_RETAIN
                     ),
                     contract.PROP_NAMES_GENERATED: "true" if names_generated else "false",
+                    **({contract.PROP_ADOPT_UNTAGGED: "true"} if adopt_untagged_jobs else {}),
                 },
             )
+            if adopt_untagged_jobs:
+                provider.allow_adopt_untagged()
             for dependable in dependables:
                 self._resource.node.add_dependency(dependable)
             nag.acknowledge_statements(self._role, resolved_statements, SERVICE_ROLE_WILDCARDS, facts=facts)

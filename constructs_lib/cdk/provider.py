@@ -149,6 +149,7 @@ class JobProvider(Construct):
         stack = Stack.of(self)
         self._passable: set[str] = set()
         self._keys: set[str] = set()
+        self._adopts = False
 
         self.log_group = shared_log_group(self, "HandlerLogs")
         self.role = iam.Role(
@@ -164,8 +165,10 @@ class JobProvider(Construct):
             )
         )
         for statement in permissions.handler(stack):
-            self.role.add_to_principal_policy(statement)
-        self.role.add_to_principal_policy(permissions.pass_role([permissions.role_path_arn_pattern(stack)]))
+            self.role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement.from_json(permissions.pass_role([permissions.role_path_arn_pattern(stack)]))
+        )
         self.own_resources = iam.Policy(self, "OwnResources", roles=[self.role])
         self.async_configs: list[lambda_.CfnEventInvokeConfig] = []
         self.handler = self.function(Construct(self, FRAMEWORK_ON_EVENT[0]), FRAMEWORK_ON_EVENT[1])
@@ -221,7 +224,7 @@ class JobProvider(Construct):
         if role_arn in self._passable:
             return
         self._passable.add(role_arn)
-        self.role.add_to_principal_policy(permissions.pass_role([role_arn]))
+        self.role.add_to_principal_policy(iam.PolicyStatement.from_json(permissions.pass_role([role_arn])))
 
     def allow_model_key(self, key: kms.IKey) -> None:
         """Creating a job that encrypts its model with a customer key needs the key, through Bedrock."""
@@ -232,6 +235,16 @@ class JobProvider(Construct):
             return
         self._keys.add(marker)
         self.role.add_to_principal_policy(iam.PolicyStatement.from_json(permissions.model_key(facts_of(self), key)))
+
+    def allow_adopt_untagged(self) -> None:
+        """``adopt_untagged_jobs``: tag untagged jobs and models as this stack's (permissions.adopt_untagged),
+        and read this stack's creation time, which tells this stack's jobs from an earlier same-name stack's."""
+        if self._adopts:
+            return
+        self._adopts = True
+        stack = Stack.of(self)
+        for statement in (permissions.adopt_untagged(stack), permissions.describe_own_stack(stack)):
+            self.role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
 
     @staticmethod
     def of(scope: IConstruct) -> JobProvider:

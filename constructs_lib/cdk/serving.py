@@ -25,6 +25,7 @@ from ..rules import validation as v
 from ..rules.catalogue import serving as on_demand_catalogue
 from . import serving_permissions
 from ._lazy import lazy_any, lazy_string
+from .evaluation import EvaluationGate
 from .serving_props import (
     Commitment,
     CommittedRemoval,
@@ -97,6 +98,15 @@ class _ServedModel(Resource):
             raise v.ValidationError(
                 f"Invalid job {job!r}: expected a ModelCustomizationJob or an imported job "
                 f"(ModelCustomizationJob.from_job_attributes), got {v.type_name(job)}."
+            )
+        if job is not None:
+            _check_job_trained(self, model_arn, job)
+        if isinstance(gate, EvaluationGate):
+            raise v.ValidationError(
+                "Invalid gate QualityGate.evaluation(...): the evaluation gate is checked at synth but this version "
+                "cannot run it at deploy (its runner, with the long waits an evaluation job needs, is not in the "
+                "serving runtime yet; docs/serving.md, 'Evaluation gate'), and serving it ungated is not an option. "
+                "Use QualityGate(max_validation_loss=...) for now."
             )
         if gate is not None:
             v.check_type("gate", gate, QualityGate, "a QualityGate(max_validation_loss=..., max_training_loss=...)")
@@ -190,6 +200,38 @@ class _ServedModel(Resource):
         if merged:
             request["tags"] = [{"key": key, "value": value} for key, value in sorted(merged.items())]
         return request
+
+
+def _check_job_trained(served: Construct, model_arn: str, job: ServedJob) -> None:
+    """Refuse a ``job=`` that did not train ``model_arn`` where both are known at synth: two literals that differ,
+    or a ``model_arn`` that is another job's ``custom_model_arn``. (The handler checks it again at deploy time:
+    GetCustomModel ``jobArn``.)"""
+    known = job._known_model_arn()
+    if known is None or known == model_arn:
+        return
+    stack = Stack.of(served)
+    if not v.is_token(model_arn) and not v.is_token(known):
+        trainer = f"{job.node.path} trained {known}"
+    else:
+        resolved = stack.resolve(model_arn)
+        if resolved == stack.resolve(known):
+            return
+        producers = [
+            other
+            for other in served.node.root.node.find_all()
+            if isinstance(other, ServedJob)
+            and other is not job
+            and (other_known := other._known_model_arn()) is not None
+            and stack.resolve(other_known) == resolved
+        ]
+        if not producers:
+            return
+        trainer = f"model_arn is the model of {producers[0].node.path}"
+    raise v.ValidationError(
+        f"Invalid job {job.node.path}: it did not train model_arn ({trainer}), and the gate reads the metrics of the "
+        "job given here, so it would judge another model. Pass the job that trained the model: "
+        "model_arn=job.custom_model_arn, job=job."
+    )
 
 
 def _model_hint(model_arn: str, job: ServedJob | None) -> str | None:

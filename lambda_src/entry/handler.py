@@ -35,7 +35,7 @@ from ..contract import (
     RESULT_RESOURCE_TYPE,
     THROUGHPUT_RESOURCE_TYPE,
 )
-from ..job_watcher.presigned import WORST_CASE_SECONDS, Put, put_json
+from ..job_watcher.presigned import WORST_CASE_SECONDS, Put, put_json, refusal
 from ..kernel.log import describe_error, invocation, log_event
 from . import answer
 from .deadline import DeadlineReached, guard
@@ -62,6 +62,8 @@ class Runtime:
     invoke_self: Callable[[Mapping[str, Any]], None]
     bedrock: Callable[[], Any]
     env: Mapping[str, str]
+    url_refusal: Callable[[Any], str | None] = refusal
+    """Why a ResponseURL must not be answered (presigned.refusal: only CloudFormation's response buckets)."""
 
 
 def _real(context: Any) -> Runtime:
@@ -99,8 +101,21 @@ def handle(event: Any, context: Any, runtime: Runtime) -> dict[str, Any]:
     if CONTINUATION_KEY in event:
         return _on_continuation(event, context, runtime)
     if "RequestType" in event and event.get("ResourceType") in (JOB_RESOURCE_TYPE, *SERVING_TYPES):
+        if _refused(event, runtime):
+            return {"trigger": "cloudformation", "status": "REFUSED"}
         return _answering(event, context, runtime, lambda: _request(event, context, runtime))
     return _watcher(event, context, runtime)
+
+
+def _refused(request: Mapping[str, Any], runtime: Runtime) -> bool:
+    """A request whose answer could not go to CloudFormation starts nothing: only CloudFormation could have sent a
+    URL into its own response bucket (presigned.cloudformation_bucket), so anything else is not its request."""
+    reason = runtime.url_refusal(request.get("ResponseURL"))
+    if reason is None:
+        return False
+    fields = {k: request.get(k) for k in ("RequestType", "LogicalResourceId") if isinstance(request.get(k), str)}
+    log_event(logging.WARNING, trigger="cloudformation", outcome="refused", reason=reason, **fields)
+    return True
 
 
 # ---- the safety net ---------------------------------------------------------------------------------
@@ -206,6 +221,8 @@ def _on_continuation(event: Mapping[str, Any], context: Any, runtime: Runtime) -
     if not isinstance(request, Mapping) or not isinstance(deadline, int | float) or "PhysicalResourceId" not in request:
         log_event(trigger="continuation", outcome="ignored", reason="the continuation is not of the expected shape")
         return {"trigger": "malformed"}
+    if _refused(request, runtime):
+        return {"trigger": "continuation", "status": "REFUSED"}
     waiting = dict(request)
     return _answering(waiting, context, runtime, lambda: _wait(waiting, float(deadline), context, runtime))
 
@@ -228,6 +245,8 @@ def _on_failure_record(event: Mapping[str, Any], context: Any, runtime: Runtime)
     if not isinstance(payload, Mapping) or "ResponseURL" not in payload or _is_failure_record(payload):
         log_event(logging.WARNING, trigger="failure-record", condition=condition, outcome="nothing-to-answer")
         return {"trigger": "failure-record", "status": "IGNORED"}
+    if _refused(payload, runtime):
+        return {"trigger": "failure-record", "status": "REFUSED"}
     returned = event.get("responsePayload")
     error = ""
     if isinstance(returned, Mapping) and returned.get("errorType"):

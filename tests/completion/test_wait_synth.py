@@ -300,7 +300,9 @@ def test_watcher_permissions_are_scoped_to_this_stacks_jobs_resources_and_schedu
         k for k, r in of_type(res, "AWS::Events::Rule").items() if "ScheduleExpression" in r["Properties"]
     )
     by_action = {json.dumps(s["Action"]): s for s in statements}
-    stack_actions = json.dumps(["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"])
+    stack_actions = json.dumps(
+        ["cloudformation:DescribeStackResource", "cloudformation:GetTemplate", "cloudformation:ListStackResources"]
+    )
     assert by_action[stack_actions]["Resource"] == {"Ref": "AWS::StackId"}
     assert [s["Resource"] for s in statements if s["Action"] == "events:DisableRule"] == [
         {"Fn::GetAtt": [schedule_id, "Arn"]}

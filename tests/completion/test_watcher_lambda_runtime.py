@@ -74,8 +74,8 @@ with Stubber(clients.bedrock) as b, Stubber(clients.cloudformation) as c, Stubbe
     b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
     b.add_response("list_tags_for_resource", tags, {"resourceARN": job["jobArn"]})
     e.add_response("disable_rule", {}, {"Name": "poll-rule"})
-    b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
     b.add_response("list_tags_for_resource", tags, {"resourceARN": job["jobArn"]})
+    b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
     sweep = handler.handle({"source": "aws.bedrock", "detail": {"jobName": job["jobName"]}},
                            clients=clients, env=env, put=put)
     result = handler.handle({"RequestType": "Create", "ResponseURL": urls["response"], "StackId": stack,

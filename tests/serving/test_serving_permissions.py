@@ -91,7 +91,10 @@ def test_the_serving_handler_may_change_only_this_stacks_deployments_and_through
 
     (create,) = grouped[("bedrock:CreateCustomModelDeployment", "bedrock:CreateProvisionedModelThroughput")]
     assert create["Resource"] == [*serving, arn("custom-model")]
-    assert create["Condition"] == {"StringEquals": request_tag}
+    assert create["Condition"] == {
+        "StringEquals": request_tag,
+        "ForAnyValue:StringEquals": {"aws:TagKeys": [OWNER]},
+    }
 
     (read,) = grouped[
         ("bedrock:GetCustomModelDeployment", "bedrock:GetProvisionedModelThroughput", "bedrock:ListTagsForResource")
@@ -118,17 +121,23 @@ def test_the_serving_handler_may_change_only_this_stacks_deployments_and_through
 
     (tag,) = grouped[("bedrock:TagResource",)]
     assert tag["Resource"] == serving
-    assert tag["Condition"] == {"StringEquals": request_tag, "StringEqualsIfExists": resource_tag}
+    assert tag["Condition"] == {"StringEquals": {**request_tag, **resource_tag}}
 
-    (untag,) = grouped[("bedrock:UntagResource",)]
-    assert untag["Resource"] == serving
+    untag, never = sorted(grouped[("bedrock:UntagResource",)], key=lambda s: s["Effect"] == "Deny")
+    protected = [OWNER, "bedrock-customization:request-token"]
+    assert untag["Resource"] == serving == never["Resource"]
     assert untag["Condition"] == {
         "StringEquals": resource_tag,
-        "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER, "bedrock-customization:request-token"]},
+        "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": protected},
     }
+    assert never["Effect"] == "Deny"
+    assert never["Condition"] == {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": protected}}
 
     (gate,) = grouped[("bedrock:GetModelCustomizationJob",)]
     assert gate["Resource"] == arn("model-customization-job") and "Condition" not in gate
+    # issue 21: the gate reads the model's own job, the swap its base model (GetCustomModel jobArn, baseModelArn)
+    (model_read,) = grouped[("bedrock:GetCustomModel",)]
+    assert model_read["Resource"] == arn("custom-model") and "Condition" not in model_read
 
     allowed = {a for s in serving_handler_statements(stack) for a in actions_of(s)}
     assert allowed == {
@@ -144,6 +153,7 @@ def test_the_serving_handler_may_change_only_this_stacks_deployments_and_through
         "bedrock:TagResource",
         "bedrock:UntagResource",
         "bedrock:GetModelCustomizationJob",
+        "bedrock:GetCustomModel",
     }
     for statement in serving_handler_statements(stack):
         assert statement["Resource"] != "*", statement

@@ -28,7 +28,7 @@ from serving_support import (
 
 from lambda_src.entry import answer, handler
 from lambda_src.entry.handler import ANSWER_RESERVE_S, CONTINUATION_KEY, Runtime
-from lambda_src.job_watcher.presigned import put_json, send_json
+from lambda_src.job_watcher.presigned import put_json, refusal, send_json
 
 JOB_TYPE = "Custom::BedrockModelCustomizationJob"
 RESULT_TYPE = "Custom::BedrockModelCustomizationResult"
@@ -101,6 +101,7 @@ def runtime(clock: Clock, client: Any, invoked: list[dict[str, Any]] | None = No
         "invoke_self": record.append,
         "bedrock": lambda: client,
         "env": {"STACK_ID": "stack", "SCHEDULE_RULE": "Poll"},
+        "url_refusal": lambda url: None,  # the ResponseURL is 127.0.0.1 here
     }
     fields.update(overrides)
     return Runtime(**fields)
@@ -228,7 +229,7 @@ def test_the_deadline_guard_answers_failed_before_lambdas_timeout(cfn: ResponseS
 
     started = time.monotonic()
     context = Context()
-    rt = Runtime(send_json, time.sleep, time.time, lambda payload: None, stuck, {})
+    rt = Runtime(send_json, time.sleep, time.time, lambda payload: None, stuck, {}, lambda url: None)
     out = handler.handle(job_event(cfn), context, rt)
     assert time.monotonic() - started < 10
     assert out["status"] == "FAILED"
@@ -284,6 +285,22 @@ def test_the_production_put_sends_nothing_to_a_url_that_is_not_cloudformations(
     with pytest.raises(answer.AnswerLost):
         handler.handle(job_event(cfn, ResourceType="Custom::Other"), clock, runtime(clock, None, put=put_json))
     assert cfn.bodies == [] and clock.sleeps == []
+
+
+def test_a_request_whose_response_url_is_not_cloudformations_starts_nothing(cfn: ResponseServer, clock: Clock) -> None:
+    """Only CloudFormation can hand out a URL into its own response bucket: any other is not its request."""
+
+    def never() -> Any:
+        raise AssertionError("nothing may be started")
+
+    for event in (
+        job_event(cfn),
+        failure_record(job_event(cfn), "RetriesExhausted"),
+        {CONTINUATION_KEY: {"event": {**serving_event(cfn), "PhysicalResourceId": "arn:x"}, "deadline": EPOCH}},
+    ):
+        out = handler.handle(event, clock, runtime(clock, None, bedrock=never, url_refusal=refusal))
+        assert out["status"] == "REFUSED"
+    assert cfn.bodies == []
 
 
 def test_the_answer_stays_within_4096_bytes() -> None:

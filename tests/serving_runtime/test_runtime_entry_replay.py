@@ -48,7 +48,9 @@ class RuntimeEntry:
         answered = len(self.server.bodies)
         while pending:
             clock = Clock(remaining_ms=self.remaining_ms)
-            runtime = Runtime(send_json, clock.sleep, clock.now, pending.append, lambda: self.client, {})
+            runtime = Runtime(
+                send_json, clock.sleep, clock.now, pending.append, lambda: self.client, {}, lambda url: None
+            )
             handler.handle(pending.pop(0), clock, runtime)
             self.invocations += 1
             assert self.invocations < 50
