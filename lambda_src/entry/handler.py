@@ -74,7 +74,9 @@ def _real(context: Any) -> Runtime:
 
         client = boto3.client("lambda", config=client_config(2, 5, 3))
         client.invoke(
-            FunctionName=context.invoked_function_arn, InvocationType="Event", Payload=json.dumps(payload).encode()
+            FunctionName=unqualified(context.invoked_function_arn),
+            InvocationType="Event",
+            Payload=json.dumps(payload).encode(),
         )
 
     def bedrock() -> Any:
@@ -83,6 +85,12 @@ def _real(context: Any) -> Runtime:
         return new_bedrock_client()
 
     return Runtime(put_json, time.sleep, time.time, invoke_self, bedrock, os.environ)
+
+
+def unqualified(function_arn: str) -> str:
+    """The function's ARN without a version or alias: the one resource OwnResources lets it invoke (the context's
+    ``invoked_function_arn`` carries the qualifier the caller used, if any)."""
+    return ":".join(function_arn.split(":")[:7])
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:

@@ -367,3 +367,9 @@ def test_failure_records_of_events_or_of_records_are_not_answered(cfn: ResponseS
         out = handler.handle(failure_record(payload, "RetriesExhausted"), clock, runtime(clock, None))
         assert out["status"] == "IGNORED"
     assert cfn.bodies == []
+
+
+def test_a_continuation_invokes_the_unqualified_function_its_policy_names() -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:Stack-Runtime"
+    assert handler.unqualified(arn) == arn
+    assert handler.unqualified(f"{arn}:$LATEST") == arn and handler.unqualified(f"{arn}:live") == arn
