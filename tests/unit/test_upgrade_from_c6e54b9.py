@@ -112,3 +112,34 @@ def test_wait_handles_and_conditions_stay_and_results_change_token_only_with_the
         assert _without_token(new_result["Properties"]) == _without_token(old_result["Properties"])
         if new_results[job] == old_id:
             assert new_result["Properties"]["ServiceToken"] == old_result["Properties"]["ServiceToken"]
+
+
+def lambda_create_only_properties() -> set[str]:
+    """AWS::Lambda::Function's createOnlyProperties in CloudFormation's resource schema (as cfn-lint ships it):
+    a change to any of them replaces the function, and with it its ARN."""
+    import cfnlint
+
+    folder = Path(cfnlint.__file__).parent / "data" / "schemas" / "resources"
+    for path in folder.glob("*.json"):
+        text = path.read_text()
+        if '"typeName": "AWS::Lambda::Function"' in text:
+            schema = json.loads(text)
+            return {p.removeprefix("/properties/") for p in schema["createOnlyProperties"]}
+    raise AssertionError("no AWS::Lambda::Function schema in cfn-lint")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.template.json")))
+def test_the_service_token_functions_are_updated_in_place(name: str, current: dict[str, dict[str, Any]]) -> None:
+    """The function at each deployed ServiceToken's logical id sets no create-only property, as before: the Node
+    framework function becomes the Python runtime by an in-place update (code, runtime, handler, role), which keeps
+    the function's name and so its ARN."""
+    create_only = lambda_create_only_properties()
+    assert {"FunctionName", "PackageType"} <= create_only
+    old, new = baseline()[name], current[name]
+    tokens = {
+        r["Properties"]["ServiceToken"]["Fn::GetAtt"][0] for r in old.values() if r["Type"] in (JOB, RESULT, *SERVING)
+    }
+    for function_id in tokens:
+        before = set(old[function_id]["PropertyNames"])
+        after = set(new[function_id]["Properties"])
+        assert not (before | after) & create_only, (function_id, (before | after) & create_only)
