@@ -165,7 +165,7 @@ class JobWatcher(Construct):
         # Metadata and presigned URLs) and the schedule's name: this stack only.
         runtime = JobProvider.of(stack)
         for statement in permissions.watcher(stack):
-            runtime.role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
+            runtime.grant(statement)
         self.schedule = events.Rule(
             self,
             "Poll",

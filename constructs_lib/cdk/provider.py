@@ -5,9 +5,11 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Aspects, Duration, Stack
 from aws_cdk import aws_iam as iam
@@ -158,16 +160,23 @@ class JobProvider(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="The stack's Bedrock customization runtime: jobs, their results, serving, the job watcher.",
         )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[f"{self.log_group.log_group_arn}:*"],
-            )
-        )
-        for statement in permissions.handler(stack):
-            self.role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement.from_json(permissions.pass_role([permissions.role_path_arn_pattern(stack)]))
+        # The runtime's fixed statements as one plain-JSON document (one kernel call, not two per statement); what
+        # is added later (serving, the watcher, user roles, keys) goes to the role's default policy.
+        logs: dict[str, Any] = {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{self.log_group.log_group_arn}:*",
+        }
+        statements = [
+            logs,
+            *permissions.handler(stack),
+            permissions.pass_role([permissions.role_path_arn_pattern(stack)]),
+        ]
+        self.permissions = iam.Policy(
+            self.role,
+            "Permissions",
+            roles=[self.role],
+            document=iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": statements}),
         )
         self.own_resources = iam.Policy(self, "OwnResources", roles=[self.role])
         self.async_configs: list[lambda_.CfnEventInvokeConfig] = []
@@ -191,6 +200,7 @@ class JobProvider(Construct):
         self.own_resources.add_statements(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[function.function_arn])
         )
+        function.node.add_dependency(self.permissions)  # CDK adds this for the default policy only
         config = lambda_.CfnEventInvokeConfig(
             scope,
             f"{construct_id}AsyncInvokeConfig",
@@ -219,12 +229,16 @@ class JobProvider(Construct):
     def service_token(self) -> str:
         return self.handler.function_arn
 
+    def grant(self, statement: Mapping[str, Any]) -> None:
+        """Add a plain-JSON statement to the runtime's one policy (serving, the watcher, user roles, keys)."""
+        self.permissions.add_statements(iam.PolicyStatement.from_json(statement))
+
     def allow_pass_role(self, role_arn: str) -> None:
         """A role given by the user (outside the stack's job-role path) may be passed too."""
         if role_arn in self._passable:
             return
         self._passable.add(role_arn)
-        self.role.add_to_principal_policy(iam.PolicyStatement.from_json(permissions.pass_role([role_arn])))
+        self.grant(permissions.pass_role([role_arn]))
 
     def allow_model_key(self, key: kms.IKey) -> None:
         """Creating a job that encrypts its model with a customer key needs the key, through Bedrock."""
@@ -234,7 +248,7 @@ class JobProvider(Construct):
         if marker in self._keys:
             return
         self._keys.add(marker)
-        self.role.add_to_principal_policy(iam.PolicyStatement.from_json(permissions.model_key(facts_of(self), key)))
+        self.grant(permissions.model_key(facts_of(self), key))
 
     def allow_adopt_untagged(self) -> None:
         """``adopt_untagged_jobs``: tag untagged jobs and models as this stack's (permissions.adopt_untagged),
@@ -244,7 +258,7 @@ class JobProvider(Construct):
         self._adopts = True
         stack = Stack.of(self)
         for statement in (permissions.adopt_untagged(stack), permissions.describe_own_stack(stack)):
-            self.role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
+            self.grant(statement)
 
     @staticmethod
     def of(scope: IConstruct) -> JobProvider:

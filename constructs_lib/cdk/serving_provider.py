@@ -11,7 +11,6 @@ in a new invocation, for at most 55 minutes, within CloudFormation's hour for a 
 from __future__ import annotations
 
 from aws_cdk import Aspects, Stack
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct, IConstruct
 
@@ -37,7 +36,7 @@ class ServingProvider(Construct):
         stack = Stack.of(self)
         runtime = JobProvider.of(stack)
         for statement in serving_permissions.handler(stack):
-            runtime.role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
+            runtime.grant(statement)
         Aspects.of(runtime.role).add(nag.WildcardAcknowledger(SERVING_WILDCARDS))
         self.runtime = runtime
         self.function: lambda_.Function = runtime.function(
