@@ -212,8 +212,15 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             bound = [*data, output]
             if custom_model_kms_key is not None:
                 bound.append(bindings.model_key(self, custom_model_kms_key))
+            self._connections: ec2.Connections | None = None
             if vpc is not None:
                 bound.append(bindings.vpc(self, vpc, vpc_subnets, security_groups))
+                groups = list(security_groups or [])
+                if not groups:
+                    default_group = self.node.find_child("SecurityGroup")
+                    assert isinstance(default_group, ec2.SecurityGroup)
+                    groups = [default_group]
+                self._connections = ec2.Connections(security_groups=groups)
             if distillation is not None:
                 bound.append(bindings.distillation(self, distillation))
             if rft is not None:
@@ -328,6 +335,16 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
     def resource(self) -> CustomResource:
         """The underlying custom resource (escape hatch)."""
         return self._resource
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The security groups of the job's network interfaces, for ``allow_to``/``allow_from`` (a VPC job only)."""
+        if self._connections is None:
+            raise v.ValidationError(
+                f"{self.node.path}: connections exist only for a job that runs in a VPC; give the job vpc= (and "
+                "optionally vpc_subnets= and security_groups=)."
+            )
+        return self._connections
 
     @property
     def custom_model_arn(self) -> str:
