@@ -28,6 +28,7 @@ from .. import contract
 from ..rules import datasets, naming
 from ..rules import hyperparameters as hp
 from ..rules import validation as v
+from ..rules.catalogue.ids import UNKNOWN_MODEL_ACK, unknown_model_advisory
 from . import bindings, nag, service_role
 from . import job_props as props
 from .completion import CompletionWait, NameFilter
@@ -159,8 +160,14 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 base_model = base_model._model_for(self)
             else:
                 shown = check_model("base_model", base_model, v.check_base_model)
-                for advisory in v.model_version_advisories(shown):
+                version_advisories = v.model_version_advisories(shown)
+                for advisory in version_advisories:
                     Annotations.of(self).add_warning_v2("bedrock-customization:base-model", advisory)
+                unknown = (
+                    None if version_advisories or v.is_token(shown) else unknown_model_advisory(shown, "base_model")
+                )
+                if unknown is not None:
+                    Annotations.of(self).add_warning_v2(UNKNOWN_MODEL_ACK, unknown)
             validators = list(validation_data or [])
             hyper = hp.checked(hyper_parameters)
 

@@ -15,8 +15,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO, TypeAlias
 
-from . import datasets, watch
+from . import datasets, validation, watch
 from . import hyperparameters as hp
+from .catalogue import ids as model_ids
 from .enums import CustomizationType
 
 EXIT_OK = 0
@@ -104,11 +105,13 @@ def run_validate_data(args: argparse.Namespace, out: TextIO | None = None, err: 
     out = out or sys.stdout
     err = err or sys.stderr
     try:
+        if args.model is not None:
+            validation.check_base_model(args.model, "--model")
         hyper = _hyperparameters(args.hyperparameter)
         if os.path.isdir(args.file):
             raise OSError(f"{args.file} is a folder; give the .jsonl file")
         size = os.path.getsize(args.file)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, validation.ValidationError) as error:
         print(f"validate-data: {error}", file=err)
         return EXIT_USAGE
     show_progress = args.progress if args.progress is not None else size >= PROGRESS_MIN_BYTES and err.isatty()
@@ -131,7 +134,8 @@ def run_validate_data(args: argparse.Namespace, out: TextIO | None = None, err: 
         print(f"validate-data: {error}", file=err)
         return EXIT_USAGE
 
-    advisories = hp.advisories(args.model, hyper)
+    unknown = model_ids.unknown_model_advisory(args.model, "--model") if args.model else None
+    advisories = [*([unknown] if unknown else []), *hp.advisories(args.model, hyper)]
     failed = _print_report(report, advisories, out, strict=args.strict)
     return EXIT_FINDINGS if failed else EXIT_OK
 

@@ -173,7 +173,15 @@ _MODEL_HINT = "a model id such as 'amazon.nova-micro-v1:0:128k', a custom model 
 
 
 def check_base_model(value: str, prop: str = "base_model") -> None:
-    """``baseModelIdentifier``: a versioned model id, a custom model name, or a foundation/custom model ARN."""
+    """``baseModelIdentifier``: a versioned model id, a custom model name, or a foundation/custom model ARN; a
+    model's display name is refused with the id to use."""
+    from .catalogue.ids import display_name_error
+
+    if not is_token(value):
+        shown = value.rsplit("/", 1)[-1] if value.startswith("arn:") and ":foundation-model/" in value else value
+        error = display_name_error(shown, prop)
+        if error is not None:
+            raise ValidationError(error)
     check_pattern(prop, value, BASE_MODEL_PATTERN, 1, 2048, f"a base model identifier ({_MODEL_HINT})")
 
 

@@ -145,6 +145,8 @@ class ModelEntry:
     datasets: Mapping[str, DatasetSpec] = field(default_factory=dict)
     """Customization type (the API's value) -> what its data sets must be."""
     hyperparameters: HyperparameterTable | None = None
+    ids: tuple[str, ...] = ()
+    """The model ids the documentation lists for it ("custom-model-supported"), for "did you mean" hints."""
 
 
 @dataclass(frozen=True)
