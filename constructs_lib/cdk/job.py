@@ -194,6 +194,9 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             if output_data is not None:
                 output_data.validate()
             literal_hyper = {name: value for name, value in hyper.items() if not v.is_token(value)}
+            wrong_kind = hp.type_errors(model_id_hint(base_model), literal_hyper)
+            if wrong_kind:
+                raise v.ValidationError(" ".join(wrong_kind.values()))
             for advisory in hp.advisories(model_id_hint(base_model), literal_hyper):
                 Annotations.of(self).add_warning_v2("bedrock-customization:hyperparameter", advisory)
             data = [

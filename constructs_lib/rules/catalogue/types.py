@@ -124,6 +124,8 @@ class Range:
     high: float
     default: float
     allows_auto: bool = False
+    integer: bool = False
+    """The table's Type column says integer: a non-integer value is an error, not a warning."""
 
 
 @dataclass(frozen=True)
