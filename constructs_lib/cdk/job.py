@@ -86,7 +86,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
         scope: Construct,
         construct_id: str,
         *,
-        base_model: ModelRef | ModelCustomizationJob,
+        base_model: ModelRef | ModelCustomizationJobBase,
         training_data: TrainingData,
         customization_type: CustomizationType = CustomizationType.FINE_TUNING,
         validation_data: Sequence[ValidationData] | None = None,
@@ -109,7 +109,8 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
     ) -> None:
         """
         :param base_model: the model to customize: an ``aws_bedrock.IModel``, a model id or an ARN, or another
-            ``ModelCustomizationJob`` that waits for completion (this job then trains on its model).
+            ``ModelCustomizationJob`` that waits for completion (this job then trains on its model), or a job
+            imported with its ``custom_model_arn``; a chain's data is checked against its root base model.
         :param training_data: ``TrainingData.from_bucket``, ``from_s3_uri``, ``from_asset`` (a local file,
             checked at synth) or ``from_invocation_logs``.
         :param customization_type: fine-tuning (default), continued pre-training, distillation, RFT.
@@ -156,9 +157,12 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 completion=completion,
             )
             self.completion = completion or Completion.submitted()
-            if isinstance(base_model, ModelCustomizationJob):
+            if isinstance(base_model, ModelCustomizationJobBase):
+                # A chain trains on the parent's model; the data rules are those of the chain's root base model.
+                root_hint = base_model._root_model_hint()
                 base_model = base_model._model_for(self)
             else:
+                root_hint = model_id_hint(base_model)
                 shown = check_model("base_model", base_model, v.check_base_model)
                 version_advisories = v.model_version_advisories(shown)
                 for advisory in version_advisories:
@@ -194,10 +198,10 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             if output_data is not None:
                 output_data.validate()
             literal_hyper = {name: value for name, value in hyper.items() if not v.is_token(value)}
-            wrong_kind = hp.type_errors(model_id_hint(base_model), literal_hyper)
+            wrong_kind = hp.type_errors(root_hint, literal_hyper)
             if wrong_kind:
                 raise v.ValidationError(" ".join(wrong_kind.values()))
-            for advisory in hp.advisories(model_id_hint(base_model), literal_hyper):
+            for advisory in hp.advisories(root_hint, literal_hyper):
                 Annotations.of(self).add_warning_v2("bedrock-customization:hyperparameter", advisory)
             data = [
                 bindings.training(self, training_data),
@@ -205,13 +209,14 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             ]
             for advisory in datasets.check_job_data(
                 customization_type,
-                model_id_hint(base_model),
+                root_hint,
                 data[0].local_file,
                 [bound.local_file for bound in data[1:]],
                 teacher_model_id=model_id_hint(distillation.teacher_model) if distillation is not None else None,
             ):
                 Annotations.of(self).add_warning_v2("bedrock-customization:dataset", advisory)
 
+            self._root_hint = root_hint
             self._tags = TagManager(TagType.MAP, RESOURCE_TYPE)
             self._job_tags = dict(job_tags or {})
             self._model_tags = dict(custom_model_tags or {})
@@ -376,6 +381,9 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
 
     def _known_model_arn(self) -> str | None:
         return self.custom_model_arn if self._wait is not None else None
+
+    def _root_model_hint(self) -> str | None:
+        return self._root_hint
 
     def _event_filter(self) -> tuple[list[NameFilter], list[str]]:
         """By name (a generated name's synth-time prefix, or the fixed name): a replacement's job is new, yet
