@@ -13,6 +13,7 @@ from typing import Any
 import jsii
 from aws_cdk import (
     Annotations,
+    CfnResource,
     CustomResource,
     ITaggable,
     RemovalPolicy,
@@ -350,6 +351,23 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
     def resource(self) -> CustomResource:
         """The underlying custom resource (escape hatch)."""
         return self._resource
+
+    def apply_removal_policy(self, policy: RemovalPolicy) -> None:
+        """What happens to the trained model when the job's resource leaves the stack or is replaced, as
+        ``model_removal_policy``: ``RETAIN`` keeps it, ``DESTROY`` deletes it. A running job is stopped either way."""
+        with v.reported_at(self.node.path):
+            if policy not in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY):
+                raise v.ValidationError(
+                    f"Invalid removal policy {policy}: a job's removal policy is its model_removal_policy, "
+                    "RemovalPolicy.RETAIN (keep the trained model, the default) or RemovalPolicy.DESTROY (delete it); "
+                    "a running job is stopped either way."
+                )
+        cfn = self._resource.node.default_child
+        assert isinstance(cfn, CfnResource)
+        cfn.add_property_override(
+            contract.PROP_REMOVAL_POLICY,
+            contract.REMOVAL_DESTROY if policy == RemovalPolicy.DESTROY else contract.REMOVAL_RETAIN,
+        )
 
     @property
     def connections(self) -> ec2.Connections:

@@ -42,6 +42,7 @@ from .serving_props import (
     on_demand_findings,
 )
 from .serving_provider import ServingProvider
+from .serving_removal import ServingRemoval
 
 __all__ = ["Commitment", "CommittedRemoval", "CustomModelDeployment", "ProvisionedThroughput", "QualityGate"]
 
@@ -73,7 +74,7 @@ class _FixedServingNames(Construct):
             )
 
 
-class _ServedModel(ServedModelMetrics, Resource):
+class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
     """What both serving resources share: the model, the job and its gate, tags, the generated name, the resource."""
 
     _RESOURCE_TYPE = ""
