@@ -10,7 +10,7 @@ export JSII_NODE := $(CURDIR)/$(NODE_DIR)/node_modules/.bin/node
 CDK := $(NODE_DIR)/node_modules/.bin/cdk
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test lint typecheck unit bench mutation clean
+.PHONY: synth test quick lint typecheck unit bench mutation dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ unit: $(VENV)/.installed-test $(OLD_BOTO)/bin/python
 	OLD_BOTOCORE_PYTHON=$(CURDIR)/$(OLD_BOTO)/bin/python $(BIN)/python -m pytest -q
 
 test: lint typecheck unit
+
+# The wheel and sdist into dist/, with the build backend pyproject.toml declares (an isolated build); needs only
+# `build` in .venv, not the test extra. Install the wheel into your app with the README's command.
+dist: | $(BIN)/python
+	$(BIN)/python -m pip install -q "build>=1.2"
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	@ls dist
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
