@@ -31,7 +31,9 @@ def test_an_s3_uri_error_says_what_is_wrong_before_the_pattern(uri: str, sentenc
     assert message.index(sentence) < message.index("must match the pattern s3://")
 
 
-def test_watch_without_a_region_names_the_option(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_watch_without_a_region_names_the_option(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
