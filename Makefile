@@ -55,6 +55,12 @@ unit: $(VENV)/.installed-test $(OLD_BOTO)/bin/python
 
 test: lint typecheck unit
 
+# The fast loop while editing (about a minute alone): ruff, then the tests not marked slow (tests/conftest.py
+# lists them: CLI, pip, moto_server and whole-app syntheses), stopping at the first failure. CI runs `make test`.
+quick: $(VENV)/.installed-test $(OLD_BOTO)/bin/python
+	$(BIN)/ruff check .
+	OLD_BOTOCORE_PYTHON=$(CURDIR)/$(OLD_BOTO)/bin/python $(BIN)/python -m pytest -x -q -m "not slow"
+
 # The wheel and sdist into dist/, with the build backend pyproject.toml declares (an isolated build); needs only
 # `build` in .venv, not the test extra. Install the wheel into your app with the README's command.
 dist: | $(BIN)/python

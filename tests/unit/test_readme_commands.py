@@ -23,6 +23,7 @@ NEEDS_ACCOUNT = "needs an AWS account"
 RUN_ELSEWHERE = {
     "make synth": ".ci/run (make test builds everything make synth does) and tests/unit/test_cdk_cli.py",
     "make test": ".ci/run",
+    "make quick": "a subset of make test (pytest -m 'not slow'), which .ci/run runs whole",
     "python3 -m venv .venv": "tests/packaging/test_install.py (a fresh venv outside the repository)",
     ".venv/bin/pip install /path/to/clone": "tests/packaging/test_install.py",
     ".venv/bin/pip install /path/to/clone/dist/cdk_bedrock_model_customization-0.1.0-py3-none-any.whl": (
