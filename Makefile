@@ -9,6 +9,11 @@ export JSII_NODE := $(CURDIR)/$(NODE_DIR)/node_modules/.bin/node
 # The CDK CLI, for `cdk synth/ls/diff/deploy` in this repository (cdk.json runs bin/cdk-app) and for the tests.
 CDK := $(NODE_DIR)/node_modules/.bin/cdk
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# An editable install of this project prints setuptools' "Editable installation" notice (a BuildBackendWarning):
+# pyproject.toml maps lambda_src/ to constructs_lib._runtime (package-dir), a layout setuptools can only install
+# editable through a meta path finder, which it announces every time. The mapping is deliberate (the runtime must
+# not be a top-level package an app's own lambda_src could shadow), so the notice is filtered for our installs.
+EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 
 .PHONY: synth test quick lint typecheck unit bench mutation dist clean
 
@@ -25,11 +30,11 @@ $(CDK): | $(JSII_NODE)
 	$(CDK) --version
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python $(JSII_NODE) $(CDK)
-	$(BIN)/python -m pip install -q -e .
+	$(EDITABLE) $(BIN)/python -m pip install -q -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python $(JSII_NODE) $(CDK)
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(EDITABLE) $(BIN)/python -m pip install -q -e ".[test]"
 	touch $(VENV)/.installed $@
 
 synth: $(VENV)/.installed
@@ -74,7 +79,7 @@ bench: $(VENV)/.installed-test
 
 # Mutation testing (issue 15): slow, so not part of `make test` or CI. Writes docs/mutation.md.
 $(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python $(JSII_NODE) $(CDK)
-	$(BIN)/python -m pip install -q -e ".[test,mutation]"
+	$(EDITABLE) $(BIN)/python -m pip install -q -e ".[test,mutation]"
 	touch $(VENV)/.installed $(VENV)/.installed-test $@
 
 # MUTATION_ARGS: modules and options, e.g. make mutation MUTATION_ARGS="lambda_src/kernel/retry.py --budget 300"
