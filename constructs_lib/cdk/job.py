@@ -68,7 +68,7 @@ SERVICE_ROLE_WILDCARDS = (
 )
 
 
-@jsii.implements(ITaggable)
+@jsii.implements(ITaggable, ec2.IConnectable)
 class ModelCustomizationJob(ModelCustomizationJobBase):
     """A Bedrock model customization job that ``cdk deploy`` starts, replaces and stops.
 

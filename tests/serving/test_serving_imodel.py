@@ -148,3 +148,14 @@ def test_served_model_keeps_the_model_it_serves_under_served_model_arn() -> None
     logical_id, _ = only(stack, DEPLOYMENT_TYPE)
     assert stack.resolve(served.served_model_arn) == {"Fn::GetAtt": [logical_id, "ModelArn"]}
     assert isinstance(served.metric_invocations(), cloudwatch.Metric)
+
+
+def test_a_vpc_job_is_an_iconnectable_other_constructs_open_ports_to() -> None:
+    stack = serving_stack()
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2)
+    job = simple_job(stack, vpc=vpc)
+    database = ec2.SecurityGroup(stack, "Db", vpc=vpc)
+    ec2.Connections(security_groups=[database]).allow_from(job, ec2.Port.tcp(5432))
+    ingress = Template.from_stack(stack).find_resources("AWS::EC2::SecurityGroupIngress")
+    (rule,) = [r["Properties"] for r in ingress.values()]
+    assert rule["FromPort"] == 5432 and "GroupId" in rule["SourceSecurityGroupId"]["Fn::GetAtt"][1]
