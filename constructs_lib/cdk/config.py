@@ -36,6 +36,10 @@ def model_id_hint(model: ModelRef) -> str | None:
     if isinstance(model, bedrock.FoundationModel):
         return str(attribute(model, "model_id"))
     if isinstance(model, str) and not v.is_token(model):
+        if model.startswith("arn:") and ":custom-model/" in model:
+            from ..rules.catalogue.serving import base_model_of
+
+            return base_model_of(model)  # a custom model's ARN names its base model
         return catalogue.model_id(model)
     return None
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import jsii
 from aws_cdk import Annotations, CustomResource, ITaggable, Resource, Stack, TagManager, TagType
+from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -26,6 +27,7 @@ from ..rules.catalogue import serving as on_demand_catalogue
 from . import serving_permissions
 from ._lazy import lazy_any, lazy_string
 from .evaluation import EvaluationGate
+from .serving_metrics import ImportedServedModel, ServedModelMetrics, import_served
 from .serving_props import (
     Commitment,
     CommittedRemoval,
@@ -41,6 +43,7 @@ from .serving_props import (
     on_demand_findings,
 )
 from .serving_provider import ServingProvider
+from .serving_removal import ServingRemoval
 
 __all__ = ["Commitment", "CommittedRemoval", "CustomModelDeployment", "ProvisionedThroughput", "QualityGate"]
 
@@ -72,7 +75,7 @@ class _FixedServingNames(Construct):
             )
 
 
-class _ServedModel(Resource):
+class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
     """What both serving resources share: the model, the job and its gate, tags, the generated name, the resource."""
 
     _RESOURCE_TYPE = ""
@@ -156,8 +159,9 @@ class _ServedModel(Resource):
     # ---- shared attributes ------------------------------------------------------------------------
 
     @property
-    def model_arn(self) -> str:
-        """The model served now (``Fn::GetAtt``): after a swap, the new one."""
+    def served_model_arn(self) -> str:
+        """The custom model served now (``Fn::GetAtt``): after a swap, the new one. (``model_arn``, as for every
+        ``aws_bedrock.IModel``, is the ARN to invoke: the deployment's or throughput's own.)"""
         return self._resource.get_att_string(contract.ATTR_MODEL_ARN)
 
     @property
@@ -241,7 +245,7 @@ def _model_hint(model_arn: str, job: ServedJob | None) -> str | None:
     return job._base_model_hint() if job is not None else None
 
 
-@jsii.implements(ITaggable)
+@jsii.implements(ITaggable, bedrock.IModel)
 class CustomModelDeployment(_ServedModel):
     """A custom model served on demand (pay per token): ``deployment_arn`` is the ``modelId`` applications pass to
     InvokeModel or Converse. A new ``model_arn`` (a retrained job's model) is swapped in place: same ARN.
@@ -309,8 +313,13 @@ class CustomModelDeployment(_ServedModel):
         """The user's ``deployment_name``, else the generated name as deployed (``Fn::GetAtt``)."""
         return self._name(contract.ATTR_DEPLOYMENT_NAME)
 
+    @staticmethod
+    def from_deployment_arn(scope: Construct, construct_id: str, deployment_arn: str) -> ImportedServedModel:
+        """A deployment created elsewhere, by its ARN: an ``aws_bedrock.IModel`` with ``grant_invoke`` and metrics."""
+        return import_served(scope, construct_id, deployment_arn, "deployment", "deployment_arn")
 
-@jsii.implements(ITaggable)
+
+@jsii.implements(ITaggable, bedrock.IModel)
 class ProvisionedThroughput(_ServedModel):
     """A custom model served by Provisioned Throughput (billed per model unit per hour while it exists):
     ``provisioned_model_arn`` is the ``modelId`` applications pass. A new ``model_arn`` is swapped in place;
@@ -404,3 +413,11 @@ class ProvisionedThroughput(_ServedModel):
     def provisioned_model_name(self) -> str:
         """The user's ``provisioned_model_name``, else the generated name as deployed (``Fn::GetAtt``)."""
         return self._name(contract.ATTR_PROVISIONED_MODEL_NAME)
+
+    @staticmethod
+    def from_provisioned_model_arn(
+        scope: Construct, construct_id: str, provisioned_model_arn: str
+    ) -> ImportedServedModel:
+        """A provisioned throughput created elsewhere, by its ARN: an ``aws_bedrock.IModel`` with ``grant_invoke``
+        and metrics."""
+        return import_served(scope, construct_id, provisioned_model_arn, "throughput", "provisioned_model_arn")

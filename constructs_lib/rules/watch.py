@@ -357,7 +357,7 @@ def run(
     err = err or sys.stderr
     try:
         import boto3
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
     except ImportError:
         print("watch: needs boto3 (pip install boto3)", file=err)
         return EXIT_USAGE
@@ -394,6 +394,13 @@ def run(
     except ClientError as error:
         detail = error.response.get("Error", {})
         print(f"watch: {args.job}: {detail.get('Code')}: {detail.get('Message')}", file=err)
+        return EXIT_USAGE
+    except NoRegionError:
+        print(
+            "watch: no AWS Region: pass --region (e.g. --region us-east-1), or set AWS_REGION or a region in your "
+            "AWS config (aws configure).",
+            file=err,
+        )
         return EXIT_USAGE
     except BotoCoreError as error:
         print(f"watch: {error}", file=err)

@@ -90,10 +90,10 @@ def test_attributes_are_the_physical_id_and_the_contracts_attributes() -> None:
     pt_id = only(stack, THROUGHPUT_TYPE)[0]
     assert stack.resolve(deployment.deployment_arn) == {"Ref": dep_id}
     assert stack.resolve(deployment.deployment_name) == {"Fn::GetAtt": [dep_id, "DeploymentName"]}
-    assert stack.resolve(deployment.model_arn) == {"Fn::GetAtt": [dep_id, "ModelArn"]}
+    assert stack.resolve(deployment.served_model_arn) == {"Fn::GetAtt": [dep_id, "ModelArn"]}
     assert stack.resolve(throughput.provisioned_model_arn) == {"Ref": pt_id}
     assert stack.resolve(throughput.provisioned_model_name) == {"Fn::GetAtt": [pt_id, "ProvisionedModelName"]}
-    assert stack.resolve(throughput.model_arn) == {"Fn::GetAtt": [pt_id, "ModelArn"]}
+    assert stack.resolve(throughput.served_model_arn) == {"Fn::GetAtt": [pt_id, "ModelArn"]}
 
 
 def test_provision_throughput_renders_units_and_no_commitment_by_default() -> None:

@@ -126,6 +126,11 @@ _ALL = (
         "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_CreateEvaluationJob.html",
     ),
     Source(
+        "custom-model-supported",
+        "Supported models and Regions for fine-tuning and continued pre-training (Amazon Bedrock)",
+        f"{_BEDROCK}/custom-model-supported.html",
+    ),
+    Source(
         "unconfirmed",
         "No current AWS page found: a limit carried over from this library's earlier table (warning only)",
         "https://docs.aws.amazon.com/general/latest/gr/bedrock.html",
