@@ -7,8 +7,9 @@ types for the construct wing. A test checks that it re-exports every name of the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import import_module
-from typing import Final
+from typing import Any, Final
 
 _runtime = import_module(f"{__package__}._runtime.contract")
 
@@ -17,6 +18,8 @@ RESULT_RESOURCE_TYPE: Final[str] = _runtime.RESULT_RESOURCE_TYPE
 RUNTIME_PACKAGE: Final[str] = _runtime.RUNTIME_PACKAGE
 JOB_HANDLER: Final[str] = _runtime.JOB_HANDLER
 WATCHER_HANDLER: Final[str] = _runtime.WATCHER_HANDLER
+RUNTIME_HANDLER: Final[str] = _runtime.RUNTIME_HANDLER
+CONTINUATION_KEY: Final[str] = _runtime.CONTINUATION_KEY
 PROP_REQUEST: Final[str] = _runtime.PROP_REQUEST
 PROP_REMOVAL_POLICY: Final[str] = _runtime.PROP_REMOVAL_POLICY
 PROP_NAMES_GENERATED: Final[str] = _runtime.PROP_NAMES_GENERATED
@@ -24,6 +27,7 @@ PROP_TAGS: Final[str] = _runtime.PROP_TAGS
 PROP_ADOPT_UNTAGGED: Final[str] = _runtime.PROP_ADOPT_UNTAGGED
 REMOVAL_RETAIN: Final[str] = _runtime.REMOVAL_RETAIN
 REMOVAL_DESTROY: Final[str] = _runtime.REMOVAL_DESTROY
+PROP_JOB_IDENTIFIER: Final[str] = _runtime.PROP_JOB_IDENTIFIER
 ATTR_JOB_ARN: Final[str] = _runtime.ATTR_JOB_ARN
 ATTR_JOB_NAME: Final[str] = _runtime.ATTR_JOB_NAME
 ATTR_CUSTOM_MODEL_NAME: Final[str] = _runtime.ATTR_CUSTOM_MODEL_NAME
@@ -68,3 +72,20 @@ ATTR_PROVISIONED_MODEL_ARN: Final[str] = _runtime.ATTR_PROVISIONED_MODEL_ARN
 ATTR_PROVISIONED_MODEL_NAME: Final[str] = _runtime.ATTR_PROVISIONED_MODEL_NAME
 ATTR_MODEL_ARN: Final[str] = _runtime.ATTR_MODEL_ARN
 SERVING_TOKEN_TAG_KEY: Final[str] = _runtime.SERVING_TOKEN_TAG_KEY
+
+DEPLOYMENT_READY: Final[str] = _runtime.DEPLOYMENT_READY
+THROUGHPUT_READY: Final[str] = _runtime.THROUGHPUT_READY
+SERVING_FAILED: Final[str] = _runtime.SERVING_FAILED
+UPDATE_IN_PROGRESS: Final[str] = _runtime.UPDATE_IN_PROGRESS
+UPDATE_FAILED: Final[str] = _runtime.UPDATE_FAILED
+
+
+def serving_settled(live: Mapping[str, Any], *, throughput: bool) -> bool:
+    """The runtime's reading of Bedrock's serving statuses (contract.serving_settled): the CLI's ``watch`` uses it."""
+    result: bool = _runtime.serving_settled(live, throughput=throughput)
+    return result
+
+
+def serving_update_failed(live: Mapping[str, Any]) -> bool:
+    result: bool = _runtime.serving_update_failed(live)
+    return result

@@ -327,6 +327,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                     name_filter=self._name_filter(),
                     request_digest=self._replacement,
                     timeout=self.completion.timeout,
+                    timeout_s=self.completion.timeout_seconds,
                 )
 
     # ---- attributes -------------------------------------------------------------------------------

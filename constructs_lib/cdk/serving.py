@@ -27,12 +27,12 @@ from ..rules.catalogue import serving as on_demand_catalogue
 from . import serving_permissions
 from ._lazy import lazy_any, lazy_string
 from .evaluation import EvaluationGate
-from .job_base import ModelCustomizationJobBase
 from .serving_metrics import ImportedServedModel, ServedModelMetrics, import_served
 from .serving_props import (
     Commitment,
     CommittedRemoval,
     QualityGate,
+    ServedJob,
     ServingTagLimits,
     check_deployment_name,
     check_description,
@@ -87,7 +87,7 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
         self,
         *,
         model_arn: str,
-        job: ModelCustomizationJobBase | None,
+        job: ServedJob | None,
         gate: QualityGate | None,
         tags: Mapping[str, str] | None,
         name: str | None,
@@ -97,7 +97,7 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
     ) -> None:
         """Check the shared props and render the resource (called by each subclass inside ``reported_at``)."""
         self._stack = Stack.of(self)
-        if job is not None and not isinstance(job, ModelCustomizationJobBase):
+        if job is not None and not isinstance(job, ServedJob):
             raise v.ValidationError(
                 f"Invalid job {job!r}: expected a ModelCustomizationJob or an imported job "
                 f"(ModelCustomizationJob.from_job_attributes), got {v.type_name(job)}."
@@ -145,13 +145,16 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
             properties[contract.PROP_JOB_ARN] = job.job_arn
         if gate is not None:
             properties[contract.PROP_QUALITY_GATE] = gate.to_property()
+        provider = ServingProvider.of(self)
         self._resource = CustomResource(
             self,
             "Resource",
-            service_token=ServingProvider.of(self).service_token,
+            service_token=provider.service_token,
             resource_type=self._RESOURCE_TYPE,
             properties=properties,
         )
+        # Lambda's retries and on-failure destination, and the permission to continue a wait, exist first.
+        self._resource.node.add_dependency(provider, provider.runtime.own_resources)
 
     # ---- shared attributes ------------------------------------------------------------------------
 
@@ -203,7 +206,7 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
         return request
 
 
-def _check_job_trained(served: Construct, model_arn: str, job: ModelCustomizationJobBase) -> None:
+def _check_job_trained(served: Construct, model_arn: str, job: ServedJob) -> None:
     """Refuse a ``job=`` that did not train ``model_arn`` where both are known at synth: two literals that differ,
     or a ``model_arn`` that is another job's ``custom_model_arn``. (The handler checks it again at deploy time:
     GetCustomModel ``jobArn``.)"""
@@ -220,7 +223,7 @@ def _check_job_trained(served: Construct, model_arn: str, job: ModelCustomizatio
         producers = [
             other
             for other in served.node.root.node.find_all()
-            if isinstance(other, ModelCustomizationJobBase)
+            if isinstance(other, ServedJob)
             and other is not job
             and (other_known := other._known_model_arn()) is not None
             and stack.resolve(other_known) == resolved
@@ -235,7 +238,7 @@ def _check_job_trained(served: Construct, model_arn: str, job: ModelCustomizatio
     )
 
 
-def _model_hint(model_arn: str, job: ModelCustomizationJobBase | None) -> str | None:
+def _model_hint(model_arn: str, job: ServedJob | None) -> str | None:
     """The base model id of the served model where known at synth: from a literal ARN, else from the job."""
     if not v.is_token(model_arn):
         return on_demand_catalogue.base_model_of(model_arn)
@@ -261,7 +264,7 @@ class CustomModelDeployment(_ServedModel):
         construct_id: str,
         *,
         model_arn: str,
-        job: ModelCustomizationJobBase | None = None,
+        job: ServedJob | None = None,
         gate: QualityGate | None = None,
         deployment_name: str | None = None,
         description: str | None = None,
@@ -340,7 +343,7 @@ class ProvisionedThroughput(_ServedModel):
         model_arn: str,
         model_units: int,
         commitment: Commitment = Commitment.NONE,
-        job: ModelCustomizationJobBase | None = None,
+        job: ServedJob | None = None,
         gate: QualityGate | None = None,
         provisioned_model_name: str | None = None,
         tags: Mapping[str, str] | None = None,

@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import jsii
 from aws_cdk import Token
@@ -91,6 +91,27 @@ def check_tags(tags: Any, prop: str = "tags") -> None:
                 "throughput it creates with its request's token, to recognise its own after a lost response; choose "
                 "another key."
             )
+
+
+@runtime_checkable
+class ServedJob(Protocol):
+    """What serving reads of the job that trained the model (a ModelCustomizationJob or an imported job).
+
+    A protocol, so that serving.py needs nothing of job_base.py, which imports serving.py for
+    ``deploy_on_demand`` / ``provision_throughput`` (issue 20: no two modules import each other).
+    """
+
+    @property
+    def job_arn(self) -> str: ...
+
+    @property
+    def node(self) -> Any: ...
+
+    def _has_validation_data(self) -> bool | None: ...
+
+    def _base_model_hint(self) -> str | None: ...
+
+    def _known_model_arn(self) -> str | None: ...
 
 
 @jsii.implements(IValidation)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
+from .. import contract
+
 EXIT_COMPLETED = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -216,20 +218,17 @@ def _is_deployment(resource: Job) -> bool:
 
 
 def serving_ready(resource: Job) -> bool:
-    """Active (a deployment with no swap under way) or InService (a throughput serving its desired model)."""
-    if _is_deployment(resource):
-        details = resource.get("updateDetails") or {}
-        return resource.get("status") == "Active" and details.get("updateStatus") != "Updating"
-    return resource.get("status") == "InService" and resource.get("modelArn") == resource.get("desiredModelArn")
+    """Active (a deployment with no swap under way) or InService (a throughput serving its desired model): read the
+    way the runtime's waits read it (contract.serving_settled)."""
+    return contract.serving_settled(resource, throughput=not _is_deployment(resource))
 
 
 def _swap_failed(resource: Job) -> bool:
-    details = resource.get("updateDetails") or {}
-    return _is_deployment(resource) and details.get("updateStatus") == "UpdateFailed"
+    return _is_deployment(resource) and contract.serving_update_failed(resource)
 
 
 def serving_ended(resource: Job) -> bool:
-    return resource.get("status") == "Failed" or serving_ready(resource)
+    return resource.get("status") == contract.SERVING_FAILED or serving_ready(resource)
 
 
 def _serving_times(resource: Job) -> tuple[Any, Any]:

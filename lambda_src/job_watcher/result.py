@@ -24,6 +24,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..contract import PROP_JOB_IDENTIFIER
 from ..kernel.errors import clip
 from ..kernel.log import describe_error, log_event
 from .budget import Budget, OutOfTime
@@ -62,7 +63,7 @@ def respond(event: Mapping[str, Any], bedrock: Any, put: Put, budget: Budget, st
         return {"Status": UNANSWERED, "Reason": refused}
     request_type = event.get("RequestType")
     properties = event.get("ResourceProperties")
-    job_id = _text(properties.get("JobIdentifier")) if isinstance(properties, Mapping) else ""
+    job_id = _text(properties.get(PROP_JOB_IDENTIFIER)) if isinstance(properties, Mapping) else ""
     shown_id = clip(job_id, LOGGED_ID_LIMIT)
     body: dict[str, Any] = {
         "StackId": _text(event.get("StackId")),
@@ -82,7 +83,8 @@ def respond(event: Mapping[str, Any], bedrock: Any, put: Put, budget: Budget, st
         if request_type != "Delete":
             if not is_job_arn(job_id):
                 raise NotCompleted(
-                    "The Result resource needs the JobIdentifier property: the job's ARN (the job resource's Ref); "
+                    f"The Result resource needs the {PROP_JOB_IDENTIFIER} property: the job's ARN (the job resource's "
+                    "Ref); "
                     f"got {'nothing' if not job_id else repr(clip(job_id, 100))}."
                 )
             owner = owner_in(budget.call(bedrock.list_tags_for_resource, resourceARN=job_id).get("tags"))

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..contract import COMMITTED_RETAIN, OWNER_TAG_KEY, SERVING_TOKEN_TAG_KEY
+from ..contract import (
+    COMMITTED_RETAIN,
+    OWNER_TAG_KEY,
+    SERVING_TOKEN_TAG_KEY,
+    serving_settled,
+    serving_update_failed,
+)
 from ..customization_job.decisions import TagChanges, tag_changes
 from ..customization_job.idempotency import suffix_in
 from ..customization_job.ownership import is_owner_key
@@ -190,12 +196,7 @@ def serves(kind: Kind, live: Mapping[str, Any], model: str) -> bool:
 
 
 def _settled(kind: Kind, live: Mapping[str, Any]) -> bool:
-    if live.get("status") != kind.ready_status:
-        return False
-    if kind is THROUGHPUT:
-        return live.get("modelArn") == live.get("desiredModelArn")
-    details = live.get("updateDetails")
-    return not (isinstance(details, Mapping) and details.get("updateStatus") == "Updating")
+    return serving_settled(live, throughput=kind is THROUGHPUT)
 
 
 def progress(kind: Kind, live: Mapping[str, Any], model: str) -> Progress:
@@ -206,7 +207,7 @@ def progress(kind: Kind, live: Mapping[str, Any], model: str) -> Progress:
     details = live.get("updateDetails")
     if (
         isinstance(details, Mapping)
-        and details.get("updateStatus") == "UpdateFailed"
+        and serving_update_failed(live)
         and details.get("modelArn") == model
         and not serves(kind, live, model)
     ):

@@ -16,7 +16,9 @@ from ..contract import (
     ATTR_DEPLOYMENT_NAME,
     ATTR_PROVISIONED_MODEL_ARN,
     ATTR_PROVISIONED_MODEL_NAME,
+    DEPLOYMENT_READY,
     DEPLOYMENT_RESOURCE_TYPE,
+    THROUGHPUT_READY,
     THROUGHPUT_RESOURCE_TYPE,
 )
 
@@ -72,7 +74,7 @@ DEPLOYMENT = Kind(
     identifier_param="customModelDeploymentIdentifier",
     api="custom_model_deployment",
     update_model_param="modelArn",
-    ready_status="Active",
+    ready_status=DEPLOYMENT_READY,
     replacement_fields=("description",),
     # UpdateCustomModelDeployment takes modelArn only: no rename. Its docs (botocore's shape, the API reference
     # API_UpdateCustomModelDeployment.html) state no base-model rule, so none is imposed here.
@@ -95,7 +97,7 @@ THROUGHPUT = Kind(
     identifier_param="provisionedModelId",
     api="provisioned_model_throughput",
     update_model_param="desiredModelId",
-    ready_status="InService",
+    ready_status=THROUGHPUT_READY,
     replacement_fields=("modelUnits", "commitmentDuration"),
     # UpdateProvisionedModelThroughput (botocore shape UpdateProvisionedModelThroughputRequest):
     # desiredProvisionedModelName renames in place; desiredModelId takes "the base model from which the custom

@@ -10,18 +10,14 @@ import json
 import os
 import subprocess
 
-import pytest
+from support import OLD_PYTHON, requires_old_botocore
 
 from constructs_lib import contract
 from constructs_lib.cdk.provider import runtime_asset_dir
 
 from .conftest import PresignedServer
 
-OLD_PYTHON = os.environ.get("OLD_BOTOCORE_PYTHON", "")
-
-pytestmark = pytest.mark.skipif(
-    not OLD_PYTHON, reason="OLD_BOTOCORE_PYTHON is unset: set it to a python with botocore 1.35.x"
-)
+pytestmark = requires_old_botocore
 
 CHILD = r"""
 import datetime, json, os, sys

@@ -36,8 +36,10 @@ FOREIGN = {OWNER: OTHER_STACK_ID}
 UNTAGGED: dict[str, str] = {}
 
 JOB_ROLE = "BedrockModelCustomizationProviderHandlerRole"
-SERVING_ROLE = "BedrockModelServingProviderHandlerRole"
-WATCHER_ROLE = "BedrockModelCustomizationWatcher"
+SERVING_ROLE = JOB_ROLE
+WATCHER_ROLE = JOB_ROLE
+"""Issue 20: one runtime per stack, one role for jobs, serving and the watcher (the names say whose statements a
+test reads)."""
 
 
 def _synth(**job_props: Any) -> dict[str, list[dict[str, Any]]]:
@@ -51,7 +53,7 @@ def _synth(**job_props: Any) -> dict[str, list[dict[str, Any]]]:
     waiting.deploy_on_demand("OnDemand")
     waiting.provision_throughput("Provisioned", model_units=1)
     return {
-        role: [resolve(s, STACK_ID) for s in statements(stack, role)] for role in (JOB_ROLE, SERVING_ROLE, WATCHER_ROLE)
+        role: [resolve(s, STACK_ID) for s in statements(stack, role)] for role in {JOB_ROLE, SERVING_ROLE, WATCHER_ROLE}
     }
 
 
@@ -186,9 +188,16 @@ MUTATING = [
 
 
 @pytest.mark.parametrize("action", MUTATING)
-def test_the_watcher_changes_nothing(roles: dict[str, list[dict[str, Any]]], action: str) -> None:
-    for resource in (JOB, MODEL, DEPLOYMENT):
-        assert not allowed(roles[WATCHER_ROLE], on(action, resource, OWN))
+def test_the_watcher_changes_nothing_that_is_not_this_stacks(
+    roles: dict[str, list[dict[str, Any]]], action: str
+) -> None:
+    """Issue 20: the watcher runs as the runtime's one role, so it may change what the runtime may (this stack's own
+    resources, tests above), and nothing another stack owns or nobody owns. (A swap also names the model it
+    points at, any model: test_a_swap_points_its_own_serving_resource_at_any_model.)"""
+    targets = (DEPLOYMENT,) if action.startswith("bedrock:Update") else (JOB, MODEL, DEPLOYMENT)
+    for resource in targets:
+        for owner in (FOREIGN, UNTAGGED):
+            assert not allowed(roles[WATCHER_ROLE], on(action, resource, owner))
 
 
 @pytest.fixture(scope="module")

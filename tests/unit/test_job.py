@@ -144,7 +144,7 @@ def test_multiple_jobs_share_one_provider_and_one_handler() -> None:
     for i in range(3):
         simple_job(stack, f"Job{i}")
     handlers = template(stack).find_resources(
-        "AWS::Lambda::Function", {"Properties": {"Handler": "_runtime.customization_job.handler.on_event"}}
+        "AWS::Lambda::Function", {"Properties": {"Handler": "_runtime.entry.handler.handler"}}
     )
     assert len(handlers) == 1
     tokens = {str(j["Properties"]["ServiceToken"]) for j in jobs(stack).values()}
