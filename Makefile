@@ -9,8 +9,13 @@ export JSII_NODE := $(CURDIR)/$(NODE_DIR)/node_modules/.bin/node
 # The CDK CLI, for `cdk synth/ls/diff/deploy` in this repository (cdk.json runs bin/cdk-app) and for the tests.
 CDK := $(NODE_DIR)/node_modules/.bin/cdk
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# An editable install of this project prints setuptools' "Editable installation" notice (a BuildBackendWarning):
+# pyproject.toml maps lambda_src/ to constructs_lib._runtime (package-dir), a layout setuptools can only install
+# editable through a meta path finder, which it announces every time. The mapping is deliberate (the runtime must
+# not be a top-level package an app's own lambda_src could shadow), so the notice is filtered for our installs.
+EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 
-.PHONY: synth test lint typecheck unit bench mutation clean
+.PHONY: synth test quick lint typecheck unit bench mutation dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,11 +30,11 @@ $(CDK): | $(JSII_NODE)
 	$(CDK) --version
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python $(JSII_NODE) $(CDK)
-	$(BIN)/python -m pip install -q -e .
+	$(EDITABLE) $(BIN)/python -m pip install -q -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python $(JSII_NODE) $(CDK)
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(EDITABLE) $(BIN)/python -m pip install -q -e ".[test]"
 	touch $(VENV)/.installed $@
 
 synth: $(VENV)/.installed
@@ -55,12 +60,26 @@ unit: $(VENV)/.installed-test $(OLD_BOTO)/bin/python
 
 test: lint typecheck unit
 
+# The fast loop while editing (about a minute alone): ruff, then the tests not marked slow (tests/conftest.py
+# lists them: CLI, pip, moto_server and whole-app syntheses), stopping at the first failure. CI runs `make test`.
+quick: $(VENV)/.installed-test $(OLD_BOTO)/bin/python
+	$(BIN)/ruff check .
+	OLD_BOTOCORE_PYTHON=$(CURDIR)/$(OLD_BOTO)/bin/python $(BIN)/python -m pytest -x -q -m "not slow"
+
+# The wheel and sdist into dist/, with the build backend pyproject.toml declares (an isolated build); needs only
+# `build` in .venv, not the test extra. Install the wheel into your app with the README's command.
+dist: | $(BIN)/python
+	$(BIN)/python -m pip install -q "build>=1.2"
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	@ls dist
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
 
 # Mutation testing (issue 15): slow, so not part of `make test` or CI. Writes docs/mutation.md.
 $(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python $(JSII_NODE) $(CDK)
-	$(BIN)/python -m pip install -q -e ".[test,mutation]"
+	$(EDITABLE) $(BIN)/python -m pip install -q -e ".[test,mutation]"
 	touch $(VENV)/.installed $(VENV)/.installed-test $@
 
 # MUTATION_ARGS: modules and options, e.g. make mutation MUTATION_ARGS="lambda_src/kernel/retry.py --budget 300"

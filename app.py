@@ -7,6 +7,7 @@ Before `cdk deploy`, put training data where each stack's job expects it (see th
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from aws_cdk import App, CfnOutput, Duration, Environment, RemovalPolicy, Stack, Tags
@@ -207,10 +208,9 @@ class PrivateNetworkStack(Stack):
         )
 
 
-# Feature flags this app opts into (what `cdk init` would write to cdk.json).
-FEATURE_FLAGS = {
-    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
-}
+# Feature flags: cdk.json's context, what `cdk init` writes for this aws-cdk-lib (tools/feature_flags.py), so
+# `python app.py` (make synth) and `cdk synth` build the same templates.
+FEATURE_FLAGS = json.loads((Path(__file__).resolve().parent / "cdk.json").read_text())["context"]
 
 
 class ChainedStack(Stack):

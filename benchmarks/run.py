@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""`make bench`: synth cost, CloudFormation footprint, handler start-up and API calls, against the peer.
+"""`make bench`: synth cost, CloudFormation footprint (per stack and per job), handler start-up and API calls,
+against the peer.
 
 Prints markdown tables with PASS/MISS for each target of issue 11 (synth cost against aws-cdk-lib's
 BedrockCreateModelCustomizationJob in the same run, wall and CPU time; kernel requests per added job;
@@ -30,6 +31,7 @@ import itertools
 
 import api_calls
 import coldstart
+import fixed_cost
 import report
 import synth_bench
 import templates
@@ -341,6 +343,9 @@ def main() -> None:
         log=log,
     )
 
+    log("per-stack fixed cost (untimed synths) ...")
+    fixed = fixed_cost.measure()
+
     log(f"kernel requests per added job ({REQUESTS_BETWEEN[0]} -> {REQUESTS_BETWEEN[1]} jobs) ...")
     requests = kernel_requests(kinds)
 
@@ -367,6 +372,7 @@ def main() -> None:
         "cold_start": cold,
         "api_calls": calls,
         "kernel_requests": requests,
+        "fixed_cost": fixed,
     }
     results["targets"] = report.targets(results)
     results["issue7"] = report.issue7(results)
@@ -379,6 +385,8 @@ def main() -> None:
 
 def publish(results: dict[str, Any], *, plot: bool, update_docs: bool) -> None:
     tables = report.markdown(results)
+    if results.get("fixed_cost"):
+        tables += "\n\n" + fixed_cost.markdown(results["fixed_cost"])
     print(tables)
     if plot:
         report.plot(results, PLOT)

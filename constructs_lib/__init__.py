@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         TrainingData,
         ValidationData,
     )
+    from .cdk.evaluation import Baseline, Builtin, CustomMetric, EvaluationDataset, EvaluationGate
     from .cdk.job import ModelCustomizationJob
     from .cdk.job_base import IModelCustomizationJob, ImportedModelCustomizationJob, ModelCustomizationJobBase
     from .cdk.log_settings import ModelCustomizationLogs
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     from .rules.validation import ValidationError
 
 _WHERE = {
+    "Baseline": "cdk.evaluation",
+    "Builtin": "cdk.evaluation",
+    "CustomMetric": "cdk.evaluation",
+    "EvaluationDataset": "cdk.evaluation",
+    "EvaluationGate": "cdk.evaluation",
     "Commitment": "cdk.serving_props",
     "CommittedRemoval": "cdk.serving_props",
     "Completion": "cdk.config",
@@ -58,12 +64,17 @@ _WHERE = {
 }
 
 __all__ = [
+    "Baseline",
+    "Builtin",
     "Commitment",
     "CommittedRemoval",
     "Completion",
+    "CustomMetric",
     "CustomModelDeployment",
     "CustomizationType",
     "DistillationConfig",
+    "EvaluationDataset",
+    "EvaluationGate",
     "IModelCustomizationJob",
     "ImportedModelCustomizationJob",
     "JobStatus",

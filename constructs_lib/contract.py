@@ -7,8 +7,9 @@ types for the construct wing. A test checks that it re-exports every name of the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import import_module
-from typing import Final
+from typing import Any, Final
 
 _runtime = import_module(f"{__package__}._runtime.contract")
 
@@ -17,12 +18,16 @@ RESULT_RESOURCE_TYPE: Final[str] = _runtime.RESULT_RESOURCE_TYPE
 RUNTIME_PACKAGE: Final[str] = _runtime.RUNTIME_PACKAGE
 JOB_HANDLER: Final[str] = _runtime.JOB_HANDLER
 WATCHER_HANDLER: Final[str] = _runtime.WATCHER_HANDLER
+RUNTIME_HANDLER: Final[str] = _runtime.RUNTIME_HANDLER
+CONTINUATION_KEY: Final[str] = _runtime.CONTINUATION_KEY
 PROP_REQUEST: Final[str] = _runtime.PROP_REQUEST
 PROP_REMOVAL_POLICY: Final[str] = _runtime.PROP_REMOVAL_POLICY
 PROP_NAMES_GENERATED: Final[str] = _runtime.PROP_NAMES_GENERATED
 PROP_TAGS: Final[str] = _runtime.PROP_TAGS
+PROP_ADOPT_UNTAGGED: Final[str] = _runtime.PROP_ADOPT_UNTAGGED
 REMOVAL_RETAIN: Final[str] = _runtime.REMOVAL_RETAIN
 REMOVAL_DESTROY: Final[str] = _runtime.REMOVAL_DESTROY
+PROP_JOB_IDENTIFIER: Final[str] = _runtime.PROP_JOB_IDENTIFIER
 ATTR_JOB_ARN: Final[str] = _runtime.ATTR_JOB_ARN
 ATTR_JOB_NAME: Final[str] = _runtime.ATTR_JOB_NAME
 ATTR_CUSTOM_MODEL_NAME: Final[str] = _runtime.ATTR_CUSTOM_MODEL_NAME
@@ -45,6 +50,19 @@ PROP_QUALITY_GATE: Final[str] = _runtime.PROP_QUALITY_GATE
 GATE_MAX_TRAINING_LOSS: Final[str] = _runtime.GATE_MAX_TRAINING_LOSS
 GATE_MAX_VALIDATION_LOSS: Final[str] = _runtime.GATE_MAX_VALIDATION_LOSS
 PROP_JOB_ARN: Final[str] = _runtime.PROP_JOB_ARN
+PROP_EVALUATION_GATE: Final[str] = _runtime.PROP_EVALUATION_GATE
+EVAL_DATASET: Final[str] = _runtime.EVAL_DATASET
+EVAL_OUTPUT: Final[str] = _runtime.EVAL_OUTPUT
+EVAL_ROLE: Final[str] = _runtime.EVAL_ROLE
+EVAL_JUDGE: Final[str] = _runtime.EVAL_JUDGE
+EVAL_METRICS: Final[str] = _runtime.EVAL_METRICS
+EVAL_CUSTOM_METRICS: Final[str] = _runtime.EVAL_CUSTOM_METRICS
+EVAL_BASELINE: Final[str] = _runtime.EVAL_BASELINE
+EVAL_BASELINE_SERVING: Final[str] = _runtime.EVAL_BASELINE_SERVING
+EVAL_BASELINE_BASE_MODEL: Final[str] = _runtime.EVAL_BASELINE_BASE_MODEL
+EVAL_BASELINE_ABSOLUTE: Final[str] = _runtime.EVAL_BASELINE_ABSOLUTE
+EVAL_MARGIN: Final[str] = _runtime.EVAL_MARGIN
+EVAL_MIN_SCORES: Final[str] = _runtime.EVAL_MIN_SCORES
 PROP_COMMITTED_REMOVAL: Final[str] = _runtime.PROP_COMMITTED_REMOVAL
 COMMITTED_FAIL: Final[str] = _runtime.COMMITTED_FAIL
 COMMITTED_RETAIN: Final[str] = _runtime.COMMITTED_RETAIN
@@ -54,3 +72,20 @@ ATTR_PROVISIONED_MODEL_ARN: Final[str] = _runtime.ATTR_PROVISIONED_MODEL_ARN
 ATTR_PROVISIONED_MODEL_NAME: Final[str] = _runtime.ATTR_PROVISIONED_MODEL_NAME
 ATTR_MODEL_ARN: Final[str] = _runtime.ATTR_MODEL_ARN
 SERVING_TOKEN_TAG_KEY: Final[str] = _runtime.SERVING_TOKEN_TAG_KEY
+
+DEPLOYMENT_READY: Final[str] = _runtime.DEPLOYMENT_READY
+THROUGHPUT_READY: Final[str] = _runtime.THROUGHPUT_READY
+SERVING_FAILED: Final[str] = _runtime.SERVING_FAILED
+UPDATE_IN_PROGRESS: Final[str] = _runtime.UPDATE_IN_PROGRESS
+UPDATE_FAILED: Final[str] = _runtime.UPDATE_FAILED
+
+
+def serving_settled(live: Mapping[str, Any], *, throughput: bool) -> bool:
+    """The runtime's reading of Bedrock's serving statuses (contract.serving_settled): the CLI's ``watch`` uses it."""
+    result: bool = _runtime.serving_settled(live, throughput=throughput)
+    return result
+
+
+def serving_update_failed(live: Mapping[str, Any]) -> bool:
+    result: bool = _runtime.serving_update_failed(live)
+    return result

@@ -7,6 +7,9 @@ drift from the other and break deploys silently.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 # ---- custom resource types and the Lambda entry points (relative to the asset's root) ---------------
 JOB_RESOURCE_TYPE = "Custom::BedrockModelCustomizationJob"
 RESULT_RESOURCE_TYPE = "Custom::BedrockModelCustomizationResult"
@@ -14,6 +17,10 @@ RUNTIME_PACKAGE = "_runtime"
 """The runtime's top-level package in the functions' asset (the library ships it as ``constructs_lib._runtime``)."""
 JOB_HANDLER = f"{RUNTIME_PACKAGE}.customization_job.handler.on_event"
 WATCHER_HANDLER = f"{RUNTIME_PACKAGE}.job_watcher.handler.handler"
+RUNTIME_HANDLER = f"{RUNTIME_PACKAGE}.entry.handler.handler"
+"""The stack's one runtime function (every resource type and event; it answers CloudFormation itself)."""
+CONTINUATION_KEY = "bedrockCustomizationContinuation"
+"""An asynchronous invocation of the runtime by itself that continues a serving wait: ``{key: {event, deadline}}``."""
 
 # ---- properties of Custom::BedrockModelCustomizationJob --------------------------------------------
 PROP_REQUEST = "Request"
@@ -21,10 +28,16 @@ PROP_REQUEST = "Request"
 PROP_REMOVAL_POLICY = "ModelRemovalPolicy"
 PROP_NAMES_GENERATED = "NamesGenerated"
 PROP_TAGS = "Tags"
+PROP_ADOPT_UNTAGGED = "AdoptUntaggedJobs"
+"""``"true"`` when the job opted in to claiming jobs this stack started before the owner tag (adopt_untagged_jobs)."""
 """Tags from ``Tags.of(scope)`` as a ``{key: value}`` map (rendered by CDK itself at synth): the handler adds
 them to both the job's and the model's tags; a tag the request names explicitly wins."""
 REMOVAL_RETAIN = "RETAIN"
 REMOVAL_DESTROY = "DESTROY"
+
+# ---- properties of Custom::BedrockModelCustomizationResult ------------------------------------------
+PROP_JOB_IDENTIFIER = "JobIdentifier"
+"""The job whose result the resource reads (the job resource's Ref: its ARN)."""
 
 # ---- attributes (Fn::GetAtt) of the job and of its result -------------------------------------------
 ATTR_JOB_ARN = "JobArn"
@@ -70,6 +83,21 @@ PROP_QUALITY_GATE = "QualityGate"
 sends them); checked against the job named by PROP_JOB_ARN before every create or swap."""
 GATE_MAX_TRAINING_LOSS = "MaxTrainingLoss"
 GATE_MAX_VALIDATION_LOSS = "MaxValidationLoss"
+PROP_EVALUATION_GATE = "EvaluationGate"
+"""Optional (issue 21): the evaluation gate, a map of the EVAL_* keys below (strings, lists of strings, and
+``CustomMetrics`` as CustomMetricDefinition maps); lambda_src/model_evaluation/gate.py reads it, failing closed."""
+EVAL_DATASET = "DatasetS3Uri"
+EVAL_OUTPUT = "OutputS3Uri"
+EVAL_ROLE = "RoleArn"
+EVAL_JUDGE = "JudgeModel"
+EVAL_METRICS = "Metrics"
+EVAL_CUSTOM_METRICS = "CustomMetrics"
+EVAL_BASELINE = "Baseline"
+EVAL_BASELINE_SERVING = "SERVING"
+EVAL_BASELINE_BASE_MODEL = "BASE_MODEL"
+EVAL_BASELINE_ABSOLUTE = "ABSOLUTE"
+EVAL_MARGIN = "Margin"
+EVAL_MIN_SCORES = "MinScores"
 PROP_JOB_ARN = "JobArn"
 """Optional: the customization job that trained the served model (the gate reads its metrics)."""
 PROP_COMMITTED_REMOVAL = "CommittedRemoval"
@@ -88,3 +116,30 @@ SERVING_TOKEN_TAG_KEY = "bedrock-customization:request-token"
 clientRequestToken: Get{CustomModelDeployment,ProvisionedModelThroughput} do not return the token, and a retried
 create that finds its name taken adopts the resource only when it carries this stack's owner tag and this token.
 So a serving resource leaves its user 48 of Bedrock's 50 tags; the handler never changes or removes this key."""
+
+# ---- Bedrock's serving statuses, read by the runtime's waits and the CLI's ``watch`` alike ---------------
+# GetCustomModelDeployment: status Creating | Active | Failed, updateDetails.updateStatus Updating | UpdateCompleted |
+# UpdateFailed; GetProvisionedModelThroughput: status Creating | InService | Updating | Failed, modelArn and
+# desiredModelArn (botocore's bedrock service model, shapes CustomModelDeploymentStatus,
+# CustomModelDeploymentUpdateStatus and ProvisionedModelStatus).
+DEPLOYMENT_READY = "Active"
+THROUGHPUT_READY = "InService"
+SERVING_FAILED = "Failed"
+UPDATE_IN_PROGRESS = "Updating"
+UPDATE_FAILED = "UpdateFailed"
+
+
+def serving_settled(live: Mapping[str, Any], *, throughput: bool) -> bool:
+    """Ready and not moving: a deployment Active with no update under way, a throughput InService serving the model
+    it was asked to (``modelArn == desiredModelArn``)."""
+    if throughput:
+        return live.get("status") == THROUGHPUT_READY and live.get("modelArn") == live.get("desiredModelArn")
+    details = live.get("updateDetails")
+    updating = isinstance(details, Mapping) and details.get("updateStatus") == UPDATE_IN_PROGRESS
+    return live.get("status") == DEPLOYMENT_READY and not updating
+
+
+def serving_update_failed(live: Mapping[str, Any]) -> bool:
+    """A deployment whose last update (a swap) failed: it still serves its previous model."""
+    details = live.get("updateDetails")
+    return isinstance(details, Mapping) and details.get("updateStatus") == UPDATE_FAILED

@@ -28,8 +28,9 @@ adds a suffix per CloudFormation request), so the rule matches it with EventBrid
 watcher by the same prefix; a name the user fixed is matched exactly. Each handle carries the job's
 mapping as CloudFormation Metadata, ``{"BedrockModelCustomization": {"nameFilter": <the rule's filter>,
 "wait": <wait condition logical id>, "job": <job logical id>}}`` (the job resource's physical id is the job
-ARN it polls); the watcher finds the handles with ListStackResources on its own stack and reads each one's
-Metadata and URL with DescribeStackResource, so its environment holds only constant-size values and the
+ARN it polls); the watcher finds the handles and their URLs with ListStackResources on its own stack and
+reads every handle's Metadata with one GetTemplate (DescribeStackResource for a handle the template
+lacks), so its environment holds only constant-size values and the
 number of waiting jobs per stack is not bounded by Lambda's 4 KB of environment variables.
 
 Order, without cycles: Handle and watcher -> Job -> Wait -> Result.
@@ -46,9 +47,7 @@ from enum import Enum
 from typing import Any, cast
 
 from aws_cdk import (
-    Aspects,
     CfnResource,
-    CfnWaitCondition,
     CfnWaitConditionHandle,
     CustomResource,
     Duration,
@@ -62,19 +61,19 @@ from constructs import Construct, IConstruct
 
 from .. import contract
 from ..rules import validation as v
-from . import nag, permissions
+from . import permissions
 from ._lazy import lazy_any, lazy_string
-from .log_settings import shared_log_group
-from .provider import bundled_function
+from .provider import JobProvider
 from .stack_facts import facts_of, path_of, unique_id
 
 RESULT_TYPE = contract.RESULT_RESOURCE_TYPE
 WATCHER_ID = "BedrockModelCustomizationWatcher"
-WATCHER_ENTRY = contract.WATCHER_HANDLER
 EVENT_SOURCE = "aws.bedrock"
 STATE_CHANGE = "Model Customization Job State Change"
 POLL_INTERVAL = Duration.minutes(15)
 RESULT_TIMEOUT = Duration.minutes(5)
+RESULT_TIMEOUT_SECONDS = str(RESULT_TIMEOUT.to_seconds())
+WAIT_TYPE = "AWS::CloudFormation::WaitCondition"
 DIGEST_LEN = 10
 METADATA_KEY = contract.METADATA_KEY
 """The handle's Metadata key under which the watcher finds the job's name filter, wait and job logical ids."""
@@ -87,15 +86,6 @@ PREFIX_MARK = "*"
 
 NameFilter = str | Mapping[str, str]
 """How EventBridge recognizes a job's events: its exact name, or ``{"prefix": "<name prefix>"}``."""
-
-WATCHER_WILDCARDS = (
-    (
-        r":model-customization-job/\*$",
-        "Bedrock job ARNs end in an id generated at run time, so GetModelCustomizationJob cannot name the job; "
-        "read-only, limited to this account and Region.",
-    ),
-    (r"WatcherLogs[0-9A-F]{8}\.Arn>:\*$", "Log streams of the watcher's own log group only."),
-)
 
 
 class JobStatus(Enum):
@@ -168,67 +158,36 @@ class JobWatcher(Construct):
         stack = Stack.of(self)
         self._watched: list[_Watched] = []
 
-        log_group = shared_log_group(self, "WatcherLogs")
-        policy = iam.PolicyDocument(
-            statements=[
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[f"{log_group.log_group_arn}:*"],
-                ),
-                iam.PolicyStatement(
-                    actions=["bedrock:GetModelCustomizationJob", "bedrock:ListTagsForResource"],
-                    resources=[permissions.job_arn_pattern(stack)],
-                ),
-                # The handles (their Metadata and presigned URLs) and the schedule's name: this stack only.
-                iam.PolicyStatement(
-                    actions=["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"],
-                    resources=[stack.stack_id],
-                ),
-            ]
-        )
-        role = iam.Role(
-            self,
-            "WatcherRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            inline_policies={"WatchBedrockJobs": policy},
-            description="Reads this stack's Bedrock customization jobs and signals their wait conditions.",
-        )
+        # The stack's runtime is the watcher. Its function at the watcher's path (the ServiceToken of the Result
+        # resources of stacks deployed before issue 20, which an update cannot change; a Result's logical id is in
+        # the digest of a job trained on its model) receives the events and the schedule and answers the Results.
+        # What only the watcher needs goes on the runtime's role: the jobs (read only); the handles (their
+        # Metadata and presigned URLs) and the schedule's name: this stack only.
+        runtime = JobProvider.of(stack)
+        for statement in permissions.watcher(stack):
+            runtime.grant(statement)
         self.schedule = events.Rule(
             self,
             "Poll",
             schedule=events.Schedule.rate(POLL_INTERVAL),
             description=lazy_string(self._schedule_description),
         )
-        self.function = bundled_function(
-            self,
-            "Watcher",
-            handler=WATCHER_ENTRY,
-            timeout=Duration.minutes(1),
-            role=role,
-            log_group=log_group,
-            environment={
-                contract.ENV_SCHEDULE_RULE: stack.get_logical_id(cast(CfnResource, self.schedule.node.default_child)),
-                contract.ENV_STACK_ID: stack.stack_id,
-            },
-            description="Signals the wait conditions of Bedrock model customization jobs; serves their results.",
+        self.function = runtime.function(self, "Watcher")
+        self.function.add_environment(contract.ENV_STACK_ID, stack.stack_id)
+        self.function.add_environment(
+            contract.ENV_SCHEDULE_RULE, stack.get_logical_id(cast(CfnResource, self.schedule.node.default_child))
         )
         self.schedule.add_target(targets.LambdaFunction(self.function))
-        self._schedule_node = self.schedule.node
+        # DependsOn every waiting job's handle, rendered once at synth (one callback per stack, none per job).
+        schedule_cfn = cast(CfnResource, self.schedule.node.default_child)
+        schedule_cfn.add_override("DependsOn", lazy_any(lambda: sorted({item.ids[0] for item in self._watched})))
         self.state_change_rules: list[events.Rule] = []
         self.state_changes = self._add_state_change_rule()
-        # A separate policy: in the role's own policy the rule's ARN would close a cycle
+        # In the runtime's separate policy: in the role's own policy the rule's ARN would close a cycle
         # (role -> rule -> function -> role).
-        iam.Policy(
-            self,
-            "DisableOwnSchedule",
-            roles=[role],
-            statements=[iam.PolicyStatement(actions=["events:DisableRule"], resources=[self.schedule.rule_arn])],
+        runtime.own_resources.add_statements(
+            iam.PolicyStatement(actions=["events:DisableRule"], resources=[self.schedule.rule_arn])
         )
-        nag.acknowledge(
-            self.function,
-            [("AwsSolutions-L1", "The watcher is pinned to python3.13 like the job handler it ships with.")],
-        )
-        Aspects.of(self).add(nag.WildcardAcknowledger(WATCHER_WILDCARDS))
 
     @staticmethod
     def of(scope: IConstruct) -> JobWatcher:
@@ -269,8 +228,8 @@ class JobWatcher(Construct):
         self._watched.append(_Watched(key, name_filter, ids))
         if len(self._watched) > JOBS_PER_RULE * len(self.state_change_rules):
             self._add_state_change_rule()
-        # When a deploy enables the schedule again, the new handles exist: the watcher sees their jobs pending.
-        self._schedule_node.add_dependency(handle)
+        # When a deploy enables the schedule again, the new handles exist: the watcher sees their jobs pending
+        # (its DependsOn, rendered once at synth: _schedule_depends_on).
         handle.add_metadata(METADATA_KEY, {"nameFilter": name_filter, "wait": ids[1], "job": ids[2]})
 
     # ---- rendered at synth -------------------------------------------------------------------------
@@ -321,12 +280,13 @@ class CompletionWait(Construct):
         name_filter: NameFilter,
         request_digest: str,
         timeout: Duration,
+        timeout_s: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         facts = facts_of(scope)
         watcher: JobWatcher = facts.once("job-watcher", lambda: JobWatcher.of(facts.stack))
         service_token: str = facts.once("watcher-service-token", lambda: watcher.function.function_arn)
-        seconds = timeout_seconds(timeout)
+        seconds = timeout_seconds(timeout) if timeout_s is None else timeout_s
         stack_path = path_of(facts.stack)
         job_path = path_of(scope)
         in_stack = job_path[len(stack_path) + 1 :] if stack_path else job_path
@@ -337,15 +297,19 @@ class CompletionWait(Construct):
             unique_id(f"{in_stack}/Resource"),
         )
 
-        job_node = job.node
-        job_cfn = cast(CfnResource, job_node.default_child)
+        # Plain data where CDK would ask the kernel: the Refs by the logical ids computed above, the job's
+        # dependencies in one call (issue 20: 12 kernel requests here instead of 19).
         self.handle = CfnWaitConditionHandle(self, "Handle")
         self.handle.override_logical_id(ids[0])
-        self.wait = CfnWaitCondition(self, "Wait", count=1, handle=self.handle.ref, timeout=str(seconds))
+        self.wait = CfnResource(
+            self,
+            "Wait",
+            type=WAIT_TYPE,
+            properties={"Count": 1, "Handle": {"Ref": ids[0]}, "Timeout": str(seconds)},
+        )
         self.wait.override_logical_id(ids[1])
-        self.wait.add_resource_dependency(job_cfn)
-        job_cfn.add_resource_dependency(self.handle)
-        job_node.add_dependency(watcher)
+        self.wait.add_override("DependsOn", [ids[2]])
+        job.node.add_dependency(watcher, self.handle)
 
         self.result = CfnResource(
             self,
@@ -353,12 +317,12 @@ class CompletionWait(Construct):
             type=RESULT_TYPE,
             properties={
                 "ServiceToken": service_token,
-                "ServiceTimeout": str(RESULT_TIMEOUT.to_seconds()),
-                "JobIdentifier": job_cfn.ref,
+                "ServiceTimeout": RESULT_TIMEOUT_SECONDS,
+                contract.PROP_JOB_IDENTIFIER: {"Ref": ids[2]},
             },
         )
         self.result.override_logical_id(f"{unique_id(f'{in_stack}/{construct_id}/Result')}{_digest(request_digest)}")
-        self.result.add_resource_dependency(self.wait)
+        self.result.add_override("DependsOn", [ids[1]])
         resolved_filter = facts.stack.resolve(name_filter) if v.is_token(json.dumps(name_filter)) else name_filter
         watcher.watch(resolved_filter, self.handle, ids)
 

@@ -36,6 +36,10 @@ def model_id_hint(model: ModelRef) -> str | None:
     if isinstance(model, bedrock.FoundationModel):
         return str(attribute(model, "model_id"))
     if isinstance(model, str) and not v.is_token(model):
+        if model.startswith("arn:") and ":custom-model/" in model:
+            from ..rules.catalogue.serving import base_model_of
+
+            return base_model_of(model)  # a custom model's ARN names its base model
         return catalogue.model_id(model)
     return None
 
@@ -186,9 +190,11 @@ class RftConfig:
 class Completion:
     """When CloudFormation considers the job resource created."""
 
-    def __init__(self, mode: str, timeout: Duration | None = None):
+    def __init__(self, mode: str, timeout: Duration | None = None, timeout_seconds: int | None = None):
         self.mode = mode
         self.timeout = timeout
+        self.timeout_seconds = timeout_seconds
+        """Whole seconds of ``timeout``, read once here (each job that shares this Completion asks nothing)."""
 
     @staticmethod
     def submitted() -> Completion:
@@ -212,15 +218,17 @@ class Completion:
             raise v.ValidationError(
                 f"Invalid completion timeout {timeout!r}: pass a Duration, e.g. Completion.wait(Duration.hours(8))."
             )
+        seconds: int | None = None
         if not timeout.is_unresolved():
             millis = timeout.to_milliseconds()
+            seconds = -(-int(millis) // 1000)
             if not Completion.MIN_WAIT_SECONDS * 1000 <= millis <= Completion.MAX_WAIT_SECONDS * 1000:
                 raise v.ValidationError(
                     f"Invalid completion timeout {timeout.to_human_string()}: Completion.wait(timeout=...) must be "
                     "between 1 minute and 12 hours (a CloudFormation wait condition waits at most 43200 seconds); "
                     "for longer jobs use Completion.submitted() and watch the job instead."
                 )
-        return Completion("wait", timeout)
+        return Completion("wait", timeout, seconds)
 
     @property
     def waits(self) -> bool:

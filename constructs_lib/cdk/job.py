@@ -13,6 +13,7 @@ from typing import Any
 import jsii
 from aws_cdk import (
     Annotations,
+    CfnResource,
     CustomResource,
     ITaggable,
     RemovalPolicy,
@@ -28,6 +29,7 @@ from .. import contract
 from ..rules import datasets, naming
 from ..rules import hyperparameters as hp
 from ..rules import validation as v
+from ..rules.catalogue.ids import UNKNOWN_MODEL_ACK, unknown_model_advisory
 from . import bindings, nag, service_role
 from . import job_props as props
 from .completion import CompletionWait, NameFilter
@@ -66,7 +68,7 @@ SERVICE_ROLE_WILDCARDS = (
 )
 
 
-@jsii.implements(ITaggable)
+@jsii.implements(ITaggable, ec2.IConnectable)
 class ModelCustomizationJob(ModelCustomizationJobBase):
     """A Bedrock model customization job that ``cdk deploy`` starts, replaces and stops.
 
@@ -85,7 +87,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
         scope: Construct,
         construct_id: str,
         *,
-        base_model: ModelRef | ModelCustomizationJob,
+        base_model: ModelRef | ModelCustomizationJobBase,
         training_data: TrainingData,
         customization_type: CustomizationType = CustomizationType.FINE_TUNING,
         validation_data: Sequence[ValidationData] | None = None,
@@ -105,10 +107,12 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
         role: iam.IRole | None = None,
         model_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         completion: Completion | None = None,
+        adopt_untagged_jobs: bool = False,
     ) -> None:
         """
         :param base_model: the model to customize: an ``aws_bedrock.IModel``, a model id or an ARN, or another
-            ``ModelCustomizationJob`` that waits for completion (this job then trains on its model).
+            ``ModelCustomizationJob`` that waits for completion (this job then trains on its model), or a job
+            imported with its ``custom_model_arn``; a chain's data is checked against its root base model.
         :param training_data: ``TrainingData.from_bucket``, ``from_s3_uri``, ``from_asset`` (a local file,
             checked at synth) or ``from_invocation_logs``.
         :param customization_type: fine-tuning (default), continued pre-training, distillation, RFT.
@@ -131,6 +135,14 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
         :param model_removal_policy: RETAIN (default) keeps the trained model when the resource goes away.
         :param completion: ``Completion.submitted()`` (default) or ``Completion.wait(timeout=...)``: the
             deploy waits until the job ended (at most 12 hours) and ``custom_model_arn`` becomes available.
+        :param adopt_untagged_jobs: only for a stack deployed with a version of this library from before the owner
+            tag: let this resource claim (tag as this stack's, then stop, retag or delete) its job and model that
+            carry no owner tag, when the job runs as a role under this stack's role path and started after this
+            stack was created (CloudFormation DescribeStacks on this stack). It adds to the stack's handler role
+            one statement that allows TagResource with exactly the owner tag (this stack's id) on ANY job or
+            custom model in this account and Region that carries no owner tag (IAM cannot tell which untagged job
+            is this stack's; the handler's check does), and DescribeStacks on this stack. Default False: an
+            untagged job is never touched (deleting the resource fails naming the job, and its model is kept).
         """
         super().__init__(scope, construct_id)
         facts = facts_of(scope)
@@ -153,14 +165,24 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 rft=rft,
                 role=role,
                 completion=completion,
+                adopt_untagged_jobs=adopt_untagged_jobs,
             )
             self.completion = completion or Completion.submitted()
-            if isinstance(base_model, ModelCustomizationJob):
+            if isinstance(base_model, ModelCustomizationJobBase):
+                # A chain trains on the parent's model; the data rules are those of the chain's root base model.
+                root_hint = base_model._root_model_hint()
                 base_model = base_model._model_for(self)
             else:
+                root_hint = model_id_hint(base_model)
                 shown = check_model("base_model", base_model, v.check_base_model)
-                for advisory in v.model_version_advisories(shown):
+                version_advisories = v.model_version_advisories(shown)
+                for advisory in version_advisories:
                     Annotations.of(self).add_warning_v2("bedrock-customization:base-model", advisory)
+                unknown = (
+                    None if version_advisories or v.is_token(shown) else unknown_model_advisory(shown, "base_model")
+                )
+                if unknown is not None:
+                    Annotations.of(self).add_warning_v2(UNKNOWN_MODEL_ACK, unknown)
             validators = list(validation_data or [])
             hyper = hp.checked(hyper_parameters)
 
@@ -187,7 +209,10 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             if output_data is not None:
                 output_data.validate()
             literal_hyper = {name: value for name, value in hyper.items() if not v.is_token(value)}
-            for advisory in hp.advisories(model_id_hint(base_model), literal_hyper):
+            wrong_kind = hp.type_errors(root_hint, literal_hyper)
+            if wrong_kind:
+                raise v.ValidationError(" ".join(wrong_kind.values()))
+            for advisory in hp.advisories(root_hint, literal_hyper):
                 Annotations.of(self).add_warning_v2("bedrock-customization:hyperparameter", advisory)
             data = [
                 bindings.training(self, training_data),
@@ -195,13 +220,14 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             ]
             for advisory in datasets.check_job_data(
                 customization_type,
-                model_id_hint(base_model),
+                root_hint,
                 data[0].local_file,
                 [bound.local_file for bound in data[1:]],
                 teacher_model_id=model_id_hint(distillation.teacher_model) if distillation is not None else None,
             ):
                 Annotations.of(self).add_warning_v2("bedrock-customization:dataset", advisory)
 
+            self._root_hint = root_hint
             self._tags = TagManager(TagType.MAP, RESOURCE_TYPE)
             self._job_tags = dict(job_tags or {})
             self._model_tags = dict(custom_model_tags or {})
@@ -212,8 +238,15 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             bound = [*data, output]
             if custom_model_kms_key is not None:
                 bound.append(bindings.model_key(self, custom_model_kms_key))
+            self._connections: ec2.Connections | None = None
             if vpc is not None:
                 bound.append(bindings.vpc(self, vpc, vpc_subnets, security_groups))
+                groups = list(security_groups or [])
+                if not groups:
+                    default_group = self.node.find_child("SecurityGroup")
+                    assert isinstance(default_group, ec2.SecurityGroup)
+                    groups = [default_group]
+                self._connections = ec2.Connections(security_groups=groups)
             if distillation is not None:
                 bound.append(bindings.distillation(self, distillation))
             if rft is not None:
@@ -277,8 +310,11 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                         else contract.REMOVAL_RETAIN
                     ),
                     contract.PROP_NAMES_GENERATED: "true" if names_generated else "false",
+                    **({contract.PROP_ADOPT_UNTAGGED: "true"} if adopt_untagged_jobs else {}),
                 },
             )
+            if adopt_untagged_jobs:
+                provider.allow_adopt_untagged()
             for dependable in dependables:
                 self._resource.node.add_dependency(dependable)
             nag.acknowledge_statements(self._role, resolved_statements, SERVICE_ROLE_WILDCARDS, facts=facts)
@@ -291,6 +327,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                     name_filter=self._name_filter(),
                     request_digest=self._replacement,
                     timeout=self.completion.timeout,
+                    timeout_s=self.completion.timeout_seconds,
                 )
 
     # ---- attributes -------------------------------------------------------------------------------
@@ -329,6 +366,33 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
         """The underlying custom resource (escape hatch)."""
         return self._resource
 
+    def apply_removal_policy(self, policy: RemovalPolicy) -> None:
+        """What happens to the trained model when the job's resource leaves the stack or is replaced, as
+        ``model_removal_policy``: ``RETAIN`` keeps it, ``DESTROY`` deletes it. A running job is stopped either way."""
+        with v.reported_at(self.node.path):
+            if policy not in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY):
+                raise v.ValidationError(
+                    f"Invalid removal policy {policy}: a job's removal policy is its model_removal_policy, "
+                    "RemovalPolicy.RETAIN (keep the trained model, the default) or RemovalPolicy.DESTROY (delete it); "
+                    "a running job is stopped either way."
+                )
+        cfn = self._resource.node.default_child
+        assert isinstance(cfn, CfnResource)
+        cfn.add_property_override(
+            contract.PROP_REMOVAL_POLICY,
+            contract.REMOVAL_DESTROY if policy == RemovalPolicy.DESTROY else contract.REMOVAL_RETAIN,
+        )
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The security groups of the job's network interfaces, for ``allow_to``/``allow_from`` (a VPC job only)."""
+        if self._connections is None:
+            raise v.ValidationError(
+                f"{self.node.path}: connections exist only for a job that runs in a VPC; give the job vpc= (and "
+                "optionally vpc_subnets= and security_groups=)."
+            )
+        return self._connections
+
     @property
     def custom_model_arn(self) -> str:
         """The trained model's ARN; only for a job with ``completion=Completion.wait(...)``."""
@@ -349,6 +413,9 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
 
     def _known_model_arn(self) -> str | None:
         return self.custom_model_arn if self._wait is not None else None
+
+    def _root_model_hint(self) -> str | None:
+        return self._root_hint
 
     def _event_filter(self) -> tuple[list[NameFilter], list[str]]:
         """By name (a generated name's synth-time prefix, or the fixed name): a replacement's job is new, yet

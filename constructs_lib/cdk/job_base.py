@@ -87,6 +87,26 @@ class ModelCustomizationJobBase(Resource):
         """The job's state-change events: by job name (exact or prefix) and/or by job ARN."""
         return [], [self.job_arn]
 
+    def _root_model_hint(self) -> str | None:
+        """The base model id at the root of this job's chain where known at synth (for another job's data checks):
+        here, what a literal model ARN names (``custom-model/<base model id>/...``)."""
+        model_arn = self._known_model_arn()
+        if model_arn is None or v.is_token(model_arn):
+            return None
+        from ..rules.catalogue.serving import base_model_of
+
+        return base_model_of(model_arn)
+
+    def _model_for(self, child: Construct) -> str:
+        """This job's trained model as another job's base model: its ARN, which must be known at deploy."""
+        model_arn = self._known_model_arn()
+        if model_arn is None:
+            raise v.ValidationError(
+                f"{child.node.path}: Invalid base_model <{self.node.path}>: a job can train on an imported job's "
+                "model only when its ARN is known; pass custom_model_arn= to ModelCustomizationJob.from_job_attributes."
+            )
+        return model_arn
+
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Read this job's status and metrics, and its trained model where its ARN is known; the List actions
         have no resource-level permissions."""

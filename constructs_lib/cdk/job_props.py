@@ -126,8 +126,14 @@ def check_types(
     rft: Any,
     role: Any,
     completion: Any,
+    adopt_untagged_jobs: Any = False,
 ) -> None:
     """Each prop is of its type: a wrong one is a ValidationError naming it, never an AttributeError later."""
+    if not isinstance(adopt_untagged_jobs, bool):
+        raise v.ValidationError(
+            f"Invalid adopt_untagged_jobs {adopt_untagged_jobs!r}: expected True or False, got "
+            f"{v.type_name(adopt_untagged_jobs)}."
+        )
     if not isinstance(training_data, TrainingData):
         raise v.ValidationError(
             f"Invalid training_data {training_data!r}: expected a TrainingData (TrainingData.from_bucket, "

@@ -216,60 +216,143 @@ OWNER_TAG_KEY = contract.OWNER_TAG_KEY
 """The tag the handler puts on every job and model it creates (lambda_src/customization_job/ownership.py)."""
 
 
-def handler(stack: Stack) -> list[iam.PolicyStatement]:
+SERVICE_AUTHORIZATION = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrock.html"
+"""Which condition keys each Bedrock action and resource type supports: ``aws:RequestTag/${TagKey}`` and
+``aws:TagKeys`` on CreateModelCustomizationJob, CreateCustomModelDeployment, CreateProvisionedModelThroughput and
+TagResource, ``aws:TagKeys`` on UntagResource, ``aws:ResourceTag/${TagKey}`` on the resource types
+model-customization-job, custom-model, custom-model-deployment and provisioned-model."""
+
+TAG_KEYS_CASE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html"
+"""``StringEquals``/``StringNotEquals`` compare case-sensitively, the ``...IgnoreCase`` operators do not: a tag key
+in ``aws:TagKeys`` is compared as the operator says, so protecting a key whatever its case needs ``IgnoreCase``."""
+
+
+def owner_conditions(stack_id: str) -> tuple[dict[str, str], dict[str, str]]:
+    """``({aws:RequestTag/<owner key>: id}, {aws:ResourceTag/<owner key>: id})`` for this stack's id."""
+    return {f"aws:RequestTag/{OWNER_TAG_KEY}": stack_id}, {f"aws:ResourceTag/{OWNER_TAG_KEY}": stack_id}
+
+
+def create_with_owner_tag(actions: Sequence[str], resources: Sequence[str], stack_id: str) -> Statement:
+    """Create only with this stack's owner tag in the request (its value, and the key among the request's)."""
+    request_tag, _ = owner_conditions(stack_id)
+    return statement(
+        actions,
+        resources,
+        {"StringEquals": request_tag, "ForAnyValue:StringEquals": {"aws:TagKeys": [OWNER_TAG_KEY]}},
+    )
+
+
+def on_owned(actions: Sequence[str], resources: Sequence[str], stack_id: str) -> Statement:
+    """Stop, delete or update only a resource that carries this stack's owner tag (no ``IfExists``: an untagged
+    resource is refused)."""
+    _, resource_tag = owner_conditions(stack_id)
+    return statement(actions, resources, {"StringEquals": resource_tag})
+
+
+def tag_owned(resources: Sequence[str], stack_id: str) -> Statement:
+    """TagResource only on a resource that already carries this stack's owner tag, and only with it in the
+    request (so the key is never retargeted). Everything the handlers create carries the tag from its Create
+    request, so tagging an untagged resource is never needed (see ``adopt_untagged`` for the one exception)."""
+    request_tag, resource_tag = owner_conditions(stack_id)
+    return statement(["bedrock:TagResource"], resources, {"StringEquals": {**request_tag, **resource_tag}})
+
+
+def untag_owned(resources: Sequence[str], stack_id: str, protected: Sequence[str]) -> Statement:
+    """UntagResource only on a resource that carries this stack's owner tag, never a ``protected`` key in any case."""
+    _, resource_tag = owner_conditions(stack_id)
+    return statement(
+        ["bedrock:UntagResource"],
+        resources,
+        {"StringEquals": resource_tag, "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": list(protected)}},
+    )
+
+
+def never_untag(resources: Sequence[str], protected: Sequence[str]) -> Statement:
+    """An explicit Deny of removing a ``protected`` key in any case: holds whatever other statement a role gets."""
+    denied = statement(
+        ["bedrock:UntagResource"],
+        resources,
+        {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": list(protected)}},
+    )
+    return {**denied, "Effect": "Deny"}
+
+
+def handler(stack: Stack) -> list[Statement]:
     """What the custom-resource handler needs for create, tag, stop and delete; this account and Region
     (ListModelCustomizationJobs, which has no resource-level permissions, excepted).
 
-    Every action that changes a job or model is conditioned on the owner tag with this stack's id, so the
-    role cannot touch another stack's (or anyone's untagged) jobs even if the handler were tricked into
-    trying: create only with the tag in the request, stop/delete/untag only where the resource carries it
-    (and never untag the key itself), tag only with the tag in the request and only where the resource
-    carries no other owner. A resource with no owner tag at all is left to the handler's own check (IAM
-    cannot tell "created in this request" from "untagged"), which refuses to tag it.
+    IAM alone keeps the role to this stack's jobs and models, whatever the handler's code does: create only
+    with the owner tag (this stack's id) in the request; stop, delete, tag and untag only where the resource
+    carries it (an untagged resource is refused: condition keys per ``SERVICE_AUTHORIZATION``); tag only with
+    the tag in the request; never remove the owner key in any letter case. CreateModelCustomizationJob sends
+    the owner tag in both ``jobTags`` and ``customModelTags``, so the model is this stack's from its creation.
     """
     jobs = job_arn_pattern(stack)
     models = custom_model_arn_pattern(stack)
     owner = stack.stack_id
-    request_tag = {f"aws:RequestTag/{OWNER_TAG_KEY}": owner}
-    resource_tag = {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner}
     return [
-        iam.PolicyStatement(
-            actions=["bedrock:CreateModelCustomizationJob"],
-            resources=[jobs, models, foundation_model_arn(stack, "*")],
-            conditions={"StringEquals": request_tag},
+        create_with_owner_tag(
+            ["bedrock:CreateModelCustomizationJob"], [jobs, models, foundation_model_arn(stack, "*")], owner
         ),
-        iam.PolicyStatement(
-            actions=["bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel", "bedrock:ListTagsForResource"],
-            resources=[jobs, models],
+        statement(
+            ["bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel", "bedrock:ListTagsForResource"],
+            [jobs, models],
         ),
         # Finds a job by name where an endpoint cannot find it by ARN; List has no resource-level permissions.
-        iam.PolicyStatement(actions=["bedrock:ListModelCustomizationJobs"], resources=["*"]),
-        iam.PolicyStatement(
-            actions=["bedrock:StopModelCustomizationJob"], resources=[jobs], conditions={"StringEquals": resource_tag}
-        ),
-        iam.PolicyStatement(
-            actions=["bedrock:DeleteCustomModel"], resources=[models], conditions={"StringEquals": resource_tag}
-        ),
-        iam.PolicyStatement(
-            actions=["bedrock:TagResource"],
-            resources=[jobs, models],
-            conditions={"StringEquals": request_tag, "StringEqualsIfExists": resource_tag},
-        ),
-        iam.PolicyStatement(
-            actions=["bedrock:UntagResource"],
-            resources=[jobs, models],
-            conditions={
-                "StringEquals": resource_tag,
-                "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]},
-            },
-        ),
+        statement(["bedrock:ListModelCustomizationJobs"], ["*"]),
+        on_owned(["bedrock:StopModelCustomizationJob"], [jobs], owner),
+        on_owned(["bedrock:DeleteCustomModel"], [models], owner),
+        tag_owned([jobs, models], owner),
+        untag_owned([jobs, models], owner, [OWNER_TAG_KEY]),
+        never_untag([jobs, models], [OWNER_TAG_KEY]),
     ]
 
 
-def pass_role(resources: Sequence[str]) -> iam.PolicyStatement:
-    """Pass job roles to Bedrock only."""
-    return iam.PolicyStatement(
-        actions=["iam:PassRole"],
-        resources=list(resources),
-        conditions={"StringEquals": {"iam:PassedToService": BEDROCK_PRINCIPAL}},
+def adopt_untagged(stack: Stack) -> Statement:
+    """The one statement ``adopt_untagged_jobs=True`` adds: TagResource on a job or custom model that carries
+    no owner tag at all, with exactly the owner tag (this stack's id) and no other key.
+
+    IAM cannot tell which untagged job is this stack's: with this statement the role may mark any untagged
+    job or custom model in this account and Region as this stack's (and then stop, delete or retag it). The
+    handler tags only a job whose role is under this stack's role path and that started after this stack was
+    created (ownership.claimable); leave the prop unset unless the stack has jobs from a version before the
+    owner tag.
+    """
+    request_tag, _ = owner_conditions(stack.stack_id)
+    return statement(
+        ["bedrock:TagResource"],
+        [job_arn_pattern(stack), custom_model_arn_pattern(stack)],
+        {
+            "StringEquals": request_tag,
+            "ForAllValues:StringEquals": {"aws:TagKeys": [OWNER_TAG_KEY]},
+            "Null": {f"aws:ResourceTag/{OWNER_TAG_KEY}": "true"},
+        },
     )
+
+
+WATCHER_STACK_ACTIONS = [
+    "cloudformation:DescribeStackResource",
+    "cloudformation:GetTemplate",
+    "cloudformation:ListStackResources",
+]
+
+
+def watcher(stack: Stack) -> list[Statement]:
+    """The job watcher reads this stack's jobs and their tags, and this stack's resources: the listing (every
+    handle's URL and every wait condition's status), the template (every handle's Metadata, in one call, so
+    a cold container costs no call per handle) and one resource's detail (a handle the template lacks).
+    It changes nothing in Bedrock; disabling its own schedule is a separate statement (completion.py)."""
+    return [
+        statement(["bedrock:GetModelCustomizationJob", "bedrock:ListTagsForResource"], [job_arn_pattern(stack)]),
+        statement(WATCHER_STACK_ACTIONS, [stack.stack_id]),
+    ]
+
+
+def describe_own_stack(stack: Stack) -> Statement:
+    """Read this stack's description (its CreationTime), nothing else: read-only, this stack only."""
+    return statement(["cloudformation:DescribeStacks"], [stack.stack_id])
+
+
+def pass_role(resources: Sequence[str]) -> Statement:
+    """Pass job roles to Bedrock only."""
+    return statement(["iam:PassRole"], resources, {"StringEquals": {"iam:PassedToService": BEDROCK_PRINCIPAL}})

@@ -16,6 +16,7 @@ from typing import Any
 
 import jsii
 from aws_cdk import Annotations, CustomResource, ITaggable, Resource, Stack, TagManager, TagType
+from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -25,11 +26,13 @@ from ..rules import validation as v
 from ..rules.catalogue import serving as on_demand_catalogue
 from . import serving_permissions
 from ._lazy import lazy_any, lazy_string
-from .job_base import ModelCustomizationJobBase
+from .evaluation import EvaluationGate
+from .serving_metrics import ImportedServedModel, ServedModelMetrics, import_served
 from .serving_props import (
     Commitment,
     CommittedRemoval,
     QualityGate,
+    ServedJob,
     ServingTagLimits,
     check_deployment_name,
     check_description,
@@ -40,6 +43,7 @@ from .serving_props import (
     on_demand_findings,
 )
 from .serving_provider import ServingProvider
+from .serving_removal import ServingRemoval
 
 __all__ = ["Commitment", "CommittedRemoval", "CustomModelDeployment", "ProvisionedThroughput", "QualityGate"]
 
@@ -71,7 +75,7 @@ class _FixedServingNames(Construct):
             )
 
 
-class _ServedModel(Resource):
+class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
     """What both serving resources share: the model, the job and its gate, tags, the generated name, the resource."""
 
     _RESOURCE_TYPE = ""
@@ -83,7 +87,7 @@ class _ServedModel(Resource):
         self,
         *,
         model_arn: str,
-        job: ModelCustomizationJobBase | None,
+        job: ServedJob | None,
         gate: QualityGate | None,
         tags: Mapping[str, str] | None,
         name: str | None,
@@ -93,10 +97,19 @@ class _ServedModel(Resource):
     ) -> None:
         """Check the shared props and render the resource (called by each subclass inside ``reported_at``)."""
         self._stack = Stack.of(self)
-        if job is not None and not isinstance(job, ModelCustomizationJobBase):
+        if job is not None and not isinstance(job, ServedJob):
             raise v.ValidationError(
                 f"Invalid job {job!r}: expected a ModelCustomizationJob or an imported job "
                 f"(ModelCustomizationJob.from_job_attributes), got {v.type_name(job)}."
+            )
+        if job is not None:
+            _check_job_trained(self, model_arn, job)
+        if isinstance(gate, EvaluationGate):
+            raise v.ValidationError(
+                "Invalid gate QualityGate.evaluation(...): the evaluation gate is checked at synth but this version "
+                "cannot run it at deploy (its runner, with the long waits an evaluation job needs, is not in the "
+                "serving runtime yet; docs/serving.md, 'Evaluation gate'), and serving it ungated is not an option. "
+                "Use QualityGate(max_validation_loss=...) for now."
             )
         if gate is not None:
             v.check_type("gate", gate, QualityGate, "a QualityGate(max_validation_loss=..., max_training_loss=...)")
@@ -132,19 +145,23 @@ class _ServedModel(Resource):
             properties[contract.PROP_JOB_ARN] = job.job_arn
         if gate is not None:
             properties[contract.PROP_QUALITY_GATE] = gate.to_property()
+        provider = ServingProvider.of(self)
         self._resource = CustomResource(
             self,
             "Resource",
-            service_token=ServingProvider.of(self).service_token,
+            service_token=provider.service_token,
             resource_type=self._RESOURCE_TYPE,
             properties=properties,
         )
+        # Lambda's retries and on-failure destination, and the permission to continue a wait, exist first.
+        self._resource.node.add_dependency(provider, provider.runtime.own_resources)
 
     # ---- shared attributes ------------------------------------------------------------------------
 
     @property
-    def model_arn(self) -> str:
-        """The model served now (``Fn::GetAtt``): after a swap, the new one."""
+    def served_model_arn(self) -> str:
+        """The custom model served now (``Fn::GetAtt``): after a swap, the new one. (``model_arn``, as for every
+        ``aws_bedrock.IModel``, is the ARN to invoke: the deployment's or throughput's own.)"""
         return self._resource.get_att_string(contract.ATTR_MODEL_ARN)
 
     @property
@@ -189,14 +206,46 @@ class _ServedModel(Resource):
         return request
 
 
-def _model_hint(model_arn: str, job: ModelCustomizationJobBase | None) -> str | None:
+def _check_job_trained(served: Construct, model_arn: str, job: ServedJob) -> None:
+    """Refuse a ``job=`` that did not train ``model_arn`` where both are known at synth: two literals that differ,
+    or a ``model_arn`` that is another job's ``custom_model_arn``. (The handler checks it again at deploy time:
+    GetCustomModel ``jobArn``.)"""
+    known = job._known_model_arn()
+    if known is None or known == model_arn:
+        return
+    stack = Stack.of(served)
+    if not v.is_token(model_arn) and not v.is_token(known):
+        trainer = f"{job.node.path} trained {known}"
+    else:
+        resolved = stack.resolve(model_arn)
+        if resolved == stack.resolve(known):
+            return
+        producers = [
+            other
+            for other in served.node.root.node.find_all()
+            if isinstance(other, ServedJob)
+            and other is not job
+            and (other_known := other._known_model_arn()) is not None
+            and stack.resolve(other_known) == resolved
+        ]
+        if not producers:
+            return
+        trainer = f"model_arn is the model of {producers[0].node.path}"
+    raise v.ValidationError(
+        f"Invalid job {job.node.path}: it did not train model_arn ({trainer}), and the gate reads the metrics of the "
+        "job given here, so it would judge another model. Pass the job that trained the model: "
+        "model_arn=job.custom_model_arn, job=job."
+    )
+
+
+def _model_hint(model_arn: str, job: ServedJob | None) -> str | None:
     """The base model id of the served model where known at synth: from a literal ARN, else from the job."""
     if not v.is_token(model_arn):
         return on_demand_catalogue.base_model_of(model_arn)
     return job._base_model_hint() if job is not None else None
 
 
-@jsii.implements(ITaggable)
+@jsii.implements(ITaggable, bedrock.IModel)
 class CustomModelDeployment(_ServedModel):
     """A custom model served on demand (pay per token): ``deployment_arn`` is the ``modelId`` applications pass to
     InvokeModel or Converse. A new ``model_arn`` (a retrained job's model) is swapped in place: same ARN.
@@ -215,7 +264,7 @@ class CustomModelDeployment(_ServedModel):
         construct_id: str,
         *,
         model_arn: str,
-        job: ModelCustomizationJobBase | None = None,
+        job: ServedJob | None = None,
         gate: QualityGate | None = None,
         deployment_name: str | None = None,
         description: str | None = None,
@@ -264,8 +313,13 @@ class CustomModelDeployment(_ServedModel):
         """The user's ``deployment_name``, else the generated name as deployed (``Fn::GetAtt``)."""
         return self._name(contract.ATTR_DEPLOYMENT_NAME)
 
+    @staticmethod
+    def from_deployment_arn(scope: Construct, construct_id: str, deployment_arn: str) -> ImportedServedModel:
+        """A deployment created elsewhere, by its ARN: an ``aws_bedrock.IModel`` with ``grant_invoke`` and metrics."""
+        return import_served(scope, construct_id, deployment_arn, "deployment", "deployment_arn")
 
-@jsii.implements(ITaggable)
+
+@jsii.implements(ITaggable, bedrock.IModel)
 class ProvisionedThroughput(_ServedModel):
     """A custom model served by Provisioned Throughput (billed per model unit per hour while it exists):
     ``provisioned_model_arn`` is the ``modelId`` applications pass. A new ``model_arn`` is swapped in place;
@@ -289,7 +343,7 @@ class ProvisionedThroughput(_ServedModel):
         model_arn: str,
         model_units: int,
         commitment: Commitment = Commitment.NONE,
-        job: ModelCustomizationJobBase | None = None,
+        job: ServedJob | None = None,
         gate: QualityGate | None = None,
         provisioned_model_name: str | None = None,
         tags: Mapping[str, str] | None = None,
@@ -359,3 +413,11 @@ class ProvisionedThroughput(_ServedModel):
     def provisioned_model_name(self) -> str:
         """The user's ``provisioned_model_name``, else the generated name as deployed (``Fn::GetAtt``)."""
         return self._name(contract.ATTR_PROVISIONED_MODEL_NAME)
+
+    @staticmethod
+    def from_provisioned_model_arn(
+        scope: Construct, construct_id: str, provisioned_model_arn: str
+    ) -> ImportedServedModel:
+        """A provisioned throughput created elsewhere, by its ARN: an ``aws_bedrock.IModel`` with ``grant_invoke``
+        and metrics."""
+        return import_served(scope, construct_id, provisioned_model_arn, "throughput", "provisioned_model_arn")

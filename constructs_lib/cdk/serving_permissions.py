@@ -14,6 +14,8 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 
 from .. import contract
+from . import permissions
+from .permissions import Statement
 
 OWNER_TAG_KEY = contract.OWNER_TAG_KEY
 TOKEN_TAG_KEY = contract.SERVING_TOKEN_TAG_KEY
@@ -48,39 +50,33 @@ def job_arn_pattern(stack: Stack) -> str:
     return stack.format_arn(service="bedrock", resource="model-customization-job", resource_name="*")
 
 
-def handler(stack: Stack) -> list[iam.PolicyStatement]:
+def handler(stack: Stack) -> list[Statement]:
     """What the serving handler needs: create, wait, swap, tag and delete this stack's deployments and throughputs,
-    and read the training job's metrics for the quality gate; this account and Region only."""
+    and read the training job's metrics for the quality gate; this account and Region only.
+
+    IAM alone keeps the role to this stack's deployments and throughputs (permissions.handler explains the
+    conditions): create with the owner tag, update, delete, tag and untag only where the resource carries it,
+    never untag the owner or request-token key in any case."""
     serving = [deployment_arn_pattern(stack), provisioned_model_arn_pattern(stack)]
     models = custom_model_arn_pattern(stack)
     owner = stack.stack_id
-    request_tag = {f"aws:RequestTag/{OWNER_TAG_KEY}": owner}
-    resource_tag = {f"aws:ResourceTag/{OWNER_TAG_KEY}": owner}
+    protected = [OWNER_TAG_KEY, TOKEN_TAG_KEY]
     return [
-        iam.PolicyStatement(
-            actions=CREATE_ACTIONS, resources=[*serving, models], conditions={"StringEquals": request_tag}
-        ),
-        iam.PolicyStatement(actions=READ_ACTIONS, resources=serving),
+        permissions.create_with_owner_tag(CREATE_ACTIONS, [*serving, models], owner),
+        permissions.statement(READ_ACTIONS, serving),
         # The swap: the deployment or throughput must be this stack's; the model it is pointed at is a second
         # resource of the same request (a model another stack trained can be served here).
-        iam.PolicyStatement(actions=UPDATE_ACTIONS, resources=serving, conditions={"StringEquals": resource_tag}),
-        iam.PolicyStatement(actions=UPDATE_ACTIONS, resources=[models]),
-        iam.PolicyStatement(actions=DELETE_ACTIONS, resources=serving, conditions={"StringEquals": resource_tag}),
-        iam.PolicyStatement(
-            actions=["bedrock:TagResource"],
-            resources=serving,
-            conditions={"StringEquals": request_tag, "StringEqualsIfExists": resource_tag},
-        ),
-        iam.PolicyStatement(
-            actions=["bedrock:UntagResource"],
-            resources=serving,
-            conditions={
-                "StringEquals": resource_tag,
-                "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY, TOKEN_TAG_KEY]},
-            },
-        ),
+        permissions.on_owned(UPDATE_ACTIONS, serving, owner),
+        permissions.statement(UPDATE_ACTIONS, [models]),
+        permissions.on_owned(DELETE_ACTIONS, serving, owner),
+        permissions.tag_owned(serving, owner),
+        permissions.untag_owned(serving, owner, protected),
+        permissions.never_untag(serving, protected),
         # The quality gate reads the training job's metrics (read-only).
-        iam.PolicyStatement(actions=["bedrock:GetModelCustomizationJob"], resources=[job_arn_pattern(stack)]),
+        permissions.statement(["bedrock:GetModelCustomizationJob"], [job_arn_pattern(stack)]),
+        # The gate reads the served model's own job, a throughput swap its base model (GetCustomModel jobArn,
+        # baseModelArn; read-only).
+        permissions.statement(["bedrock:GetCustomModel"], [models]),
     ]
 
 

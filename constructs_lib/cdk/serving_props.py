@@ -7,9 +7,10 @@ every message names the prop, the value and the rule, and values that are deploy
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import jsii
 from aws_cdk import Token
@@ -28,6 +29,9 @@ CUSTOM_MODEL_ARN_PATTERN = (
 )
 """``CustomModelArn``: what CreateCustomModelDeployment takes (and what this library serves with throughput too)."""
 CUSTOM_MODEL_ARN_LEN = (20, 1011)
+DESCRIPTION_PATTERN = r".*"
+"""``CustomModelDeploymentDescription``: ``.*`` as a full match, so no line break (the service's ``.`` is read here as
+ECMA-262's and Java's, which match no \n, \r, \u2028 or \u2029; an inference: Bedrock does not say which dialect)."""
 DESCRIPTION_LEN = (1, 2048)
 NAME_LEN = (1, 63)
 
@@ -53,10 +57,16 @@ def check_description(value: Any, prop: str = "description") -> None:
     if v.is_token(value):
         return
     low, high = DESCRIPTION_LEN
+    shown = value[:40] + "..." if len(value) > 40 else value
     if not low <= len(value) <= high:
         raise v.ValidationError(
-            f"Invalid {prop} {value[:40] + '...' if len(value) > 40 else value!r}: a deployment description must be "
-            f"{low}-{high} characters long, got {len(value)}."
+            f"Invalid {prop} {shown!r}: a deployment description must be {low}-{high} characters long, got "
+            f"{len(value)}."
+        )
+    if re.fullmatch(DESCRIPTION_PATTERN.replace(".", "[^\n\r\u2028\u2029]"), value) is None:
+        raise v.ValidationError(
+            f"Invalid {prop} {shown!r}: a deployment description must match the pattern {DESCRIPTION_PATTERN} "
+            "(CreateCustomModelDeployment description): one line, no line breaks."
         )
 
 
@@ -81,6 +91,27 @@ def check_tags(tags: Any, prop: str = "tags") -> None:
                 "throughput it creates with its request's token, to recognise its own after a lost response; choose "
                 "another key."
             )
+
+
+@runtime_checkable
+class ServedJob(Protocol):
+    """What serving reads of the job that trained the model (a ModelCustomizationJob or an imported job).
+
+    A protocol, so that serving.py needs nothing of job_base.py, which imports serving.py for
+    ``deploy_on_demand`` / ``provision_throughput`` (issue 20: no two modules import each other).
+    """
+
+    @property
+    def job_arn(self) -> str: ...
+
+    @property
+    def node(self) -> Any: ...
+
+    def _has_validation_data(self) -> bool | None: ...
+
+    def _base_model_hint(self) -> str | None: ...
+
+    def _known_model_arn(self) -> str | None: ...
 
 
 @jsii.implements(IValidation)
@@ -128,6 +159,33 @@ class QualityGate:
                     _check_loss(prop, value)
         self.max_validation_loss = max_validation_loss
         self.max_training_loss = max_training_loss
+
+    @staticmethod
+    def evaluation(
+        *,
+        dataset: Any,
+        judge: str,
+        metrics: Any = (),
+        custom_metrics: Any = (),
+        baseline: Any = None,
+        margin: float = 0.0,
+    ) -> Any:
+        """An evaluation gate (issue 21): the candidate and the incumbent answer ``dataset``'s prompts, a Bedrock
+        evaluation job with ``judge`` scores both on ``metrics`` (``Builtin.*``) and ``custom_metrics``, and the
+        candidate serves only if at least as good on each, plus ``margin``. ``baseline``: ``Baseline.SERVING_MODEL``
+        (default on a swap), ``BASE_MODEL`` (default on a first serve) or ``Baseline.absolute({...})``.
+
+        Checked at synth (see EvaluationGate); not deployable yet: docs/serving.md, "Evaluation gate"."""
+        from .evaluation import EvaluationGate
+
+        return EvaluationGate(
+            dataset=dataset,
+            judge=judge,
+            metrics=metrics,
+            custom_metrics=custom_metrics,
+            baseline=baseline,
+            margin=margin,
+        )
 
     def to_property(self) -> dict[str, str]:
         """The ``QualityGate`` property: thresholds as strings, as CloudFormation hands them to the handler."""

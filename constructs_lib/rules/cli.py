@@ -15,8 +15,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO, TypeAlias
 
-from . import datasets, watch
+from . import datasets, validation, watch
 from . import hyperparameters as hp
+from .catalogue import ids as model_ids
 from .enums import CustomizationType
 
 EXIT_OK = 0
@@ -104,11 +105,13 @@ def run_validate_data(args: argparse.Namespace, out: TextIO | None = None, err: 
     out = out or sys.stdout
     err = err or sys.stderr
     try:
+        if args.model is not None:
+            validation.check_base_model(args.model, "--model")
         hyper = _hyperparameters(args.hyperparameter)
         if os.path.isdir(args.file):
             raise OSError(f"{args.file} is a folder; give the .jsonl file")
         size = os.path.getsize(args.file)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, validation.ValidationError) as error:
         print(f"validate-data: {error}", file=err)
         return EXIT_USAGE
     show_progress = args.progress if args.progress is not None else size >= PROGRESS_MIN_BYTES and err.isatty()
@@ -131,8 +134,11 @@ def run_validate_data(args: argparse.Namespace, out: TextIO | None = None, err: 
         print(f"validate-data: {error}", file=err)
         return EXIT_USAGE
 
-    advisories = hp.advisories(args.model, hyper)
-    failed = _print_report(report, advisories, out, strict=args.strict)
+    unknown = model_ids.unknown_model_advisory(args.model, "--model") if args.model else None
+    wrong_kind = hp.type_errors(args.model, hyper)
+    typed = {name: value for name, value in hyper.items() if name not in wrong_kind}
+    advisories = [*([unknown] if unknown else []), *hp.advisories(args.model, typed)]
+    failed = _print_report(report, advisories, out, strict=args.strict, errors=list(wrong_kind.values()))
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -159,8 +165,16 @@ def _size(size: int) -> str:
     return f"{size / 1e6:,.1f} MB" if size >= 1e6 else f"{size / 1e3:,.1f} KB"
 
 
-def _print_report(report: datasets.Report, advisories: Sequence[str], out: TextIO, *, strict: bool = False) -> bool:
-    """Print the findings and a summary line whose verdict is the exit code's: True when the check failed."""
+def _print_report(
+    report: datasets.Report,
+    advisories: Sequence[str],
+    out: TextIO,
+    *,
+    strict: bool = False,
+    errors: Sequence[str] = (),
+) -> bool:
+    """Print the findings and a summary line whose verdict is the exit code's: True when the check failed.
+    ``errors``: findings outside the data (a hyperparameter of the wrong kind)."""
     expected = report.expected
     found = report.data_format.short if report.data_format else "no known format"
     print(
@@ -169,6 +183,8 @@ def _print_report(report: datasets.Report, advisories: Sequence[str], out: TextI
         file=out,
     )
     for line in report.error_lines():
+        print(f"error: {line}", file=out)
+    for line in errors:
         print(f"error: {line}", file=out)
     for line in report.warning_lines():
         print(f"warning: {line}", file=out)
@@ -182,10 +198,12 @@ def _print_report(report: datasets.Report, advisories: Sequence[str], out: TextI
             file=out,
         )
     warnings = report.warning_count + len(advisories)
-    failed = not report.ok or (strict and warnings > 0)
-    verdict = "OK" if not failed else "FAILED" if not report.ok else "FAILED (--strict: warnings fail)"
+    error_count = report.error_count + len(errors)
+    ok = report.ok and not errors
+    failed = not ok or (strict and warnings > 0)
+    verdict = "OK" if not failed else "FAILED" if not ok else "FAILED (--strict: warnings fail)"
     print(
-        f"{verdict}: {report.error_count} error{'s' if report.error_count != 1 else ''}, "
+        f"{verdict}: {error_count} error{'s' if error_count != 1 else ''}, "
         f"{warnings} warning{'s' if warnings != 1 else ''}",
         file=out,
     )

@@ -30,6 +30,7 @@ __all__ = [
     "family_of",
     "suggestion",
     "to_wire",
+    "type_errors",
 ]
 
 
@@ -109,6 +110,43 @@ def suggestion(name: str, known: Iterable[str]) -> str | None:
         return by_folded[name.casefold()]
     close = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=0.75)
     return by_folded[close[0]] if close else None
+
+
+def _number(raw: HyperParameterValue) -> float | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        return float(raw)
+    try:
+        number = float(raw)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def type_errors(
+    model_id: str | None, values: Mapping[str, HyperParameterValue], prop: str = "hyper_parameters"
+) -> dict[str, str]:
+    """Name -> error, for values of a kind the family's table does not take: not a number, or not an integer
+    where the table's Type is integer (``2.0`` and ``"2"`` are integers; ``True`` is not a number here)."""
+    family = family_of(model_id)
+    if family is None:
+        return {}
+    found: dict[str, str] = {}
+    for name, raw in values.items():
+        spec = family.ranges.get(name)
+        if spec is None or (raw == "Auto" and spec.allows_auto):
+            continue
+        number = _number(raw)
+        kind = "an integer" if spec.integer else "a number"
+        documented = (
+            f"{family.name} documents {name} as {kind} in {spec.low:g}-{spec.high:g} (default {spec.default:g})"
+        )
+        if number is None:
+            found[name] = f"Invalid {prop}[{name!r}] {raw!r}: not a number: {documented}."
+        elif spec.integer and not number.is_integer():
+            found[name] = f"Invalid {prop}[{name!r}] {raw!r}: expected {kind}, got a fraction: {documented}."
+    return found
 
 
 def advisories(model_id: str | None, values: Mapping[str, HyperParameterValue]) -> list[str]:

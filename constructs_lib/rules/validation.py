@@ -174,7 +174,15 @@ _MODEL_HINT = "a model id such as 'amazon.nova-micro-v1:0:128k', a custom model 
 
 
 def check_base_model(value: str, prop: str = "base_model") -> None:
-    """``baseModelIdentifier``: a versioned model id, a custom model name, or a foundation/custom model ARN."""
+    """``baseModelIdentifier``: a versioned model id, a custom model name, or a foundation/custom model ARN; a
+    model's display name is refused with the id to use."""
+    from .catalogue.ids import display_name_error
+
+    if not is_token(value):
+        shown = value.rsplit("/", 1)[-1] if value.startswith("arn:") and ":foundation-model/" in value else value
+        error = display_name_error(shown, prop)
+        if error is not None:
+            raise ValidationError(error)
     check_pattern(prop, value, BASE_MODEL_PATTERN, 1, 2048, f"a base model identifier ({_MODEL_HINT})")
 
 
@@ -258,9 +266,45 @@ def check_tags(prop: str, tags: Mapping[str, str]) -> None:
                 raise _fail(f"{prop}[{key!r}]", value, f"a tag value must match {TAG_PATTERN}.")
 
 
+_BUCKET_CHARS = re.compile(r"[-.a-z0-9]+")
+_KEY_PART = re.compile(r"[-!_*'().a-z0-9A-Z]+")
+
+
+def s3_uri_problem(uri: str) -> str | None:
+    """What is wrong with an S3 URI that misses ``S3_URI_PATTERN``, in a sentence (None when nothing is found)."""
+    if not uri.startswith("s3://"):
+        return f"an S3 URI starts with 's3://' (such as 's3://my-bucket/train.jsonl'), got {uri[:20]!r}."
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    if not 3 <= len(bucket) <= 63:
+        return f"the bucket name {bucket!r} is {len(bucket)} characters long; S3 bucket names are 3-63 characters."
+    if _BUCKET_CHARS.fullmatch(bucket) is None:
+        return f"the bucket name {bucket!r} may hold only lower-case letters, digits, '.' and '-'."
+    if not (bucket[0].isalnum() and bucket[-1].isalnum()):
+        return f"the bucket name {bucket!r} must start and end with a letter or a digit."
+    parts = key.removesuffix("/").split("/") if key else []
+    if any(part == "" for part in parts):
+        return f"the key {key!r} has an empty part (two '/' in a row, or a leading '/')."
+    for part in parts:
+        if _KEY_PART.fullmatch(part) is None:
+            bad = sorted({c for c in part if _KEY_PART.fullmatch(c) is None})
+            return (
+                f"the key {key!r} holds {', '.join(repr(c) for c in bad)}: Bedrock accepts keys made only of letters, "
+                "digits and -!_*'(). separated by '/'."
+            )
+    return None
+
+
 def check_s3_uri(prop: str, uri: str) -> None:
-    """A whole S3 URI as Bedrock accepts it (lower-case bucket, restricted key characters)."""
-    check_pattern(prop, uri, S3_URI_PATTERN, 1, 1024, "an S3 URI")
+    """A whole S3 URI as Bedrock accepts it (lower-case bucket, restricted key characters); the message says
+    which part is wrong, with the pattern at its tail."""
+    if is_token(uri) or re.fullmatch(S3_URI_PATTERN, uri) is not None or not 1 <= len(uri) <= 1024:
+        check_pattern(prop, uri, S3_URI_PATTERN, 1, 1024, "an S3 URI")
+        return
+    problem = s3_uri_problem(uri)
+    if problem is None:
+        check_pattern(prop, uri, S3_URI_PATTERN, 1, 1024, "an S3 URI")
+        return
+    raise _fail(prop, uri, f"{problem} (an S3 URI must match the pattern {S3_URI_PATTERN}.)")
 
 
 def check_s3_key(prop: str, key: str) -> None:

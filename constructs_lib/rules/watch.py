@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
+from .. import contract
+
 EXIT_COMPLETED = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -216,20 +218,17 @@ def _is_deployment(resource: Job) -> bool:
 
 
 def serving_ready(resource: Job) -> bool:
-    """Active (a deployment with no swap under way) or InService (a throughput serving its desired model)."""
-    if _is_deployment(resource):
-        details = resource.get("updateDetails") or {}
-        return resource.get("status") == "Active" and details.get("updateStatus") != "Updating"
-    return resource.get("status") == "InService" and resource.get("modelArn") == resource.get("desiredModelArn")
+    """Active (a deployment with no swap under way) or InService (a throughput serving its desired model): read the
+    way the runtime's waits read it (contract.serving_settled)."""
+    return contract.serving_settled(resource, throughput=not _is_deployment(resource))
 
 
 def _swap_failed(resource: Job) -> bool:
-    details = resource.get("updateDetails") or {}
-    return _is_deployment(resource) and details.get("updateStatus") == "UpdateFailed"
+    return _is_deployment(resource) and contract.serving_update_failed(resource)
 
 
 def serving_ended(resource: Job) -> bool:
-    return resource.get("status") == "Failed" or serving_ready(resource)
+    return resource.get("status") == contract.SERVING_FAILED or serving_ready(resource)
 
 
 def _serving_times(resource: Job) -> tuple[Any, Any]:
@@ -358,7 +357,7 @@ def run(
     err = err or sys.stderr
     try:
         import boto3
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
     except ImportError:
         print("watch: needs boto3 (pip install boto3)", file=err)
         return EXIT_USAGE
@@ -395,6 +394,13 @@ def run(
     except ClientError as error:
         detail = error.response.get("Error", {})
         print(f"watch: {args.job}: {detail.get('Code')}: {detail.get('Message')}", file=err)
+        return EXIT_USAGE
+    except NoRegionError:
+        print(
+            "watch: no AWS Region: pass --region (e.g. --region us-east-1), or set AWS_REGION or a region in your "
+            "AWS config (aws configure).",
+            file=err,
+        )
         return EXIT_USAGE
     except BotoCoreError as error:
         print(f"watch: {error}", file=err)

@@ -29,3 +29,8 @@ def new_bedrock_client() -> BedrockClient:
     """A client on a fresh session, so it loads the bundled service model (``AWS_DATA_PATH``)."""
     use_bundled_service_model()
     return boto3.session.Session().client("bedrock", config=CLIENT_CONFIG)
+
+
+def new_cloudformation_client() -> Any:
+    """CloudFormation, for this stack's creation time when an opted-in claim needs it (ownership.claimable)."""
+    return boto3.session.Session().client("cloudformation", config=CLIENT_CONFIG)

@@ -42,3 +42,45 @@ def _coerce_scalar(text: str, type_name: str) -> Any:
     if type_name == "boolean":
         return _BOOLEANS.get(stripped.lower(), text)
     return text
+
+
+_PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "structure": dict,
+    "map": dict,
+    "list": list,
+    "integer": int,
+    "long": int,
+    "float": (int, float),
+    "double": (int, float),
+    "boolean": bool,
+}
+
+
+def incomplete(request: Any, shape: Any, where: str) -> list[str]:
+    """The required members of the botocore ``shape`` that ``request`` (coerced) lacks, holds empty or holds as
+    another type, as paths under ``where``; nested structures' required members too. Empty: complete.
+
+    Only the members the service model requires are checked: an earlier request the handler sent had them all
+    (botocore refuses a request without them), so a request without one is not an earlier request.
+    """
+    problems: list[str] = []
+    pending: list[tuple[Any, Any, str]] = [(request, shape, where)]
+    while pending:
+        value, current, path = pending.pop()
+        if not isinstance(value, dict):
+            problems.append(f"{path} is {type(value).__name__}, expected a map")
+            continue
+        for name in current.required_members:
+            member, field = current.members[name], f"{path}.{name}"
+            item = value.get(name)
+            expected = _PYTHON_TYPES.get(member.type_name)
+            if item is None or item == "":
+                problems.append(f"{field} is missing")
+            elif expected is not None and (
+                isinstance(item, bool) != (member.type_name == "boolean") or not isinstance(item, expected)
+            ):
+                problems.append(f"{field} is {type(item).__name__}, expected {member.type_name}")
+            elif member.type_name == "structure":
+                pending.append((item, member, field))
+    return sorted(problems)

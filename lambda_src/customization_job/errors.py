@@ -243,14 +243,15 @@ def no_time_left(action: str, detail: str) -> HandlerError:
     )
 
 
-def not_owned(arn: str, action: str, owner_tag: str) -> HandlerError:
-    """The resource lacks this stack's owner tag (``key=value``): refuse to touch it, say how to act by hand."""
+def not_owned(arn: str, action: str, owner_tag: str, hint: str = "") -> HandlerError:
+    """The resource lacks this stack's owner tag (``key=value``): refuse to touch it, say how to act by hand
+    (and, for an untagged job, ``hint``: how to let the stack claim it)."""
     return HandlerError(
         f"Refusing to {action}: {arn} does not carry the tag {owner_tag}, so this "
         "stack's handler did not create it (another stack's job, or one started before the handler tagged its "
         "jobs). The handler acts only on its own stack's jobs and models. If it is yours, stop or delete it "
         "yourself (aws bedrock stop-model-customization-job --job-identifier <arn>; aws bedrock "
-        "delete-custom-model --model-identifier <model>) and retry, or remove the resource from the stack."
+        "delete-custom-model --model-identifier <model>) and retry, or remove the resource from the stack." + hint
     )
 
 
@@ -261,4 +262,25 @@ def unexpected(request_type: str, error: Exception) -> HandlerError:
         f"The custom-resource handler failed unexpectedly during {request_type} ({type(error).__name__}: "
         f"{detail!r}). This is a bug in the handler: the job was left as it was. Report it with the handler's "
         "log lines; retrying the deployment is safe."
+    )
+
+
+def old_request_incomplete(problems: list[str], logical_id: str, consequence: str) -> HandlerError:
+    """An Update whose old properties are not a complete earlier request: comparing with them would take every
+    field for changed and replace the resource, so nothing is done (``consequence`` says what was left alone)."""
+    shown = "; ".join(problems[:4]) + ("; ..." if len(problems) > 4 else "")
+    return HandlerError(
+        f"Update refused: OldResourceProperties.Request is not a complete earlier request ({shown}), so the "
+        f"handler cannot tell what changed; {consequence}. Redeploy from a template this construct synthesized. "
+        "If this is the rollback of an update that failed for this reason, continue the rollback without this "
+        f"resource (aws cloudformation continue-update-rollback --resources-to-skip {logical_id})."
+    )
+
+
+def unreadable(error: Exception) -> HandlerError:
+    """Reading the event itself failed in a way ``parse_event`` does not name: a bug, and nothing was done."""
+    detail = clip(str(error), _MAX_QUOTE)
+    return HandlerError(
+        f"The custom-resource handler could not read the event ({type(error).__name__}: {detail!r}). Nothing was "
+        "started or changed. This is a bug in the handler: report it with the handler's log lines."
     )

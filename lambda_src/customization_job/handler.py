@@ -18,7 +18,7 @@ from ..kernel.client import max_call_seconds
 from ..kernel.log import invocation, log_event
 from ..kernel.retry import Retrier, Sleep
 from . import operations, ownership
-from .client import BedrockClient, new_bedrock_client
+from .client import BedrockClient, new_bedrock_client, new_cloudformation_client
 from .decisions import (
     FindJob,
     KeepCurrentJob,
@@ -30,13 +30,18 @@ from .decisions import (
     needs_current_job,
     plan_delete,
 )
-from .errors import HandlerError, not_owned, unexpected
+from .errors import HandlerError, not_owned, old_request_incomplete, unexpected, unreadable
 from .idempotency import client_request_token, name_suffix, suffix_in, suffixed_name
 from .properties import ResourceEvent, parse_event
 from .service_model import use_bundled_service_model
 
 # Before any client exists: botocore reads AWS_DATA_PATH when a session builds its loader.
 use_bundled_service_model()
+
+ADOPTION_HINT = (
+    " A job this stack started before the handler tagged its jobs (its role under this stack's role path) can be "
+    "claimed by setting adopt_untagged_jobs=True on the job and deploying again."
+)
 
 SAFETY_MARGIN_S = 20.0
 """Lambda time kept after the last call to answer CloudFormation (the Provider framework's PUT)."""
@@ -52,20 +57,36 @@ def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return handle(event, context, client=new_bedrock_client(), sleep=time.sleep)
 
 
-def handle(event: Any, context: LambdaContext, *, client: BedrockClient, sleep: Sleep = time.sleep) -> dict[str, Any]:
+def handle(
+    event: Any,
+    context: LambdaContext,
+    *,
+    client: BedrockClient,
+    sleep: Sleep = time.sleep,
+    stacks: Callable[[], Any] = new_cloudformation_client,
+) -> dict[str, Any]:
     """``on_event`` with its dependencies injected: tests pass a stubbed client and a recording sleep.
+    ``stacks`` makes the CloudFormation client, only when an opted-in claim needs this stack's creation time.
 
     Every failure leaves as a ``HandlerError`` (its message is the CloudFormation reason) after a structured
     ``fail`` line; an exception of any other type is a bug, reported as such rather than as a bare traceback.
     """
     try:
         ev = parse_event(event)
-    except HandlerError as error:
+    except Exception as error:
+        failure = error if isinstance(error, HandlerError) else unreadable(error)
         fields = {k: event.get(k) for k in ("RequestType", "LogicalResourceId")} if isinstance(event, dict) else {}
         log_event(
-            logging.ERROR, action="fail", outcome="failed", error="HandlerError", reason=str(error), **_scalars(fields)
+            logging.ERROR,
+            action="fail",
+            outcome="failed",
+            error=type(error).__name__,
+            reason=str(failure),
+            **_scalars(fields),
         )
-        raise
+        if failure is error:
+            raise
+        raise failure from error
     log_fields = {"requestType": ev.request_type, "logicalResourceId": ev.logical_id}
     retrier = Retrier(
         sleep,
@@ -74,7 +95,7 @@ def handle(event: Any, context: LambdaContext, *, client: BedrockClient, sleep: 
         call_limit_s=max_call_seconds(client.meta.config),
         log_fields=log_fields,
     )
-    lifecycle = _Lifecycle(ev, client, retrier)
+    lifecycle = _Lifecycle(ev, client, retrier, stacks)
     try:
         if ev.request_type == "Create":
             return lifecycle.create()
@@ -120,8 +141,12 @@ def names_of_job(job: dict[str, Any], requested: Names) -> Names:
 class _Lifecycle:
     """The three request types, sharing the event, client and retry policy of one invocation."""
 
-    def __init__(self, ev: ResourceEvent, client: BedrockClient, retrier: Retrier) -> None:
+    def __init__(
+        self, ev: ResourceEvent, client: BedrockClient, retrier: Retrier, stacks: Callable[[], Any] | None = None
+    ) -> None:
         self.ev, self.client, self.retrier = ev, client, retrier
+        self.stacks = stacks or new_cloudformation_client
+        self._adoption_hint = ""  # set by _owns for an untagged job the resource did not opt in to claim
 
     def log(self, action: str, level: int = logging.INFO, /, **fields: Any) -> None:
         log_event(
@@ -129,7 +154,7 @@ class _Lifecycle:
             **{
                 "requestType": self.ev.request_type,
                 "logicalResourceId": self.ev.logical_id,
-                "jobName": self.ev.request.get("jobName"),
+                "jobName": _text(self.ev.request.get("jobName")),
                 "action": action,
                 **fields,
             },
@@ -141,6 +166,9 @@ class _Lifecycle:
     def update(self) -> dict[str, Any]:
         new = operations.coerce_request(self.client, self.ev.request)
         old = operations.coerce_request(self.client, self.ev.old_request or {})
+        missing = operations.incomplete_request(self.client, old, "OldResourceProperties.Request")
+        if missing:
+            raise old_request_incomplete(missing, self.ev.logical_id, "no job was started and no tag was changed")
         physical_id = self.ev.physical_id
         current = self._current_job(physical_id, new) if needs_current_job(physical_id, old, new) else None
         decision = decide_update(
@@ -176,7 +204,7 @@ class _Lifecycle:
         plan = plan_delete(found.description, self.ev.removal_policy)
         if (plan.stop_job or plan.look_for_model) and not self._owns(physical_id, found.description):
             self.log("delete", jobArn=physical_id, jobStatus=status, outcome="not-owned")
-            raise not_owned(physical_id, "stop it or delete its model", self._owner_tag)
+            raise not_owned(physical_id, "stop it or delete its model", self._owner_tag, self._adoption_hint)
         if plan.stop_job:
             outcome, latest = operations.stop_job(self.client, found, self.retrier)
             self.log("stop-job", jobArn=physical_id, outcome=outcome)
@@ -336,28 +364,43 @@ class _Lifecycle:
         return f"{ownership.OWNER_TAG_KEY}={self.ev.stack_id}"
 
     def _owns(self, job_arn: str, job: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None) -> bool:
-        """Whether the job carries this stack's owner tag; a job this stack started before the tag existed
-        (``ownership.claimable``: read from ``job``, its description or how to get it) is tagged first."""
+        """Whether the job carries this stack's owner tag. A job this stack started before the tag existed
+        (``ownership.claimable``: read from ``job``, its description or how to get it) is tagged first, only
+        when the resource opted in (``adopt_untagged_jobs``); IAM refuses the tag otherwise."""
         tags = operations.read_tags(self.client, job_arn, self.retrier)
+        self._adoption_hint = ""
         if ownership.is_owned(tags, self.ev.stack_id):
             return True
         if ownership.has_owner(tags):
             return False  # another stack's: nothing to look up
+        if not self.ev.adopt_untagged:
+            self._adoption_hint = ADOPTION_HINT
+            self.log("claim-job", jobArn=job_arn, outcome="untagged-not-adopted")
+            return False
         described = job() if callable(job) else job
-        if described is None or not ownership.claimable(tags, described, self.ev.stack_id):
+        if described is None or not ownership.under_role_path(tags, described, self.ev.stack_id):
+            return False
+        created = operations.stack_creation_time(self.stacks(), self.ev.stack_id, self.retrier)
+        if not ownership.claimable(tags, described, self.ev.stack_id, created):
+            self.log("claim-job", jobArn=job_arn, outcome="started-before-this-stack", stackCreated=str(created))
             return False
         self._claim(job_arn)
         self.log("claim-job", jobArn=job_arn, outcome="tagged-as-this-stacks", roleArn=described.get("roleArn"))
         return True
 
     def _claims_model(self, job_arn: str, model: operations.FoundModel) -> bool:
-        """The model of this stack's job is this stack's: an untagged one (made before the tag existed) is
-        tagged; one that carries another stack's tag is left alone."""
+        """The model of this stack's job is this stack's when it carries the owner tag (it does from its
+        creation). An untagged one (made before the tag existed; ``find_model`` checked that this job made it)
+        is tagged only when the resource opted in (``adopt_untagged_jobs``); otherwise it is kept (IAM would
+        refuse the tag). One with another stack's tag is left alone."""
         tags = operations.read_tags(self.client, model.arn, self.retrier)
         if ownership.is_owned(tags, self.ev.stack_id):
             return True
         if ownership.has_owner(tags):
             self.log("claim-model", jobArn=job_arn, modelArn=model.arn, outcome="another-stacks-model")
+            return False
+        if not self.ev.adopt_untagged:
+            self.log("claim-model", jobArn=job_arn, modelArn=model.arn, outcome="untagged-model-kept")
             return False
         self._claim(model.arn)
         self.log("claim-model", jobArn=job_arn, modelArn=model.arn, outcome="tagged-as-this-stacks")

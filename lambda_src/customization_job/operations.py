@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -28,7 +29,7 @@ from ..kernel.retry import Budget, NoTimeLeft, Retrier, RetriesExhausted
 from . import calls, errors, ownership
 from .calls import exhausted_reason, is_transient, transient_budget
 from .client import BedrockClient
-from .coercion import coerce
+from .coercion import coerce, incomplete
 from .decisions import TagChanges
 from .errors import HandlerError
 
@@ -43,6 +44,12 @@ def coerce_request(client: BedrockClient, request: dict[str, Any]) -> dict[str, 
     shape = client.meta.service_model.operation_model(CREATE_OPERATION).input_shape
     coerced: dict[str, Any] = coerce(request, shape)
     return coerced
+
+
+def incomplete_request(client: BedrockClient, request: dict[str, Any], where: str) -> list[str]:
+    """What a coerced request lacks of CreateModelCustomizationJob's required members (empty: complete)."""
+    shape = client.meta.service_model.operation_model(CREATE_OPERATION).input_shape
+    return incomplete(request, shape, where)
 
 
 def start_job(
@@ -317,3 +324,16 @@ def apply_tag_changes(client: BedrockClient, resource_arn: str, changes: TagChan
             calls.run(retrier, action, lambda: client.untag_resource(resourceARN=resource_arn, tagKeys=keys))
     except ClientError as error:
         raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error
+
+
+def stack_creation_time(cloudformation: Any, stack_id: str, retrier: Retrier) -> datetime | None:
+    """DescribeStacks on this stack (by id): its CreationTime, or None when CloudFormation does not say."""
+    action = f"Reading the creation time of stack {stack_id}"
+    try:
+        response = calls.run(retrier, action, lambda: cloudformation.describe_stacks(StackName=stack_id))
+    except ClientError as error:
+        raise errors.invalid_request(action, errors.error_code(error), errors.error_message(error)) from error
+    stacks = response.get("Stacks")
+    first = stacks[0] if isinstance(stacks, list) and stacks and isinstance(stacks[0], dict) else {}
+    created = first.get("CreationTime")
+    return created if isinstance(created, datetime) else None

@@ -9,15 +9,21 @@ create only with it, and may tag only with it in the request (constructs_lib/cdk
 checks it in code before every stop, delete, retag or adoption, so a job that is not this stack's is left
 alone with a log line instead of failing on AccessDenied.
 
-Jobs started by handler versions before the tag existed carry no owner tag. One that runs as a role under
-this stack's role path (``claimable``) was started by this stack, since only its handler may pass those
-roles: the handler tags it (and its model) as this stack's before acting. Any other untagged job is left alone.
+Jobs started by handler versions before the tag existed carry no owner tag, and IAM refuses to tag an
+untagged resource. Only a job whose resource opted in (``adopt_untagged_jobs``, which adds one IAM statement)
+may be claimed, and only one this stack started (``claimable``): it runs as a role under this stack's role
+path (which only this stack's handler may pass while the stack exists) *and* it started after this stack,
+by its id, was created. The role path holds only the stack's name, and nothing in such a job holds the stack
+id (its clientRequestToken and name suffix digest the stack id with the CloudFormation request id, which a
+later request cannot know), so the creation time of the stack (DescribeStacks) is what tells this stack from
+an earlier, deleted one of the same name. Any other untagged job is left alone.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from ..contract import OWNER_TAG_KEY as OWNER_TAG_KEY
@@ -59,13 +65,25 @@ def stack_role_prefix(stack_id: str) -> str | None:
     return f"arn:{partition}:iam::{account}:role/{ROLE_PATH_ROOT}/{region}/{name}/"
 
 
-def claimable(tags: Any, job: Mapping[str, Any], stack_id: str) -> bool:
-    """A job from before the owner tag that this stack started: no owner tag in any case, and it runs as a
-    role under this stack's role path."""
+def under_role_path(tags: Any, job: Mapping[str, Any], stack_id: str) -> bool:
+    """A job from before the owner tag that some stack of this stack's name started: no owner tag in any case,
+    and it runs as a role under the role path of that name."""
     prefix = stack_role_prefix(stack_id)
     role = job.get("roleArn")
     untagged = not has_owner(tags)
     return untagged and prefix is not None and isinstance(role, str) and role.startswith(prefix)
+
+
+def claimable(tags: Any, job: Mapping[str, Any], stack_id: str, stack_created: datetime | None) -> bool:
+    """A job from before the owner tag that this stack (by id) started: ``under_role_path``, and it started at
+    or after ``stack_created`` (this stack's CreationTime; None: unknown, nothing is claimable)."""
+    started = job.get("creationTime")
+    if not (under_role_path(tags, job, stack_id) and isinstance(stack_created, datetime)):
+        return False
+    try:
+        return isinstance(started, datetime) and started >= stack_created
+    except TypeError:  # one time zone-aware, the other not: not provably after
+        return False
 
 
 def is_owned(tags: Any, stack_id: str) -> bool:

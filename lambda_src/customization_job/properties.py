@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ..contract import PROP_NAMES_GENERATED, PROP_REMOVAL_POLICY, PROP_REQUEST, PROP_TAGS
+from ..contract import PROP_ADOPT_UNTAGGED, PROP_NAMES_GENERATED, PROP_REMOVAL_POLICY, PROP_REQUEST, PROP_TAGS
+from ..kernel import envelope
 from .errors import HandlerError
+
+NOTHING_DONE = "Nothing was started or changed."
 
 
 class RemovalPolicy(Enum):
@@ -34,17 +37,19 @@ class ResourceEvent:
     old_request: dict[str, Any] | None
     removal_policy: RemovalPolicy
     names_generated: bool
+    adopt_untagged: bool = False
+    """The job opted in to claiming an untagged job this stack started before the owner tag."""
 
 
 def parse_event(event: Any) -> ResourceEvent:
-    """Validate the event's shape; raise ``HandlerError`` naming the offending field, never a raw
-    ``AttributeError``. An Update must carry usable old properties: without them every field would look
-    changed, and the handler would start a replacement job (and untag the old one) for nothing."""
-    if not isinstance(event, dict):
-        raise HandlerError(f"The custom-resource event must be a JSON object; got {type(event).__name__}.")
+    """Validate the event's shape (first ``kernel.envelope``: a well-formed CloudFormation request); raise
+    ``HandlerError`` naming the offending field, never a raw ``AttributeError``. An Update must carry usable old
+    properties: without them every field would look changed, and the handler would start a replacement job
+    (and untag the old one) for nothing."""
+    malformed = envelope.refusal(event)
+    if malformed is not None:
+        raise HandlerError(f"{malformed} {NOTHING_DONE}")
     request_type = event.get("RequestType")
-    if request_type not in ("Create", "Update", "Delete"):
-        raise HandlerError(f"Unsupported RequestType {_shown(request_type)}; expected Create, Update or Delete.")
     identity = {field: event_identifier(event, field) for field in ("StackId", "LogicalResourceId", "RequestId")}
     physical_id = event.get("PhysicalResourceId")
     props = properties_map(event.get("ResourceProperties"), "ResourceProperties")
@@ -60,7 +65,7 @@ def parse_event(event: Any) -> ResourceEvent:
                 "old request the handler cannot tell a tag change from a new job, so no job was started and no "
                 "tag was changed. Redeploy from a template this construct synthesized."
             )
-        old_request = _request(old_props, "OldResourceProperties", required=True)  # type: ignore[arg-type]
+        old_request = _request(old_props, "OldResourceProperties", required=True)
     return ResourceEvent(
         request_type=str(request_type),
         stack_id=identity["StackId"],
@@ -71,15 +76,14 @@ def parse_event(event: Any) -> ResourceEvent:
         old_request=old_request,
         removal_policy=_removal_policy(props.get(PROP_REMOVAL_POLICY), lenient=lenient),
         names_generated=str(props.get(PROP_NAMES_GENERATED, "false")).strip().lower() == "true",
+        adopt_untagged=props.get(PROP_ADOPT_UNTAGGED) == "true",
     )
 
 
 TAG_PROPS = {"jobTags": "job_tags", "customModelTags": "custom_model_tags"}
 
 
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+_shown = envelope.shown
 
 
 def event_identifier(event: dict[str, Any], field: str) -> str:
@@ -131,7 +135,8 @@ def with_scope_tags(request: dict[str, Any], scope_tags: Any, where: str) -> dic
     merged = dict(request)
     for field in TAG_PROPS:
         own = request.get(field)
-        explicit = {t["key"]: t.get("value", "") for t in own} if isinstance(own, list) else {}
+        # a Delete reads its request leniently (unchecked tags): only well-formed entries count
+        explicit = {t["key"]: t.get("value", "") for t in own if _is_tag(t)} if isinstance(own, list) else {}
         combined = {**scope_tags, **explicit}
         merged[field] = [{"key": k, "value": v} for k, v in sorted(combined.items())]
     return merged

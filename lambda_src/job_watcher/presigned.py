@@ -2,13 +2,11 @@
 
 Both URLs are secrets for as long as they are valid (anyone holding one can signal the wait condition or
 answer the request), so nothing here logs them or puts them, or an exception that holds them, in an error.
-And the watcher PUTs only where CloudFormation's URLs point: https into CloudFormation's own S3 buckets of
-an AWS partition's ``amazonaws.com`` / ``amazonaws.com.cn`` domain, virtual-hosted
-(``cloudformation-waitcondition-<region>.s3.amazonaws.com``,
-``cloudformation-custom-resource-response-<region>.s3.<region>.amazonaws.com.cn``) or path-style
-(``s3.<region>.amazonaws.com/cloudformation-waitcondition-<region>/...``). A URL from an event or
-a handle that points anywhere else is refused before any request, so the function cannot be turned into a
-client for other hosts.
+And the watcher PUTs only where CloudFormation's URLs point (``refusal``, a pure check any function that
+answers CloudFormation can reuse): https into one of CloudFormation's own two buckets of a Region, on the S3
+endpoint of that Region's partition, virtual-hosted or path-style. A URL from an event or a handle that
+points anywhere else is refused before any request, so the function cannot be turned into a client for other
+hosts (another bucket, an access point, a website endpoint, a load balancer named ``s3-...``).
 """
 
 from __future__ import annotations
@@ -26,14 +24,89 @@ WORST_CASE_SECONDS = 3 * TIMEOUT_SECONDS
 """Connect, send and read are each bounded by the socket timeout; the body is a few hundred bytes."""
 ALLOWED_DOMAINS = ("amazonaws.com", "amazonaws.com.cn")
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]+")
-_CFN_BUCKET = r"cloudformation-(?:waitcondition|custom-resource-response)-[a-z0-9-]+"
-_S3 = r"s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?"
-_VIRTUAL_HOSTED = re.compile(rf"{_CFN_BUCKET}\.{_S3}")
-_PATH_STYLE_HOST = re.compile(_S3)
-_PATH_STYLE_PATH = re.compile(rf"/{_CFN_BUCKET}/")
-"""CloudFormation's own buckets for wait condition signals and custom-resource responses, in either S3 URL
-style: any other host of the amazonaws.com domain (another bucket, an API Gateway, an EC2 name) can be
-anyone's."""
+
+# CloudFormation's buckets, one pair per Region: "For custom resources, permit traffic to the
+# cloudformation-custom-resource-response-region bucket. When using custom resources, AWS Region names don't
+# contain dashes. For example, uswest2. For wait conditions, permit traffic to the cloudformation-waitcondition-
+# region bucket. When using wait conditions, AWS Region names do contain dashes." (CloudFormation User Guide,
+# "Access CloudFormation using an interface endpoint (AWS PrivateLink)",
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/vpc-interface-endpoints.html).
+_REGION = r"[a-z]{2}(?:-gov)?-[a-z]+-[0-9]{1,2}"
+"""The Region names of the aws, aws-cn and aws-us-gov partitions (us-east-1, cn-north-1, us-gov-west-1)."""
+_BUCKET = re.compile(
+    rf"cloudformation-waitcondition-(?P<wait>{_REGION})|cloudformation-custom-resource-response-(?P<response>[a-z0-9]+)"
+)
+# The S3 endpoint of a Region (Amazon S3 User Guide, "Virtual hosting of buckets" and "Methods for accessing a
+# bucket": s3.<region>.amazonaws.com, the legacy s3-<region>.amazonaws.com and global s3.amazonaws.com;
+# "Using dual-stack endpoints": s3.dualstack.<region>.amazonaws.com), ``.cn`` in the aws-cn partition.
+_S3_ENDPOINT = re.compile(
+    rf"s3(?:\.amazonaws\.com|[.-](?P<region>{_REGION})\.amazonaws\.com(?P<cn>\.cn)?"
+    rf"|\.dualstack\.(?P<dual>{_REGION})\.amazonaws\.com(?P<dualcn>\.cn)?)"
+)
+
+
+def _regions(bucket: str) -> tuple[str, ...]:
+    """The Regions whose CloudFormation bucket ``bucket`` is (none: not one of CloudFormation's)."""
+    found = _BUCKET.fullmatch(bucket)
+    if found is None:
+        return ()
+    if found["wait"]:
+        return (found["wait"],)
+    squeezed = found["response"]
+    # the Region without its dashes: which Region it is, read back by shape (<area><name><digits>, -gov- kept)
+    parts = re.fullmatch(r"([a-z]{2})(gov)?([a-z]+?)([0-9]{1,2})", squeezed)
+    if parts is None:
+        return ()
+    area, gov, name, number = parts.groups()
+    return (f"{area}-{'gov-' if gov else ''}{name}-{number}",)
+
+
+def _endpoint_region(host: str) -> tuple[bool, str | None]:
+    """Whether ``host`` is an S3 endpoint, and the Region it names (None: the global s3.amazonaws.com)."""
+    found = _S3_ENDPOINT.fullmatch(host)
+    if found is None:
+        return False, None
+    region = found["region"] or found["dual"]
+    in_china = bool(found["cn"] or found["dualcn"])
+    if region is not None and region.startswith("cn-") != in_china:
+        return False, None  # a China Region outside amazonaws.com.cn, or another Region inside it
+    return True, region
+
+
+def cloudformation_bucket(url: Any) -> str | None:
+    """The CloudFormation bucket a presigned URL points into, or None when it points anywhere else.
+
+    Pure (no request): an https URL whose host is ``<bucket>.<S3 endpoint>`` (virtual-hosted) or the S3
+    endpoint with ``/<bucket>/`` first in its path (path-style), where the bucket is CloudFormation's
+    wait-condition or custom-resource-response bucket of the endpoint's Region (any Region on the global
+    endpoint of the aws partition).
+    """
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme != "https" or not _HOST.fullmatch(host):
+        return None
+    is_endpoint, region = _endpoint_region(host)
+    if is_endpoint:
+        bucket, slash, rest = parts.path.removeprefix("/").partition("/")
+        if not parts.path.startswith("/") or not slash or not rest:
+            return None
+    else:
+        bucket, _, endpoint = host.partition(".")
+        is_endpoint, region = _endpoint_region(endpoint)
+        if not is_endpoint:
+            return None
+    regions = _regions(bucket)
+    if not regions:
+        return None
+    if region is None:  # the global endpoint: the aws partition's Regions only
+        return bucket if not regions[0].startswith("cn-") and "-gov-" not in regions[0] else None
+    return bucket if region in regions else None
+
 
 Put = Callable[[str, Mapping[str, Any]], None]
 
@@ -64,9 +137,7 @@ def refusal(url: Any) -> str | None:
     host = parts.hostname or ""
     if not _HOST.fullmatch(host) or not host.endswith(tuple("." + domain for domain in ALLOWED_DOMAINS)):
         return "the presigned URL's host is not an amazonaws.com host"
-    if not _VIRTUAL_HOSTED.fullmatch(host) and not (
-        _PATH_STYLE_HOST.fullmatch(host) and _PATH_STYLE_PATH.match(parts.path)
-    ):
+    if cloudformation_bucket(url) is None:
         return "the presigned URL does not point into CloudFormation's S3 buckets"
     return None
 

@@ -1,11 +1,12 @@
 """Find the waiting jobs of this stack that ended and signal their wait conditions, once each.
 
 Each invocation (a state-change event or the backup poll) lists the stack's resources (ListStackResources,
-every page: statuses and physical ids of the wait conditions, job resources and the schedule rule), then
-looks at the ``AWS::CloudFormation::WaitConditionHandle`` resources one by one: DescribeStackResource gives
-a handle's Metadata (``BedrockModelCustomization``: the job's name filter and the logical ids of its wait
-condition and job resource) and its physical id, the presigned URL; a warm container remembers both while
-the listing shows the handle unchanged. For each such handle:
+every page: statuses and physical ids of the wait conditions, handles, job resources and the schedule rule),
+then learns what each ``AWS::CloudFormation::WaitConditionHandle`` watches: the handle's Metadata
+(``BedrockModelCustomization``: the job's name filter and the logical ids of its wait condition and job
+resource) for every handle at once from one GetTemplate, and its presigned URL from the listing. A warm
+container remembers both while the listing shows the handle unchanged, so it skips the GetTemplate; a
+handle the template does not hold is described by itself (DescribeStackResource). For each handle:
 
 - its wait condition already settled (created, failed, gone): nothing to do;
 - the job has not started yet, or is InProgress / Stopping: still pending. The job is the one whose ARN
@@ -107,8 +108,9 @@ class Memory:
     first handle it did not finish instead of starting over, so handles late in the order are not starved;
     a cold container starts at ``offset`` (from the clock at import), so no position is favoured either.
     ``handles``: each handle's watched job (None: not this library's), kept with what the listing showed of
-    the handle (physical id, last update): while that is unchanged the handle is not described again, so a
-    settled wait costs no call. It also puts a state-change event's job first; a stale entry only reorders.
+    the handle (physical id, last update): while that is unchanged the template is not read again. It also
+    puts a state-change event's job first (cold too: the template is read before the order is set); a stale
+    entry only reorders.
     """
 
     offset: int = 0
@@ -202,6 +204,46 @@ def watched_job(logical_id: str, detail: Mapping[str, Any]) -> WatchedJob | None
     if name is None or not isinstance(wait, str) or not isinstance(job, str):
         return None
     return WatchedJob(name, logical_id, wait, job, str(detail.get("PhysicalResourceId") or ""))
+
+
+def template_metadata(clients: Clients, config: Config, budget: Budget) -> dict[str, Any] | None:
+    """GetTemplate on this stack: every resource's Metadata by logical id, in one call whatever the number of
+    handles (None when the body is not JSON, as a CDK template always is)."""
+    body = budget.call(clients.cloudformation.get_template, StackName=config.stack_id).get("TemplateBody")
+    if isinstance(body, str):  # botocore decodes a JSON body into a dict; a string is YAML or undecoded JSON
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return None
+    resources = body.get("Resources") if isinstance(body, Mapping) else None
+    if not isinstance(resources, Mapping):
+        return None
+    return {str(k): v.get("Metadata") for k, v in resources.items() if isinstance(v, Mapping)}
+
+
+def learn_handles(
+    clients: Clients, config: Config, budget: Budget, memory: Memory, handles: Sequence[Resource]
+) -> None:
+    """Remember what the handles ``memory`` does not know yet watch, from one GetTemplate (their URLs are their
+    physical ids in the listing). A cold container thus costs one call more than a warm one, not one per handle.
+    A handle the template does not hold (an older one being deleted, or the call failed) is left unknown: the
+    sweep describes it by itself."""
+    unknown = [h for h in handles if not memory.cached(h)[0]]
+    if not unknown:
+        return
+    try:
+        metadata = template_metadata(clients, config, budget)
+    except OutOfTime:
+        return
+    except Exception as error:  # AccessDenied, a garbled answer: DescribeStackResource per handle, as before
+        log_event(logging.WARNING, outcome="template-unread", error=_label(error))
+        return
+    if metadata is None:
+        return
+    for handle in unknown:
+        if handle.logical_id in metadata:
+            detail = {"Metadata": metadata[handle.logical_id], "PhysicalResourceId": handle.physical_id}
+            memory.remember(handle, watched_job(handle.logical_id, detail))
 
 
 def describe_handle(clients: Clients, config: Config, budget: Budget, logical_id: str) -> WatchedJob | None:
@@ -308,6 +350,7 @@ def sweep(
         log_event(logging.ERROR, outcome="error", detail="could not list the stack's waiting jobs", error=_label(error))
         return result
     handles = [r.logical_id for r in resources.values() if r.type == HANDLE_TYPE]
+    learn_handles(clients, config, budget, memory, [resources[h] for h in handles])
     order = memory.order(handles, first)
     unfinished: list[str] = []
     for position, handle in enumerate(order):

@@ -1,7 +1,8 @@
 """What to do for a serving resource, decided from data alone (no AWS calls).
 
-- Update: the model served changes in place (a swap: the ARN applications call stays); tags change in place;
-  anything else (name, description, model units, commitment) needs a new resource. The live resource is the
+- Update: the model served changes in place (a swap: the ARN applications call stays); tags change in place; a
+  throughput's name changes in place; anything else (a deployment's name, description, model units, commitment,
+  a throughput's model of another base model) needs a new resource. The live resource is the
   reference, not only the old properties: CloudFormation's UPDATE_ROLLBACK sends the properties the resource
   already has, and then nothing needs replacing (a failed swap's rollback is a swap back).
 - Progress: is the resource ready, still on its way, or failed (is_complete).
@@ -15,7 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..contract import COMMITTED_RETAIN, OWNER_TAG_KEY, SERVING_TOKEN_TAG_KEY
+from ..contract import (
+    COMMITTED_RETAIN,
+    OWNER_TAG_KEY,
+    SERVING_TOKEN_TAG_KEY,
+    serving_settled,
+    serving_update_failed,
+)
 from ..customization_job.decisions import TagChanges, tag_changes
 from ..customization_job.idempotency import suffix_in
 from ..customization_job.ownership import is_owner_key
@@ -49,12 +56,14 @@ class Create:
 
 @dataclass(frozen=True)
 class InPlace:
-    """Keep the resource: point it at ``model`` when ``swap``, and apply ``tags``."""
+    """Keep the resource: point it at ``model`` when ``swap``, rename it when ``rename``, and apply ``tags``."""
 
     arn: str
     model: str
     swap: bool = False
     tags: TagChanges = field(default_factory=TagChanges)
+    rename: bool = False
+    """The request's name differs from the live one and the kind renames in place (the handler derives it)."""
 
 
 Decision = Create | InPlace
@@ -82,7 +91,9 @@ def needs_new_resource(
         for f in kind.replacement_fields
         if not (_blank(request.get(f)) and _blank(live.get(f))) and request.get(f) != live.get(f)
     ]
-    if not name_matches(live.get(kind.name_field), request.get(kind.name_field), generated=generated):
+    if kind.rename_param is None and not name_matches(
+        live.get(kind.name_field), request.get(kind.name_field), generated=generated
+    ):
         differing.append(kind.name_field)
     return sorted(differing)
 
@@ -117,12 +128,34 @@ def decide_update(
         return Create(replaces=physical_id, changed=tuple(changed))
     model = str(new.get(kind.model_field) or "")
     by_name_changed = not model.startswith("arn:") and model != old.get(kind.model_field)
+    renamed = not name_matches(live.get(kind.name_field), new.get(kind.name_field), generated=names_generated)
     return InPlace(
         physical_id,
         model,
         swap=swap_needed(kind, live, model) or by_name_changed,
         tags=user_tag_changes(old.get("tags"), new.get("tags")),
+        rename=kind.rename_param is not None and renamed and not (names_generated and old_names_generated),
     )
+
+
+def base_model_id(arn: Any) -> str | None:
+    """``amazon.nova-micro-v1:0`` from a foundation-model ARN or id (the context-length suffix left out, as a
+    throughput's ``foundationModelArn`` and a custom model's ``baseModelArn`` may spell the same base either way;
+    an inference, not documented); None when unknown."""
+    if not isinstance(arn, str) or not arn:
+        return None
+    model_id = arn.split("foundation-model/", 1)[-1]
+    return ":".join(model_id.split(":")[:2])
+
+
+def cross_base(kind: Kind, live: Mapping[str, Any], served_base: Any, new_base: Any) -> tuple[str, str] | None:
+    """(old base, new base) when the kind swaps only within a base model and the new model's base differs from the
+    one the resource serves (a throughput's own ``foundationModelArn`` first); None when it may swap."""
+    if not kind.same_base_swaps_only:
+        return None
+    old = base_model_id(live.get("foundationModelArn")) or base_model_id(served_base)
+    new = base_model_id(new_base)
+    return (old, new) if old and new and old != new else None
 
 
 # ---- progress (is_complete) -------------------------------------------------------------------------
@@ -154,16 +187,16 @@ def serves(kind: Kind, live: Mapping[str, Any], model: str) -> bool:
     served = live.get("modelArn")
     if kind is THROUGHPUT and not model.startswith("arn:"):
         return served == live.get("desiredModelArn")
+    details = live.get("updateDetails")
+    if isinstance(details, Mapping) and details.get("updateStatus") == "UpdateCompleted":
+        # GetCustomModelDeployment: updateDetails (CustomModelDeploymentUpdateDetails) names the model of the last
+        # update; once it is UpdateCompleted that model serves, even while the top-level modelArn still lags.
+        return bool(details.get("modelArn") == model)
     return served == model
 
 
 def _settled(kind: Kind, live: Mapping[str, Any]) -> bool:
-    if live.get("status") != kind.ready_status:
-        return False
-    if kind is THROUGHPUT:
-        return live.get("modelArn") == live.get("desiredModelArn")
-    details = live.get("updateDetails")
-    return not (isinstance(details, Mapping) and details.get("updateStatus") == "Updating")
+    return serving_settled(live, throughput=kind is THROUGHPUT)
 
 
 def progress(kind: Kind, live: Mapping[str, Any], model: str) -> Progress:
@@ -174,14 +207,14 @@ def progress(kind: Kind, live: Mapping[str, Any], model: str) -> Progress:
     details = live.get("updateDetails")
     if (
         isinstance(details, Mapping)
-        and details.get("updateStatus") == "UpdateFailed"
+        and serving_update_failed(live)
         and details.get("modelArn") == model
         and not serves(kind, live, model)
     ):
         return Failed(message, swap=True)
     if _settled(kind, live):
         if serves(kind, live, model):
-            return Ready(str(live.get("modelArn")))
+            return Ready(model if model.startswith("arn:") else str(live.get("modelArn")))
         if live.get("failureMessage"):
             return Failed(message, swap=True)
     return Waiting(str(live.get("status") or "unknown"))

@@ -68,20 +68,63 @@ def swap_failed(kind: Kind, arn: str, served: str, desired: str, message: str) -
 
 
 def gate_refused(kind: Kind, model: str, job_arn: str, refusals: list[str], *, swap_from: str | None) -> HandlerError:
-    if swap_from:
-        effect = f"The {kind.noun} was not swapped: it keeps serving {swap_from}."
-    else:
-        effect = f"No {kind.noun} was created."
     return HandlerError(
-        f"Quality gate refused model {model} (job {job_arn}): {'; '.join(refusals)}. {effect} Improve the "
+        f"Quality gate refused model {model} (job {job_arn}): {'; '.join(refusals)}. {_effect(kind, swap_from)} "
+        "Improve the "
         "training (data, hyperparameters) and retrain, or relax the gate's thresholds."
     )
 
 
-def gate_without_job(kind: Kind) -> HandlerError:
+def _effect(kind: Kind, swap_from: str | None) -> str:
+    if swap_from:
+        return f"The {kind.noun} was not swapped: it keeps serving {swap_from}."
+    return f"No {kind.noun} was created."
+
+
+def gate_cannot_vouch(kind: Kind, model: str, why: str, *, swap_from: str | None) -> HandlerError:
+    """The gate reads the losses of the job that trained the model (GetCustomModel jobArn); without it, refuse."""
     return HandlerError(
-        f"The {kind.noun}'s QualityGate is set but no JobArn names the job whose metrics it checks, so nothing was "
-        "created or swapped. Serve the model of a job (its metrics are read before serving), or remove the gate."
+        f"Quality gate refused model {model}: {why}, so the gate cannot vouch for it. {_effect(kind, swap_from)} "
+        "Serve a model trained by a customization job, or remove the gate."
+    )
+
+
+def evaluation_not_runnable(kind: Kind, model: str, *, swap_from: str | None) -> HandlerError:
+    """Fail closed: this handler reads an EvaluationGate but cannot run its evaluation yet (docs/serving.md)."""
+    return HandlerError(
+        f"Evaluation gate refused model {model}: this version of the serving handler reads the EvaluationGate "
+        f"property but cannot run the evaluation before serving yet, and it never serves ungated. "
+        f"{_effect(kind, swap_from)} Remove the evaluation gate (or use a loss gate) until the library's serving "
+        "runtime runs evaluations."
+    )
+
+
+def gate_wrong_job(kind: Kind, model: str, named: str, trained_by: str, *, swap_from: str | None) -> HandlerError:
+    return HandlerError(
+        f"Quality gate refused model {model}: it was trained by {trained_by} (GetCustomModel jobArn), but the "
+        f"resource's JobArn names {named}, so the gate would judge another job. {_effect(kind, swap_from)} Pass the "
+        "job that trained the model as job= (job.custom_model_arn with job=job)."
+    )
+
+
+def cross_base_committed(arn: str, name: str, old_base: str, new_base: str, duration: str) -> HandlerError:
+    return HandlerError(
+        f"Refusing to serve a model of base model {new_base} on provisioned model throughput {name!r} ({arn}), "
+        f"which serves base model {old_base}: UpdateProvisionedModelThroughput takes only a model customized from "
+        f"the same base model, so this needs a new throughput, and this one is under a {duration} commitment that "
+        "cannot be deleted before its term ends. Nothing was changed. Serve the new model from a new "
+        "ProvisionedThroughput (a new construct id), retrain on the same base model, or set committed_removal="
+        "CommittedRemoval.RETAIN to leave this one in the account (billing until its term ends)."
+    )
+
+
+def update_failed(kind: Kind, arn: str, name: str, message: str) -> HandlerError:
+    """The resource itself failed during an in-place update (an Update keeps the resource: rollback deletes nothing)."""
+    return HandlerError(
+        f"{kind.noun.capitalize()} {name!r} ({arn}) failed during an in-place update: Bedrock said "
+        f"{clip(message, _MAX_QUOTE)!r}. CloudFormation's rollback sends the previous properties to the same "
+        f"resource; it is not deleted. Check it ({kind.cli_get} {arn}); if it stays Failed, remove it from the "
+        "stack (or give the construct a new id) to create a new one."
     )
 
 

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from ..contract import ATTR_MODEL_ARN, COMMITTED_FAIL, OWNER_TAG_KEY, SERVING_TOKEN_TAG_KEY
 from ..customization_job import ownership
 from ..customization_job.client import BedrockClient, new_bedrock_client
-from ..customization_job.errors import HandlerError
+from ..customization_job.errors import HandlerError, old_request_incomplete, unreadable
 from ..customization_job.idempotency import client_request_token, name_suffix, suffixed_name
 from ..customization_job.service_model import use_bundled_service_model
 from ..kernel.client import max_call_seconds
@@ -48,6 +48,8 @@ AWAIT_RETRY = "deletion-when-not-busy"
 AWAIT_SWAP = "swap-when-not-busy"
 """on_event's Data on Update: Bedrock refused the swap while still moving the resource elsewhere; is_complete
 swaps once it has settled."""
+IN_PLACE = "ServingInPlace"
+"""on_event's Data key on an in-place Update: a failure is then not a creation's (CloudFormation deletes nothing)."""
 
 Now = Callable[[], datetime]
 
@@ -95,11 +97,16 @@ def _guarded(
     """Every failure leaves as a ``HandlerError`` after a structured ``fail`` line; any other exception is a bug."""
     try:
         ev = parse_event(event)
-    except HandlerError as error:
+    except Exception as error:
+        failure = error if isinstance(error, HandlerError) else unreadable(error)
         fields = {k: event.get(k) for k in ("RequestType", "LogicalResourceId")} if isinstance(event, dict) else {}
         shown = {k: v for k, v in fields.items() if isinstance(v, str)}
-        log_event(logging.ERROR, action="fail", outcome="failed", error="HandlerError", reason=str(error), **shown)
-        raise
+        log_event(
+            logging.ERROR, action="fail", outcome="failed", error=type(error).__name__, reason=str(failure), **shown
+        )
+        if failure is error:
+            raise
+        raise failure from error
     retrier = Retrier(
         sleep,
         context.get_remaining_time_in_millis,
@@ -124,6 +131,13 @@ class _Lifecycle:
     def __init__(self, ev: ServingEvent, client: BedrockClient, retrier: Retrier, now: Now) -> None:
         self.ev, self.client, self.retrier, self.now = ev, client, retrier, now
         self.kind = ev.kind
+        self._models: dict[str, dict[str, Any] | None] = {}
+
+    def model_record(self, model: str) -> dict[str, Any] | None:
+        """GetCustomModel, once per invocation and model."""
+        if model not in self._models:
+            self._models[model] = operations.read_model(self.client, model, self.retrier)
+        return self._models[model]
 
     def log(self, action: str, level: int = logging.INFO, /, **fields: Any) -> None:
         log_event(
@@ -179,6 +193,10 @@ class _Lifecycle:
     def _update(self) -> dict[str, Any]:
         new = self._coerced(self.ev.request)
         old = self._coerced(self.ev.old_request or {})
+        missing = operations.incomplete_request(self.client, self.kind, old, "OldResourceProperties.Request")
+        if missing:
+            left = f"the {self.kind.noun} was left as it was and nothing was created"
+            raise old_request_incomplete(missing, self.ev.logical_id, left)
         physical_id = self.ev.physical_id
         live = (
             operations.describe(self.client, self.kind, physical_id, self.retrier)
@@ -196,6 +214,8 @@ class _Lifecycle:
             names_generated=self.ev.names_generated,
             old_names_generated=self.ev.old_names_generated,
         )
+        if isinstance(decision, decisions.InPlace) and decision.swap and live is not None:
+            decision = self._within_base(decision, live)
         if isinstance(decision, decisions.Create):
             if decision.replaces and live is not None:
                 self._refuse_committed_replacement(decision.replaces, live)
@@ -203,6 +223,30 @@ class _Lifecycle:
             return self._create(new, replaces=decision.replaces)
         assert live is not None
         return self._in_place(decision, live)
+
+    def _within_base(self, decision: decisions.InPlace, live: Mapping[str, Any]) -> decisions.Decision:
+        """A swap the kind cannot make (a throughput to a model of another base model) becomes a replacement; a
+        committed throughput refuses it before anything is sent, unless its CommittedRemoval is RETAIN (then it
+        stays in the account, as for any replacement)."""
+        if not self.kind.same_base_swaps_only:
+            return decision
+        record = self.model_record(decision.model) or {}
+        served = str(live.get("modelArn") or "")
+        served_base = None
+        if not live.get("foundationModelArn") and served:
+            served_base = (self.model_record(served) or {}).get("baseModelArn")
+        bases = decisions.cross_base(self.kind, live, served_base, record.get("baseModelArn"))
+        if bases is None:
+            return decision
+        name = str(live.get(self.kind.name_field) or "")
+        term = decisions.committed_term(live, self.now())
+        if term is not None and self.ev.old_committed_removal == COMMITTED_FAIL:
+            raise errors.cross_base_committed(decision.arn, name, bases[0], bases[1], term[0])
+        fixed = self.ev.request.get(self.kind.name_field)
+        if not self.ev.names_generated and fixed and fixed == name:
+            raise errors.name_reused_on_replacement(self.kind, decision.arn, ["base model"], str(fixed))
+        self.log("cross-base", arn=decision.arn, fromBase=bases[0], toBase=bases[1], outcome="new-resource")
+        return decisions.Create(replaces=decision.arn, changed=("base model",))
 
     def _refuse_committed_replacement(self, arn: str, live: Mapping[str, Any]) -> None:
         """A committed throughput cannot be deleted after its replacement: refuse before creating a second one,
@@ -218,40 +262,69 @@ class _Lifecycle:
         """Gate first (nothing changes when it refuses), then the owner check, the tags and the swap."""
         arn, model = decision.arn, decision.model
         name = str(live.get(self.kind.name_field) or "")
+        rename = self._new_name() if decision.rename else None
         served = str(live.get("modelArn") or "")
         under_way = not decision.swap and decisions.moving_to(self.kind, live, model)
         if decision.swap or under_way:  # a swap under way (a repeated request) is not waited for ungated
             self._gate(model, swap_from=served)
-        if decision.swap or decision.tags:
+        if decision.swap or decision.tags or rename:
             owned = ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id)
-            if not owned and decision.swap:
-                raise errors.not_owned(self.kind, arn, "swap the model of", self._owner_tag)
+            if not owned and (decision.swap or rename):
+                raise errors.not_owned(
+                    self.kind, arn, "swap the model of" if decision.swap else "rename", self._owner_tag
+                )
             if not owned:
                 self.log("update-tags", arn=arn, outcome="not-owned-tags-unchanged", ownerTag=self._owner_tag)
             elif decision.tags:
                 tags = ownership.guarded(decision.tags, self.ev.stack_id)
                 operations.apply_tags(self.client, arn, tags.to_set, tags.to_remove, self.retrier)
                 self.log("update-tags", arn=arn, set=len(tags.to_set), removed=len(tags.to_remove), outcome="updated")
+        if rename and not decision.swap:
+            outcome = operations.swap(self.client, self.kind, arn, None, self.retrier, rename=rename)
+            self.log("rename", arn=arn, fromName=name, name=rename, outcome=outcome)
+            name = rename
         if decision.swap:
-            swapped = operations.swap(self.client, self.kind, arn, model, self.retrier)
-            self.log("swap", arn=arn, name=name, fromModelArn=served, modelArn=model, outcome=swapped)
+            swapped = operations.swap(self.client, self.kind, arn, model, self.retrier, rename=rename)
+            self.log("swap", arn=arn, name=name, fromModelArn=served, modelArn=model, renamed=rename, outcome=swapped)
+            name = rename or name
             if swapped == "busy":
                 response = self._response(arn, name, model)
                 response["Data"][AWAIT] = AWAIT_SWAP
+                response["Data"][IN_PLACE] = "true"
                 return response
         else:
             outcome = "swap-under-way" if under_way else "serves-it-already"
             self.log("keep", arn=arn, name=name, modelArn=model, outcome=outcome)
-        return self._response(arn, name, model)
+        response = self._response(arn, name, model)
+        response["Data"][IN_PLACE] = "true"
+        return response
+
+    def _new_name(self) -> str:
+        """The request's name as it would be created: a generated base gets this request's suffix."""
+        ev = self.ev
+        name = str(ev.request.get(self.kind.name_field) or "")
+        if ev.names_generated and name:
+            return suffixed_name(name, name_suffix(ev.stack_id, ev.logical_id, ev.request_id))
+        return name
 
     def _gate(self, model: str, *, swap_from: str | None) -> None:
-        """Before a model reaches users: the job's metrics within the thresholds, else fail (nothing changed)."""
+        """Before a model reaches users: the metrics of the job that trained it (GetCustomModel ``jobArn``, not the
+        job the event names, which must agree) within the thresholds, else fail (nothing changed)."""
+        if self.ev.evaluation is not None:
+            raise errors.evaluation_not_runnable(self.kind, model, swap_from=swap_from)
         gate_ = self.ev.gate
         if gate_ is None:
             return
-        job_arn = self.ev.job_arn
-        if not job_arn:
-            raise errors.gate_without_job(self.kind)
+        record = self.model_record(model)
+        if record is None:
+            raise errors.gate_cannot_vouch(self.kind, model, "Bedrock does not know the model", swap_from=swap_from)
+        job_arn = record.get("jobArn")
+        if not isinstance(job_arn, str) or not job_arn:
+            why = "Bedrock records no customization job for it (GetCustomModel has no jobArn: an imported model?)"
+            raise errors.gate_cannot_vouch(self.kind, model, why, swap_from=swap_from)
+        if self.ev.job_arn and self.ev.job_arn != job_arn:
+            self.log("quality-gate", jobArn=self.ev.job_arn, trainedBy=job_arn, modelArn=model, outcome="wrong-job")
+            raise errors.gate_wrong_job(self.kind, model, self.ev.job_arn, job_arn, swap_from=swap_from)
         job = operations.read_job(self.client, job_arn, self.retrier) or {"status": "not found"}
         refusals = gate.refusals(gate_, job)
         if refusals:
@@ -314,9 +387,11 @@ class _Lifecycle:
         name = str(live.get(self.kind.name_field) or "")
         if self.ev.data.get(AWAIT) == AWAIT_SWAP and decisions.swap_needed(self.kind, live, model):
             # on_event's swap was refused while Bedrock was moving the resource elsewhere: ask again once settled
-            swapped = (
-                "busy" if decisions.busy(live) else operations.swap(self.client, self.kind, arn, model, self.retrier)
-            )
+            if decisions.busy(live):
+                swapped = "busy"
+            else:
+                self._require_owned(arn, "swap the model of")
+                swapped = operations.swap(self.client, self.kind, arn, model, self.retrier)
             self.log("swap", arn=arn, name=name, fromModelArn=live.get("modelArn"), modelArn=model, outcome=swapped)
             return {"IsComplete": False}
         state = decisions.progress(self.kind, live, model)
@@ -324,6 +399,8 @@ class _Lifecycle:
             self.log("await", arn=arn, name=name, status=live.get("status"), outcome="failed")
             if state.swap:
                 raise errors.swap_failed(self.kind, arn, str(live.get("modelArn") or ""), model, state.message)
+            if self.ev.data.get(IN_PLACE) == "true":
+                raise errors.update_failed(self.kind, arn, name, state.message)
             raise errors.creation_failed(self.kind, arn, name, state.message)
         if isinstance(state, decisions.Waiting):
             self.log("await", arn=arn, name=name, status=state.status, outcome="waiting")
@@ -339,11 +416,19 @@ class _Lifecycle:
         live = operations.describe(self.client, self.kind, arn, self.retrier)
         outcome = "gone" if live is None else "waiting"
         if live is not None and awaits == AWAIT_RETRY:
+            self._require_owned(arn, "delete")
             outcome = operations.delete(self.client, self.kind, arn, self.retrier)
         self.log("await-deletion", arn=arn, status=live.get("status") if live else None, outcome=outcome)
         return {"IsComplete": live is None}
 
     # ---- helpers ----------------------------------------------------------------------------------
+
+    def _require_owned(self, arn: str, action: str) -> None:
+        """is_complete's event carries on_event's Data, which whoever invokes the function can forge: before it
+        deletes or updates anything, the resource must carry this stack's owner tag, as on_event checks."""
+        if not ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id):
+            self.log("await", arn=arn, outcome="not-owned")
+            raise errors.not_owned(self.kind, arn, action, self._owner_tag)
 
     @property
     def _owner_tag(self) -> str:

@@ -16,7 +16,9 @@ from ..contract import (
     ATTR_DEPLOYMENT_NAME,
     ATTR_PROVISIONED_MODEL_ARN,
     ATTR_PROVISIONED_MODEL_NAME,
+    DEPLOYMENT_READY,
     DEPLOYMENT_RESOURCE_TYPE,
+    THROUGHPUT_READY,
     THROUGHPUT_RESOURCE_TYPE,
 )
 
@@ -44,7 +46,11 @@ class Kind:
     """The Update request's field that names the model to serve."""
     ready_status: str
     replacement_fields: tuple[str, ...]
-    """Request fields that cannot change in place: a different value needs a new resource (the name too)."""
+    """Request fields that cannot change in place: a different value needs a new resource."""
+    rename_param: str | None
+    """The Update request's field that renames the resource in place; None: a new name needs a new resource."""
+    same_base_swaps_only: bool
+    """Whether the Update takes only a model of the same base model (documented for throughput only)."""
     attr_arn: str
     attr_name: str
     arn_pattern: re.Pattern[str]
@@ -68,8 +74,12 @@ DEPLOYMENT = Kind(
     identifier_param="customModelDeploymentIdentifier",
     api="custom_model_deployment",
     update_model_param="modelArn",
-    ready_status="Active",
+    ready_status=DEPLOYMENT_READY,
     replacement_fields=("description",),
+    # UpdateCustomModelDeployment takes modelArn only: no rename. Its docs (botocore's shape, the API reference
+    # API_UpdateCustomModelDeployment.html) state no base-model rule, so none is imposed here.
+    rename_param=None,
+    same_base_swaps_only=False,
     attr_arn=ATTR_DEPLOYMENT_ARN,
     attr_name=ATTR_DEPLOYMENT_NAME,
     arn_pattern=re.compile(_ARN + r"custom-model-deployment/[a-z0-9]{12}"),
@@ -87,8 +97,13 @@ THROUGHPUT = Kind(
     identifier_param="provisionedModelId",
     api="provisioned_model_throughput",
     update_model_param="desiredModelId",
-    ready_status="InService",
+    ready_status=THROUGHPUT_READY,
     replacement_fields=("modelUnits", "commitmentDuration"),
+    # UpdateProvisionedModelThroughput (botocore shape UpdateProvisionedModelThroughputRequest):
+    # desiredProvisionedModelName renames in place; desiredModelId takes "the base model from which the custom
+    # model was customized" or "another custom model that was customized from the same base model".
+    rename_param="desiredProvisionedModelName",
+    same_base_swaps_only=True,
     attr_arn=ATTR_PROVISIONED_MODEL_ARN,
     attr_name=ATTR_PROVISIONED_MODEL_NAME,
     arn_pattern=re.compile(_ARN + r"provisioned-model/[a-z0-9]{12}"),

@@ -21,7 +21,7 @@ from ..customization_job import calls, ownership
 from ..customization_job import errors as job_errors
 from ..customization_job.calls import exhausted_reason, is_transient, transient_budget
 from ..customization_job.client import BedrockClient
-from ..customization_job.coercion import coerce
+from ..customization_job.coercion import coerce, incomplete
 from ..customization_job.decisions import tags_as_dict
 from ..customization_job.errors import HandlerError
 from ..kernel.log import log_event
@@ -41,6 +41,12 @@ def coerce_request(client: BedrockClient, kind: Kind, request: Mapping[str, Any]
     shape = client.meta.service_model.operation_model(kind.create_operation).input_shape
     coerced: dict[str, Any] = coerce(dict(request), shape)
     return coerced
+
+
+def incomplete_request(client: BedrockClient, kind: Kind, request: Mapping[str, Any], where: str) -> list[str]:
+    """What a coerced request lacks of the kind's Create required members (empty: complete)."""
+    shape = client.meta.service_model.operation_model(kind.create_operation).input_shape
+    return incomplete(request, shape, where)
 
 
 def _refused(action: str, error: ClientError) -> HandlerError:
@@ -143,24 +149,32 @@ def _ours(
     return arn
 
 
-def swap(client: BedrockClient, kind: Kind, arn: str, model: str, retrier: Retrier) -> str:
-    """Point the resource at ``model`` (UpdateCustomModelDeployment / UpdateProvisionedModelThroughput).
+def swap(
+    client: BedrockClient, kind: Kind, arn: str, model: str | None, retrier: Retrier, *, rename: str | None = None
+) -> str:
+    """Point the resource at ``model`` and/or rename it (UpdateCustomModelDeployment / UpdateProvisionedModelThroughput
+    with ``desiredProvisionedModelName``); ``model`` None: a rename only.
 
-    "swapping" when Bedrock took the update. After a refusal the resource is read: "under-way" when it moves to
-    (or serves) ``model`` already (an earlier attempt whose answer was lost did act), "busy" when Bedrock is still
-    moving it elsewhere (a swap that outlasted the previous deployment, which a rollback now undoes: is_complete
-    asks again once it has settled); any other refusal fails with Bedrock's words.
+    "swapping" when Bedrock took the update. After a refusal of a swap the resource is read: "under-way" when it
+    moves to (or serves) ``model`` already (an earlier attempt whose answer was lost did act), "busy" when Bedrock
+    is still moving it elsewhere (a swap that outlasted the previous deployment, which a rollback now undoes:
+    is_complete asks again once it has settled); any other refusal fails with Bedrock's words.
     """
-    action = f"Swapping {kind.noun} {arn} to model {model}"
+    action = f"Swapping {kind.noun} {arn} to model {model}" if model else f"Renaming {kind.noun} {arn} to {rename!r}"
     update = getattr(client, f"update_{kind.api}")
+    params: dict[str, Any] = {kind.identifier_param: arn}
+    if model:
+        params[kind.update_model_param] = model
+    if rename and kind.rename_param:
+        params[kind.rename_param] = rename
     try:
-        calls.run(retrier, action, lambda: update(**{kind.identifier_param: arn, kind.update_model_param: model}))
+        calls.run(retrier, action, lambda: update(**params))
         return "swapping"
     except ClientError as error:
         if job_errors.is_not_found(error):
-            raise errors.gone(kind, arn, "swap the model") from error
-        live = _read_after_refusal(client, kind, arn, retrier)
-        if live is not None and not decisions.swap_needed(kind, live, model):
+            raise errors.gone(kind, arn, "swap the model" if model else "rename") from error
+        live = _read_after_refusal(client, kind, arn, retrier) if model and not rename else None
+        if live is not None and model and not decisions.swap_needed(kind, live, model):
             return "under-way"
         if live is not None and decisions.busy(live):
             return "busy"
@@ -228,6 +242,18 @@ def read_job(client: BedrockClient, job_arn: str, retrier: Retrier) -> dict[str,
             retrier, action, lambda: client.get_model_customization_job(jobIdentifier=job_arn)
         )
         return job
+    except ClientError as error:
+        if job_errors.is_not_found(error):
+            return None
+        raise _refused(action, error) from error
+
+
+def read_model(client: BedrockClient, model: str, retrier: Retrier) -> dict[str, Any] | None:
+    """GetCustomModel (its ``jobArn`` and ``baseModelArn``); None when Bedrock does not know the model."""
+    action = f"Reading custom model {model}"
+    try:
+        found: dict[str, Any] = calls.run(retrier, action, lambda: client.get_custom_model(modelIdentifier=model))
+        return found
     except ClientError as error:
         if job_errors.is_not_found(error):
             return None

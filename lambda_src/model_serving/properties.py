@@ -17,6 +17,7 @@ from ..contract import (
     GATE_MAX_TRAINING_LOSS,
     GATE_MAX_VALIDATION_LOSS,
     PROP_COMMITTED_REMOVAL,
+    PROP_EVALUATION_GATE,
     PROP_JOB_ARN,
     PROP_NAMES_GENERATED,
     PROP_QUALITY_GATE,
@@ -24,6 +25,8 @@ from ..contract import (
 )
 from ..customization_job.errors import HandlerError
 from ..customization_job.properties import event_identifier, properties_map
+from ..kernel import envelope
+from ..model_evaluation.gate import EvaluationGate, parse_evaluation
 from .kinds import KINDS, Kind, kind_of_arn
 
 
@@ -48,6 +51,8 @@ class ServingEvent:
     names_generated: bool
     old_names_generated: bool
     gate: Gate | None
+    evaluation: EvaluationGate | None
+    """The evaluation gate (issue 21), read fail-closed; None when the property is absent."""
     job_arn: str | None
     committed_removal: str
     old_committed_removal: str
@@ -57,12 +62,12 @@ class ServingEvent:
 
 
 def parse_event(event: Any) -> ServingEvent:
-    """Validate the event's shape; a ``HandlerError`` names the offending field and that nothing was changed."""
-    if not isinstance(event, dict):
-        raise HandlerError(f"The custom-resource event must be a JSON object; got {type(event).__name__}.")
+    """Validate the event's shape (first ``kernel.envelope``: a well-formed CloudFormation request); a
+    ``HandlerError`` names the offending field and that nothing was changed."""
+    malformed = envelope.refusal(event)
+    if malformed is not None:
+        raise HandlerError(f"{malformed} Nothing was created or changed.")
     request_type = event.get("RequestType")
-    if request_type not in ("Create", "Update", "Delete"):
-        raise HandlerError(f"Unsupported RequestType {_shown(request_type)}; expected Create, Update or Delete.")
     lenient = request_type == "Delete"
     identity = {field: event_identifier(event, field) for field in ("StackId", "LogicalResourceId", "RequestId")}
     physical_id = event.get("PhysicalResourceId")
@@ -94,6 +99,7 @@ def parse_event(event: Any) -> ServingEvent:
         names_generated=_flag(props.get(PROP_NAMES_GENERATED)),
         old_names_generated=_flag(old_props.get(PROP_NAMES_GENERATED)),
         gate=None if lenient else parse_gate(props.get(PROP_QUALITY_GATE)),
+        evaluation=None if lenient else parse_evaluation(props.get(PROP_EVALUATION_GATE)),
         job_arn=_text(props.get(PROP_JOB_ARN)),
         committed_removal=_committed_removal(props.get(PROP_COMMITTED_REMOVAL), lenient=lenient),
         old_committed_removal=_committed_removal(old_props.get(PROP_COMMITTED_REMOVAL), lenient=True),
@@ -102,23 +108,40 @@ def parse_event(event: Any) -> ServingEvent:
 
 
 def parse_gate(value: Any) -> Gate | None:
-    """``{MaxTrainingLoss, MaxValidationLoss}`` as strings (either may be absent); None or ``{}``: no gate."""
-    if value is None or value == "" or value == {}:
+    """``{MaxTrainingLoss, MaxValidationLoss}`` as strings, at least one of them; absent (None): no gate.
+
+    Fails closed: a gate that is present but cannot be read (not a map, empty, a key this handler does not know
+    such as a misspelled ``maxTrainingLoss``, a threshold that is empty or not a number) refuses before anything
+    changes, never reads as "no gate".
+    """
+    if value is None:
         return None
-    if not isinstance(value, dict):
-        raise HandlerError(f"{PROP_QUALITY_GATE} must be a map; got {type(value).__name__}. Nothing was changed.")
-    gate = Gate(
-        max_training_loss=_threshold(value.get(GATE_MAX_TRAINING_LOSS), GATE_MAX_TRAINING_LOSS),
-        max_validation_loss=_threshold(value.get(GATE_MAX_VALIDATION_LOSS), GATE_MAX_VALIDATION_LOSS),
+    known = (GATE_MAX_TRAINING_LOSS, GATE_MAX_VALIDATION_LOSS)
+    if not isinstance(value, dict) or not value:
+        raise HandlerError(
+            f"{PROP_QUALITY_GATE} must be a map with {' and/or '.join(known)}; got {_shown(value)}, which this "
+            "handler cannot read, so it refuses rather than serve ungated. Nothing was changed. Set the gate "
+            "with the construct's gate= prop."
+        )
+    unknown = sorted(str(k) for k in value if k not in known)
+    if unknown:
+        raise HandlerError(
+            f"{PROP_QUALITY_GATE} has key(s) {', '.join(unknown)} this handler does not know (it reads "
+            f"{', '.join(known)}; keys are case-sensitive), so it refuses rather than serve ungated. Nothing was "
+            "changed. Set the gate with the construct's gate= prop, or update the handler (cdk deploy)."
+        )
+    return Gate(
+        max_training_loss=_threshold(value, GATE_MAX_TRAINING_LOSS),
+        max_validation_loss=_threshold(value, GATE_MAX_VALIDATION_LOSS),
     )
-    return gate if gate != Gate() else None
 
 
-def _threshold(value: Any, name: str) -> float | None:
-    if value is None or value == "":
+def _threshold(gate: dict[str, Any], name: str) -> float | None:
+    if name not in gate:
         return None
+    value = gate[name]
     try:
-        number = float(str(value).strip())
+        number = float(value.strip()) if isinstance(value, str) else math.nan
     except ValueError:
         number = math.nan
     if not math.isfinite(number) or number < 0:
@@ -186,6 +209,4 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+_shown = envelope.shown

@@ -107,9 +107,9 @@ class StubbedClients:
     """Stubbed clients plus the stack the watcher will list.
 
     ``discover``, ``wait``, ``job_resource`` and ``disable_schedule`` describe the stack; ``flush`` (which
-    ``invoke`` calls) then queues ListStackResources (every page) and DescribeStackResource of each handle in
-    the order a cold ``Memory`` looks at them (logical id order). Bedrock and EventBridge responses are
-    queued at once: each client has its own queue.
+    ``invoke`` calls) then queues ListStackResources (every page) and, for a cold ``Memory``, one GetTemplate
+    with every handle's Metadata (``describe_order``: DescribeStackResource of those handles instead).
+    Bedrock and EventBridge responses are queued at once: each client has its own queue.
     """
 
     clients: Clients
@@ -122,7 +122,9 @@ class StubbedClients:
     page_size: int = 100
     discovered: bool = False
     describe_order: list[str] | None = None
-    """The order the watcher describes handles in, when not logical id order (a warm Memory: [] for none)."""
+    """Handles the watcher describes one by one (None: a cold Memory, which reads the template instead)."""
+    template_error: str | None = None
+    """GetTemplate fails with this error code: the watcher then describes every handle (logical id order)."""
 
     def detail(
         self, logical_id: str, physical_id: str, type_name: str, metadata: dict[str, Any] | None = None
@@ -224,13 +226,30 @@ class StubbedClients:
             if number:
                 expected["NextToken"] = f"page-{number}"
             self.cloudformation.add_response("list_stack_resources", response, expected)
-        for logical_id in sorted(self.details) if self.describe_order is None else self.describe_order:
+        if self.template_error is not None:
+            self.cloudformation.add_client_error(
+                "get_template", self.template_error, "denied", 403, expected_params={"StackName": STACK_ID}
+            )
+            self.describe_order = sorted(self.details)
+        elif self.describe_order is None and self.details:  # a cold Memory reads every handle's Metadata at once
+            self.cloudformation.add_response("get_template", {"TemplateBody": self.template()}, {"StackName": STACK_ID})
+        for logical_id in self.describe_order or []:
             self.cloudformation.add_response(
                 "describe_stack_resource",
                 {"StackResourceDetail": self.details[logical_id]},
                 {"StackName": STACK_ID, "LogicalResourceId": logical_id},
             )
         self.listed, self.details, self.discovered, self.describe_order = [], {}, False, None
+        self.template_error = None
+
+    def template(self) -> str:
+        """GetTemplate's body: the handles with the Metadata their details carry (JSON, as CDK writes it)."""
+        resources: dict[str, Any] = {}
+        for logical_id, detail in self.details.items():
+            resources[logical_id] = {"Type": HANDLE_TYPE}
+            if "Metadata" in detail:
+                resources[logical_id]["Metadata"] = json.loads(detail["Metadata"])
+        return json.dumps({"Resources": resources})
 
     def assert_no_pending_responses(self) -> None:
         for stub in (self.bedrock, self.cloudformation, self.events):

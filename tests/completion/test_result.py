@@ -45,10 +45,9 @@ def request(presigned: PresignedServer, request_type: str = "Create", **extra: A
 
 
 def expect_get(aws: StubbedClients, response: dict[str, Any], owner: str | None = STACK_ID) -> None:
-    """GetModelCustomizationJob and, for a completed job, its tags (``owner``: the stack its owner tag names)."""
+    """The job's tags first (``owner``: the stack its owner tag names), then GetModelCustomizationJob."""
+    aws.tags(job_arn(NAME), owner)
     aws.bedrock.add_response("get_model_customization_job", response, {"jobIdentifier": job_arn(NAME)})
-    if response["status"] == "Completed" and response.get("outputModelArn"):
-        aws.tags(job_arn(NAME), owner)
 
 
 def respond(event: dict[str, Any], aws: StubbedClients) -> dict[str, Any]:
@@ -127,6 +126,7 @@ def test_a_job_still_running_fails_the_resource(aws: StubbedClients, presigned: 
 
 
 def test_a_bedrock_error_fails_the_resource_with_its_code(aws: StubbedClients, presigned: PresignedServer) -> None:
+    aws.tags(job_arn(NAME), STACK_ID)
     aws.bedrock.add_client_error(
         "get_model_customization_job",
         service_error_code="AccessDeniedException",

@@ -48,10 +48,14 @@ def depends_on(resource: dict[str, Any]) -> set[str]:
     return set(value if isinstance(value, list) else [value])
 
 
+WATCHER_FUNCTION = "BedrockModelCustomizationWatcher4046DE04"
+"""The watcher function's logical id before issue 20: the ServiceToken of deployed Result resources, so the
+runtime keeps a function there (tests/unit/test_upgrade_from_c6e54b9.py)."""
+RUNTIME_HANDLER = "_runtime.entry.handler.handler"
+
+
 def watcher_function(res: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    found = [
-        r for r in res.values() if r["Type"] == "AWS::Lambda::Function" and "job_watcher" in r["Properties"]["Handler"]
-    ]
+    found = [r for k, r in res.items() if r["Type"] == "AWS::Lambda::Function" and k == WATCHER_FUNCTION]
     assert len(found) == 1
     return found[0]
 
@@ -95,7 +99,9 @@ def test_wait_mode_adds_at_most_six_resources_per_job_and_one_watcher_per_stack(
     per_job_waiting = waiting_two - waiting_one
     assert per_job_waiting == 5 <= 6  # service role, job, handle, wait condition, result
     assert per_job_waiting - (submitted_two - submitted_one) == 3  # wait-specific: handle, wait, result
-    assert waiting_one - submitted_one - 3 == 8  # per stack: the watcher and its rules, role, policy, logs
+    # per stack: the runtime's function at the watcher's path and its async settings, two rules, two permissions
+    # (it shares the runtime's role, policies and log group)
+    assert waiting_one - submitted_one - 3 == 6
 
 
 def test_order_is_handle_and_watcher_then_job_then_wait_then_result_without_cycles() -> None:
@@ -137,7 +143,7 @@ def test_no_watcher_when_no_job_waits_and_one_watcher_for_many_waiting_jobs() ->
     simple_job(stack, "A")
     res = resources(stack)
     assert not of_type(res, WAIT_TYPE) and not of_type(res, "AWS::Events::Rule")
-    assert all("job_watcher" not in r.get("Properties", {}).get("Handler", "") for r in res.values())
+    assert WATCHER_FUNCTION not in res
 
     stack = new_stack()
     for name in ("A", "B", "C"):
@@ -280,37 +286,34 @@ def test_backup_poll_every_fifteen_minutes_and_its_description_changes_with_the_
 
 
 def test_watcher_permissions_are_scoped_to_this_stacks_jobs_resources_and_schedule() -> None:
+    """The watcher runs as the runtime's role: what only it needs is scoped to this stack and its own schedule."""
     stack = new_stack()
     waiting(stack)
     res = resources(stack)
     function = watcher_function(res)
     role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
-    role = res[role_id]
-    statements = [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    functions = [r for r in of_type(res, "AWS::Lambda::Function").values()]
+    assert {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions} == {role_id}  # one role for the runtime
     policies = [r for r in of_type(res, "AWS::IAM::Policy").values() if {"Ref": role_id} in r["Properties"]["Roles"]]
-    assert len(policies) == 1
-    statements += policies[0]["Properties"]["PolicyDocument"]["Statement"]
+    statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
     schedule_id = next(
         k for k, r in of_type(res, "AWS::Events::Rule").items() if "ScheduleExpression" in r["Properties"]
     )
-    log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
-
     by_action = {json.dumps(s["Action"]): s for s in statements}
-    assert all(s["Effect"] == "Allow" and "Condition" not in s for s in statements)
-    assert set(by_action) == {
-        json.dumps(["logs:CreateLogStream", "logs:PutLogEvents"]),
-        json.dumps(WATCHER_JOB_ACTIONS),
-        json.dumps(["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"]),
-        json.dumps("events:DisableRule"),
-    }
-    stack_actions = json.dumps(["cloudformation:DescribeStackResource", "cloudformation:ListStackResources"])
+    stack_actions = json.dumps(
+        ["cloudformation:DescribeStackResource", "cloudformation:GetTemplate", "cloudformation:ListStackResources"]
+    )
     assert by_action[stack_actions]["Resource"] == {"Ref": "AWS::StackId"}
-    assert by_action['"events:DisableRule"']["Resource"] == {"Fn::GetAtt": [schedule_id, "Arn"]}
-    jobs = stack.resolve(by_action[json.dumps(WATCHER_JOB_ACTIONS)]["Resource"])
-    assert jobs["Fn::Join"][1][-1] == ":model-customization-job/*"
-    assert {"Ref": "AWS::AccountId"} in jobs["Fn::Join"][1] and {"Ref": "AWS::Region"} in jobs["Fn::Join"][1]
-    logs = by_action[json.dumps(["logs:CreateLogStream", "logs:PutLogEvents"])]["Resource"]
-    assert logs == {"Fn::Join": ["", [{"Fn::GetAtt": [log_group, "Arn"]}, ":*"]]}
+    assert [s["Resource"] for s in statements if s["Action"] == "events:DisableRule"] == [
+        {"Fn::GetAtt": [schedule_id, "Arn"]}
+    ]
+    jobs = next(s for s in statements if set(WATCHER_JOB_ACTIONS) <= set(s["Action"]))
+    arns = jobs["Resource"] if isinstance(jobs["Resource"], list) else [jobs["Resource"]]
+    assert ":model-customization-job/*" in [arn["Fn::Join"][1][-1] for arn in arns]
+    invoke = [s["Resource"] for s in statements if s["Action"] == "lambda:InvokeFunction"]
+    assert {json.dumps(r) for r in invoke} == {
+        json.dumps({"Fn::GetAtt": [k, "Arn"]}) for k in of_type(res, "AWS::Lambda::Function")
+    }
 
 
 def test_watcher_runs_the_shared_lambda_asset_on_python_3_13() -> None:
@@ -318,14 +321,9 @@ def test_watcher_runs_the_shared_lambda_asset_on_python_3_13() -> None:
     waiting(stack)
     res = resources(stack)
     props = watcher_function(res)["Properties"]
-    handler = next(
-        r
-        for r in res.values()
-        if r["Type"] == "AWS::Lambda::Function"
-        and r["Properties"].get("Handler") == "_runtime.customization_job.handler.on_event"
-    )
-    assert props["Runtime"] == "python3.13"
-    assert props["Handler"] == "_runtime.job_watcher.handler.handler"
+    handler = res["BedrockModelCustomizationProviderframeworkonEvent5C021FD6"]
+    assert props["Runtime"] == handler["Properties"]["Runtime"] == "python3.13"
+    assert props["Handler"] == handler["Properties"]["Handler"] == RUNTIME_HANDLER
     assert props["Code"] == handler["Properties"]["Code"]
     assert props["Environment"]["Variables"]["STACK_ID"] == {"Ref": "AWS::StackId"}
     assert props["Environment"]["Variables"]["SCHEDULE_RULE"] in res

@@ -6,7 +6,7 @@ CloudFormation-shaped https URLs; the injected ``put`` redirects them there). Ge
 by their synth-time prefix (``<id>-<digest>-*``): the handler adds a suffix per CloudFormation request,
 so the watcher reads the job's ARN from the job resource and checks the name it finds against the prefix.
 The watcher finds the waiting jobs on each invocation: the stack's resources with their statuses
-(ListStackResources) and each handle's Metadata and presigned URL (DescribeStackResource).
+(ListStackResources, which also gives each handle's presigned URL) and every handle's Metadata (GetTemplate).
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def test_an_in_progress_event_signals_nothing_and_keeps_the_poll(
 def test_the_events_job_is_checked_first_and_a_running_job_keeps_the_poll(
     aws: StubbedClients, presigned: PresignedServer
 ) -> None:
-    """A warm container remembers each unchanged handle's Metadata (no DescribeStackResource) and which name
+    """A warm container remembers each unchanged handle's Metadata (no GetTemplate) and which name
     it watches, so an event's job is looked at first."""
     memory = Memory()
     aws.discover({SUPPORT: presigned.url("support-handle"), PRETRAIN: presigned.url("pretrain-handle")})
@@ -197,6 +197,23 @@ def test_the_events_job_is_checked_first_and_a_running_job_keeps_the_poll(
     assert [p.body["UniqueId"] for p in presigned.puts] == [SUPPORT_JOB]
     assert summary["signalled"] == [SUPPORT.name] and summary["pending"] == [PRETRAIN.name]
     assert summary["scheduleDisabled"] is False
+
+
+def test_without_the_template_each_handle_is_described_by_itself(
+    aws: StubbedClients, presigned: PresignedServer
+) -> None:
+    """GetTemplate denied (a role from before it was granted) or unreadable: DescribeStackResource per handle."""
+    aws.discover({SUPPORT: presigned.url("support-handle"), PRETRAIN: presigned.url("pretrain-handle")})
+    aws.wait(PRETRAIN)  # logical id order: without the mapping, nothing is put first
+    aws.job(PRETRAIN, job(PRETRAIN_JOB, "InProgress"))
+    aws.wait(SUPPORT)
+    aws.job(SUPPORT, job(SUPPORT_JOB, "Completed"))
+    aws.template_error = "AccessDenied"
+
+    summary = invoke(SCHEDULED, aws)
+
+    assert [p.body["UniqueId"] for p in presigned.puts] == [SUPPORT_JOB]
+    assert summary["signalled"] == [SUPPORT.name] and summary["pending"] == [PRETRAIN.name]
 
 
 # ---- the poll path ------------------------------------------------------------------------------

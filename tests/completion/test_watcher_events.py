@@ -136,6 +136,7 @@ def test_a_bedrock_answer_of_an_unexpected_shape_fails_the_result_not_the_functi
 ) -> None:
     """``validationMetrics`` that holds something else than objects: a clear FAILED, no traceback."""
     response = job("SupportBot-3f9a2c1b0d4e-1a2b3c4d", "Completed")
+    aws.tags(response["jobArn"])
     aws.get_job(response)  # validated by the Stubber, then damaged after parsing:
     aws.clients.bedrock.meta.events.register(
         "after-call.bedrock.GetModelCustomizationJob",

@@ -10,18 +10,14 @@ import json
 import os
 import subprocess
 
-import pytest
+from support import OLD_PYTHON, requires_old_botocore
 
 from constructs_lib import contract
 from constructs_lib.cdk.provider import runtime_asset_dir
 
 from .conftest import PresignedServer
 
-OLD_PYTHON = os.environ.get("OLD_BOTOCORE_PYTHON", "")
-
-pytestmark = pytest.mark.skipif(
-    not OLD_PYTHON, reason="OLD_BOTOCORE_PYTHON is unset: set it to a python with botocore 1.35.x"
-)
+pytestmark = requires_old_botocore
 
 CHILD = r"""
 import datetime, json, os, sys
@@ -78,8 +74,8 @@ with Stubber(clients.bedrock) as b, Stubber(clients.cloudformation) as c, Stubbe
     b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
     b.add_response("list_tags_for_resource", tags, {"resourceARN": job["jobArn"]})
     e.add_response("disable_rule", {}, {"Name": "poll-rule"})
-    b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
     b.add_response("list_tags_for_resource", tags, {"resourceARN": job["jobArn"]})
+    b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
     sweep = handler.handle({"source": "aws.bedrock", "detail": {"jobName": job["jobName"]}},
                            clients=clients, env=env, put=put)
     result = handler.handle({"RequestType": "Create", "ResponseURL": urls["response"], "StackId": stack,

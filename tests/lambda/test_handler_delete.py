@@ -29,7 +29,6 @@ from cfn_support import (
     job_description,
     make_event,
     model_description,
-    owner_tag,
 )
 
 from lambda_src.customization_job.errors import HandlerError
@@ -332,35 +331,7 @@ def test_an_ended_job_of_another_stack_under_retain_needs_no_ownership(stubber: 
     stubber.assert_no_pending_responses()
 
 
-OWN_ROLE = "arn:aws:iam::123456789012:role/bedrock-customization/us-east-1/Demo/Demo-SupportBotServiceRole-1"
-"""A role under this stack's role path (/bedrock-customization/<region>/<stack name>/): only its handler passes it."""
-
-
-def test_a_running_job_this_stack_started_before_the_owner_tag_is_claimed_and_stopped(
-    stubber: Stubber, run: Run
-) -> None:
-    """After an upgrade, the jobs of older handler versions carry no owner tag; one that runs as this stack's
-    own role is this stack's: tagged, then stopped, so nothing keeps billing after the delete."""
-    expect_get(stubber, "InProgress", roleArn=OWN_ROLE)
-    expect_tags(stubber, JOB_ARN, None)
-    stubber.add_response("tag_resource", {}, {"resourceARN": JOB_ARN, "tags": [owner_tag()]})
-    expect_stop(stubber)
-
-    assert run(delete_event())["PhysicalResourceId"] == JOB_ARN
-    stubber.assert_no_pending_responses()
-
-
-def test_the_untagged_model_of_a_claimed_job_is_claimed_before_it_is_destroyed(stubber: Stubber, run: Run) -> None:
-    expect_get(stubber, "Completed", outputModelArn=MODEL_ARN, roleArn=OWN_ROLE)
-    expect_tags(stubber, JOB_ARN, None)
-    stubber.add_response("tag_resource", {}, {"resourceARN": JOB_ARN, "tags": [owner_tag()]})
-    expect_model(stubber)
-    expect_tags(stubber, MODEL_ARN, None)
-    stubber.add_response("tag_resource", {}, {"resourceARN": MODEL_ARN, "tags": [owner_tag()]})
-    stubber.add_response("delete_custom_model", {}, {"modelIdentifier": MODEL_NAME})
-
-    assert run(delete_event("DESTROY"))["PhysicalResourceId"] == JOB_ARN
-    stubber.assert_no_pending_responses()
+# Claiming a job this stack started before the owner tag needs adopt_untagged_jobs: test_handler_adopt_untagged.py.
 
 
 def test_a_model_that_carries_another_stacks_tag_is_never_destroyed(stubber: Stubber, run: Run) -> None:

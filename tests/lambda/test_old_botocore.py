@@ -8,23 +8,13 @@ and performs Stubber-validated creates for RFT and DISTILLATION.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-from cfn_support import JOB_ARN, JOB_NAME, MODEL_NAME, as_sent, base_request, fake_aws_env, make_event, token_for
+from cfn_support import JOB_ARN, JOB_NAME, MODEL_NAME, as_sent, base_request, make_event, token_for
+from support import requires_old_botocore, run_old_botocore
 
-from constructs_lib.cdk.provider import runtime_asset_dir
-
-OLD_PYTHON = os.environ.get("OLD_BOTOCORE_PYTHON", "")
-
-pytestmark = pytest.mark.skipif(
-    not OLD_PYTHON,
-    reason="OLD_BOTOCORE_PYTHON is unset: set it to a python with botocore 1.35.x to test the bundled model",
-)
+pytestmark = requires_old_botocore
 
 CHILD = r"""
 import json, os, sys
@@ -112,25 +102,7 @@ def cases() -> dict[str, Any]:
 
 
 def test_old_botocore_accepts_every_field_through_the_bundled_model(tmp_path: Path) -> None:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "ASSET_ROOT": str(runtime_asset_dir()),
-        **fake_aws_env(tmp_path),
-    }
-    done = subprocess.run(
-        [OLD_PYTHON, "-I", "-c", CHILD],
-        input=json.dumps(cases()),
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report = run_old_botocore(CHILD, cases(), tmp_path)
     assert report["botocore"].startswith("1.35."), f"expected botocore 1.35.x, got {report['botocore']}"
     assert "Unknown parameter in customizationConfig" in report["control"]["REINFORCEMENT_FINE_TUNING"]
     for name in ("REINFORCEMENT_FINE_TUNING", "DISTILLATION"):

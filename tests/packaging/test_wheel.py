@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WHEEL_RUNTIME = "constructs_lib/_runtime"
 ASSET_PACKAGE = "_runtime"
 """The asset's one top-level package: Lambda imports the handler strings from it."""
-HANDLER_ENTRY = "_runtime.customization_job.handler.on_event"
-WATCHER_ENTRY = "_runtime.job_watcher.handler.handler"
+HANDLER_ENTRY = "_runtime.entry.handler.handler"
+"""Every function of the stack's runtime (issue 20) runs this entry."""
 # Never part of a build: virtual environments, caches, build output, synth output.
 BUILD_EDITABLE = "import sys; from setuptools import build_meta; build_meta.build_editable(sys.argv[1])"
 NOT_SOURCE = {"build", "dist", "cdk.out", "tests", "benchmarks", "docs", "examples"}
@@ -170,13 +170,15 @@ def run_app(python: Path, app_dir: Path, code: str) -> dict[str, str]:
 
 
 def function_asset(outdir: Path, stack: str, handler: str) -> Path:
-    """The staged asset directory of the stack's one function with this handler string."""
+    """The staged asset directory of the stack's functions with this handler string (one asset for all)."""
     template = json.loads((outdir / f"{stack}.template.json").read_text())
-    (code,) = [
-        r["Properties"]["Code"]
+    codes = {
+        json.dumps(r["Properties"]["Code"], sort_keys=True)
         for r in template["Resources"].values()
         if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == handler
-    ]
+    }
+    assert len(codes) == 1, codes
+    code = json.loads(codes.pop())
     asset_hash = code["S3Key"].removesuffix(".zip")
     asset = outdir / f"asset.{asset_hash}"
     assert asset.is_dir(), asset
@@ -244,12 +246,11 @@ def test_an_app_with_its_own_lambda_src_package_bundles_the_librarys_runtime(
     assert Path(printed["app_lambda_src"]).resolve() == (app_dir / "lambda_src" / "__init__.py").resolve()
 
     outdir = app_dir / "cdk.out"
-    handler_asset = function_asset(outdir, "Shadowed", HANDLER_ENTRY)
-    assert function_asset(outdir, "Shadowed", WATCHER_ENTRY) == handler_asset
+    handler_asset = function_asset(outdir, "Shadowed", HANDLER_ENTRY)  # every function of the runtime: one asset
     runtime = source / "lambda_src"
     assert [p.name for p in handler_asset.iterdir()] == [ASSET_PACKAGE]
     assert files_under(handler_asset / ASSET_PACKAGE) == files_under(runtime)
-    for module in ("customization_job/handler.py", "job_watcher/handler.py", "contract.py"):
+    for module in ("entry/handler.py", "customization_job/handler.py", "job_watcher/handler.py", "contract.py"):
         assert (handler_asset / ASSET_PACKAGE / module).read_bytes() == (runtime / module).read_bytes(), module
 
 

@@ -145,9 +145,9 @@ def test_the_attributes_the_constructs_read_are_the_ones_the_handler_returns(sta
     served = job.node.find_child("Serve")
     throughput = job.node.find_child("Pt")
     assert isinstance(served, CustomModelDeployment) and isinstance(throughput, ProvisionedThroughput)
-    read_deployment = {stack.resolve(x)["Fn::GetAtt"][1] for x in (served.deployment_name, served.model_arn)}
+    read_deployment = {stack.resolve(x)["Fn::GetAtt"][1] for x in (served.deployment_name, served.served_model_arn)}
     assert read_deployment <= {DEPLOYMENT.attr_arn, DEPLOYMENT.attr_name, contract.ATTR_MODEL_ARN}
-    assert stack.resolve(throughput.model_arn)["Fn::GetAtt"][1] == contract.ATTR_MODEL_ARN
+    assert stack.resolve(throughput.served_model_arn)["Fn::GetAtt"][1] == contract.ATTR_MODEL_ARN
     assert {THROUGHPUT.attr_arn, THROUGHPUT.attr_name} == {
         contract.ATTR_PROVISIONED_MODEL_ARN,
         contract.ATTR_PROVISIONED_MODEL_NAME,

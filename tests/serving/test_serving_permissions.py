@@ -10,6 +10,7 @@ from aws_cdk.assertions import Template
 from unit.helpers import actions_of, statements
 
 from constructs_lib import CustomModelDeployment, ProvisionedThroughput
+from constructs_lib.cdk.provider import JobProvider
 
 from .helpers import DEPLOYMENT_TYPE, MODEL_ARN, THROUGHPUT_TYPE, only, serving_stack, waiting_job
 
@@ -61,9 +62,16 @@ def test_grant_invoke_on_throughput_allows_the_provisioned_model_arn_only() -> N
     assert "custom-model/" not in str(statement) and "foundation-model" not in str(statement)
 
 
+RUNTIME_ROLE = "BedrockModelCustomizationProviderHandlerRole"
+"""The stack's one runtime role: the serving statements join the jobs' there when the stack serves."""
+
+
 def serving_handler_statements(stack: Stack) -> list[dict[str, Any]]:
-    found = statements(stack, "BedrockModelServingProviderHandlerRole")
-    return [s for s in found if "logs:PutLogEvents" not in actions_of(s)]
+    """What serving adds to the runtime's role: its statements less those of a stack that serves nothing."""
+    without = serving_stack(stack.stack_name)
+    JobProvider.of(without)
+    base = statements(without, RUNTIME_ROLE)
+    return [s for s in statements(stack, RUNTIME_ROLE) if s not in base]
 
 
 def by_actions(found: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
@@ -83,7 +91,10 @@ def test_the_serving_handler_may_change_only_this_stacks_deployments_and_through
 
     (create,) = grouped[("bedrock:CreateCustomModelDeployment", "bedrock:CreateProvisionedModelThroughput")]
     assert create["Resource"] == [*serving, arn("custom-model")]
-    assert create["Condition"] == {"StringEquals": request_tag}
+    assert create["Condition"] == {
+        "StringEquals": request_tag,
+        "ForAnyValue:StringEquals": {"aws:TagKeys": [OWNER]},
+    }
 
     (read,) = grouped[
         ("bedrock:GetCustomModelDeployment", "bedrock:GetProvisionedModelThroughput", "bedrock:ListTagsForResource")
@@ -110,17 +121,23 @@ def test_the_serving_handler_may_change_only_this_stacks_deployments_and_through
 
     (tag,) = grouped[("bedrock:TagResource",)]
     assert tag["Resource"] == serving
-    assert tag["Condition"] == {"StringEquals": request_tag, "StringEqualsIfExists": resource_tag}
+    assert tag["Condition"] == {"StringEquals": {**request_tag, **resource_tag}}
 
-    (untag,) = grouped[("bedrock:UntagResource",)]
-    assert untag["Resource"] == serving
+    untag, never = sorted(grouped[("bedrock:UntagResource",)], key=lambda s: s["Effect"] == "Deny")
+    protected = [OWNER, "bedrock-customization:request-token"]
+    assert untag["Resource"] == serving == never["Resource"]
     assert untag["Condition"] == {
         "StringEquals": resource_tag,
-        "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER, "bedrock-customization:request-token"]},
+        "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": protected},
     }
+    assert never["Effect"] == "Deny"
+    assert never["Condition"] == {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": protected}}
 
     (gate,) = grouped[("bedrock:GetModelCustomizationJob",)]
     assert gate["Resource"] == arn("model-customization-job") and "Condition" not in gate
+    # issue 21: the gate reads the model's own job, the swap its base model (GetCustomModel jobArn, baseModelArn)
+    (model_read,) = grouped[("bedrock:GetCustomModel",)]
+    assert model_read["Resource"] == arn("custom-model") and "Condition" not in model_read
 
     allowed = {a for s in serving_handler_statements(stack) for a in actions_of(s)}
     assert allowed == {
@@ -136,30 +153,28 @@ def test_the_serving_handler_may_change_only_this_stacks_deployments_and_through
         "bedrock:TagResource",
         "bedrock:UntagResource",
         "bedrock:GetModelCustomizationJob",
+        "bedrock:GetCustomModel",
     }
     for statement in serving_handler_statements(stack):
         assert statement["Resource"] != "*", statement
         assert "iam:PassRole" not in actions_of(statement)
 
 
-def test_both_serving_functions_run_as_the_one_scoped_role_and_log_to_their_own_groups() -> None:
+def test_the_serving_function_runs_the_runtime_as_its_one_role_and_log_group() -> None:
+    """Issue 20: no second role, no log group of its own; the serving token is a function of the runtime."""
     stack = serving_stack()
     CustomModelDeployment(stack, "Serve", model_arn=MODEL_ARN)
     template = Template.from_stack(stack).to_json()["Resources"]
-    serving_functions = {
-        r["Properties"]["Handler"]: r["Properties"]
-        for r in template.values()
-        if r["Type"] == "AWS::Lambda::Function" and "model_serving" in str(r["Properties"].get("Handler"))
+    functions = {k: r["Properties"] for k, r in template.items() if r["Type"] == "AWS::Lambda::Function"}
+    assert set(functions) == {
+        "BedrockModelCustomizationProviderframeworkonEvent5C021FD6",
+        "BedrockModelServingProviderframeworkonEvent1DA4F4A2",
     }
-    assert set(serving_functions) == {
-        "_runtime.model_serving.handler.on_event",
-        "_runtime.model_serving.handler.is_complete",
-    }
-    roles = {str(f["Role"]) for f in serving_functions.values()}
-    groups = {str(f["LoggingConfig"]["LogGroup"]) for f in serving_functions.values()}
-    assert len(roles) == 1 and "BedrockModelServingProviderHandlerRole" in roles.pop()
-    assert len(groups) == 2
-    (logs,) = [
-        s for s in statements(stack, "BedrockModelServingProviderHandlerRole") if "logs:PutLogEvents" in actions_of(s)
-    ]
-    assert len(logs["Resource"]) == 2 and all(":*" in str(r) for r in logs["Resource"])
+    assert {f["Handler"] for f in functions.values()} == {"_runtime.entry.handler.handler"}
+    roles = {str(f["Role"]) for f in functions.values()}
+    groups = {str(f["LoggingConfig"]["LogGroup"]) for f in functions.values()}
+    assert len(roles) == 1 and RUNTIME_ROLE in roles.pop()
+    assert len(groups) == 1
+    assert len([r for r in template.values() if r["Type"] == "AWS::IAM::Role"]) == 1
+    (logs,) = [s for s in statements(stack, RUNTIME_ROLE) if "logs:PutLogEvents" in actions_of(s)]
+    assert ":*" in str(logs["Resource"])

@@ -90,10 +90,10 @@ def test_attributes_are_the_physical_id_and_the_contracts_attributes() -> None:
     pt_id = only(stack, THROUGHPUT_TYPE)[0]
     assert stack.resolve(deployment.deployment_arn) == {"Ref": dep_id}
     assert stack.resolve(deployment.deployment_name) == {"Fn::GetAtt": [dep_id, "DeploymentName"]}
-    assert stack.resolve(deployment.model_arn) == {"Fn::GetAtt": [dep_id, "ModelArn"]}
+    assert stack.resolve(deployment.served_model_arn) == {"Fn::GetAtt": [dep_id, "ModelArn"]}
     assert stack.resolve(throughput.provisioned_model_arn) == {"Ref": pt_id}
     assert stack.resolve(throughput.provisioned_model_name) == {"Fn::GetAtt": [pt_id, "ProvisionedModelName"]}
-    assert stack.resolve(throughput.model_arn) == {"Fn::GetAtt": [pt_id, "ModelArn"]}
+    assert stack.resolve(throughput.served_model_arn) == {"Fn::GetAtt": [pt_id, "ModelArn"]}
 
 
 def test_provision_throughput_renders_units_and_no_commitment_by_default() -> None:
@@ -172,32 +172,42 @@ def test_one_serving_provider_per_stack_and_only_in_stacks_that_serve() -> None:
     job.provision_throughput("B", model_units=1)
     CustomModelDeployment(serving, "C", model_arn=MODEL_ARN)
 
-    def on_event_functions(stack: Stack) -> list[dict[str, Any]]:
-        functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
-        return [f for f in functions if f["Properties"].get("Handler") == "_runtime.model_serving.handler.on_event"]
+    def on_event_functions(stack: Stack) -> list[str]:
+        functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function")
+        return [k for k in functions if k.startswith("BedrockModelServingProvider")]
 
     assert on_event_functions(plain) == []
-    assert len(on_event_functions(serving)) == 1
+    assert on_event_functions(serving) == ["BedrockModelServingProviderframeworkonEvent1DA4F4A2"]
     served = [r for t in (DEPLOYMENT_TYPE, THROUGHPUT_TYPE) for r in resources(serving, t).values()]
     tokens = {str(r["Properties"]["ServiceToken"]) for r in served}
     assert len(tokens) == 1
 
 
-def test_the_provider_polls_every_30_seconds_within_cloudformations_hour_with_both_entry_points() -> None:
+def test_the_runtime_waits_itself_within_cloudformations_hour_and_lambda_delivers_failures_back() -> None:
+    """No Provider framework, no waiter state machine: the runtime polls (entry.handler, 30 s, at most 55 minutes)
+    and each of its functions has Lambda's retries, a maximum event age under an hour, and itself as the
+    on-failure destination, which it may invoke (a policy of its own, so the role's policy makes no cycle)."""
     stack = serving_stack()
     waiting_job(stack).deploy_on_demand("Serve")
-    template = Template.from_stack(stack)
-    functions = template.find_resources("AWS::Lambda::Function").values()
-    handlers = {f["Properties"].get("Handler"): f["Properties"] for f in functions}
-    for entry in ("_runtime.model_serving.handler.on_event", "_runtime.model_serving.handler.is_complete"):
-        assert handlers[entry]["Runtime"] == "python3.13" and handlers[entry]["Architectures"] == ["arm64"]
-    (machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
-    definition = str(machine["Properties"]["DefinitionString"])
-    assert '\\"IntervalSeconds\\":30' in definition.replace(" ", "") or '"IntervalSeconds":30' in definition
-    # 55 min / 30 s: CloudFormation waits at most an hour for a custom resource, so the framework fails first
-    assert 'MaxAttempts\\":110' in definition or '"MaxAttempts":110' in definition
-    logging = machine["Properties"]["LoggingConfiguration"]
-    assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is False
+    template = Template.from_stack(stack).to_json()["Resources"]
+    assert not [r for r in template.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    functions = {k: r["Properties"] for k, r in template.items() if r["Type"] == "AWS::Lambda::Function"}
+    assert len(functions) == 3  # the job, Result and serving ServiceTokens of stacks deployed before issue 20
+    for props in functions.values():
+        assert props["Runtime"] == "python3.13" and props["Architectures"] == ["arm64"]
+        assert props["Handler"] == "_runtime.entry.handler.handler" and props["Timeout"] == 900
+    configs = [r for r in template.values() if r["Type"] == "AWS::Lambda::EventInvokeConfig"]
+    assert sorted(c["Properties"]["FunctionName"]["Ref"] for c in configs) == sorted(functions)
+    for config in configs:
+        props = config["Properties"]
+        assert props["MaximumRetryAttempts"] == 2 and 60 <= props["MaximumEventAgeInSeconds"] < 3600
+        assert props["DestinationConfig"]["OnFailure"]["Destination"] == {
+            "Fn::GetAtt": [props["FunctionName"]["Ref"], "Arn"]
+        }
+        (policy,) = config["DependsOn"]
+        statements = template[policy]["Properties"]["PolicyDocument"]["Statement"]
+        invoke = [s["Resource"] for s in statements if s["Action"] == "lambda:InvokeFunction"]
+        assert props["DestinationConfig"]["OnFailure"]["Destination"] in invoke
 
 
 def test_replacing_the_job_changes_model_arn_but_not_the_serving_resources_logical_id_or_name() -> None:

@@ -2,7 +2,8 @@
 
 It speaks the REST-JSON paths botocore's bedrock model uses for the operations the handler calls: custom model
 deployments, provisioned model throughput, ListTagsForResource / TagResource / UntagResource and
-GetModelCustomizationJob. State changes happen on reads, as a poll would see them: a new resource is
+GetModelCustomizationJob, GetCustomModel (models registered with ``add_job(..., model_arn=)``). State
+changes happen on reads, as a poll would see them: a new resource is
 ``Creating`` for ``creating_polls`` reads, a swap ``Updating`` for ``updating_polls``. Faults are scripted
 per test: throttled requests, a failed creation or swap, a create whose response is dropped after the server
 acted, name conflicts for repeated tokens (``honor_tokens=False``).
@@ -14,6 +15,7 @@ import json
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +27,9 @@ REGION = "us-east-1"
 DEPLOYMENTS = "/model-customization/custom-model-deployments"
 THROUGHPUTS = "/provisioned-model-throughput"
 JOBS = "/model-customization-jobs/"
+MODELS = "/custom-models/"
+EVALUATIONS = "/evaluation-jobs"
+MICRO = "amazon.nova-micro-v1:0:128k"
 TERMS = {"OneMonth": timedelta(days=30), "SixMonths": timedelta(days=182)}
 
 
@@ -69,6 +74,16 @@ class FakeBedrock:
     resources: dict[str, Resource] = field(default_factory=dict)
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    evaluations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    evaluation_polls: int = 1
+    """How many reads an evaluation job stays InProgress."""
+    evaluation_outcome: str = "Completed"
+    """Completed, Failed or Stopped, once the polls are done."""
+    answers: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    """bedrock-runtime Converse: model id -> its answer to a prompt (default: an echo naming the model)."""
+    on_evaluation_done: Callable[[dict[str, Any]], None] | None = None
+    """Called with the create request when a job completes (the test writes its report to S3)."""
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,7 +95,24 @@ class FakeBedrock:
     def of_kind(self, kind: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.kind == kind]
 
-    def add_job(self, arn: str, *, training_loss: float | None, validation_loss: float | None) -> None:
+    def add_job(
+        self,
+        arn: str,
+        *,
+        training_loss: float | None,
+        validation_loss: float | None,
+        model_arn: str | None = None,
+        base: str = MICRO,
+    ) -> None:
+        """A Completed job with these losses; ``model_arn``: the custom model it trained (GetCustomModel)."""
+        if model_arn is not None:
+            self.models[model_arn] = {
+                "modelArn": model_arn,
+                "modelName": model_arn.rsplit("/", 1)[-1],
+                "jobArn": arn,
+                "baseModelArn": f"arn:aws:bedrock:{REGION}::foundation-model/{base}",
+                "creationTime": 1_700_000_000,
+            }
         job: dict[str, Any] = {
             "jobArn": arn,
             "jobName": arn.rsplit("/", 1)[-1],
@@ -88,7 +120,7 @@ class FakeBedrock:
             "roleArn": f"arn:aws:iam::{ACCOUNT}:role/r",
             "status": "Completed",
             "creationTime": 1_700_000_000,
-            "baseModelArn": f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-micro-v1:0:128k",
+            "baseModelArn": f"arn:aws:bedrock:{REGION}::foundation-model/{base}",
             "trainingDataConfig": {"s3Uri": "s3://data/train.jsonl"},
             "validationDataConfig": {"validators": []},
             "outputDataConfig": {"s3Uri": "s3://out/"},
@@ -177,7 +209,7 @@ class FakeBedrock:
                 "provisionedModelArn": resource.arn,
                 "modelArn": resource.model,
                 "desiredModelArn": resource.pending_model or resource.model,
-                "foundationModelArn": f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-micro-v1:0:128k",
+                "foundationModelArn": self.base_of(resource.body["modelId"]),
                 "status": resource.status,
                 "creationTime": resource.created.timestamp(),
                 "lastModifiedTime": resource.created.timestamp(),
@@ -190,9 +222,45 @@ class FakeBedrock:
             out["failureMessage"] = resource.failure
         return out
 
+    def evaluation_tick(self, arn: str) -> dict[str, Any]:
+        """One read of an evaluation job: InProgress for ``evaluation_polls`` reads, then the outcome."""
+        job = self.evaluations.get(arn)
+        if job is None:
+            raise ApiError(404, "ResourceNotFoundException", "Could not find the evaluation job")
+        if job["status"] == "Stopping":
+            job["status"] = "Stopped"
+        elif job["status"] == "InProgress":
+            job["countdown"] -= 1
+            if job["countdown"] < 0:
+                job["status"] = self.evaluation_outcome
+                if job["status"] == "Completed" and self.on_evaluation_done is not None:
+                    self.on_evaluation_done(job["request"])
+        request = job["request"]
+        out: dict[str, Any] = {
+            "jobName": request["jobName"],
+            "status": job["status"],
+            "jobArn": arn,
+            "roleArn": request["roleArn"],
+            "jobType": "Automated",
+            "applicationType": "ModelEvaluation",
+            "evaluationConfig": request["evaluationConfig"],
+            "inferenceConfig": request["inferenceConfig"],
+            "outputDataConfig": request["outputDataConfig"],
+            "creationTime": 1_700_000_000,
+        }
+        if job["status"] == "Failed":
+            out["failureMessages"] = ["The evaluator model could not be invoked: AccessDeniedException"]
+        return out
+
+    def base_of(self, model: str) -> str:
+        record = self.models.get(model)
+        return str(record["baseModelArn"]) if record else f"arn:aws:bedrock:{REGION}::foundation-model/{MICRO}"
+
     def swap(self, resource: Resource, model: str) -> None:
         if resource.status not in ("Active", "InService"):
             raise ApiError(400, "ValidationException", f"Cannot update while {resource.status}")
+        if resource.kind == "throughput" and self.base_of(model) != self.base_of(resource.body["modelId"]):
+            raise ApiError(400, "ValidationException", "desiredModelId must be customized from the same base model")
         resource.pending_model, resource.countdown = model, self.updating_polls
         resource.body["_last_swap"] = model
         resource.update_status, resource.failure = "Updating", None
@@ -221,7 +289,10 @@ class FakeBedrock:
                     self.tick(resource)
                     return f"Get{op_stem}", self.render(resource)
                 if method == "PATCH":
-                    self.swap(resource, body.get("modelArn") or body.get("desiredModelId") or resource.model)
+                    if body.get("desiredProvisionedModelName"):
+                        resource.name = body["desiredProvisionedModelName"]
+                    if body.get("modelArn") or body.get("desiredModelId"):
+                        self.swap(resource, body.get("modelArn") or body["desiredModelId"])
                     return f"Update{op_stem}", (
                         {"customModelDeploymentArn": resource.arn} if kind == "deployment" else {}
                     )
@@ -233,6 +304,45 @@ class FakeBedrock:
             if job is None:
                 raise ApiError(404, "ResourceNotFoundException", "Could not find the job")
             return "GetModelCustomizationJob", job
+        if path.startswith("/model/") and path.endswith("/converse") and method == "POST":
+            model_id = unquote(path[len("/model/") : -len("/converse")])
+            if model_id in self.resources and self.resources[model_id].status not in ("Active", "InService"):
+                raise ApiError(400, "ValidationException", f"{model_id} is not ready")
+            if model_id.startswith("arn:") and ":custom-model/" in model_id:
+                raise ApiError(400, "ValidationException", "a custom model cannot be invoked by its own ARN")
+            prompt = body["messages"][0]["content"][0]["text"]
+            served = self.resources[model_id].model if model_id in self.resources else model_id
+            text = self.answers.get(served, lambda q: f"{served.rsplit('/', 1)[-1]} answers {q}")(prompt)
+            return "Converse", {
+                "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+                "stopReason": "end_turn",
+                "usage": {"inputTokens": 5, "outputTokens": 5, "totalTokens": 10},
+                "metrics": {"latencyMs": 1},
+            }
+        if path == EVALUATIONS and method == "POST":
+            for arn, job in self.evaluations.items():
+                if self.honor_tokens and job["request"].get("clientRequestToken") == body.get("clientRequestToken"):
+                    return "CreateEvaluationJob", {"jobArn": arn}
+                if job["request"]["jobName"] == body["jobName"]:
+                    raise ApiError(409, "ConflictException", f"Evaluation job {body['jobName']} already exists")
+            arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:evaluation-job/{secrets.token_hex(6)}"
+            self.evaluations[arn] = {"request": body, "status": "InProgress", "countdown": self.evaluation_polls}
+            return "CreateEvaluationJob", {"jobArn": arn}
+        if path.startswith(EVALUATIONS + "/") and method == "GET":
+            return "GetEvaluationJob", self.evaluation_tick(unquote(path[len(EVALUATIONS) + 1 :]))
+        if path.startswith("/evaluation-job/") and path.endswith("/stop") and method == "POST":
+            job = self.evaluations.get(unquote(path[len("/evaluation-job/") : -len("/stop")]))
+            if job is None:
+                raise ApiError(404, "ResourceNotFoundException", "Could not find the evaluation job")
+            if job["status"] != "InProgress":
+                raise ApiError(409, "ConflictException", f"Evaluation job is {job['status']}")
+            job["status"] = "Stopping"
+            return "StopEvaluationJob", {}
+        if path.startswith(MODELS) and method == "GET":
+            model = self.models.get(unquote(path[len(MODELS) :]))
+            if model is None:
+                raise ApiError(404, "ResourceNotFoundException", "Could not find the model")
+            return "GetCustomModel", model
         if method == "POST" and path in ("/listTagsForResource", "/tagResource", "/untagResource"):
             arn = body["resourceARN"]
             if arn not in self.tags or arn not in self.resources:

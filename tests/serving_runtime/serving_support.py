@@ -6,10 +6,10 @@ handler suffixes per request (``DEPLOYMENT_NAME`` for the default ``REQUEST_ID``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
+
+from support import FakeLambdaTime, fake_aws_env  # noqa: F401  (re-exported: the tests import them from here)
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -37,34 +37,6 @@ THROUGHPUT_BASE = "Serve-SupportBotPT-3f9a2c"
 SUFFIX = "70b597b7"
 """The name suffix of (STACK_ID, LOGICAL_ID, REQUEST_ID), written out so that a changed derivation shows."""
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-
-def fake_aws_env(home: Path) -> dict[str, str]:
-    """Fake credentials and no shared config, so nothing can pick up a real account."""
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(home / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
-    }
-
-
-@dataclass
-class FakeLambdaTime:
-    """A recording sleep and a Lambda context whose remaining time shrinks as the sleep 'waits'."""
-
-    remaining_ms: int = 600_000
-    sleeps: list[float] = field(default_factory=list)
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.remaining_ms -= int(seconds * 1000)
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
 
 
 def deployment_request(**overrides: Any) -> dict[str, Any]:

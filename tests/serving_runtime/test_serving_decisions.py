@@ -117,10 +117,9 @@ def test_throughput_units_and_commitment_need_a_new_one() -> None:
         )
         == []
     )
-    assert decisions.needs_new_resource(THROUGHPUT, live, {**base, "modelUnits": 2}, generated=False) == [
-        "modelUnits",
-        "provisionedModelName",
-    ]
+    # a new name alone renames a throughput in place (UpdateProvisionedModelThroughput desiredProvisionedModelName)
+    assert decisions.needs_new_resource(THROUGHPUT, live, {**base, "modelUnits": 2}, generated=False) == ["modelUnits"]
+    assert decisions.needs_new_resource(THROUGHPUT, live, base, generated=False) == []
     committed = {**base, "provisionedModelName": live["provisionedModelName"], "commitmentDuration": "OneMonth"}
     assert decisions.needs_new_resource(THROUGHPUT, live, committed, generated=False) == ["commitmentDuration"]
 
@@ -172,10 +171,13 @@ def test_gate_checks_every_validator_and_names_missing_metrics() -> None:
 
 
 def test_gate_properties() -> None:
-    assert parse_gate(None) is None and parse_gate({}) is None and parse_gate({"MaxTrainingLoss": ""}) is None
+    assert parse_gate(None) is None  # no QualityGate property: no gate
     assert parse_gate({"MaxValidationLoss": " 1.2 "}) == Gate(max_validation_loss=1.2)
     with pytest.raises(HandlerError, match="must be a map"):
         parse_gate("1.2")
+    for unreadable in ({}, {"MaxTrainingLoss": ""}, ""):  # present but unreadable: refuses (issue 21)
+        with pytest.raises(HandlerError, match="QualityGate"):
+            parse_gate(unreadable)
 
 
 def test_arns_of_each_kind() -> None:

@@ -113,8 +113,8 @@ def test_tags_update_in_place(fake: FakeBedrock, fake_client: Any, lambda_time: 
 def test_retrain_swaps_the_model_in_place_behind_the_gate(
     fake: FakeBedrock, fake_client: Any, lambda_time: FakeLambdaTime, resource_type: str
 ) -> None:
-    fake.add_job(JOB_ARN, training_loss=0.5, validation_loss=0.9)
-    fake.add_job(NEW_JOB_ARN, training_loss=0.4, validation_loss=0.8)
+    fake.add_job(JOB_ARN, training_loss=0.5, validation_loss=0.9, model_arn=MODEL_ARN)
+    fake.add_job(NEW_JOB_ARN, training_loss=0.4, validation_loss=0.8, model_arn=NEW_MODEL_ARN)
     fake.updating_polls = 2
     requests = deployment_request if resource_type == DEPLOYMENT_TYPE else throughput_request
     model_field = "modelArn" if resource_type == DEPLOYMENT_TYPE else "modelId"
@@ -140,8 +140,8 @@ def test_retrain_swaps_the_model_in_place_behind_the_gate(
 def test_gate_refusal_keeps_the_old_model_and_the_rollback_changes_nothing(
     fake: FakeBedrock, fake_client: Any, lambda_time: FakeLambdaTime
 ) -> None:
-    fake.add_job(JOB_ARN, training_loss=0.5, validation_loss=0.9)
-    fake.add_job(NEW_JOB_ARN, training_loss=0.4, validation_loss=1.6)
+    fake.add_job(JOB_ARN, training_loss=0.5, validation_loss=0.9, model_arn=MODEL_ARN)
+    fake.add_job(NEW_JOB_ARN, training_loss=0.4, validation_loss=1.6, model_arn=NEW_MODEL_ARN)
     arn = create(fake_client, lambda_time, DEPLOYMENT_TYPE, deployment_request(), gate=GATE)["PhysicalResourceId"]
     worse = deployment_request(modelArn=NEW_MODEL_ARN)
 

@@ -68,7 +68,22 @@ def expect_get_throughput(stub: Stubber, response: dict[str, Any], identifier: s
     stub.add_response("get_provisioned_model_throughput", response, {"provisionedModelId": identifier})
 
 
+def expect_model(stub: Stubber, model: str, job_arn: str | None) -> None:
+    """GetCustomModel: the model's own job (the gate reads it) and its base model (Nova Micro)."""
+    response: dict[str, Any] = {
+        "modelArn": model,
+        "modelName": "m",
+        "creationTime": T0,
+        "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0:128k",
+    }
+    if job_arn:
+        response["jobArn"] = job_arn
+    stub.add_response("get_custom_model", response, {"modelIdentifier": model})
+
+
 def expect_job(stub: Stubber, job_arn: str = JOB_ARN, **metrics: Any) -> None:
+    """The gate's reads: GetCustomModel of the job's model (MODEL_ARN / NEW_MODEL_ARN), then the job."""
+    expect_model(stub, MODEL_ARN if job_arn == JOB_ARN else NEW_MODEL_ARN, job_arn)
     stub.add_response(
         "get_model_customization_job", job_description(jobArn=job_arn, **metrics), {"jobIdentifier": job_arn}
     )
@@ -206,11 +221,6 @@ def test_gate_refuses_a_create_with_the_numbers_and_creates_nothing(
     assert phrase in reason and JOB_ARN in reason and "No custom model deployment was created" in reason
 
 
-def test_gate_without_a_job_refuses(bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime) -> None:
-    with pytest.raises(HandlerError, match="no JobArn"):
-        run(bedrock, lambda_time, make_event(DEPLOYMENT_TYPE, "Create", deployment_request(), gate=GATE, job_arn=None))
-
-
 @pytest.mark.parametrize("bad", ["-1", "lots", "nan"])
 def test_a_threshold_that_is_not_a_number_fails_before_any_call(
     bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime, bad: str
@@ -345,6 +355,7 @@ def test_rollback_after_a_completed_swap_puts_the_old_model_back(
     """Another resource failed after the swap: the rollback swaps the throughput back."""
     event = swap_event(THROUGHPUT_TYPE, throughput_request(), throughput_request(modelId=NEW_MODEL_ARN), THROUGHPUT_ARN)
     expect_get_throughput(stubber, throughput_description(modelArn=NEW_MODEL_ARN, desiredModelArn=NEW_MODEL_ARN))
+    expect_model(stubber, MODEL_ARN, JOB_ARN)  # the same base model as the throughput's: swapped in place
     expect_tags(stubber, THROUGHPUT_ARN, tags())
     stubber.add_response(
         "update_provisioned_model_throughput", {}, {"provisionedModelId": THROUGHPUT_ARN, "desiredModelId": MODEL_ARN}
@@ -536,6 +547,7 @@ def test_a_delete_bedrock_refuses_as_busy_is_asked_again_until_it_is_gone(
 
     after = after_on_event(event, result)
     expect_get_throughput(stubber, throughput_description("InService"))
+    expect_tags(stubber, THROUGHPUT_ARN, tags())  # is_complete checks ownership before it deletes
     stubber.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": THROUGHPUT_ARN})
     stubber.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", http_status_code=404)
     assert check(bedrock, lambda_time, after) == {"IsComplete": False}

@@ -8,13 +8,9 @@ and is_complete polls of a custom model deployment and a provisioned throughput.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 from serving_support import (
     DEPLOYMENT_ARN,
     DEPLOYMENT_TYPE,
@@ -22,19 +18,14 @@ from serving_support import (
     THROUGHPUT_TYPE,
     deployment_description,
     deployment_request,
-    fake_aws_env,
     make_event,
     sent,
     throughput_description,
     throughput_request,
 )
+from support import requires_old_botocore, run_old_botocore
 
-OLD_PYTHON = os.environ.get("OLD_BOTOCORE_PYTHON", "")
-
-pytestmark = pytest.mark.skipif(
-    not OLD_PYTHON,
-    reason="OLD_BOTOCORE_PYTHON is unset: set it to a python with botocore 1.35.x to test the bundled model",
-)
+pytestmark = requires_old_botocore
 
 CHILD = r"""
 import json, os, sys
@@ -102,27 +93,7 @@ def cases() -> dict[str, Any]:
 
 
 def test_old_botocore_serves_through_the_bundled_model(tmp_path: Path) -> None:
-    from constructs_lib.cdk.provider import runtime_asset_dir
-
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "ASSET_ROOT": str(runtime_asset_dir()),
-        **fake_aws_env(tmp_path),
-    }
-    done = subprocess.run(
-        [OLD_PYTHON, "-I", "-c", CHILD],
-        input=json.dumps(cases(), default=str),
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report = run_old_botocore(CHILD, cases(), tmp_path)
     assert report["botocore"].startswith("1.35."), f"expected botocore 1.35.x, got {report['botocore']}"
     assert report["control"] == {"deployment": False, "throughput": True}
     deployment, throughput = report["results"]["deployment"], report["results"]["throughput"]

@@ -212,10 +212,10 @@ def add_job(fake: FakeBedrock, model: Trained, properties: dict[str, Any], *, ma
     key, threshold = gate_of(properties)
     gated = round(threshold + margin, 3)
     if key == "MaxValidationLoss":
-        fake.add_job(model.job_arn, training_loss=0.1, validation_loss=gated)
+        fake.add_job(model.job_arn, training_loss=0.1, validation_loss=gated, model_arn=model.model_arn)
     else:
         assert key == "MaxTrainingLoss"
-        fake.add_job(model.job_arn, training_loss=gated, validation_loss=0.1)
+        fake.add_job(model.job_arn, training_loss=gated, validation_loss=0.1, model_arn=model.model_arn)
 
 
 # ---- the Provider framework and CloudFormation ------------------------------------------------------
@@ -314,7 +314,7 @@ def test_create_retrain_swap_and_delete_from_synthesized_templates(
     live = fake.resources[arn]
     assert (live.status, live.model) == (served.ready, v1.model_arn)
     assert jobs_read(fake) == [v1.job_arn], "the gate read the served job's metrics"
-    assert [op for op, _ in calls(fake)][:2] == ["GetModelCustomizationJob", f"Create{served.stem}"]
+    assert [op for op, _ in calls(fake)][:3] == ["GetCustomModel", "GetModelCustomizationJob", f"Create{served.stem}"]
     assert [op for op, _ in calls(fake)].count(f"Get{served.stem}") == 3, "is_complete waited while it was created"
     (sent,) = bodies(fake, f"Create{served.stem}")
     assert sent[served.model_field] == v1.model_arn
@@ -356,7 +356,12 @@ def test_create_retrain_swap_and_delete_from_synthesized_templates(
     assert ops.index("GetModelCustomizationJob") < ops.index(f"Update{served.stem}")
     assert ops.count(f"Update{served.stem}") == 1 and f"Create{served.stem}" not in ops
     assert [b[served.swap_field] for b in bodies(fake, f"Update{served.stem}")] == [v2.model_arn]
-    assert result["Data"] == {served.arn_attribute: arn, served.name_attribute: live.name, "ModelArn": v2.model_arn}
+    assert result["Data"] == {
+        served.arn_attribute: arn,
+        served.name_attribute: live.name,
+        "ModelArn": v2.model_arn,
+        "ServingInPlace": "true",  # tells is_complete a failure is an in-place update's, not a creation's
+    }
 
     # ---- delete: the stack goes; the resource with it -----------------------------------------------
     fake.deletion_polls = 2
@@ -400,7 +405,7 @@ def test_a_retrain_the_gate_refuses_fails_with_the_numbers_and_the_rollback_keep
     reason = str(refused.value)
     assert f"{metric} {threshold + 0.25:g} > max {threshold:g}" in reason
     assert v2.model_arn in reason and v2.job_arn in reason and f"keeps serving {v1.model_arn}" in reason
-    assert [op for op, _ in calls(fake, before)] == [f"Get{served.stem}", "GetModelCustomizationJob"]
+    assert [op for op, _ in calls(fake, before)] == [f"Get{served.stem}", "GetCustomModel", "GetModelCustomizationJob"]
     assert fake.resources[arn].model == v1.model_arn
 
     rolled_back = cfn.roll_back_update(worse)  # UPDATE_ROLLBACK: v1's properties, on the same physical id
@@ -559,10 +564,10 @@ def test_a_first_model_the_gate_refuses_creates_nothing_and_the_rollback_deletes
         cfn.create(first)
 
     assert f"{threshold + 0.5:g} > max {threshold:g}" in str(refused.value) and "was created" in str(refused.value)
-    assert [op for op, _ in calls(fake)] == ["GetModelCustomizationJob"] and fake.resources == {}
+    assert [op for op, _ in calls(fake)] == ["GetCustomModel", "GetModelCustomizationJob"] and fake.resources == {}
     # The framework answered FAILED with its marker as the physical id; the rollback's Delete carries it.
     cfn.delete("AWSCDK::CustomResourceProviderFramework::CREATE_FAILED", first)
-    assert [op for op, _ in calls(fake)] == ["GetModelCustomizationJob"]
+    assert [op for op, _ in calls(fake)] == ["GetCustomModel", "GetModelCustomizationJob"]
 
 
 # ---- a swap requested twice: a retried invocation, a lost answer ---------------------------------------

@@ -77,3 +77,56 @@ def test_cdk_synth_and_ls_work_in_the_repository_without_activating_anything(tmp
         "BedrockProvisioned",
     ]
     assert_no_node_banner(listed)
+
+
+def _recommended_flags() -> dict[str, object]:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("feature_flags", ROOT / "tools" / "feature_flags.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    flags: dict[str, object] = module.recommended_flags()
+    return flags
+
+
+def test_cdk_json_carries_the_feature_flags_cdk_init_writes_for_the_installed_aws_cdk_lib() -> None:
+    """What `cdk init` puts in a new app's cdk.json: aws-cdk-lib's recommended flags (refresh them with
+    `python tools/feature_flags.py --write` after an upgrade)."""
+    recommended = _recommended_flags()
+    assert len(recommended) > 50
+    assert json.loads((ROOT / "cdk.json").read_text())["context"] == recommended
+
+
+def test_cdk_synth_prints_no_feature_flag_notice(tmp_path: Path) -> None:
+    synth = cdk("synth", "--quiet", "--output", str(tmp_path / "cdk.out"), "BedrockFineTuning", cwd=ROOT)
+    assert synth.returncode == 0, synth.stderr[-4000:]
+    assert "feature flags are not configured" not in synth.stdout + synth.stderr
+
+
+def test_the_recommended_flags_change_no_job_or_serving_resource(tmp_path: Path) -> None:
+    """A flag that changed a job's or serving resource's logical id, name or digest would retrain on upgrade:
+    the Bedrock custom resources of the example app are the same with the flags as without any."""
+    import sys
+
+    from aws_cdk import App
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        import app as example
+    finally:
+        sys.path.remove(str(ROOT))
+
+    def bedrock_resources(context: dict[str, object], outdir: Path) -> dict[str, object]:
+        assembly = example.build_app(App(outdir=str(outdir), context=context)).synth()
+        found: dict[str, object] = {}
+        for stack in assembly.stacks:
+            for logical_id, resource in stack.template["Resources"].items():
+                if resource["Type"].startswith("Custom::Bedrock"):
+                    found[f"{stack.stack_name}/{logical_id}"] = resource
+        return found
+
+    without = bedrock_resources({}, tmp_path / "without")
+    with_flags = bedrock_resources(json.loads((ROOT / "cdk.json").read_text())["context"], tmp_path / "with")
+    assert len(without) >= 10
+    assert with_flags == without

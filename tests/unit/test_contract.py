@@ -37,7 +37,7 @@ def test_the_runtimes_contract_needs_nothing_but_the_standard_library() -> None:
     tree = ast.parse(inspect.getsource(runtime_contract))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert imported <= {"__future__"}, imported
+    assert imported <= {"__future__", "collections.abc", "typing"}, imported
 
 
 def cfn_strings(value: Any) -> Any:
@@ -93,9 +93,10 @@ def test_the_watchers_inputs_are_what_the_template_gives_it() -> None:
     assert handles and all(set(r["Metadata"]) == {contract.METADATA_KEY} for r in handles)
     (watcher,) = [
         r
-        for r in template.values()
-        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == contract.WATCHER_HANDLER
+        for k, r in template.items()
+        if r["Type"] == "AWS::Lambda::Function" and k.startswith("BedrockModelCustomizationWatcher")
     ]
+    assert watcher["Properties"]["Handler"] == contract.RUNTIME_HANDLER
     env = watcher["Properties"]["Environment"]["Variables"]
     config = sweep.Config.from_env({k: "x" for k in env})
     assert (config.stack_id, config.schedule_rule) == ("x", "x")
@@ -106,3 +107,42 @@ def test_generated_name_bases_fit_the_handlers_suffix_budget() -> None:
     assert contract.NAME_BASE_MAX + 1 + contract.NAME_SUFFIX_LEN == contract.NAME_MAX
     longest = naming.generated_name("J" * 300, "0" * naming.DIGEST_LEN)
     assert len(longest) <= contract.NAME_BASE_MAX
+
+
+def test_the_cli_and_the_runtime_read_bedrocks_serving_statuses_in_one_place() -> None:
+    """Issue 20: ``watch`` and the serving decisions both ask contract.serving_settled / serving_update_failed;
+    neither spells Active, InService or UpdateFailed itself."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for path in ("constructs_lib/rules/watch.py", "lambda_src/model_serving/decisions.py"):
+        text = (root / path).read_text()
+        for status in ('"Active"', '"InService"', '"UpdateFailed"'):
+            assert status not in text, (path, status)
+
+
+def test_serving_settled_reads_deployments_and_throughputs_as_bedrock_reports_them() -> None:
+    from constructs_lib.rules import watch
+
+    deployment = "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/d"
+    cases = [
+        ({"customModelDeploymentArn": deployment, "status": "Active"}, True),
+        (
+            {"customModelDeploymentArn": deployment, "status": "Active", "updateDetails": {"updateStatus": "Updating"}},
+            False,
+        ),
+        ({"customModelDeploymentArn": deployment, "status": "Creating"}, False),
+        ({"status": "InService", "modelArn": "m1", "desiredModelArn": "m1"}, True),
+        ({"status": "InService", "modelArn": "m1", "desiredModelArn": "m2"}, False),
+        ({"status": "Updating", "modelArn": "m1", "desiredModelArn": "m1"}, False),
+    ]
+    for live, settled in cases:
+        assert watch.serving_ready(live) is settled, live
+        throughput = "customModelDeploymentArn" not in live
+        assert contract.serving_settled(live, throughput=throughput) is settled, live
+    failed = {
+        "customModelDeploymentArn": deployment,
+        "status": "Active",
+        "updateDetails": {"updateStatus": "UpdateFailed"},
+    }
+    assert contract.serving_update_failed(failed) and not contract.serving_update_failed({"status": "Active"})

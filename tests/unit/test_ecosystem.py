@@ -12,7 +12,7 @@ from constructs_lib import IModelCustomizationJob, ModelCustomizationJob
 
 from .helpers import actions_of, dependency_cycle, simple_job
 
-HANDLER = "_runtime.customization_job.handler.on_event"
+HANDLER = "_runtime.entry.handler.handler"
 
 
 def handler_count(stack: Stack) -> int:

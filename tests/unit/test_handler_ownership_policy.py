@@ -40,7 +40,7 @@ def handler_statements() -> list[dict[str, Any]]:
 
 
 def only(handler_statements: list[dict[str, Any]], action: str) -> dict[str, Any]:
-    (statement,) = [s for s in handler_statements if action in actions(s)]
+    (statement,) = [s for s in handler_statements if action in actions(s) and s["Effect"] == "Allow"]
     assert actions(statement) == [action], "a mutating action shares its statement with nothing else"
     return statement
 
@@ -64,7 +64,10 @@ def test_every_mutating_bedrock_action_is_conditioned_on_this_stacks_owner_tag(
 
 def test_create_requires_the_owner_tag_in_the_request(handler_statements: list[dict[str, Any]]) -> None:
     statement = only(handler_statements, "bedrock:CreateModelCustomizationJob")
-    assert statement["Condition"] == {"StringEquals": {f"aws:RequestTag/{OWNER}": STACK_ID}}
+    assert statement["Condition"] == {
+        "StringEquals": {f"aws:RequestTag/{OWNER}": STACK_ID},
+        "ForAnyValue:StringEquals": {"aws:TagKeys": [OWNER]},
+    }
 
 
 @pytest.mark.parametrize("action", ["bedrock:StopModelCustomizationJob", "bedrock:DeleteCustomModel"])
@@ -78,8 +81,7 @@ def test_tagging_carries_the_owner_tag_and_never_claims_another_stacks_resource(
 ) -> None:
     statement = only(handler_statements, "bedrock:TagResource")
     assert statement["Condition"] == {
-        "StringEquals": {f"aws:RequestTag/{OWNER}": STACK_ID},
-        "StringEqualsIfExists": {f"aws:ResourceTag/{OWNER}": STACK_ID},
+        "StringEquals": {f"aws:RequestTag/{OWNER}": STACK_ID, f"aws:ResourceTag/{OWNER}": STACK_ID},
     }
 
 
@@ -87,8 +89,11 @@ def test_untagging_only_owned_resources_and_never_the_owner_key(handler_statemen
     statement = only(handler_statements, "bedrock:UntagResource")
     assert statement["Condition"] == {
         "StringEquals": {f"aws:ResourceTag/{OWNER}": STACK_ID},
-        "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER]},
+        "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": [OWNER]},
     }
+    (deny,) = [s for s in handler_statements if s["Effect"] == "Deny"]
+    assert actions(deny) == ["bedrock:UntagResource"]
+    assert deny["Condition"] == {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [OWNER]}}
 
 
 def test_the_construct_and_the_handler_agree_on_the_owner_tag_key() -> None:

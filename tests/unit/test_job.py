@@ -144,7 +144,7 @@ def test_multiple_jobs_share_one_provider_and_one_handler() -> None:
     for i in range(3):
         simple_job(stack, f"Job{i}")
     handlers = template(stack).find_resources(
-        "AWS::Lambda::Function", {"Properties": {"Handler": "_runtime.customization_job.handler.on_event"}}
+        "AWS::Lambda::Function", {"Properties": {"Handler": "_runtime.entry.handler.handler"}}
     )
     assert len(handlers) == 1
     tokens = {str(j["Properties"]["ServiceToken"]) for j in jobs(stack).values()}
@@ -349,7 +349,12 @@ def test_tags_of_scope_reach_job_and_model_tags_merged_with_explicit_ones() -> N
     props = next(iter(jobs(stack).values()))["Properties"]
     assert props["Tags"] == {"team": "ml"}  # rendered by CDK's TagManager at synth, no callback per job
     # what the handler sends to the API: the scope's tags added to each explicit set
-    event = {"RequestType": "Create", "StackId": "s", "LogicalResourceId": "J", "RequestId": "r"}
+    event = {
+        "RequestType": "Create",
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/S/1",
+        "LogicalResourceId": "J",
+        "RequestId": "r",
+    }
     request = parse_event({**event, "ResourceProperties": props}).request
     assert request["jobTags"] == [{"key": "cost-center", "value": "42"}, {"key": "team", "value": "ml"}]
     assert request["customModelTags"] == [

@@ -1,7 +1,7 @@
 """Log groups of the stack's shared functions: retention, an optional KMS key, and none left to Lambda.
 
-Every function the library adds (job handler, the CDK Provider framework's function, job watcher) logs to
-a log group of the stack with the retention and key of ``ModelCustomizationLogs.configure``; without an
+Every function of the stack's runtime (issue 20: one log group for all of them) logs to a log group of the
+stack with the retention and key of ``ModelCustomizationLogs.configure``; without an
 explicit log group Lambda would create one on first use that never expires and outlives the stack.
 """
 
@@ -30,7 +30,8 @@ CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 CFN_LINT_IGNORED = {"W3005"}  # aws-cdk-lib's explicit DependsOn next to a Lambda role GetAtt (see test_compliance)
 IMPORTED_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 LOGS_KEY_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-PROVIDER_FRAMEWORK_HANDLER = "framework.onEvent"
+RUNTIME_FUNCTION = "BedrockModelCustomizationProviderframeworkonEvent5C021FD6"
+WATCHER_FUNCTION = "BedrockModelCustomizationWatcher4046DE04"
 
 
 def waiting_job(stack: Stack, construct_id: str = "Job") -> None:
@@ -43,43 +44,36 @@ def resources(stack: Stack, resource_type: str) -> dict[str, dict[str, Any]]:
 
 
 def function_log_groups(stack: Stack) -> dict[str, str]:
-    """Handler string -> the logical id of the log group the function logs to (LoggingConfig.LogGroup Ref)."""
+    """Function logical id -> the logical id of the log group the function logs to (LoggingConfig.LogGroup Ref)."""
     groups = resources(stack, "AWS::Logs::LogGroup")
     found = {}
     for logical_id, function in resources(stack, "AWS::Lambda::Function").items():
         props = function["Properties"]
         ref = props.get("LoggingConfig", {}).get("LogGroup", {})
         assert isinstance(ref, dict) and ref.get("Ref") in groups, (logical_id, props.get("LoggingConfig"))
-        found[props["Handler"]] = ref["Ref"]
+        found[logical_id] = ref["Ref"]
     return found
 
 
-def test_every_function_of_a_waiting_job_logs_to_its_own_log_group_kept_one_year_by_default() -> None:
+def test_every_function_of_a_waiting_job_logs_to_the_runtimes_one_log_group_kept_one_year_by_default() -> None:
     stack = new_stack()
     waiting_job(stack)
-    by_handler = function_log_groups(stack)
-    assert set(by_handler) == {
-        "_runtime.customization_job.handler.on_event",
-        "_runtime.job_watcher.handler.handler",
-        PROVIDER_FRAMEWORK_HANDLER,
-    }
+    by_function = function_log_groups(stack)
+    assert set(by_function) == {RUNTIME_FUNCTION, WATCHER_FUNCTION}
     groups = resources(stack, "AWS::Logs::LogGroup")
-    assert set(by_handler.values()) == set(groups)  # one each, and no other log group
+    assert set(by_function.values()) == set(groups) and len(groups) == 1  # one, and no other log group
     for logical_id, group in groups.items():
         assert group["Properties"]["RetentionInDays"] == 365, logical_id
         assert "KmsKeyId" not in group["Properties"], logical_id
 
 
-def test_provider_framework_function_has_a_log_group_with_the_handlers_retention() -> None:
+def test_a_submitted_job_has_one_function_and_one_log_group() -> None:
     stack = new_stack()
-    simple_job(stack)  # submitted mode: handler and provider only
-    by_handler = function_log_groups(stack)
-    assert set(by_handler) == {"_runtime.customization_job.handler.on_event", PROVIDER_FRAMEWORK_HANDLER}
+    simple_job(stack)  # submitted mode: the runtime only
+    by_function = function_log_groups(stack)
+    assert set(by_function) == {RUNTIME_FUNCTION}
     groups = resources(stack, "AWS::Logs::LogGroup")
-    framework = groups[by_handler[PROVIDER_FRAMEWORK_HANDLER]]["Properties"]
-    handler = groups[by_handler["_runtime.customization_job.handler.on_event"]]["Properties"]
-    assert by_handler[PROVIDER_FRAMEWORK_HANDLER] != by_handler["_runtime.customization_job.handler.on_event"]
-    assert framework == handler == {"RetentionInDays": 365}
+    assert [group["Properties"] for group in groups.values()] == [{"RetentionInDays": 365}]
 
 
 def test_configured_key_and_retention_apply_to_every_log_group_and_the_key_policy_lets_logs_use_it() -> None:
@@ -90,10 +84,10 @@ def test_configured_key_and_retention_apply_to_every_log_group_and_the_key_polic
     waiting_job(stack, "Second")
     key_id = stack.get_logical_id(key.node.default_child)  # type: ignore[arg-type]
     groups = resources(stack, "AWS::Logs::LogGroup")
-    assert len(groups) == 3
+    assert len(groups) == 1
     for logical_id, group in groups.items():
         assert group["Properties"] == {"RetentionInDays": 90, "KmsKeyId": {"Fn::GetAtt": [key_id, "Arn"]}}, logical_id
-    assert len(function_log_groups(stack)) == 3
+    assert len(function_log_groups(stack)) == 2
 
     statements = resources(stack, "AWS::KMS::Key")[key_id]["Properties"]["KeyPolicy"]["Statement"]
     (for_logs,) = [s for s in statements if "Service" in s.get("Principal", {})]
@@ -144,7 +138,7 @@ def test_an_imported_key_is_used_as_is() -> None:
     ModelCustomizationLogs.configure(stack, encryption_key=key)
     waiting_job(stack)
     groups = resources(stack, "AWS::Logs::LogGroup")
-    assert len(groups) == 3
+    assert len(groups) == 1
     for group in groups.values():
         assert group["Properties"] == {"RetentionInDays": 365, "KmsKeyId": IMPORTED_KEY_ARN}
     # Only the stack's own output-bucket key exists, and its policy is untouched by the log settings.
@@ -245,7 +239,7 @@ def test_encrypted_logs_pass_cdk_nag_and_cfn_lint_without_cycles(encrypted_assem
     path = encrypted_assembly / "EncryptedLogs.template.json"
     tpl = json.loads(path.read_text())
     groups = [r for r in tpl["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"]
-    assert len(groups) == 3 and all(g["Properties"]["RetentionInDays"] == 180 for g in groups)
+    assert len(groups) == 1 and all(g["Properties"]["RetentionInDays"] == 180 for g in groups)
     assert dependency_cycle(tpl) is None
     result = subprocess.run(
         [CFN_LINT, "--format", "json", "--ignore-checks", *CFN_LINT_IGNORED, "--", str(path)],

@@ -23,10 +23,14 @@ NEEDS_ACCOUNT = "needs an AWS account"
 RUN_ELSEWHERE = {
     "make synth": ".ci/run (make test builds everything make synth does) and tests/unit/test_cdk_cli.py",
     "make test": ".ci/run",
-    "python3 -m venv .venv": "tests/packaging/test_wheel.py (fresh venvs)",
-    ".venv/bin/pip install ./cdk_bedrock_model_customization-0.1.0-py3-none-any.whl": "tests/packaging/test_wheel.py",
-    '.venv/bin/pip install "cdk-bedrock-model-customization @ git+https://github.com/<owner>/<repo>.git@main"': (
-        "the same wheel, built from this repository's commit (tests/packaging/test_wheel.py)"
+    "make quick": "a subset of make test (pytest -m 'not slow'), which .ci/run runs whole",
+    "python3 -m venv .venv": "tests/packaging/test_install.py (a fresh venv outside the repository)",
+    ".venv/bin/pip install /path/to/clone": "tests/packaging/test_install.py",
+    ".venv/bin/pip install /path/to/clone/dist/cdk_bedrock_model_customization-0.1.0-py3-none-any.whl": (
+        "tests/packaging/test_install.py (the wheel make dist builds)"
+    ),
+    '.venv/bin/pip install "cdk-bedrock-model-customization @ git+https://YOUR-GIT-HOST/OWNER/REPO.git@main"': (
+        "tests/packaging/test_install.py (a local git repository of this commit)"
     ),
     "npm install --prefix .tools --no-audit --no-fund node@22": "the Makefile's own Node install (every make run)",
     "npx aws-cdk@2 synth": "tests/packaging/test_wheel.py (a user app from the README)",

@@ -114,3 +114,15 @@ def test_the_construct_wing_does_not_load_boto3_at_synth() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("ok")
+
+
+def test_no_two_modules_import_each_other() -> None:
+    """Issue 20: a module pair that imports each other (even inside a function, or for type checking only) is a
+    circle to untangle, not to defer (job_base and serving were one)."""
+    everything = {**LIBRARY_MODULES, **modules(RUNTIME, "lambda_src")}
+    edges = {
+        name: {i for i in imports_of(name, path) if i in everything and i != name} for name, path in everything.items()
+    }
+    circles = {tuple(sorted((a, b))) for a, targets in edges.items() for b in targets if a in edges.get(b, set())}
+    # ``from .. import contract`` names the parent package: a package and its own modules are not a circle
+    assert sorted((a, b) for a, b in circles if not b.startswith(f"{a}.")) == []

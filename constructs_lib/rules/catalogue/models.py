@@ -6,6 +6,8 @@ Adding a base model is adding one ``ModelEntry`` to ``MODELS``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .hyperparameters import (
     COHERE,
     COHERE_LIGHT,
@@ -346,6 +348,23 @@ MODELS: tuple[ModelEntry, ...] = (
     ModelEntry("OpenAI gpt-oss-20b", ("openai.gpt-oss-20b",), "OpenAI gpt-oss", {RFT: _OPEN_WEIGHT_RFT}),
     ModelEntry("Qwen3 32B", ("qwen.qwen3-32b",), "Qwen3", {RFT: _OPEN_WEIGHT_RFT}),
 )
+
+# custom-model-supported: the model ids the Bedrock user guide's table lists, per catalogue entry.
+_DOCUMENTED_IDS: dict[str, tuple[str, ...]] = {
+    "Amazon Nova Micro": ("amazon.nova-micro-v1:0:128k",),
+    "Amazon Nova Lite": ("amazon.nova-lite-v1:0:300k",),
+    "Amazon Nova Pro": ("amazon.nova-pro-v1:0:300k",),
+    "Amazon Nova 2 Lite": ("amazon.nova-2-lite-v1:0:256k",),
+    "Amazon Nova Canvas": ("amazon.nova-canvas-v1:0",),
+    "Titan Text G1 Express": ("amazon.titan-text-express-v1:0:8k",),
+    "Titan Image Generator G1": ("amazon.titan-image-generator-v1:0", "amazon.titan-image-generator-v2:0"),
+    "Titan Multimodal Embeddings G1": ("amazon.titan-embed-image-v1:0",),
+    "Claude 3 Haiku": ("anthropic.claude-3-haiku-20240307-v1:0:200k",),
+    "Meta Llama 3.1": ("meta.llama3-1-8b-instruct-v1:0:128k", "meta.llama3-1-70b-instruct-v1:0:128k"),
+    "Meta Llama 3.2 text": ("meta.llama3-2-1b-instruct-v1:0:128k", "meta.llama3-2-3b-instruct-v1:0:128k"),
+    "Meta Llama 3.2 11B Vision": ("meta.llama3-2-11b-instruct-v1:0:128k",),
+}
+MODELS = tuple(replace(entry, ids=_DOCUMENTED_IDS.get(entry.name, ())) for entry in MODELS)
 
 # distill-prompts: "Anthropic and Meta Llama models support only single-turn conversation prompts ... The Amazon
 # Nova models support multi-turn conversations".

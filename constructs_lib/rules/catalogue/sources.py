@@ -111,6 +111,26 @@ _ALL = (
         f"{_NOVA}/deploy-custom-model.html",
     ),
     Source(
+        "eval-judge",
+        "Create a prompt dataset for a model evaluation job that uses a model as judge (Amazon Bedrock)",
+        f"{_BEDROCK}/model-evaluation-prompt-datasets-judge.html",
+    ),
+    Source(
+        "eval-report-s3",
+        "Understand how the results of your model evaluation job are saved in Amazon S3 (Amazon Bedrock)",
+        f"{_BEDROCK}/model-evaluation-report-s3.html",
+    ),
+    Source(
+        "eval-api",
+        "CreateEvaluationJob (Amazon Bedrock API reference; botocore's service model bedrock 2023-04-20)",
+        "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_CreateEvaluationJob.html",
+    ),
+    Source(
+        "custom-model-supported",
+        "Supported models and Regions for fine-tuning and continued pre-training (Amazon Bedrock)",
+        f"{_BEDROCK}/custom-model-supported.html",
+    ),
+    Source(
         "unconfirmed",
         "No current AWS page found: a limit carried over from this library's earlier table (warning only)",
         "https://docs.aws.amazon.com/general/latest/gr/bedrock.html",

@@ -124,6 +124,8 @@ class Range:
     high: float
     default: float
     allows_auto: bool = False
+    integer: bool = False
+    """The table's Type column says integer: a non-integer value is an error, not a warning."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ class ModelEntry:
     datasets: Mapping[str, DatasetSpec] = field(default_factory=dict)
     """Customization type (the API's value) -> what its data sets must be."""
     hyperparameters: HyperparameterTable | None = None
+    ids: tuple[str, ...] = ()
+    """The model ids the documentation lists for it ("custom-model-supported"), for "did you mean" hints."""
 
 
 @dataclass(frozen=True)

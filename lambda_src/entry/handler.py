@@ -1,0 +1,312 @@
+"""Lambda entry point ``entry.handler.handler``: every invocation of the stack's runtime comes through here.
+
+What arrives (CloudFormation and EventBridge invoke the function asynchronously):
+
+- a CloudFormation request (``RequestType``, ``ResponseURL``): a job, a serving resource or a Result. Jobs and
+  serving resources are answered here from their cores' return value or exception; a serving Create or Update
+  then waits until Bedrock has the resource ready, polling every 30 s inside the invocation and continuing in a
+  new asynchronous invocation of this function (``CONTINUATION``) before this one runs out, for at most 55
+  minutes (CloudFormation waits at most an hour for a custom resource). A Result is the watcher's: it PUTs its
+  own answer;
+- a continuation of such a wait;
+- a record of an asynchronous invocation that failed for good (``requestContext.condition`` RetriesExhausted or
+  EventAgeExceeded), delivered because this function is its own on-failure destination: a CloudFormation request
+  in it is answered FAILED, naming the condition;
+- anything else (Bedrock state-change events, the backup schedule): the job watcher.
+
+Whatever the core does (raises, cannot be imported, blocks past the deadline guard), the request is answered;
+only an answer that could not be PUT raises, so that Lambda retries the invocation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..contract import (
+    CONTINUATION_KEY,
+    DEPLOYMENT_RESOURCE_TYPE,
+    JOB_RESOURCE_TYPE,
+    RESULT_RESOURCE_TYPE,
+    THROUGHPUT_RESOURCE_TYPE,
+)
+from ..job_watcher.presigned import WORST_CASE_SECONDS, Put, put_json, refusal
+from ..kernel.log import describe_error, invocation, log_event
+from . import answer
+from .deadline import DeadlineReached, guard
+
+POLL_INTERVAL_S = 30.0
+"""As the Provider framework's waiter polled is_complete."""
+WAIT_LIMIT_S = 55 * 60.0
+"""CloudFormation waits at most an hour for a custom resource operation; the runtime answers first, with a reason."""
+ANSWER_RESERVE_S = answer.PUT_ATTEMPTS * WORST_CASE_SECONDS + sum(answer.PUT_BACKOFF_S)
+"""Kept at the end of every invocation for the answer's PUT attempts: the deadline guard fires before it."""
+CONTINUE_RESERVE_S = ANSWER_RESERVE_S + 60.0
+"""A wait continues in a new invocation when less than one poll and this remain (a check's calls, the invoke)."""
+SERVING_TYPES = (DEPLOYMENT_RESOURCE_TYPE, THROUGHPUT_RESOURCE_TYPE)
+UNLIMITED_MS = 15 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The edges the entry uses: tests pass a ``put`` to a local server, a fake clock, sleep and self-invoke."""
+
+    put: Put
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+    invoke_self: Callable[[Mapping[str, Any]], None]
+    bedrock: Callable[[], Any]
+    env: Mapping[str, str]
+    url_refusal: Callable[[Any], str | None] = refusal
+    """Why a ResponseURL must not be answered (presigned.refusal: only CloudFormation's response buckets)."""
+
+
+def _real(context: Any) -> Runtime:
+    def invoke_self(payload: Mapping[str, Any]) -> None:
+        import boto3
+
+        from ..kernel.client import client_config
+
+        client = boto3.client("lambda", config=client_config(2, 5, 3))
+        client.invoke(
+            FunctionName=unqualified(context.invoked_function_arn),
+            InvocationType="Event",
+            Payload=json.dumps(payload).encode(),
+        )
+
+    def bedrock() -> Any:
+        from ..customization_job.client import new_bedrock_client
+
+        return new_bedrock_client()
+
+    return Runtime(put_json, time.sleep, time.time, invoke_self, bedrock, os.environ)
+
+
+def unqualified(function_arn: str) -> str:
+    """The function's ARN without a version or alias: the one resource OwnResources lets it invoke (the context's
+    ``invoked_function_arn`` carries the qualifier the caller used, if any)."""
+    return ":".join(function_arn.split(":")[:7])
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Lambda entry point."""
+    with invocation(context):
+        return handle(event, context, _real(context))
+
+
+def handle(event: Any, context: Any, runtime: Runtime) -> dict[str, Any]:
+    """``handler`` with its edges injected."""
+    if not isinstance(event, Mapping):
+        log_event(trigger="malformed", outcome="ignored", reason=f"the event is a {type(event).__name__}")
+        return {"trigger": "malformed"}
+    if _is_failure_record(event):
+        return _on_failure_record(event, context, runtime)
+    if CONTINUATION_KEY in event:
+        return _on_continuation(event, context, runtime)
+    if "RequestType" in event and event.get("ResourceType") in (JOB_RESOURCE_TYPE, *SERVING_TYPES):
+        if _refused(event, runtime):
+            return {"trigger": "cloudformation", "status": "REFUSED"}
+        return _answering(event, context, runtime, lambda: _request(event, context, runtime))
+    return _watcher(event, context, runtime)
+
+
+def _refused(request: Mapping[str, Any], runtime: Runtime) -> bool:
+    """A request whose answer could not go to CloudFormation starts nothing: only CloudFormation could have sent a
+    URL into its own response bucket (presigned.cloudformation_bucket), so anything else is not its request."""
+    reason = runtime.url_refusal(request.get("ResponseURL"))
+    if reason is None:
+        return False
+    fields = {k: request.get(k) for k in ("RequestType", "LogicalResourceId") if isinstance(request.get(k), str)}
+    log_event(logging.WARNING, trigger="cloudformation", outcome="refused", reason=reason, **fields)
+    return True
+
+
+# ---- the safety net ---------------------------------------------------------------------------------
+
+
+def _remaining_s(context: Any) -> float:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return (remaining() if callable(remaining) else UNLIMITED_MS) / 1000
+
+
+def _is_handler_error(error: BaseException) -> bool:
+    """The cores' own errors (customization_job.errors.HandlerError): their message is the reason to show."""
+    return any(cls.__name__ == "HandlerError" for cls in type(error).__mro__)
+
+
+def _answering(
+    request: Mapping[str, Any], context: Any, runtime: Runtime, core: Callable[[], dict[str, Any] | None]
+) -> dict[str, Any]:
+    """Run ``core`` under the deadline guard and answer ``request`` with what it returns (a response body), or
+    FAILED with what it raised. None: the core continued in a new invocation, which answers."""
+    started = runtime.clock()
+    try:
+        with guard(_remaining_s(context) - ANSWER_RESERVE_S):
+            response = core()
+    except DeadlineReached:
+        ran = round(runtime.clock() - started)
+        response = answer.body(
+            request,
+            "FAILED",
+            reason=f"The runtime ran out of time after {ran} s (Lambda's timeout, less {ANSWER_RESERVE_S:.0f} s kept "
+            "to answer); nothing more was done. Deploy again; if it recurs, see the function's log group.",
+        )
+    except answer.AnswerLost:
+        raise
+    except Exception as error:
+        reason = str(error) if _is_handler_error(error) else f"Unexpected error in the runtime: {describe_error(error)}"
+        log_event(logging.ERROR, action="fail", outcome="failed", error=type(error).__name__, reason=reason)
+        response = answer.body(request, "FAILED", reason=reason)
+    if response is None:
+        return {"trigger": "cloudformation", "status": "CONTINUED"}
+    answer.send(
+        runtime.put,
+        str(request.get("ResponseURL") or ""),
+        response,
+        remaining_s=lambda: _remaining_s(context),
+        sleep=runtime.sleep,
+    )
+    return {"trigger": "cloudformation", "status": response["Status"]}
+
+
+# ---- CloudFormation requests -----------------------------------------------------------------------
+
+
+def _request(event: Mapping[str, Any], context: Any, runtime: Runtime) -> dict[str, Any] | None:
+    physical = event.get("PhysicalResourceId")
+    if event.get("RequestType") == "Delete" and physical == answer.CREATE_FAILED_MARKER:
+        log_event(action="delete", outcome="create-had-failed", logicalResourceId=event.get("LogicalResourceId"))
+        return answer.body(event, "SUCCESS")
+    if event.get("ResourceType") == JOB_RESOURCE_TYPE:
+        from ..customization_job import handler as job
+
+        result = job.handle(dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep)
+        return answer.body(event, "SUCCESS", physical_id=result["PhysicalResourceId"], data=result.get("Data"))
+    from ..model_serving import handler as serving
+
+    result = serving.handle(dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep)
+    data = result.get("Data") or {}
+    if event.get("RequestType") == "Delete" and serving.AWAIT not in data:
+        return answer.body(event, "SUCCESS", physical_id=result["PhysicalResourceId"], data=data)
+    waiting = {**event, **result, "PhysicalResourceId": result["PhysicalResourceId"]}
+    return _wait(waiting, runtime.clock() + WAIT_LIMIT_S, context, runtime)
+
+
+def _wait(event: dict[str, Any], deadline: float, context: Any, runtime: Runtime) -> dict[str, Any] | None:
+    """Poll the serving resource until it is ready (or gone), continue in a new invocation, or time out."""
+    from ..model_serving import handler as serving
+
+    client = runtime.bedrock()
+    while True:
+        state = serving.check(event, context, client=client, sleep=runtime.sleep)
+        if state.get("IsComplete"):
+            data = {**(event.get("Data") or {}), **(state.get("Data") or {})}
+            return answer.body(event, "SUCCESS", physical_id=event["PhysicalResourceId"], data=data)
+        if runtime.clock() + POLL_INTERVAL_S > deadline:
+            return answer.body(
+                event,
+                "FAILED",
+                reason=f"{event.get('PhysicalResourceId')} was not ready within {WAIT_LIMIT_S / 60:.0f} minutes "
+                "(CloudFormation waits at most an hour for a custom resource). Bedrock may still finish it: check "
+                "its status, then deploy again.",
+            )
+        if _remaining_s(context) < POLL_INTERVAL_S + CONTINUE_RESERVE_S:
+            runtime.invoke_self({CONTINUATION_KEY: {"event": event, "deadline": deadline}})
+            log_event(action="continue-wait", logicalResourceId=event.get("LogicalResourceId"), outcome="continued")
+            return None
+        runtime.sleep(POLL_INTERVAL_S)
+
+
+def _on_continuation(event: Mapping[str, Any], context: Any, runtime: Runtime) -> dict[str, Any]:
+    payload = event.get(CONTINUATION_KEY)
+    request = payload.get("event") if isinstance(payload, Mapping) else None
+    deadline = payload.get("deadline") if isinstance(payload, Mapping) else None
+    if not isinstance(request, Mapping) or not isinstance(deadline, int | float) or "PhysicalResourceId" not in request:
+        log_event(trigger="continuation", outcome="ignored", reason="the continuation is not of the expected shape")
+        return {"trigger": "malformed"}
+    if _refused(request, runtime):
+        return {"trigger": "continuation", "status": "REFUSED"}
+    waiting = dict(request)
+    return _answering(waiting, context, runtime, lambda: _wait(waiting, float(deadline), context, runtime))
+
+
+# ---- failed asynchronous invocations ------------------------------------------------------------------
+
+
+def _is_failure_record(event: Mapping[str, Any]) -> bool:
+    context = event.get("requestContext")
+    return isinstance(context, Mapping) and "condition" in context and "requestPayload" in event
+
+
+def _on_failure_record(event: Mapping[str, Any], context: Any, runtime: Runtime) -> dict[str, Any]:
+    """Lambda gave up on an invocation (its retries, or the event's maximum age): answer its request FAILED."""
+    record = event["requestContext"]
+    payload = event.get("requestPayload")
+    if isinstance(payload, Mapping) and isinstance(payload.get(CONTINUATION_KEY), Mapping):
+        payload = payload[CONTINUATION_KEY].get("event")
+    condition = str(record.get("condition"))
+    if not isinstance(payload, Mapping) or "ResponseURL" not in payload or _is_failure_record(payload):
+        log_event(logging.WARNING, trigger="failure-record", condition=condition, outcome="nothing-to-answer")
+        return {"trigger": "failure-record", "status": "IGNORED"}
+    if _refused(payload, runtime):
+        return {"trigger": "failure-record", "status": "REFUSED"}
+    returned = event.get("responsePayload")
+    error = ""
+    if isinstance(returned, Mapping) and returned.get("errorType"):
+        error = f": {returned.get('errorType')}: {returned.get('errorMessage', '')}"
+    reason = (
+        f"The stack's runtime function did not answer this request ({condition} after "
+        f"{record.get('approximateInvokeCount', '?')} attempt(s){error}). See the function's log group; deploy again."
+    )
+    log_event(logging.ERROR, trigger="failure-record", condition=condition, outcome="FAILED")
+    response = answer.body(payload, "FAILED", reason=reason)
+    answer.send(
+        runtime.put,
+        str(payload.get("ResponseURL")),
+        response,
+        remaining_s=lambda: _remaining_s(context),
+        sleep=runtime.sleep,
+    )
+    return {"trigger": "failure-record", "status": "FAILED"}
+
+
+def _reraise(error: Exception) -> dict[str, Any]:
+    raise error
+
+
+# ---- the watcher ------------------------------------------------------------------------------------
+
+
+def _watcher(event: Mapping[str, Any], context: Any, runtime: Runtime) -> dict[str, Any]:
+    """Bedrock's state-change events, the backup schedule and the Result requests (which the watcher answers)."""
+    if "RequestType" in event and event.get("ResourceType") != RESULT_RESOURCE_TYPE:
+        return _answering(
+            event,
+            context,
+            runtime,
+            lambda: answer.body(
+                event, "FAILED", reason=f"This function serves no resource of type {event.get('ResourceType')!r}."
+            ),
+        )
+    try:
+        from ..job_watcher import handler as watcher
+    except Exception as error:  # a Result request is still answered (FAILED) when the watcher cannot load
+        if "RequestType" not in event:
+            raise
+        failure = error
+        return _answering(event, context, runtime, lambda: _reraise(failure))
+
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return watcher.handle(
+        event,
+        clients=watcher.new_clients(),
+        env=runtime.env,
+        put=runtime.put,
+        remaining_ms=remaining if callable(remaining) else None,
+        memory=watcher.MEMORY,
+    )

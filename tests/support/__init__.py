@@ -1,0 +1,80 @@
+"""What the runtime's tests share, in one place: fake credentials, a fake Lambda clock, the old-botocore runner.
+
+The job-handler tests (tests/lambda/cfn_support.py), the serving-runtime tests (tests/serving_runtime/
+serving_support.py) and the watcher's Lambda-runtime test import these instead of keeping copies; their own
+modules keep only what is theirs (requests, events and descriptions of their resource types).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REGION = "us-east-1"
+OLD_PYTHON = os.environ.get("OLD_BOTOCORE_PYTHON", "")
+"""A python with the Lambda runtime's botocore 1.35.x (``make unit`` sets it up as .venv-oldboto)."""
+
+requires_old_botocore = pytest.mark.skipif(
+    not OLD_PYTHON,
+    reason="OLD_BOTOCORE_PYTHON is unset: set it to a python with botocore 1.35.x to test the bundled model",
+)
+
+
+def fake_aws_env(home: Path, region: str = REGION) -> dict[str, str]:
+    """Fake credentials and no shared config, so nothing can pick up a real account."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(home / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
+    }
+
+
+@dataclass
+class FakeLambdaTime:
+    """A recording sleep and a Lambda context whose remaining time shrinks as the sleep 'waits'."""
+
+    remaining_ms: int = 600_000
+    sleeps: list[float] = field(default_factory=list)
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.remaining_ms -= int(seconds * 1000)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def run_old_botocore(child: str, payload: Any, home: Path, *, timeout: float = 120) -> dict[str, Any]:
+    """Run ``child`` (Python source reading JSON on stdin) under the old botocore, isolated (``-I``), with the
+    runtime's staged asset at ``ASSET_ROOT`` and fake credentials; its last stdout line is its JSON report."""
+    from constructs_lib.cdk.provider import runtime_asset_dir
+
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "ASSET_ROOT": str(runtime_asset_dir()),
+        **fake_aws_env(home),
+    }
+    done = subprocess.run(
+        [OLD_PYTHON, "-I", "-c", child],
+        input=json.dumps(payload, default=str),
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
