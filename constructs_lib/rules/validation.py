@@ -158,7 +158,8 @@ def check_client_request_token(value: str, prop: str = "client_request_token") -
 
 
 def check_role_arn(value: str, prop: str = "role") -> None:
-    check_pattern(prop, value, ROLE_ARN_PATTERN, 1, 2048, "a role ARN")
+    # botocore bedrock shape RoleArn: min 0, max 2048 (an empty value fails the pattern)
+    check_pattern(prop, value, ROLE_ARN_PATTERN, 0, 2048, "a role ARN")
 
 
 def check_identifier(prop: str, value: str) -> None:

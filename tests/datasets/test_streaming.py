@@ -8,7 +8,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from constructs_lib.rules import datasets
@@ -192,6 +192,17 @@ def _worded_converse(draw: st.DrawFn) -> dict[str, Any]:
 
 @settings(max_examples=1500, deadline=None)
 @given(_worded_converse(), st.sampled_from(_RULES))
+@example(  # issue 23: the full check reads a null system prompt as none; the fast path declined it
+    {
+        "schemaVersion": "bedrock-conversation-2024",
+        "system": None,
+        "messages": [
+            {"role": "user", "content": [{"text": "Hi"}]},
+            {"role": "assistant", "content": [{"text": "Hello"}]},
+        ],
+    },
+    _RULES[0],
+)
 def test_converse_fast_path_agrees_under_each_models_rules(record: dict[str, Any], case: Any) -> None:
     _agree_under(DataFormat.CONVERSE, record, case)
 

@@ -61,8 +61,8 @@ class Converse(RecordFormat):
         watch = self.watches
         suspect = False
         chars = 0
-        if "system" in record:
-            system = record["system"]
+        system = record.get("system")
+        if system is not None:  # null reads as no system prompt, as in the full check (_system)
             bounds = self.spec.system_blocks
             if type(system) is not list or (bounds is not None and not bounds[0] <= len(system) <= bounds[1]):
                 return -1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalogue import DataFormat
-from .base import RecordFormat, good_text, kind
+from .base import RecordFormat, good_text, kind, text_field
 from .report import ERR, WARN, Emit
 
 _ROLES = ("system", "user", "assistant")
@@ -71,7 +71,7 @@ class RftChat(RecordFormat):
                 WARN,
                 line,
                 "reference_answer",
-                "is empty or not a string or object; the grader has nothing to score against.",
+                "is null or empty; the grader has nothing to score against.",
                 source,
             )
         return chars
@@ -113,7 +113,8 @@ class RftChat(RecordFormat):
                     "is an array of parts; the documented records give a string.",
                     source,
                 )
-                chars += sum(len(p.get("text") or "") for p in content)
+                for number, part in enumerate(content):
+                    chars += text_field(part, "text", line, emit, f"{where}.content[{number}].text", source)
             else:
                 emit(ERR, line, f"{where}.content", f"must be a string, got {kind(content)}.", source)
             extra = [key for key in message if key not in ("role", "content")]
@@ -131,4 +132,11 @@ class RftChat(RecordFormat):
 
 
 def _good_answer(answer: Any) -> bool:
-    return good_text(answer) or (type(answer) is dict and bool(answer))
+    """rft-open-weight: reference_answer "is not limited to structured outputs—it can contain any format that
+    helps your reward function evaluate quality", so any value counts but null, blank text and an empty
+    object or array (https://docs.aws.amazon.com/bedrock/latest/userguide/rft-prepare-data-open-weight.html)."""
+    if type(answer) is str:
+        return good_text(answer)
+    if type(answer) is dict or type(answer) is list:
+        return bool(answer)
+    return answer is not None
