@@ -64,6 +64,16 @@ class Runtime:
     env: Mapping[str, str]
     url_refusal: Callable[[Any], str | None] = refusal
     """Why a ResponseURL must not be answered (presigned.refusal: only CloudFormation's response buckets)."""
+    clients: Callable[[str], Any] = lambda name: _client(name)
+    """The evaluation gate's other clients: ``bedrock-runtime`` (Converse) and ``s3`` (prompts, answers, report)."""
+
+
+def _client(name: str) -> Any:
+    import boto3
+
+    from ..customization_job.client import CLIENT_CONFIG
+
+    return boto3.session.Session().client(name, config=CLIENT_CONFIG)
 
 
 def _real(context: Any) -> Runtime:
@@ -187,14 +197,77 @@ def _request(event: Mapping[str, Any], context: Any, runtime: Runtime) -> dict[s
 
         result = job.handle(dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep)
         return answer.body(event, "SUCCESS", physical_id=result["PhysicalResourceId"], data=result.get("Data"))
+    from ..model_serving import errors as serving_errors
     from ..model_serving import handler as serving
 
-    result = serving.handle(dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep)
+    deadline = runtime.clock() + WAIT_LIMIT_S
+    try:
+        result = serving.handle(dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep)
+    except serving_errors.EvaluationNeeded as needed:
+        from . import evaluation
+
+        return _evaluate(event, evaluation.plan_of(needed), runner_initial(runtime), deadline, context, runtime)
+    return _serve(event, result, deadline, context, runtime)
+
+
+def runner_initial(runtime: Runtime) -> dict[str, Any]:
+    from ..model_evaluation import runner
+
+    return runner.initial(now=runtime.clock)
+
+
+def _serve(
+    event: Mapping[str, Any], result: dict[str, Any], deadline: float, context: Any, runtime: Runtime
+) -> dict[str, Any] | None:
+    """The serving core's answer: a Delete that needs no wait is answered, anything else waits until ready."""
+    from ..model_serving import handler as serving
+
     data = result.get("Data") or {}
     if event.get("RequestType") == "Delete" and serving.AWAIT not in data:
         return answer.body(event, "SUCCESS", physical_id=result["PhysicalResourceId"], data=data)
     waiting = {**event, **result, "PhysicalResourceId": result["PhysicalResourceId"]}
-    return _wait(waiting, runtime.clock() + WAIT_LIMIT_S, context, runtime)
+    return _wait(waiting, deadline, context, runtime)
+
+
+def _evaluate(
+    event: Mapping[str, Any],
+    plan: Mapping[str, Any],
+    state: dict[str, Any],
+    deadline: float,
+    context: Any,
+    runtime: Runtime,
+) -> dict[str, Any] | None:
+    """Step the evaluation gate (entry/evaluation.py); passed: create or swap as the serving core decides."""
+    from ..model_serving import handler as serving
+    from . import evaluation
+
+    stepper = evaluation.Stepper(
+        event,
+        plan,
+        clients=runtime.clients,
+        bedrock=runtime.bedrock(),
+        clock=runtime.clock,
+        sleep=runtime.sleep,
+        remaining_s=lambda: _remaining_s(context) - ANSWER_RESERVE_S,
+        poll_s=POLL_INTERVAL_S,
+        continue_reserve_s=CONTINUE_RESERVE_S,
+    )
+    outcome, state = stepper.run(state, deadline, WAIT_LIMIT_S / 60)
+    if outcome == "continue":
+        runtime.invoke_self(evaluation.continuation(event, deadline, plan, state))
+        log_event(action="continue-evaluation", logicalResourceId=event.get("LogicalResourceId"), outcome="continued")
+        return None
+    verdict = state.get("verdict") or {}
+    if verdict.get("promoted") is not True or state.get("phase") != "done":
+        reason = str(verdict.get("reason") or "the evaluation gate gave no verdict") + evaluation.leftover(state)
+        log_event(logging.ERROR, action="evaluation-gate", outcome="refused", reason=reason)
+        return answer.body(event, "FAILED", reason=reason)
+    log_event(action="evaluation-gate", modelArn=plan.get("model"), jobArn=verdict.get("job_arn"), outcome="passed")
+    result = serving.handle(
+        dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep, evaluated=str(plan["model"])
+    )
+    result = {**result, "Data": {**(result.get("Data") or {}), **evaluation.attributes(verdict)}}
+    return _serve(event, result, deadline, context, runtime)
 
 
 def _wait(event: dict[str, Any], deadline: float, context: Any, runtime: Runtime) -> dict[str, Any] | None:
@@ -226,6 +299,20 @@ def _on_continuation(event: Mapping[str, Any], context: Any, runtime: Runtime) -
     payload = event.get(CONTINUATION_KEY)
     request = payload.get("event") if isinstance(payload, Mapping) else None
     deadline = payload.get("deadline") if isinstance(payload, Mapping) else None
+    gate = payload.get("evaluation") if isinstance(payload, Mapping) else None
+    if isinstance(gate, Mapping) and isinstance(request, Mapping) and isinstance(deadline, int | float):
+        if not isinstance(gate.get("state"), Mapping) or not all(k in gate for k in ("model", "incumbent", "noun")):
+            log_event(
+                trigger="continuation", outcome="ignored", reason="the evaluation state is not of the expected shape"
+            )
+            return {"trigger": "malformed"}
+        if _refused(request, runtime):
+            return {"trigger": "continuation", "status": "REFUSED"}
+        plan = {k: v for k, v in gate.items() if k != "state"}
+        state = dict(gate["state"])
+        return _answering(
+            request, context, runtime, lambda: _evaluate(request, plan, state, float(deadline), context, runtime)
+        )
     if not isinstance(request, Mapping) or not isinstance(deadline, int | float) or "PhysicalResourceId" not in request:
         log_event(trigger="continuation", outcome="ignored", reason="the continuation is not of the expected shape")
         return {"trigger": "malformed"}

@@ -1,0 +1,305 @@
+"""The evaluation gate end to end through the REAL runtime entry (entry.handler.handle): a serving Update whose
+``EvaluationGate`` must vouch for the new model runs the runner's steps across continuations (the entry invoking
+itself, recorded here and replayed as new invocations with a fresh Lambda clock), then swaps or answers FAILED.
+
+Bedrock (deployments, Converse, evaluation jobs) is the fake endpoint on 127.0.0.1, validated by botocore's
+service model on the client side; S3 is moto's server on 127.0.0.1; CloudFormation's ResponseURL is a local
+server that records the answer. Time is a fake clock shared by all invocations of one deployment.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from fake_bedrock import FakeBedrock
+from moto.server import ThreadedMotoServer
+from serving_support import DEPLOYMENT_TYPE, deployment_request, make_event
+from test_evaluation_runner_fake_endpoint import (
+    BUCKET,
+    CANDIDATE,
+    PROMPTS,
+    PROPERTY,
+    SERVING_MODEL,
+    judge_by_answers,
+)
+from test_runtime_entry import EPOCH, ResponseServer
+
+from lambda_src.contract import (
+    ATTR_EVALUATION_CANDIDATE_SCORES,
+    ATTR_EVALUATION_INCUMBENT_SCORES,
+    ATTR_EVALUATION_JOB_ARN,
+    ATTR_EVALUATION_REPORT,
+    CONTINUATION_KEY,
+)
+from lambda_src.entry import handler
+from lambda_src.entry.handler import Runtime
+from lambda_src.job_watcher.presigned import send_json
+
+INVOCATION_MS = 420_000
+"""Each invocation's Lambda time: short enough that the gate needs several continuations."""
+
+
+class Time:
+    """One deployment's clock: every invocation gets a fresh Lambda context, the epoch keeps running."""
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+
+    def now(self) -> float:
+        return EPOCH + self.elapsed
+
+    def context(self) -> Any:
+        time = self
+
+        class Context:
+            invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:Stack-Runtime"
+            aws_request_id = "lambda-request"
+            remaining_ms = INVOCATION_MS
+
+            def get_remaining_time_in_millis(self) -> int:
+                return self.remaining_ms
+
+            def sleep(self, seconds: float) -> None:
+                time.elapsed += seconds
+                self.remaining_ms -= int(seconds * 1000)
+
+        return Context()
+
+
+@pytest.fixture
+def cfn() -> Iterator[ResponseServer]:
+    server = ResponseServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3c(bedrock_session: Any, moto_endpoint: str) -> Any:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener.open(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=5)
+    client = bedrock_session.client("s3", endpoint_url=moto_endpoint)
+    client.create_bucket(Bucket=BUCKET)
+    prompts = [json.dumps({"prompt": f"question {i}", "referenceResponse": "right"}) for i in range(PROMPTS)]
+    client.put_object(Bucket=BUCKET, Key="eval/prompts.jsonl", Body="\n".join(prompts).encode())
+    return client
+
+
+@pytest.fixture
+def converse(bedrock_session: Any, endpoint: str) -> Any:
+    config = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    return bedrock_session.client("bedrock-runtime", endpoint_url=endpoint, config=config)
+
+
+class Deployer:
+    """CloudFormation and Lambda around the entry: sends a request, replays every continuation, returns the answer."""
+
+    def __init__(self, cfn: ResponseServer, bedrock: Any, converse: Any, s3: Any) -> None:
+        self.cfn, self.bedrock, self.time = cfn, bedrock, Time()
+        self.clients = {"bedrock-runtime": converse, "s3": s3}
+        self.invocations = 0
+        self.payloads: list[dict[str, Any]] = []
+
+    def send(self, event: dict[str, Any]) -> dict[str, Any]:
+        pending: list[dict[str, Any]] = [{**event, "ResponseURL": self.cfn.url}]
+        while pending:
+            assert self.invocations < 60, "the gate never ended"
+            payload = pending.pop(0)
+            self.payloads.append(payload)
+            self.invocations += 1
+            context = self.time.context()
+            runtime = Runtime(
+                put=send_json,
+                sleep=context.sleep,
+                clock=self.time.now,
+                invoke_self=lambda p: pending.append(json.loads(json.dumps(p))),  # as Lambda would carry it
+                bedrock=lambda: self.bedrock,
+                env={},
+                url_refusal=lambda url: None,
+                clients=self.clients.__getitem__,
+            )
+            handler.handle(payload, context, runtime)
+        [body] = self.cfn.bodies
+        self.cfn.bodies.clear()
+        return body
+
+
+@pytest.fixture
+def deployer(cfn: ResponseServer, fake_client: Any, converse: Any, s3c: Any) -> Deployer:
+    return Deployer(cfn, fake_client, converse, s3c)
+
+
+def serving(deployer: Deployer) -> str:
+    """The incumbent: SERVING_MODEL served by a deployment the entry created (no gate)."""
+    event = make_event(DEPLOYMENT_TYPE, "Create", deployment_request(modelArn=SERVING_MODEL), request_id="create-1")
+    body = deployer.send(event)
+    assert body["Status"] == "SUCCESS", body
+    return str(body["PhysicalResourceId"])
+
+
+def swap(incumbent: str, model: str, old_model: str, request_id: str = "update-1", **gate: Any) -> dict[str, Any]:
+    event = make_event(
+        DEPLOYMENT_TYPE,
+        "Update",
+        deployment_request(modelArn=model),
+        old_request=deployment_request(modelArn=old_model),
+        physical_id=incumbent,
+        request_id=request_id,
+    )
+    event["ResourceProperties"]["EvaluationGate"] = {**PROPERTY, **gate}
+    event["OldResourceProperties"]["EvaluationGate"] = {**PROPERTY, **gate}
+    return event
+
+
+def temporary(fake: FakeBedrock, incumbent: str) -> list[str]:
+    return [r.arn for r in fake.of_kind("deployment") if r.arn != incumbent]
+
+
+def better(fake: FakeBedrock, s3: Any) -> None:
+    fake.answers[CANDIDATE] = lambda q: f"the right answer to {q}"
+    fake.answers[SERVING_MODEL] = lambda q: f"a vague answer to {q}"
+    fake.on_evaluation_done = judge_by_answers(s3)
+
+
+def test_a_better_candidate_is_swapped_in_with_its_scores_as_attributes(
+    fake: FakeBedrock, deployer: Deployer, s3c: Any
+) -> None:
+    incumbent = serving(deployer)
+    better(fake, s3c)
+    fake.evaluation_polls = 6  # the judge takes a few polls: the gate continues in new invocations
+
+    body = deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL))
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert fake.resources[incumbent].model == CANDIDATE
+    data = body["Data"]
+    assert json.loads(data[ATTR_EVALUATION_CANDIDATE_SCORES])["Builtin.Correctness"] == 1.0
+    assert json.loads(data[ATTR_EVALUATION_INCUMBENT_SCORES])["Builtin.Correctness"] == pytest.approx(0.2)
+    assert data[ATTR_EVALUATION_JOB_ARN] in fake.evaluations
+    assert data[ATTR_EVALUATION_REPORT].startswith(f"s3://{BUCKET}/reports/")
+    assert len(json.dumps(data).encode()) <= 4096
+    assert temporary(fake, incumbent) == []
+    continued = [p for p in deployer.payloads if CONTINUATION_KEY in p]
+    assert continued and all(len(json.dumps(p).encode()) < 16_000 for p in continued), "state rides in the payload"
+    assert fake.operations().count("CreateEvaluationJob") == 1
+
+
+def test_a_worse_candidate_fails_the_update_and_the_incumbent_keeps_serving(
+    fake: FakeBedrock, deployer: Deployer, s3c: Any
+) -> None:
+    incumbent = serving(deployer)
+    fake.answers[CANDIDATE] = lambda q: f"a vague answer to {q}"
+    fake.answers[SERVING_MODEL] = lambda q: f"the right answer to {q}"
+    fake.on_evaluation_done = judge_by_answers(s3c)
+
+    body = deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL))
+
+    assert body["Status"] == "FAILED"
+    assert "Builtin.Correctness 0.200 < 1.000 + margin 0.05" in body["Reason"]
+    assert f"s3://{BUCKET}/reports/" in body["Reason"] and f"keeps serving {SERVING_MODEL}" in body["Reason"]
+    assert fake.resources[incumbent].model == SERVING_MODEL and temporary(fake, incumbent) == []
+    assert "UpdateCustomModelDeployment" not in fake.operations()
+
+    # CloudFormation's rollback: the Update back to the incumbent changes nothing and is not evaluated
+    rollback = swap(incumbent, SERVING_MODEL, CANDIDATE, request_id="rollback-1")
+    assert deployer.send(rollback)["Status"] == "SUCCESS"
+    assert fake.operations().count("CreateEvaluationJob") == 1
+
+
+def test_equal_scores_pass_a_gate_without_margin(fake: FakeBedrock, deployer: Deployer, s3c: Any) -> None:
+    incumbent = serving(deployer)
+    fake.answers[CANDIDATE] = lambda q: f"the right answer to {q}"
+    fake.answers[SERVING_MODEL] = lambda q: f"also the right answer to {q}"
+    fake.on_evaluation_done = judge_by_answers(s3c)
+
+    body = deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL, Margin="0"))
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert fake.resources[incumbent].model == CANDIDATE and temporary(fake, incumbent) == []
+
+
+def test_equal_scores_within_a_positive_margin_refuse(fake: FakeBedrock, deployer: Deployer, s3c: Any) -> None:
+    """The margin is what the candidate must gain (gate.compare); equal is not enough."""
+    incumbent = serving(deployer)
+    fake.answers[CANDIDATE] = lambda q: f"the right answer to {q}"
+    fake.answers[SERVING_MODEL] = lambda q: f"also the right answer to {q}"
+    fake.on_evaluation_done = judge_by_answers(s3c)
+
+    body = deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL))
+
+    assert body["Status"] == "FAILED" and "1.000 < 1.000 + margin 0.05" in body["Reason"]
+    assert fake.resources[incumbent].model == SERVING_MODEL
+
+
+@pytest.mark.parametrize("outcome", ["Failed", "Stopped"])
+def test_a_judge_job_that_fails_or_stops_fails_closed(
+    outcome: str, fake: FakeBedrock, deployer: Deployer, s3c: Any
+) -> None:
+    incumbent = serving(deployer)
+    better(fake, s3c)
+    fake.evaluation_outcome = outcome
+
+    body = deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL))
+
+    assert body["Status"] == "FAILED" and "Evaluation gate refused" in body["Reason"], body["Reason"]
+    assert fake.resources[incumbent].model == SERVING_MODEL and temporary(fake, incumbent) == []
+
+
+def test_throttling_is_retried(fake: FakeBedrock, deployer: Deployer, s3c: Any) -> None:
+    incumbent = serving(deployer)
+    better(fake, s3c)
+    fake.throttle = 4
+
+    body = deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL))
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert fake.operations().count("Throttled") == 4 and fake.resources[incumbent].model == CANDIDATE
+
+
+def test_a_lost_create_response_and_a_lost_answer_are_recovered(
+    fake: FakeBedrock, deployer: Deployer, cfn: ResponseServer, s3c: Any
+) -> None:
+    incumbent = serving(deployer)
+    better(fake, s3c)
+    fake.drop_create_responses = 1  # the temporary deployment's create
+    cfn.fail = 1  # the first PUT of the answer
+
+    body = deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL))
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert "Dropped" in fake.operations() and temporary(fake, incumbent) == []
+    assert fake.resources[incumbent].model == CANDIDATE
+
+
+def test_an_evaluation_that_outlasts_cloudformations_hour_is_stopped_and_refused(
+    fake: FakeBedrock, deployer: Deployer, s3c: Any
+) -> None:
+    incumbent = serving(deployer)
+    better(fake, s3c)
+    fake.evaluation_polls = 10_000
+
+    body = deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL))
+
+    assert body["Status"] == "FAILED"
+    assert "did not finish within CloudFormation's hour" in body["Reason"]
+    assert f"{PROMPTS} prompt(s) answered" in body["Reason"] and "fewer prompts" in body["Reason"]
+    assert "StopEvaluationJob" in fake.operations() and temporary(fake, incumbent) == []
+    assert fake.resources[incumbent].model == SERVING_MODEL
+    assert deployer.time.elapsed < 3600, "answered within CloudFormation's hour"
