@@ -165,6 +165,22 @@ class Stepper:
                 self.sleep(self.poll_s)
         return "done", state
 
+    def abort(self, state: dict[str, Any], reason: str) -> dict[str, Any]:
+        """Stop the judge, then clean up for as long as this invocation allows (the wait is over)."""
+        state = self._abort({**state, "verdict": {"promoted": False, "reason": reason}})
+        while state.get("phase") != "done" and self.remaining_s() > self.poll_s + self.continue_reserve_s:
+            before = state
+            try:
+                state = json.loads(json.dumps(self._advance(state)))
+            except Exception as error:
+                log_event(
+                    logging.ERROR, action="evaluation-abort", outcome="cleanup-failed", error=describe_error(error)
+                )
+                break
+            if state == before:
+                self.sleep(self.poll_s)
+        return state
+
     def _advance(self, state: dict[str, Any]) -> dict[str, Any]:
         return runner.advance(
             self.ctx,

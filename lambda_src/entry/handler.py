@@ -334,8 +334,12 @@ def _on_failure_record(event: Mapping[str, Any], context: Any, runtime: Runtime)
     """Lambda gave up on an invocation (its retries, or the event's maximum age): answer its request FAILED."""
     record = event["requestContext"]
     payload = event.get("requestPayload")
+    leftover = ""
     if isinstance(payload, Mapping) and isinstance(payload.get(CONTINUATION_KEY), Mapping):
-        payload = payload[CONTINUATION_KEY].get("event")
+        continued = payload[CONTINUATION_KEY]
+        payload = continued.get("event")
+        if isinstance(payload, Mapping) and isinstance(continued.get("evaluation"), Mapping):
+            leftover = _abort_evaluation(payload, continued["evaluation"], context, runtime)
     condition = str(record.get("condition"))
     if not isinstance(payload, Mapping) or "ResponseURL" not in payload or _is_failure_record(payload):
         log_event(logging.WARNING, trigger="failure-record", condition=condition, outcome="nothing-to-answer")
@@ -349,6 +353,7 @@ def _on_failure_record(event: Mapping[str, Any], context: Any, runtime: Runtime)
     reason = (
         f"The stack's runtime function did not answer this request ({condition} after "
         f"{record.get('approximateInvokeCount', '?')} attempt(s){error}). See the function's log group; deploy again."
+        f"{leftover}"
     )
     log_event(logging.ERROR, trigger="failure-record", condition=condition, outcome="FAILED")
     response = answer.body(payload, "FAILED", reason=reason)
@@ -360,6 +365,35 @@ def _on_failure_record(event: Mapping[str, Any], context: Any, runtime: Runtime)
         sleep=runtime.sleep,
     )
     return {"trigger": "failure-record", "status": "FAILED"}
+
+
+def _abort_evaluation(request: Mapping[str, Any], gate: Mapping[str, Any], context: Any, runtime: Runtime) -> str:
+    """An evaluation gate whose continuation Lambda gave up on: stop its judge and delete its temporary deployment
+    (as far as one invocation gets); what is left is named in the reason."""
+    from . import evaluation
+
+    state = gate.get("state")
+    if not isinstance(state, Mapping) or state.get("phase") == "done":
+        return ""
+    try:
+        plan = {k: v for k, v in gate.items() if k != "state"}
+        stepper = evaluation.Stepper(
+            request,
+            plan,
+            clients=runtime.clients,
+            bedrock=runtime.bedrock(),
+            clock=runtime.clock,
+            sleep=runtime.sleep,
+            remaining_s=lambda: _remaining_s(context) - ANSWER_RESERVE_S,
+            poll_s=POLL_INTERVAL_S,
+            continue_reserve_s=CONTINUE_RESERVE_S,
+        )
+        left = stepper.abort(dict(state), "aborted: the runtime's continuation failed")
+    except Exception as error:
+        log_event(logging.ERROR, trigger="failure-record", action="evaluation-abort", error=describe_error(error))
+        left = dict(state)
+    log_event(trigger="failure-record", action="evaluation-abort", outcome=left.get("phase"))
+    return evaluation.leftover(left)
 
 
 def _reraise(error: Exception) -> dict[str, Any]:

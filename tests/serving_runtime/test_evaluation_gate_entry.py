@@ -116,6 +116,13 @@ class Deployer:
         self.clients = {"bedrock-runtime": converse, "s3": s3}
         self.invocations = 0
         self.payloads: list[dict[str, Any]] = []
+        self.hold: Any = None
+        """A predicate: a continuation it accepts is kept in ``held`` (Lambda lost it) instead of invoked."""
+        self.held: list[dict[str, Any]] = []
+
+    def _continue(self, pending: list[dict[str, Any]], payload: Any) -> None:
+        carried = json.loads(json.dumps(payload))  # as Lambda would carry it
+        (self.held if self.hold is not None and self.hold(carried) else pending).append(carried)
 
     def send(self, event: dict[str, Any]) -> dict[str, Any]:
         pending: list[dict[str, Any]] = [{**event, "ResponseURL": self.cfn.url}]
@@ -129,13 +136,15 @@ class Deployer:
                 put=send_json,
                 sleep=context.sleep,
                 clock=self.time.now,
-                invoke_self=lambda p: pending.append(json.loads(json.dumps(p))),  # as Lambda would carry it
+                invoke_self=lambda p: self._continue(pending, p),
                 bedrock=lambda: self.bedrock,
                 env={},
                 url_refusal=lambda url: None,
                 clients=self.clients.__getitem__,
             )
             handler.handle(payload, context, runtime)
+        if not self.cfn.bodies:
+            return {}
         [body] = self.cfn.bodies
         self.cfn.bodies.clear()
         return body
@@ -303,3 +312,43 @@ def test_an_evaluation_that_outlasts_cloudformations_hour_is_stopped_and_refused
     assert "StopEvaluationJob" in fake.operations() and temporary(fake, incumbent) == []
     assert fake.resources[incumbent].model == SERVING_MODEL
     assert deployer.time.elapsed < 3600, "answered within CloudFormation's hour"
+
+
+def test_the_rollback_of_a_passed_swap_goes_back_without_a_second_evaluation(
+    fake: FakeBedrock, deployer: Deployer, s3c: Any
+) -> None:
+    """Another resource failed after the swap: CloudFormation's rollback Update swaps back to the model that served
+    before. The judge never vetoes that (the rollback would fail): the resource's previous-model tag names it."""
+    incumbent = serving(deployer)
+    better(fake, s3c)
+    assert deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL))["Status"] == "SUCCESS"
+    fake.answers[SERVING_MODEL] = lambda q: f"a vague answer to {q}"  # would lose an evaluation
+
+    body = deployer.send(swap(incumbent, SERVING_MODEL, CANDIDATE, request_id="rollback-1"))
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert fake.resources[incumbent].model == SERVING_MODEL
+    assert fake.operations().count("CreateEvaluationJob") == 1 and temporary(fake, incumbent) == []
+
+
+def test_a_continuation_lambda_gives_up_on_stops_the_judge_and_deletes_the_temporary_deployment(
+    fake: FakeBedrock, deployer: Deployer, s3c: Any
+) -> None:
+    incumbent = serving(deployer)
+    better(fake, s3c)
+    fake.evaluation_polls = 10_000
+    deployer.hold = lambda p: bool(p[CONTINUATION_KEY]["evaluation"]["state"].get("job_arn"))
+    assert deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL)) == {}, "no answer yet: the judge is running"
+    [lost] = deployer.held
+    deployer.hold = None
+    record = {
+        "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
+        "requestPayload": lost,
+        "responsePayload": {"errorType": "Runtime.ExitError", "errorMessage": "killed"},
+    }
+
+    body = deployer.send(record)
+
+    assert body["Status"] == "FAILED" and "RetriesExhausted" in body["Reason"]
+    assert "StopEvaluationJob" in fake.operations() and temporary(fake, incumbent) == []
+    assert fake.resources[incumbent].model == SERVING_MODEL
