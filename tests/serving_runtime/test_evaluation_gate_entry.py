@@ -10,10 +10,12 @@ server that records the answer. Time is a fake clock shared by all invocations o
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
+import botocore.session
 import pytest
 from botocore.config import Config
 from fake_bedrock import FakeBedrock
@@ -35,6 +37,7 @@ from lambda_src.contract import (
     ATTR_EVALUATION_JOB_ARN,
     ATTR_EVALUATION_REPORT,
     CONTINUATION_KEY,
+    PREVIOUS_MODEL_TAG_KEY,
 )
 from lambda_src.entry import handler
 from lambda_src.entry.handler import Runtime
@@ -322,6 +325,10 @@ def test_the_rollback_of_a_passed_swap_goes_back_without_a_second_evaluation(
     incumbent = serving(deployer)
     better(fake, s3c)
     assert deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL))["Status"] == "SUCCESS"
+    previous = fake.tags[incumbent][PREVIOUS_MODEL_TAG_KEY]
+    tag_value = botocore.session.get_session().get_service_model("bedrock").shape_for("TagValue").metadata
+    assert previous == SERVING_MODEL and re.fullmatch(tag_value["pattern"], previous), tag_value
+    assert len(previous) <= tag_value["max"]
     fake.answers[SERVING_MODEL] = lambda q: f"a vague answer to {q}"  # would lose an evaluation
 
     body = deployer.send(swap(incumbent, SERVING_MODEL, CANDIDATE, request_id="rollback-1"))
