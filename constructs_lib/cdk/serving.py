@@ -24,7 +24,7 @@ from .. import contract
 from ..rules import naming
 from ..rules import validation as v
 from ..rules.catalogue import serving as on_demand_catalogue
-from . import serving_permissions
+from . import evaluation_resources, serving_permissions
 from ._lazy import lazy_any, lazy_string
 from .evaluation import EvaluationGate
 from .serving_metrics import ImportedServedModel, ServedModelMetrics, import_served
@@ -104,14 +104,7 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
             )
         if job is not None:
             _check_job_trained(self, model_arn, job)
-        if isinstance(gate, EvaluationGate):
-            raise v.ValidationError(
-                "Invalid gate QualityGate.evaluation(...): the evaluation gate is checked at synth but this version "
-                "cannot run it at deploy (its runner, with the long waits an evaluation job needs, is not in the "
-                "serving runtime yet; docs/serving.md, 'Evaluation gate'), and serving it ungated is not an option. "
-                "Use QualityGate(max_validation_loss=...) for now."
-            )
-        if gate is not None:
+        if gate is not None and not isinstance(gate, EvaluationGate):
             v.check_type("gate", gate, QualityGate, "a QualityGate(max_validation_loss=..., max_training_loss=...)")
             if job is None:
                 raise v.ValidationError(
@@ -143,9 +136,13 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
         }
         if job is not None:
             properties[contract.PROP_JOB_ARN] = job.job_arn
-        if gate is not None:
-            properties[contract.PROP_QUALITY_GATE] = gate.to_property()
         provider = ServingProvider.of(self)
+        if isinstance(gate, EvaluationGate):
+            properties[contract.PROP_EVALUATION_GATE] = evaluation_resources.bind(self, gate, provider.runtime)
+            for warning in gate.warnings:
+                Annotations.of(self).add_warning_v2("bedrock-customization:evaluation-dataset", warning)
+        elif gate is not None:
+            properties[contract.PROP_QUALITY_GATE] = gate.to_property()
         self._resource = CustomResource(
             self,
             "Resource",
