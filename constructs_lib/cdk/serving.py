@@ -121,6 +121,7 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
         if name is not None:
             _FixedServingNames.claim(self, self._NAME_PROP, name)
         self._job = job
+        self._evaluated = isinstance(gate, EvaluationGate)
         self._explicit_tags = dict(tags or {})
         self._tags = TagManager(TagType.MAP, self._RESOURCE_TYPE)
         self.node.add_validation(ServingTagLimits(self._merged_tags))
@@ -160,6 +161,33 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
         """The custom model served now (``Fn::GetAtt``): after a swap, the new one. (``model_arn``, as for every
         ``aws_bedrock.IModel``, is the ARN to invoke: the deployment's or throughput's own.)"""
         return self._resource.get_att_string(contract.ATTR_MODEL_ARN)
+
+    @property
+    def evaluation_job_arn(self) -> str:
+        """With ``QualityGate.evaluation(...)``: the evaluation job of the last gated create or swap (``Fn::GetAtt``;
+        empty when that deploy evaluated nothing). Likewise ``evaluation_report`` (the report's S3 prefix) and
+        ``evaluation_candidate_scores`` / ``evaluation_incumbent_scores`` (per-metric means, compact JSON)."""
+        return self._evaluation_attribute(contract.ATTR_EVALUATION_JOB_ARN)
+
+    @property
+    def evaluation_report(self) -> str:
+        return self._evaluation_attribute(contract.ATTR_EVALUATION_REPORT)
+
+    @property
+    def evaluation_candidate_scores(self) -> str:
+        return self._evaluation_attribute(contract.ATTR_EVALUATION_CANDIDATE_SCORES)
+
+    @property
+    def evaluation_incumbent_scores(self) -> str:
+        return self._evaluation_attribute(contract.ATTR_EVALUATION_INCUMBENT_SCORES)
+
+    def _evaluation_attribute(self, name: str) -> str:
+        if not self._evaluated:
+            raise v.ValidationError(
+                f"Invalid read of {name} on {self.node.path}: only a construct with gate=QualityGate.evaluation(...) "
+                "has evaluation attributes."
+            )
+        return self._resource.get_att_string(name)
 
     @property
     def tags(self) -> TagManager:

@@ -80,6 +80,8 @@ def attributes(verdict: Mapping[str, Any]) -> dict[str, str]:
 
     def scores(side: str) -> str:
         values = verdict.get(side) or {}
+        if not values:
+            return ""
         return json.dumps({k: round(float(v), SCORE_DIGITS) for k, v in values.items()}, separators=(",", ":"))
 
     return {

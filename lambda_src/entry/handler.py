@@ -32,6 +32,7 @@ from ..contract import (
     CONTINUATION_KEY,
     DEPLOYMENT_RESOURCE_TYPE,
     JOB_RESOURCE_TYPE,
+    PROP_EVALUATION_GATE,
     RESULT_RESOURCE_TYPE,
     THROUGHPUT_RESOURCE_TYPE,
 )
@@ -225,6 +226,12 @@ def _serve(
     data = result.get("Data") or {}
     if event.get("RequestType") == "Delete" and serving.AWAIT not in data:
         return answer.body(event, "SUCCESS", physical_id=result["PhysicalResourceId"], data=data)
+    if PROP_EVALUATION_GATE in (event.get("ResourceProperties") or {}):
+        # Fn::GetAtt of a key the answer lacks fails the stack: without an evaluation this time (no swap, or a
+        # swap back), the gate's attributes are empty
+        from .evaluation import attributes
+
+        result = {**result, "Data": {**attributes({}), **data}}
     waiting = {**event, **result, "PhysicalResourceId": result["PhysicalResourceId"]}
     return _wait(waiting, deadline, context, runtime)
 

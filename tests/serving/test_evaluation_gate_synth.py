@@ -173,12 +173,14 @@ OWNER = "bedrock-customization:stack-id"
 
 
 def _gated(tmp_path: Path) -> tuple[Any, dict[str, Any]]:
-    from aws_cdk import App, Stack, Validations
+    from aws_cdk import App, CfnOutput, Stack, Validations
     from cdk_nag import AwsSolutionsChecks
 
     app = App()
     stack = Stack(app, "Serving")
-    CustomModelDeployment(stack, "Serve", model_arn=MODEL_ARN, gate=evaluation(tmp_path))
+    served = CustomModelDeployment(stack, "Serve", model_arn=MODEL_ARN, gate=evaluation(tmp_path))
+    CfnOutput(stack, "Scores", value=served.evaluation_candidate_scores)
+    CfnOutput(stack, "Report", value=served.evaluation_report)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     app.synth()  # raises on any unacknowledged AwsSolutions finding
     from aws_cdk.assertions import Template
@@ -215,6 +217,8 @@ def test_a_serving_construct_deploys_an_evaluation_gate_with_its_role_and_the_ru
     parsed = parse_evaluation(json.loads(json.dumps(prop)))
     assert parsed is not None and parsed.output_uri.startswith("s3://ref:")
     assert "QualityGate" not in serving["Properties"]
+    assert template["Outputs"]["Scores"]["Value"]["Fn::GetAtt"][1] == "EvaluationCandidateScores"
+    assert template["Outputs"]["Report"]["Value"]["Fn::GetAtt"][1] == "EvaluationReport"
 
     [role_id] = [
         k
@@ -251,3 +255,9 @@ def test_a_serving_construct_deploys_an_evaluation_gate_with_its_role_and_the_ru
     assert allowed(runtime, [Request("bedrock:DeleteCustomModelDeployment", deployment, own)])
     assert not allowed(runtime, [Request("bedrock:DeleteCustomModelDeployment", deployment, foreign)])
     assert model
+
+
+def test_evaluation_attributes_need_an_evaluation_gate() -> None:
+    served = CustomModelDeployment(serving_stack(), "Serve", model_arn=MODEL_ARN)
+    with pytest.raises(ValueError, match=r"only a construct with gate=QualityGate\.evaluation"):
+        _ = served.evaluation_job_arn

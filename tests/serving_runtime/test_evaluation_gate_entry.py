@@ -334,6 +334,9 @@ def test_the_rollback_of_a_passed_swap_goes_back_without_a_second_evaluation(
     body = deployer.send(swap(incumbent, SERVING_MODEL, CANDIDATE, request_id="rollback-1"))
 
     assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["Data"][ATTR_EVALUATION_JOB_ARN] == "" and body["Data"][ATTR_EVALUATION_CANDIDATE_SCORES] == "", (
+        "every attribute a template may read is in the answer, empty when nothing was evaluated"
+    )
     assert fake.resources[incumbent].model == SERVING_MODEL
     assert fake.operations().count("CreateEvaluationJob") == 1 and temporary(fake, incumbent) == []
 
