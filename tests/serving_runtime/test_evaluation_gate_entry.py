@@ -362,3 +362,31 @@ def test_a_continuation_lambda_gives_up_on_stops_the_judge_and_deletes_the_tempo
     assert body["Status"] == "FAILED" and "RetriesExhausted" in body["Reason"]
     assert "StopEvaluationJob" in fake.operations() and temporary(fake, incumbent) == []
     assert fake.resources[incumbent].model == SERVING_MODEL
+
+
+@pytest.mark.parametrize("better_than_base", [True, False])
+def test_a_first_serve_is_compared_with_the_base_model(
+    better_than_base: bool, fake: FakeBedrock, deployer: Deployer, s3c: Any
+) -> None:
+    base = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0:128k"
+    fake.add_job(
+        "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-micro-v1:0:128k/j1",
+        training_loss=0.1,
+        validation_loss=None,
+        model_arn=CANDIDATE,
+    )
+    good, vague = (lambda q: f"the right answer to {q}"), (lambda q: f"a vague answer to {q}")
+    fake.answers[CANDIDATE], fake.answers[base] = (good, vague) if better_than_base else (vague, good)
+    fake.on_evaluation_done = judge_by_answers(s3c)
+    event = make_event(DEPLOYMENT_TYPE, "Create", deployment_request(modelArn=CANDIDATE), request_id="create-2")
+    event["ResourceProperties"]["EvaluationGate"] = PROPERTY
+
+    body = deployer.send(event)
+
+    served = [r for r in fake.of_kind("deployment")]
+    if better_than_base:
+        assert body["Status"] == "SUCCESS", body["Reason"]
+        assert [r.model for r in served] == [CANDIDATE], "only the served deployment is left"
+    else:
+        assert body["Status"] == "FAILED" and "Builtin.Correctness 0.200 < 1.000" in body["Reason"]
+        assert served == [], "nothing was created, the temporary deployment is gone"
