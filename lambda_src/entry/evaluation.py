@@ -31,7 +31,7 @@ from ..customization_job.idempotency import client_request_token, name_suffix
 from ..kernel.log import describe_error, log_event
 from ..kernel.retry import Retrier
 from ..model_evaluation import gate as core
-from ..model_evaluation import runner
+from ..model_evaluation import judge, runner
 
 PAYLOAD_KEY = "evaluation"
 """The continuation payload's key for the gate's plan and the runner's state."""
@@ -166,6 +166,34 @@ class Stepper:
                     return "continue", state
                 self.sleep(self.poll_s)
         return "done", state
+
+    def confirm(self, state: Mapping[str, Any]) -> str | None:
+        """Why a passing verdict does not hold, or None. The verdict rode in a continuation payload, which whoever
+        may invoke the function could forge: before anything serves, it is read again from Bedrock and S3, and the
+        job must be this request's (its report under this request's job name)."""
+        verdict = state.get("verdict") or {}
+        job_arn = str(verdict.get("job_arn") or "")
+        refused = f"Evaluation gate refused model {self.ctx.candidate_model}"
+        if not job_arn:
+            return f"{refused}: the passing verdict names no evaluation job, so it cannot be checked."
+        try:
+            step = judge.poll(
+                self.bedrock,
+                self.s3,
+                self.retrier,
+                self.ctx.gate,
+                job_arn,
+                swap=self.ctx.swap,
+                noun=self.ctx.noun,
+                candidate_model=self.ctx.candidate_model,
+                swap_from=self.ctx.swap_from,
+            )
+        except HandlerError as error:
+            return f"{refused}: its passing verdict could not be confirmed. {error}"
+        expected = core.report_prefix(self.ctx.gate.output_uri, self.ctx.job_name)
+        if not isinstance(step, judge.Judged) or step.report != expected:
+            return f"{refused}: evaluation job {job_arn} is not this request's finished evaluation ({expected})."
+        return None if step.promoted else step.reason or refused
 
     def abort(self, state: dict[str, Any], reason: str) -> dict[str, Any]:
         """Stop the judge, then clean up for as long as this invocation allows (the wait is over)."""

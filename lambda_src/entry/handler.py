@@ -269,6 +269,10 @@ def _evaluate(
         reason = str(verdict.get("reason") or "the evaluation gate gave no verdict") + evaluation.leftover(state)
         log_event(logging.ERROR, action="evaluation-gate", outcome="refused", reason=reason)
         return answer.body(event, "FAILED", reason=reason)
+    doubt = stepper.confirm(state)
+    if doubt is not None:
+        log_event(logging.ERROR, action="evaluation-gate", outcome="verdict-not-confirmed", reason=doubt)
+        return answer.body(event, "FAILED", reason=doubt)
     log_event(action="evaluation-gate", modelArn=plan.get("model"), jobArn=verdict.get("job_arn"), outcome="passed")
     result = serving.handle(
         dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep, evaluated=str(plan["model"])

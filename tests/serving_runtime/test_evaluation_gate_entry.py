@@ -390,3 +390,33 @@ def test_a_first_serve_is_compared_with_the_base_model(
     else:
         assert body["Status"] == "FAILED" and "Builtin.Correctness 0.200 < 1.000" in body["Reason"]
         assert served == [], "nothing was created, the temporary deployment is gone"
+
+
+@pytest.mark.parametrize("forged_job", ["unknown", "another-requests"])
+def test_a_forged_passing_verdict_in_a_continuation_serves_nothing(
+    forged_job: str, fake: FakeBedrock, deployer: Deployer, s3c: Any
+) -> None:
+    """The continuation payload is whatever the invoker sends: a "promoted" verdict is read again from Bedrock and
+    S3, and must be this request's own evaluation."""
+    incumbent = serving(deployer)
+    better(fake, s3c)
+    job_arn = "arn:aws:bedrock:us-east-1:123456789012:evaluation-job/forged000000"
+    if forged_job == "another-requests":  # a real, passing evaluation of another request
+        assert deployer.send(swap(incumbent, CANDIDATE, SERVING_MODEL, request_id="other"))["Status"] == "SUCCESS"
+        [job_arn] = list(fake.evaluations)
+        fake.resources[incumbent].model = SERVING_MODEL  # as before that swap
+    event = {**swap(incumbent, CANDIDATE, SERVING_MODEL, request_id="forged"), "ResponseURL": deployer.cfn.url}
+    plan = {"model": CANDIDATE, "incumbent": incumbent, "swap": True, "swap_from": SERVING_MODEL}
+    state = {"phase": "done", "started": EPOCH, "verdict": {"promoted": True, "job_arn": job_arn}}
+    forged = {
+        CONTINUATION_KEY: {
+            "event": event,
+            "deadline": EPOCH + 3000,
+            "evaluation": {**plan, "noun": "custom model deployment", "state": state},
+        }
+    }
+
+    body = deployer.send(forged)
+
+    assert body["Status"] == "FAILED" and "Evaluation gate refused" in body["Reason"], body["Reason"]
+    assert fake.resources[incumbent].model == SERVING_MODEL
