@@ -23,9 +23,11 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib import (
+    Builtin,
     Completion,
     CustomizationType,
     DistillationConfig,
+    EvaluationDataset,
     JobStatus,
     MetadataCondition,
     ModelCustomizationJob,
@@ -299,6 +301,34 @@ class ProvisionedStack(Stack):
         CfnOutput(self, "SummarizerProvisionedModelArn", value=throughput.provisioned_model_arn)
 
 
+class GatedStack(Stack):
+    """Retrain behind the evaluation gate: before a retrained support bot serves, it and the model serving now
+    answer the same prompts, a judge model scores both, and the swap happens only if the new one is at least as
+    correct and helpful. A worse retrain fails the deploy; the old model keeps serving (docs/serving.md)."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id, env=Environment(region="us-east-1"))
+        job = ModelCustomizationJob(
+            self,
+            "SupportBot",
+            base_model="amazon.nova-micro-v1:0:128k",
+            training_data=TrainingData.from_asset(str(DATA / "converse" / "train.jsonl")),
+            validation_data=[ValidationData.from_asset(str(DATA / "converse" / "validation.jsonl"))],
+            hyper_parameters={"epochCount": 2, "learningRate": 1e-5},
+            completion=Completion.wait(timeout=Duration.hours(4)),
+        )
+        gate = QualityGate.evaluation(
+            dataset=EvaluationDataset.from_asset(str(DATA / "evaluation" / "prompts.jsonl")),
+            judge="anthropic.claude-3-5-sonnet-20240620-v1:0",
+            metrics=[Builtin.CORRECTNESS, Builtin.HELPFULNESS, Builtin.HARMFULNESS],
+        )
+        served = job.deploy_on_demand("OnDemand", gate=gate, description="Support bot, promoted by evaluation")
+        CfnOutput(self, "SupportBotDeploymentArn", value=served.deployment_arn)
+        CfnOutput(self, "SupportBotCandidateScores", value=served.evaluation_candidate_scores)
+        CfnOutput(self, "SupportBotIncumbentScores", value=served.evaluation_incumbent_scores)
+        CfnOutput(self, "SupportBotEvaluationReport", value=served.evaluation_report)
+
+
 def build_app(app: App | None = None) -> App:
     app = app or App(context=FEATURE_FLAGS)
     FineTuningStack(app, "BedrockFineTuning")
@@ -308,6 +338,7 @@ def build_app(app: App | None = None) -> App:
     ChainedStack(app, "BedrockChained")
     ServedStack(app, "BedrockServed")
     ProvisionedStack(app, "BedrockProvisioned")
+    GatedStack(app, "BedrockGated")
     return app
 
 

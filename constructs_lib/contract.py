@@ -89,3 +89,10 @@ def serving_settled(live: Mapping[str, Any], *, throughput: bool) -> bool:
 def serving_update_failed(live: Mapping[str, Any]) -> bool:
     result: bool = _runtime.serving_update_failed(live)
     return result
+
+
+PREVIOUS_MODEL_TAG_KEY: Final[str] = _runtime.PREVIOUS_MODEL_TAG_KEY
+ATTR_EVALUATION_JOB_ARN: Final[str] = _runtime.ATTR_EVALUATION_JOB_ARN
+ATTR_EVALUATION_REPORT: Final[str] = _runtime.ATTR_EVALUATION_REPORT
+ATTR_EVALUATION_CANDIDATE_SCORES: Final[str] = _runtime.ATTR_EVALUATION_CANDIDATE_SCORES
+ATTR_EVALUATION_INCUMBENT_SCORES: Final[str] = _runtime.ATTR_EVALUATION_INCUMBENT_SCORES

@@ -143,3 +143,15 @@ def serving_update_failed(live: Mapping[str, Any]) -> bool:
     """A deployment whose last update (a swap) failed: it still serves its previous model."""
     details = live.get("updateDetails")
     return isinstance(details, Mapping) and details.get("updateStatus") == UPDATE_FAILED
+
+
+PREVIOUS_MODEL_TAG_KEY = "bedrock-customization:previous-model"
+"""Set (with the owner tag) on a serving resource just before an evaluation-gated swap, valued with the model it
+served until then: a swap back to it (CloudFormation's rollback of that swap) is not evaluated again."""
+
+ATTR_EVALUATION_JOB_ARN = "EvaluationJobArn"
+"""Serving attributes after a passed evaluation gate (issue 21): the evaluation job, its report's S3 prefix, and
+the per-metric mean scores of the candidate and of the incumbent (or base model), each a compact JSON object."""
+ATTR_EVALUATION_REPORT = "EvaluationReport"
+ATTR_EVALUATION_CANDIDATE_SCORES = "EvaluationCandidateScores"
+ATTR_EVALUATION_INCUMBENT_SCORES = "EvaluationIncumbentScores"

@@ -3,8 +3,8 @@
 A retrained model serves only if a Bedrock evaluation job with a model as judge scores its answers at least as
 well as the incumbent's (the model serving now, the base model, or fixed scores) on every chosen metric, plus a
 margin. Everything here is checked at synth against the rules wing (rules/evaluation.py, each rule with its
-source). The deploy-time runner is not in this version (docs/serving.md, "Evaluation gate"): a serving construct
-refuses an evaluation gate at synth rather than deploy one it cannot run.
+source). A serving construct given this gate adds the reports bucket, the evaluation role and the runtime's
+statements (evaluation_resources.py); the stack's runtime runs the gate before it serves (docs/serving.md).
 """
 
 from __future__ import annotations
@@ -105,11 +105,18 @@ class EvaluationDataset:
             return rules.check_prompt_dataset(self.path.name, lines, metrics)
 
     def s3_uri(self, scope: Construct) -> str:
+        return self.location(scope)[0]
+
+    def location(self, scope: Construct) -> tuple[str, str]:
+        """``(s3:// URI, object ARN)`` of the prompts for ``scope`` (a local file: one asset per scope)."""
         if self.path is not None:
-            asset = s3_assets.Asset(scope, "EvaluationPrompts", path=str(self.path))
-            return asset.s3_object_url
+            found = scope.node.try_find_child("EvaluationPrompts")
+            asset = found if isinstance(found, s3_assets.Asset) else None
+            if asset is None:
+                asset = s3_assets.Asset(scope, "EvaluationPrompts", path=str(self.path))
+            return asset.s3_object_url, asset.bucket.arn_for_objects(asset.s3_object_key)
         assert self.bucket is not None and self.key is not None
-        return self.bucket.s3_url_for_object(self.key)
+        return self.bucket.s3_url_for_object(self.key), self.bucket.arn_for_objects(self.key)
 
 
 class Baseline:

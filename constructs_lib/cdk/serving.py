@@ -24,7 +24,7 @@ from .. import contract
 from ..rules import naming
 from ..rules import validation as v
 from ..rules.catalogue import serving as on_demand_catalogue
-from . import serving_permissions
+from . import evaluation_resources, serving_permissions
 from ._lazy import lazy_any, lazy_string
 from .evaluation import EvaluationGate
 from .serving_metrics import ImportedServedModel, ServedModelMetrics, import_served
@@ -104,14 +104,7 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
             )
         if job is not None:
             _check_job_trained(self, model_arn, job)
-        if isinstance(gate, EvaluationGate):
-            raise v.ValidationError(
-                "Invalid gate QualityGate.evaluation(...): the evaluation gate is checked at synth but this version "
-                "cannot run it at deploy (its runner, with the long waits an evaluation job needs, is not in the "
-                "serving runtime yet; docs/serving.md, 'Evaluation gate'), and serving it ungated is not an option. "
-                "Use QualityGate(max_validation_loss=...) for now."
-            )
-        if gate is not None:
+        if gate is not None and not isinstance(gate, EvaluationGate):
             v.check_type("gate", gate, QualityGate, "a QualityGate(max_validation_loss=..., max_training_loss=...)")
             if job is None:
                 raise v.ValidationError(
@@ -128,6 +121,7 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
         if name is not None:
             _FixedServingNames.claim(self, self._NAME_PROP, name)
         self._job = job
+        self._evaluated = isinstance(gate, EvaluationGate)
         self._explicit_tags = dict(tags or {})
         self._tags = TagManager(TagType.MAP, self._RESOURCE_TYPE)
         self.node.add_validation(ServingTagLimits(self._merged_tags))
@@ -143,9 +137,13 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
         }
         if job is not None:
             properties[contract.PROP_JOB_ARN] = job.job_arn
-        if gate is not None:
-            properties[contract.PROP_QUALITY_GATE] = gate.to_property()
         provider = ServingProvider.of(self)
+        if isinstance(gate, EvaluationGate):
+            properties[contract.PROP_EVALUATION_GATE] = evaluation_resources.bind(self, gate, provider.runtime)
+            for warning in gate.warnings:
+                Annotations.of(self).add_warning_v2("bedrock-customization:evaluation-dataset", warning)
+        elif gate is not None:
+            properties[contract.PROP_QUALITY_GATE] = gate.to_property()
         self._resource = CustomResource(
             self,
             "Resource",
@@ -163,6 +161,33 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
         """The custom model served now (``Fn::GetAtt``): after a swap, the new one. (``model_arn``, as for every
         ``aws_bedrock.IModel``, is the ARN to invoke: the deployment's or throughput's own.)"""
         return self._resource.get_att_string(contract.ATTR_MODEL_ARN)
+
+    @property
+    def evaluation_job_arn(self) -> str:
+        """With ``QualityGate.evaluation(...)``: the evaluation job of the last gated create or swap (``Fn::GetAtt``;
+        empty when that deploy evaluated nothing). Likewise ``evaluation_report`` (the report's S3 prefix) and
+        ``evaluation_candidate_scores`` / ``evaluation_incumbent_scores`` (per-metric means, compact JSON)."""
+        return self._evaluation_attribute(contract.ATTR_EVALUATION_JOB_ARN)
+
+    @property
+    def evaluation_report(self) -> str:
+        return self._evaluation_attribute(contract.ATTR_EVALUATION_REPORT)
+
+    @property
+    def evaluation_candidate_scores(self) -> str:
+        return self._evaluation_attribute(contract.ATTR_EVALUATION_CANDIDATE_SCORES)
+
+    @property
+    def evaluation_incumbent_scores(self) -> str:
+        return self._evaluation_attribute(contract.ATTR_EVALUATION_INCUMBENT_SCORES)
+
+    def _evaluation_attribute(self, name: str) -> str:
+        if not self._evaluated:
+            raise v.ValidationError(
+                f"Invalid read of {name} on {self.node.path}: only a construct with gate=QualityGate.evaluation(...) "
+                "has evaluation attributes."
+            )
+        return self._resource.get_att_string(name)
 
     @property
     def tags(self) -> TagManager:

@@ -32,6 +32,7 @@ from ..contract import (
     CONTINUATION_KEY,
     DEPLOYMENT_RESOURCE_TYPE,
     JOB_RESOURCE_TYPE,
+    PROP_EVALUATION_GATE,
     RESULT_RESOURCE_TYPE,
     THROUGHPUT_RESOURCE_TYPE,
 )
@@ -64,6 +65,16 @@ class Runtime:
     env: Mapping[str, str]
     url_refusal: Callable[[Any], str | None] = refusal
     """Why a ResponseURL must not be answered (presigned.refusal: only CloudFormation's response buckets)."""
+    clients: Callable[[str], Any] = lambda name: _client(name)
+    """The evaluation gate's other clients: ``bedrock-runtime`` (Converse) and ``s3`` (prompts, answers, report)."""
+
+
+def _client(name: str) -> Any:
+    import boto3
+
+    from ..customization_job.client import CLIENT_CONFIG
+
+    return boto3.session.Session().client(name, config=CLIENT_CONFIG)
 
 
 def _real(context: Any) -> Runtime:
@@ -187,14 +198,87 @@ def _request(event: Mapping[str, Any], context: Any, runtime: Runtime) -> dict[s
 
         result = job.handle(dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep)
         return answer.body(event, "SUCCESS", physical_id=result["PhysicalResourceId"], data=result.get("Data"))
+    from ..model_serving import errors as serving_errors
     from ..model_serving import handler as serving
 
-    result = serving.handle(dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep)
+    deadline = runtime.clock() + WAIT_LIMIT_S
+    try:
+        result = serving.handle(dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep)
+    except serving_errors.EvaluationNeeded as needed:
+        from . import evaluation
+
+        return _evaluate(event, evaluation.plan_of(needed), runner_initial(runtime), deadline, context, runtime)
+    return _serve(event, result, deadline, context, runtime)
+
+
+def runner_initial(runtime: Runtime) -> dict[str, Any]:
+    from ..model_evaluation import runner
+
+    return runner.initial(now=runtime.clock)
+
+
+def _serve(
+    event: Mapping[str, Any], result: dict[str, Any], deadline: float, context: Any, runtime: Runtime
+) -> dict[str, Any] | None:
+    """The serving core's answer: a Delete that needs no wait is answered, anything else waits until ready."""
+    from ..model_serving import handler as serving
+
     data = result.get("Data") or {}
     if event.get("RequestType") == "Delete" and serving.AWAIT not in data:
         return answer.body(event, "SUCCESS", physical_id=result["PhysicalResourceId"], data=data)
+    if PROP_EVALUATION_GATE in (event.get("ResourceProperties") or {}):
+        # Fn::GetAtt of a key the answer lacks fails the stack: without an evaluation this time (no swap, or a
+        # swap back), the gate's attributes are empty
+        from .evaluation import attributes
+
+        result = {**result, "Data": {**attributes({}), **data}}
     waiting = {**event, **result, "PhysicalResourceId": result["PhysicalResourceId"]}
-    return _wait(waiting, runtime.clock() + WAIT_LIMIT_S, context, runtime)
+    return _wait(waiting, deadline, context, runtime)
+
+
+def _evaluate(
+    event: Mapping[str, Any],
+    plan: Mapping[str, Any],
+    state: dict[str, Any],
+    deadline: float,
+    context: Any,
+    runtime: Runtime,
+) -> dict[str, Any] | None:
+    """Step the evaluation gate (entry/evaluation.py); passed: create or swap as the serving core decides."""
+    from ..model_serving import handler as serving
+    from . import evaluation
+
+    stepper = evaluation.Stepper(
+        event,
+        plan,
+        clients=runtime.clients,
+        bedrock=runtime.bedrock(),
+        clock=runtime.clock,
+        sleep=runtime.sleep,
+        remaining_s=lambda: _remaining_s(context) - ANSWER_RESERVE_S,
+        poll_s=POLL_INTERVAL_S,
+        continue_reserve_s=CONTINUE_RESERVE_S,
+    )
+    outcome, state = stepper.run(state, deadline, WAIT_LIMIT_S / 60)
+    if outcome == "continue":
+        runtime.invoke_self(evaluation.continuation(event, deadline, plan, state))
+        log_event(action="continue-evaluation", logicalResourceId=event.get("LogicalResourceId"), outcome="continued")
+        return None
+    verdict = state.get("verdict") or {}
+    if verdict.get("promoted") is not True or state.get("phase") != "done":
+        reason = str(verdict.get("reason") or "the evaluation gate gave no verdict") + evaluation.leftover(state)
+        log_event(logging.ERROR, action="evaluation-gate", outcome="refused", reason=reason)
+        return answer.body(event, "FAILED", reason=reason)
+    doubt = stepper.confirm(state)
+    if doubt is not None:
+        log_event(logging.ERROR, action="evaluation-gate", outcome="verdict-not-confirmed", reason=doubt)
+        return answer.body(event, "FAILED", reason=doubt)
+    log_event(action="evaluation-gate", modelArn=plan.get("model"), jobArn=verdict.get("job_arn"), outcome="passed")
+    result = serving.handle(
+        dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep, evaluated=str(plan["model"])
+    )
+    result = {**result, "Data": {**(result.get("Data") or {}), **evaluation.attributes(verdict)}}
+    return _serve(event, result, deadline, context, runtime)
 
 
 def _wait(event: dict[str, Any], deadline: float, context: Any, runtime: Runtime) -> dict[str, Any] | None:
@@ -226,6 +310,20 @@ def _on_continuation(event: Mapping[str, Any], context: Any, runtime: Runtime) -
     payload = event.get(CONTINUATION_KEY)
     request = payload.get("event") if isinstance(payload, Mapping) else None
     deadline = payload.get("deadline") if isinstance(payload, Mapping) else None
+    gate = payload.get("evaluation") if isinstance(payload, Mapping) else None
+    if isinstance(gate, Mapping) and isinstance(request, Mapping) and isinstance(deadline, int | float):
+        if not isinstance(gate.get("state"), Mapping) or not all(k in gate for k in ("model", "incumbent", "noun")):
+            log_event(
+                trigger="continuation", outcome="ignored", reason="the evaluation state is not of the expected shape"
+            )
+            return {"trigger": "malformed"}
+        if _refused(request, runtime):
+            return {"trigger": "continuation", "status": "REFUSED"}
+        plan = {k: v for k, v in gate.items() if k != "state"}
+        state = dict(gate["state"])
+        return _answering(
+            request, context, runtime, lambda: _evaluate(request, plan, state, float(deadline), context, runtime)
+        )
     if not isinstance(request, Mapping) or not isinstance(deadline, int | float) or "PhysicalResourceId" not in request:
         log_event(trigger="continuation", outcome="ignored", reason="the continuation is not of the expected shape")
         return {"trigger": "malformed"}
@@ -247,8 +345,12 @@ def _on_failure_record(event: Mapping[str, Any], context: Any, runtime: Runtime)
     """Lambda gave up on an invocation (its retries, or the event's maximum age): answer its request FAILED."""
     record = event["requestContext"]
     payload = event.get("requestPayload")
+    leftover = ""
     if isinstance(payload, Mapping) and isinstance(payload.get(CONTINUATION_KEY), Mapping):
-        payload = payload[CONTINUATION_KEY].get("event")
+        continued = payload[CONTINUATION_KEY]
+        payload = continued.get("event")
+        if isinstance(payload, Mapping) and isinstance(continued.get("evaluation"), Mapping):
+            leftover = _abort_evaluation(payload, continued["evaluation"], context, runtime)
     condition = str(record.get("condition"))
     if not isinstance(payload, Mapping) or "ResponseURL" not in payload or _is_failure_record(payload):
         log_event(logging.WARNING, trigger="failure-record", condition=condition, outcome="nothing-to-answer")
@@ -262,6 +364,7 @@ def _on_failure_record(event: Mapping[str, Any], context: Any, runtime: Runtime)
     reason = (
         f"The stack's runtime function did not answer this request ({condition} after "
         f"{record.get('approximateInvokeCount', '?')} attempt(s){error}). See the function's log group; deploy again."
+        f"{leftover}"
     )
     log_event(logging.ERROR, trigger="failure-record", condition=condition, outcome="FAILED")
     response = answer.body(payload, "FAILED", reason=reason)
@@ -273,6 +376,35 @@ def _on_failure_record(event: Mapping[str, Any], context: Any, runtime: Runtime)
         sleep=runtime.sleep,
     )
     return {"trigger": "failure-record", "status": "FAILED"}
+
+
+def _abort_evaluation(request: Mapping[str, Any], gate: Mapping[str, Any], context: Any, runtime: Runtime) -> str:
+    """An evaluation gate whose continuation Lambda gave up on: stop its judge and delete its temporary deployment
+    (as far as one invocation gets); what is left is named in the reason."""
+    from . import evaluation
+
+    state = gate.get("state")
+    if not isinstance(state, Mapping) or state.get("phase") == "done":
+        return ""
+    try:
+        plan = {k: v for k, v in gate.items() if k != "state"}
+        stepper = evaluation.Stepper(
+            request,
+            plan,
+            clients=runtime.clients,
+            bedrock=runtime.bedrock(),
+            clock=runtime.clock,
+            sleep=runtime.sleep,
+            remaining_s=lambda: _remaining_s(context) - ANSWER_RESERVE_S,
+            poll_s=POLL_INTERVAL_S,
+            continue_reserve_s=CONTINUE_RESERVE_S,
+        )
+        left = stepper.abort(dict(state), "aborted: the runtime's continuation failed")
+    except Exception as error:
+        log_event(logging.ERROR, trigger="failure-record", action="evaluation-abort", error=describe_error(error))
+        left = dict(state)
+    log_event(trigger="failure-record", action="evaluation-abort", outcome=left.get("phase"))
+    return evaluation.leftover(left)
 
 
 def _reraise(error: Exception) -> dict[str, Any]:

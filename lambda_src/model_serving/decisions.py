@@ -19,6 +19,7 @@ from typing import Any
 from ..contract import (
     COMMITTED_RETAIN,
     OWNER_TAG_KEY,
+    PREVIOUS_MODEL_TAG_KEY,
     SERVING_TOKEN_TAG_KEY,
     serving_settled,
     serving_update_failed,
@@ -34,7 +35,9 @@ HANDLER_TAG_KEYS = (OWNER_TAG_KEY, SERVING_TOKEN_TAG_KEY)
 
 def is_handler_key(key: Any) -> bool:
     """The handler's own tags (any case, as IAM compares keys): never changed or removed by a tag update."""
-    return is_owner_key(key) or (isinstance(key, str) and key.lower() == SERVING_TOKEN_TAG_KEY)
+    return is_owner_key(key) or (
+        isinstance(key, str) and key.lower() in (SERVING_TOKEN_TAG_KEY, PREVIOUS_MODEL_TAG_KEY)
+    )
 
 
 def user_tag_changes(old_tags: Any, new_tags: Any) -> TagChanges:

@@ -89,14 +89,18 @@ def gate_cannot_vouch(kind: Kind, model: str, why: str, *, swap_from: str | None
     )
 
 
-def evaluation_not_runnable(kind: Kind, model: str, *, swap_from: str | None) -> HandlerError:
-    """Fail closed: this handler reads an EvaluationGate but cannot run its evaluation yet (docs/serving.md)."""
-    return HandlerError(
-        f"Evaluation gate refused model {model}: this version of the serving handler reads the EvaluationGate "
-        f"property but cannot run the evaluation before serving yet, and it never serves ungated. "
-        f"{_effect(kind, swap_from)} Remove the evaluation gate (or use a loss gate) until the library's serving "
-        "runtime runs evaluations."
-    )
+class EvaluationNeeded(HandlerError):
+    """Fail closed: an EvaluationGate must be run (by the runtime's entry, entry/evaluation.py) before ``model``
+    serves. A caller that does not run evaluations sees a refusal; nothing has changed when it is raised."""
+
+    def __init__(self, kind: Kind, model: str, *, swap_from: str | None, incumbent: str, swap: bool) -> None:
+        super().__init__(
+            f"Evaluation gate refused model {model}: the serving core alone cannot run the evaluation before "
+            f"serving (the stack's runtime entry runs it), and it never serves ungated. {_effect(kind, swap_from)} "
+            "Deploy through the library's serving construct, or remove the evaluation gate."
+        )
+        self.model, self.swap_from, self.incumbent, self.noun = model, swap_from, incumbent, kind.noun
+        self.swap = swap
 
 
 def gate_wrong_job(kind: Kind, model: str, named: str, trained_by: str, *, swap_from: str | None) -> HandlerError:

@@ -23,7 +23,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from ..contract import ATTR_MODEL_ARN, COMMITTED_FAIL, OWNER_TAG_KEY, SERVING_TOKEN_TAG_KEY
+from ..contract import (
+    ATTR_MODEL_ARN,
+    COMMITTED_FAIL,
+    OWNER_TAG_KEY,
+    PREVIOUS_MODEL_TAG_KEY,
+    SERVING_TOKEN_TAG_KEY,
+)
 from ..customization_job import ownership
 from ..customization_job.client import BedrockClient, new_bedrock_client
 from ..customization_job.errors import HandlerError, old_request_incomplete, unreadable
@@ -73,10 +79,18 @@ def is_complete(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]
 
 
 def handle(
-    event: Any, context: LambdaContext, *, client: BedrockClient, sleep: Sleep = time.sleep, now: Now = _now
+    event: Any,
+    context: LambdaContext,
+    *,
+    client: BedrockClient,
+    sleep: Sleep = time.sleep,
+    now: Now = _now,
+    evaluated: str | None = None,
 ) -> dict[str, Any]:
-    """``on_event`` with its dependencies injected (tests pass a stubbed client, a recording sleep, a clock)."""
-    return _guarded(event, context, client, sleep, now, lambda life: life.act())
+    """``on_event`` with its dependencies injected (tests pass a stubbed client, a recording sleep, a clock).
+    ``evaluated``: the model whose evaluation gate the caller has just run and passed (entry.evaluation); any other
+    model an EvaluationGate would put in front of users raises ``EvaluationNeeded`` before anything changes."""
+    return _guarded(event, context, client, sleep, now, lambda life: life.act(), evaluated)
 
 
 def check(
@@ -93,6 +107,7 @@ def _guarded(
     sleep: Sleep,
     now: Now,
     step: Callable[[_Lifecycle], dict[str, Any]],
+    evaluated: str | None = None,
 ) -> dict[str, Any]:
     """Every failure leaves as a ``HandlerError`` after a structured ``fail`` line; any other exception is a bug."""
     try:
@@ -114,9 +129,12 @@ def _guarded(
         call_limit_s=max_call_seconds(client.meta.config),
         log_fields={"requestType": ev.request_type, "logicalResourceId": ev.logical_id},
     )
-    life = _Lifecycle(ev, client, retrier, now)
+    life = _Lifecycle(ev, client, retrier, now, evaluated)
     try:
         return step(life)
+    except errors.EvaluationNeeded as needed:
+        life.log("evaluation-gate", modelArn=needed.model, incumbent=needed.incumbent, outcome="needs-evaluation")
+        raise
     except HandlerError as error:
         life.log("fail", logging.ERROR, outcome="failed", error=type(error).__name__, reason=str(error))
         raise
@@ -128,8 +146,11 @@ def _guarded(
 class _Lifecycle:
     """One invocation's event, client, retry policy and clock."""
 
-    def __init__(self, ev: ServingEvent, client: BedrockClient, retrier: Retrier, now: Now) -> None:
+    def __init__(
+        self, ev: ServingEvent, client: BedrockClient, retrier: Retrier, now: Now, evaluated: str | None = None
+    ) -> None:
         self.ev, self.client, self.retrier, self.now = ev, client, retrier, now
+        self.evaluated = evaluated
         self.kind = ev.kind
         self._models: dict[str, dict[str, Any] | None] = {}
 
@@ -163,7 +184,7 @@ class _Lifecycle:
 
     def _create(self, request: dict[str, Any], *, replaces: str | None) -> dict[str, Any]:
         model = str(request.get(self.kind.model_field) or "")
-        self._gate(model, swap_from=None)
+        self._gate(model, swap_from=None, replaces=replaces)
         request = self._as_sent(request)
         arn = operations.create(
             self.client,
@@ -265,10 +286,14 @@ class _Lifecycle:
         rename = self._new_name() if decision.rename else None
         served = str(live.get("modelArn") or "")
         under_way = not decision.swap and decisions.moving_to(self.kind, live, model)
-        if decision.swap or under_way:  # a swap under way (a repeated request) is not waited for ungated
-            self._gate(model, swap_from=served)
+        live_tags = None
+        if self.ev.evaluation is not None and (decision.swap or under_way):
+            live_tags = operations.read_tags(self.client, arn, self.retrier)
+        if (decision.swap or under_way) and not self._back_to_previous(arn, model, live_tags):
+            self._gate(model, swap_from=served, replaces=arn)  # a swap under way is not waited for ungated
         if decision.swap or decision.tags or rename:
-            owned = ownership.is_owned(operations.read_tags(self.client, arn, self.retrier), self.ev.stack_id)
+            tags_now = live_tags if live_tags is not None else operations.read_tags(self.client, arn, self.retrier)
+            owned = ownership.is_owned(tags_now, self.ev.stack_id)
             if not owned and (decision.swap or rename):
                 raise errors.not_owned(
                     self.kind, arn, "swap the model of" if decision.swap else "rename", self._owner_tag
@@ -284,6 +309,10 @@ class _Lifecycle:
             self.log("rename", arn=arn, fromName=name, name=rename, outcome=outcome)
             name = rename
         if decision.swap:
+            if self.ev.evaluation is not None and served:
+                # what a rollback (or a later swap back) goes to is the model that served before: not gated again
+                previous = {OWNER_TAG_KEY: self.ev.stack_id, PREVIOUS_MODEL_TAG_KEY: served}
+                operations.apply_tags(self.client, arn, previous, (), self.retrier)
             swapped = operations.swap(self.client, self.kind, arn, model, self.retrier, rename=rename)
             self.log("swap", arn=arn, name=name, fromModelArn=served, modelArn=model, renamed=rename, outcome=swapped)
             name = rename or name
@@ -307,11 +336,32 @@ class _Lifecycle:
             return suffixed_name(name, name_suffix(ev.stack_id, ev.logical_id, ev.request_id))
         return name
 
-    def _gate(self, model: str, *, swap_from: str | None) -> None:
+    def _back_to_previous(self, arn: str, model: str, tags: list[dict[str, Any]] | None) -> bool:
+        """A swap back to the model this resource served before its last gated swap (a rollback of that swap, or
+        going back by hand) is not evaluated again: that model served, and a rollback must not fail on a judge."""
+        if self.ev.evaluation is None or tags is None:
+            return False
+        previous = next((t.get("value") for t in tags if t.get("key") == PREVIOUS_MODEL_TAG_KEY), None)
+        if previous != model or not ownership.is_owned(tags, self.ev.stack_id):
+            return False
+        self.log("evaluation-gate", arn=arn, modelArn=model, outcome="back-to-previous-model-not-gated")
+        return True
+
+    def _gate(self, model: str, *, swap_from: str | None, replaces: str | None = None) -> None:
         """Before a model reaches users: the metrics of the job that trained it (GetCustomModel ``jobArn``, not the
-        job the event names, which must agree) within the thresholds, else fail (nothing changed)."""
-        if self.ev.evaluation is not None:
-            raise errors.evaluation_not_runnable(self.kind, model, swap_from=swap_from)
+        job the event names, which must agree) within the thresholds, else fail (nothing changed). An evaluation
+        gate the caller has not run for this model raises EvaluationNeeded (a refusal to any other caller)."""
+        if self.ev.evaluation is not None and self.evaluated != model:
+            incumbent = replaces
+            if incumbent is None:
+                base = (self.model_record(model) or {}).get("baseModelArn")
+                incumbent = str(base or "")
+                if not incumbent:
+                    why = "Bedrock records no base model for it, so there is nothing to compare it with"
+                    raise errors.gate_cannot_vouch(self.kind, model, why, swap_from=swap_from)
+            raise errors.EvaluationNeeded(
+                self.kind, model, swap_from=swap_from, incumbent=incumbent, swap=replaces is not None
+            )
         gate_ = self.ev.gate
         if gate_ is None:
             return

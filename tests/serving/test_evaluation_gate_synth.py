@@ -1,7 +1,7 @@
 """QualityGate.evaluation(...) at synth (issue 21, part B): the prompt data set against the documented format and
 limits (rules/evaluation.py, with sources), the judge and metric names against botocore's service model, the
-baseline and margin, the rendered property read back by the handler's parser, and the refusal to deploy a gate
-the runtime cannot run yet."""
+baseline and margin, the rendered property read back by the handler's parser, and a serving construct that deploys
+the gate: its evaluation role and the runtime's statements evaluated with tests/iam_eval.py, cdk-nag clean."""
 
 from __future__ import annotations
 
@@ -166,9 +166,98 @@ def test_custom_metric_names_follow_botocores_pattern(tmp_path: Path) -> None:
         CustomMetric(name="x", instructions="Rate it.", rating_scale={})
 
 
-# ---- not deployable yet: refused at synth, not served ungated --------------------------------------------
+# ---- deployed: the property, the evaluation role and the runtime's statements ---------------------------
+
+STACK_ID = "arn:aws:cloudformation:us-east-1:111122223333:stack/Serving/11111111-2222-3333-4444-555555555555"
+OWNER = "bedrock-customization:stack-id"
 
 
-def test_a_serving_construct_refuses_an_evaluation_gate_it_cannot_run(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="cannot run it at deploy"):
-        CustomModelDeployment(serving_stack(), "Serve", model_arn=MODEL_ARN, gate=evaluation(tmp_path))
+def _gated(tmp_path: Path) -> tuple[Any, dict[str, Any]]:
+    from aws_cdk import App, CfnOutput, Stack, Validations
+    from cdk_nag import AwsSolutionsChecks
+
+    app = App()
+    stack = Stack(app, "Serving")
+    served = CustomModelDeployment(stack, "Serve", model_arn=MODEL_ARN, gate=evaluation(tmp_path))
+    CfnOutput(stack, "Scores", value=served.evaluation_candidate_scores)
+    CfnOutput(stack, "Report", value=served.evaluation_report)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()  # raises on any unacknowledged AwsSolutions finding
+    from aws_cdk.assertions import Template
+
+    return stack, Template.from_stack(stack).to_json()
+
+
+def _statements(template: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    from iam_eval import resolve
+
+    found: list[dict[str, Any]] = []
+    for logical_id, resource in template["Resources"].items():
+        if not logical_id.startswith(prefix):
+            continue
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in props.get("Policies", []):
+                found.extend(policy["PolicyDocument"]["Statement"])
+        elif resource["Type"] == "AWS::IAM::Policy":
+            found.extend(props["PolicyDocument"]["Statement"])
+    return [resolve(x, STACK_ID) for x in found]
+
+
+def test_a_serving_construct_deploys_an_evaluation_gate_with_its_role_and_the_runtimes_statements(
+    tmp_path: Path,
+) -> None:
+    from iam_eval import Request, allowed, resolve, tag_context
+
+    _, template = _gated(tmp_path)
+    [serving] = [r for r in template["Resources"].values() if r["Type"] == "Custom::BedrockCustomModelDeployment"]
+    prop = resolve(serving["Properties"]["EvaluationGate"], STACK_ID)
+    prop["DatasetS3Uri"] = "s3://assets/prompts.jsonl"  # the asset's URL is a deploy-time value
+    prop["RoleArn"] = "arn:aws:iam::111122223333:role/EvaluationRole"
+    parsed = parse_evaluation(json.loads(json.dumps(prop)))
+    assert parsed is not None and parsed.output_uri.startswith("s3://ref:")
+    assert "QualityGate" not in serving["Properties"]
+    assert template["Outputs"]["Scores"]["Value"]["Fn::GetAtt"][1] == "EvaluationCandidateScores"
+    assert template["Outputs"]["Report"]["Value"]["Fn::GetAtt"][1] == "EvaluationReport"
+
+    [role_id] = [
+        k
+        for k, r in template["Resources"].items()
+        if k.startswith("ServeEvaluationRole") and r["Type"] == "AWS::IAM::Role"
+    ]
+    trust = template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    [assume] = [resolve(t, STACK_ID) for t in trust]
+    assert assume["Principal"] == {"Service": "bedrock.amazonaws.com"}
+    assert assume["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
+    assert assume["Condition"]["ArnLike"]["aws:SourceArn"].endswith(":evaluation-job/*")
+
+    evaluator = _statements(template, "ServeEvaluationRole")
+    judge = f"arn:aws:bedrock:us-east-1::foundation-model/{JUDGE}"
+    assert allowed(evaluator, [Request("bedrock:InvokeModel", judge)])
+    assert not allowed(evaluator, [Request("bedrock:InvokeModel", "arn:aws:bedrock:us-east-1::foundation-model/x")])
+
+    runtime = _statements(template, "BedrockModelCustomizationProviderHandlerRole")
+    job = "arn:aws:bedrock:us-east-1:111122223333:evaluation-job/abcdef123456"
+    for action in ("bedrock:CreateEvaluationJob", "bedrock:GetEvaluationJob", "bedrock:StopEvaluationJob"):
+        assert allowed(runtime, [Request(action, job)]), action
+    role_arn = f"getatt:{role_id}.Arn"
+    assert allowed(runtime, [Request("iam:PassRole", role_arn, {"iam:PassedToService": "bedrock.amazonaws.com"})])
+    assert not allowed(runtime, [Request("iam:PassRole", role_arn, {"iam:PassedToService": "lambda.amazonaws.com"})])
+    deployment = "arn:aws:bedrock:us-east-1:111122223333:custom-model-deployment/abcdef123456"
+    own = tag_context(resource_tags={OWNER: STACK_ID})
+    foreign = tag_context(resource_tags={OWNER: "arn:aws:cloudformation:us-east-1:111122223333:stack/Other/1"})
+    assert allowed(runtime, [Request("bedrock:InvokeModel", deployment, own)])
+    assert not allowed(runtime, [Request("bedrock:InvokeModel", deployment, foreign)])
+    # the temporary deployment: created with the owner tag, deleted only where it carries it (serving's statements)
+    create = tag_context(request_tags={OWNER: STACK_ID}, tag_keys=[OWNER])
+    model = MODEL_ARN.replace("123456789012", "111122223333")
+    assert allowed(runtime, [Request("bedrock:CreateCustomModelDeployment", deployment, create)])
+    assert allowed(runtime, [Request("bedrock:DeleteCustomModelDeployment", deployment, own)])
+    assert not allowed(runtime, [Request("bedrock:DeleteCustomModelDeployment", deployment, foreign)])
+    assert model
+
+
+def test_evaluation_attributes_need_an_evaluation_gate() -> None:
+    served = CustomModelDeployment(serving_stack(), "Serve", model_arn=MODEL_ARN)
+    with pytest.raises(ValueError, match=r"only a construct with gate=QualityGate\.evaluation"):
+        _ = served.evaluation_job_arn

@@ -369,6 +369,7 @@ def test_an_evaluation_gate_this_handler_cannot_run_refuses_the_create(
 ) -> None:
     event = make_event(DEPLOYMENT_TYPE, "Create", deployment_request())
     event["ResourceProperties"]["EvaluationGate"] = EVALUATION
+    expect_model(stubber, MODEL_ARN, job=JOB_ARN)  # the incumbent of a first serve: its base model
 
     with pytest.raises(HandlerError, match=r"cannot run the evaluation .*No custom model deployment was created"):
         run(bedrock, lambda_time, event)
@@ -384,6 +385,7 @@ def test_an_evaluation_gate_refuses_the_swap_and_the_old_model_keeps_serving(
     stubber.add_response(
         "get_custom_model_deployment", deployment_description(), {"customModelDeploymentIdentifier": DEPLOYMENT_ARN}
     )
+    stubber.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceARN": DEPLOYMENT_ARN})
 
     with pytest.raises(HandlerError, match=f"keeps serving {MODEL_ARN}"):
         run(bedrock, lambda_time, event)

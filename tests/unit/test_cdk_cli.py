@@ -75,6 +75,7 @@ def test_cdk_synth_and_ls_work_in_the_repository_without_activating_anything(tmp
         "BedrockChained",
         "BedrockServed",
         "BedrockProvisioned",
+        "BedrockGated",
     ]
     assert_no_node_banner(listed)
 

@@ -54,6 +54,7 @@ def test_app_synthesizes_every_example_stack_with_no_warnings_or_errors(assembly
         "BedrockChained.template.json",
         "BedrockServed.template.json",
         "BedrockProvisioned.template.json",
+        "BedrockGated.template.json",
     }
     assert metadata_entries(assembly, "aws:cdk:warning") == []
     assert metadata_entries(assembly, "aws:cdk:error") == []

@@ -17,6 +17,7 @@ EXPECTED = {
     "BedrockFineTuning": (11, 1, 2, 1),  # 1 job
     "BedrockChained": (28, 2, 3, 1),  # 2 jobs, the second waits; an SNS topic of the app
     "BedrockServed": (25, 3, 3, 1),  # 1 waiting job served on demand, 1 app role
+    "BedrockGated": (27, 3, 3, 1),  # the same behind the evaluation gate: its reports bucket and role, no app role
 }
 RUNTIME_HANDLER = "_runtime.entry.handler.handler"
 
