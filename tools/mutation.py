@@ -149,6 +149,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/lambda/test_fault_matrix.py",
     ),
     "lambda_src/job_watcher/presigned.py": (
+        "tests/completion/test_mutants_round3_presigned.py",
         "tests/completion/test_response_url_allowlist.py",  # the exact allowlist of CloudFormation's buckets
         "tests/completion/test_mutants_round2_presigned.py",
         "tests/completion/test_watcher_urls.py",
@@ -602,6 +603,26 @@ EQUIVALENT += (
         "the role was checked against ROLES (user, assistant) before the blocks are read: 'assistant' < 'user' and "
         "not 'user' < 'user', as with !=",
     ),
+)
+
+
+_PRESIGNED = "lambda_src/job_watcher/presigned.py"
+_URLLIB_2XX = (
+    "the status is only read after urlopen returned, and urlopen returns only 2xx answers: urllib.request's "
+    "HTTPErrorProcessor raises HTTPError for any other status (a redirect of a PUT too: redirect_request refuses "
+    "it), so `status` is always set and in 200-299 there"
+)
+EQUIVALENT += (
+    Equivalent(
+        _PRESIGNED,
+        None,
+        "core/ReplaceOrWithAnd",
+        'if not parts.path.startswith("/") and not slash or not rest:',
+        "urlsplit's path after an authority is empty or starts with '/' (RFC 3986 path-abempty), and an empty "
+        "path has no slash: the startswith test never decides alone, so `and` and `or` agree",
+    ),
+    Equivalent(_PRESIGNED, None, "core/NumberReplacer", "status = -1", _URLLIB_2XX),
+    Equivalent(_PRESIGNED, None, "core/ReplaceComparisonOperator_Lt_LtE", "not 200 <= status <= 300", _URLLIB_2XX),
 )
 
 
