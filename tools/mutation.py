@@ -131,7 +131,11 @@ MODULES: dict[str, tuple[str, ...]] = {
     "lambda_src/model_serving/decisions.py": _SERVING,
     "lambda_src/model_serving/gate.py": _SERVING,
     "lambda_src/model_serving/handler.py": _SERVING_HANDLER,
-    "lambda_src/model_serving/operations.py": _SERVING_HANDLER,
+    "lambda_src/model_serving/operations.py": (
+        "tests/serving_runtime/test_mutants_round3_serving_operations.py",
+        *_SERVING_HANDLER,
+        "tests/serving_runtime/test_runtime_entry.py",  # the one runtime's Create and Delete through the fake endpoint
+    ),
     "lambda_src/customization_job/ownership.py": (
         "tests/lambda/test_mutants_round2_ownership.py",
         "tests/lambda/test_handler_create.py",

@@ -1,0 +1,125 @@
+"""Issue 23: the serving Create's retries that the earlier samples left untested (model_serving/operations.py,
+seed 3973611675's survivors): the IAM-propagation wait for AccessDenied, the last look after retries ran out
+and its time guard, and the look by name after "name taken". A Stubber that must be fully consumed: any call
+the code should not make fails the test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+from serving_support import DEPLOYMENT_ARN, FakeLambdaTime, STACK_ID, deployment_request, tags
+
+from lambda_src.customization_job.errors import HandlerError
+from lambda_src.kernel.retry import Retrier
+from lambda_src.model_serving import operations
+from lambda_src.model_serving.kinds import DEPLOYMENT
+
+TOKEN = "t" * 32
+NAME = "Serve-SupportBotOnDemand-3f9a2c-70b597b7"
+TOKEN_TAG = "bedrock-customization:request-token"
+
+
+def request() -> dict[str, Any]:
+    return deployment_request(modelDeploymentName=NAME, clientRequestToken=TOKEN, tags=None)
+
+
+def create(bedrock: Any, clock: Any) -> str:
+    retrier = Retrier(clock.sleep, clock.get_remaining_time_in_millis)
+    return operations.create(bedrock, DEPLOYMENT, request(), retrier, owner=STACK_ID, names_generated=True)
+
+
+def test_access_denied_on_create_is_waited_out_for_iam_propagation_then_fails_naming_the_permission(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    """2, 4, 8, 16 s, then the 20 s cap, then what is left of 60 s; no last look (a refusal hides no create)."""
+    for _ in range(7):
+        stubber.add_client_error("create_custom_model_deployment", "AccessDeniedException", "not bedrock:Create", 403)
+
+    with pytest.raises(HandlerError) as raised:
+        create(bedrock, lambda_time)
+
+    assert lambda_time.sleeps == [2.0, 4.0, 8.0, 16.0, 20.0, 10.0]
+    assert "AccessDeniedException" in str(raised.value)
+    assert "lacks the permission the message names" in str(raised.value)
+    stubber.assert_no_pending_responses()
+
+
+def test_access_denied_that_clears_within_the_wait_creates(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    stubber.add_client_error("create_custom_model_deployment", "AccessDeniedException", "not yet", 403)
+    stubber.add_response("create_custom_model_deployment", {"customModelDeploymentArn": DEPLOYMENT_ARN})
+
+    assert create(bedrock, lambda_time) == DEPLOYMENT_ARN
+    assert lambda_time.sleeps == [2.0]
+
+
+def test_another_refusal_is_not_retried(bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime) -> None:
+    stubber.add_client_error("create_custom_model_deployment", "ValidationException", "bad model", 400)
+
+    with pytest.raises(HandlerError, match="ValidationException"):
+        create(bedrock, lambda_time)
+    assert lambda_time.sleeps == []
+
+
+class SlowSleep(FakeLambdaTime):
+    """A sleep that takes half a second longer than asked (a busy host): the invocation's time runs out after it."""
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        self.remaining_ms -= 500
+
+
+def test_no_last_look_when_the_invocation_has_no_time_left_for_it(bedrock: Any, stubber: Stubber) -> None:
+    clock = SlowSleep(remaining_ms=1_000)  # one 1 s throttling pause fits; after it, -0.5 s are left
+    stubber.add_client_error("create_custom_model_deployment", "ThrottlingException", "slow down", 400)
+
+    with pytest.raises(HandlerError, match="ThrottlingException"):
+        create(bedrock, clock)
+    assert clock.sleeps == [1.0]
+    stubber.assert_no_pending_responses()
+
+
+def test_the_last_look_after_throttling_finds_the_deployment_this_request_created(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    for _ in range(8):  # 1+2+4+8+16+16+13 s of the 60 s transient budget, then one more try
+        stubber.add_client_error("create_custom_model_deployment", "ThrottlingException", "slow down", 400)
+    stubber.add_response(
+        "get_custom_model_deployment",
+        {
+            "customModelDeploymentArn": DEPLOYMENT_ARN,
+            "modelDeploymentName": NAME,
+            "modelArn": request()["modelArn"],
+            "createdAt": "2026-11-30T12:00:00Z",
+            "status": "Creating",
+        },
+        {"customModelDeploymentIdentifier": NAME},
+    )
+    stubber.add_response("list_tags_for_resource", {"tags": tags(token=TOKEN)}, {"resourceARN": DEPLOYMENT_ARN})
+
+    assert create(bedrock, lambda_time) == DEPLOYMENT_ARN
+
+
+def test_name_taken_looks_the_name_up_with_retries(bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime) -> None:
+    """After "name taken" the look is an ordinary read: a throttled Get is retried, and the deployment this
+    request created (owner and token tags) is adopted."""
+    stubber.add_client_error("create_custom_model_deployment", "ConflictException", "name in use", 409)
+    stubber.add_client_error("get_custom_model_deployment", "ThrottlingException", "slow down", 400)
+    stubber.add_response(
+        "get_custom_model_deployment",
+        {
+            "customModelDeploymentArn": DEPLOYMENT_ARN,
+            "modelDeploymentName": NAME,
+            "modelArn": request()["modelArn"],
+            "createdAt": "2026-11-30T12:00:00Z",
+            "status": "Creating",
+        },
+        {"customModelDeploymentIdentifier": NAME},
+    )
+    stubber.add_response("list_tags_for_resource", {"tags": tags(token=TOKEN)}, {"resourceARN": DEPLOYMENT_ARN})
+
+    assert create(bedrock, lambda_time) == DEPLOYMENT_ARN
+    assert lambda_time.sleeps == [1.0]
