@@ -145,6 +145,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/serving_runtime/test_serving_handler_stubbed.py",
     ),
     "lambda_src/customization_job/operations.py": (
+        "tests/lambda/test_mutants_round3_operations.py",
         "tests/lambda/test_mutants_round2_operations.py",
         "tests/lambda/test_handler_create.py",
         "tests/lambda/test_handler_delete.py",
@@ -627,6 +628,19 @@ EQUIVALENT += (
     ),
     Equivalent(_PRESIGNED, None, "core/NumberReplacer", "status = -1", _URLLIB_2XX),
     Equivalent(_PRESIGNED, None, "core/ReplaceComparisonOperator_Lt_LtE", "not 200 <= status <= 300", _URLLIB_2XX),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        f"{_JOB}/operations.py",
+        None,
+        "core/NumberReplacer",
+        "first = stacks[ -1] if",
+        "equivalent in practice: DescribeStacks given a StackName answers with that one stack (CloudFormation API "
+        "Reference, DescribeStacks: StackName 'The name or the unique stack ID that's associated with the stack'), "
+        "and in a one-item list [0] and [-1] are the same item",
+    ),
 )
 
 

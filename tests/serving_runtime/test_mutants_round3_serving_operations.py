@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from serving_support import DEPLOYMENT_ARN, FakeLambdaTime, STACK_ID, deployment_request, tags
+from serving_support import DEPLOYMENT_ARN, STACK_ID, FakeLambdaTime, deployment_request, tags
 
 from lambda_src.customization_job.errors import HandlerError
 from lambda_src.kernel.retry import Retrier
