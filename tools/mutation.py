@@ -573,14 +573,14 @@ EQUIVALENT += (
 EQUIVALENT += tuple(
     Equivalent(
         "lambda_src/model_serving/operations.py",
-        line,
+        None,  # any line: the mutated text names the signature
         "core/ReplaceBinaryOperator_Mul_Div",
         mutated,
         f"the signature's `*` made positional-only: every caller passes `{name}` by keyword, as before",
     )
-    for line, mutated, name in (
-        (64, "retrier: Retrier, /, owner: str", "owner"),
-        (113, "owner: str, /, last_look: bool", "last_look"),
+    for mutated, name in (
+        ("retrier: Retrier, /, owner: str", "owner"),
+        ("owner: str, /, last_look: bool", "last_look"),
     )
 )
 
@@ -641,6 +641,20 @@ EQUIVALENT += (
         "equivalent in practice: DescribeStacks given a StackName answers with that one stack (CloudFormation API "
         "Reference, DescribeStacks: StackName 'The name or the unique stack ID that's associated with the stack'), "
         "and in a one-item list [0] and [-1] are the same item",
+    ),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        "lambda_src/model_serving/operations.py",
+        None,
+        "core/ReplaceComparisonOperator_Eq_LtE",
+        'job_errors.error_code(error) <= "AccessDeniedException"',
+        "equivalent in practice: AccessDeniedException sorts first among the error codes Bedrock documents for "
+        "its Create calls (AccessDenied, Conflict, InternalServer, ResourceNotFound, ServiceQuotaExceeded, "
+        "Throttling, TooManyTags, Validation) and the common ones "
+        "(https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html), so `<=` admits no other code",
     ),
 )
 

@@ -9,12 +9,20 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from serving_support import DEPLOYMENT_ARN, STACK_ID, FakeLambdaTime, deployment_request, tags
+from serving_support import (
+    DEPLOYMENT_ARN,
+    NEW_MODEL_ARN,
+    STACK_ID,
+    THROUGHPUT_ARN,
+    FakeLambdaTime,
+    deployment_request,
+    tags,
+)
 
 from lambda_src.customization_job.errors import HandlerError
 from lambda_src.kernel.retry import Retrier
 from lambda_src.model_serving import operations
-from lambda_src.model_serving.kinds import DEPLOYMENT
+from lambda_src.model_serving.kinds import DEPLOYMENT, THROUGHPUT
 
 TOKEN = "t" * 32
 NAME = "Serve-SupportBotOnDemand-3f9a2c-70b597b7"
@@ -123,3 +131,118 @@ def test_name_taken_looks_the_name_up_with_retries(bedrock: Any, stubber: Stubbe
 
     assert create(bedrock, lambda_time) == DEPLOYMENT_ARN
     assert lambda_time.sleeps == [1.0]
+
+
+# ---- survivors of model_serving/operations.py's fresh sample (seed 3895058209 at 8495a52) ----
+
+
+@pytest.mark.parametrize("remaining_ms", [0, 500])
+def test_the_last_look_is_taken_with_no_spare_time_below_zero(
+    bedrock: Any, stubber: Stubber, remaining_ms: int
+) -> None:
+    """Throttled with 0 or 0.5 s left: no pause fits, but the one look (no retries) still does."""
+    clock = FakeLambdaTime(remaining_ms=remaining_ms)
+    stubber.add_client_error("create_custom_model_deployment", "ThrottlingException", "slow down", 400)
+    stubber.add_response("get_custom_model_deployment", _live(), {"customModelDeploymentIdentifier": NAME})
+    stubber.add_response("list_tags_for_resource", {"tags": tags(token=TOKEN)}, {"resourceARN": DEPLOYMENT_ARN})
+
+    assert create(bedrock, clock) == DEPLOYMENT_ARN
+    assert clock.sleeps == []
+
+
+def _live(**extra: Any) -> dict[str, Any]:
+    return {
+        "customModelDeploymentArn": DEPLOYMENT_ARN,
+        "modelDeploymentName": NAME,
+        "modelArn": request()["modelArn"],
+        "createdAt": "2026-11-30T12:00:00Z",
+        "status": "Creating",
+        **extra,
+    }
+
+
+class Unreachable:
+    """A client whose Create is throttled and whose last look cannot connect."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def create_custom_model_deployment(self, **_: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        self.calls.append("create")
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "Create")
+
+    def get_custom_model_deployment(self, **_: Any) -> Any:
+        from botocore.exceptions import EndpointConnectionError
+
+        self.calls.append("get")
+        raise EndpointConnectionError(endpoint_url="https://bedrock.us-east-1.amazonaws.com")
+
+
+def test_a_last_look_that_cannot_connect_reports_the_original_error() -> None:
+    client, clock = Unreachable(), FakeLambdaTime(remaining_ms=0)
+
+    with pytest.raises(HandlerError, match="ThrottlingException"):
+        create(client, clock)
+    assert client.calls == ["create", "get"]
+
+
+@pytest.mark.parametrize("their_token", ["a" * 32, "z" * 32])  # sorting before and after ours
+def test_the_last_look_does_not_take_a_deployment_with_another_token(
+    bedrock: Any, stubber: Stubber, their_token: str
+) -> None:
+    clock = FakeLambdaTime(remaining_ms=0)
+    stubber.add_client_error("create_custom_model_deployment", "ThrottlingException", "slow down", 400)
+    stubber.add_response("get_custom_model_deployment", _live(), {"customModelDeploymentIdentifier": NAME})
+    stubber.add_response("list_tags_for_resource", {"tags": tags(token=their_token)}, {"resourceARN": DEPLOYMENT_ARN})
+
+    with pytest.raises(HandlerError, match="ThrottlingException"):
+        create(bedrock, clock)
+
+
+def test_a_refused_swap_names_the_swap_and_a_deployment_gone_meanwhile_keeps_the_refusal(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    params = {"customModelDeploymentIdentifier": DEPLOYMENT_ARN, "modelArn": NEW_MODEL_ARN}
+    stubber.add_client_error("update_custom_model_deployment", "ValidationException", "not that model", 400, params)
+    stubber.add_client_error(
+        "get_custom_model_deployment",
+        "ResourceNotFoundException",
+        "gone",
+        404,
+        {"customModelDeploymentIdentifier": DEPLOYMENT_ARN},
+    )
+    retrier = Retrier(lambda_time.sleep, lambda_time.get_remaining_time_in_millis)
+
+    with pytest.raises(HandlerError) as raised:
+        operations.swap(bedrock, DEPLOYMENT, DEPLOYMENT_ARN, NEW_MODEL_ARN, retrier)
+    assert f"Swapping custom model deployment {DEPLOYMENT_ARN} to model {NEW_MODEL_ARN}" in str(raised.value)
+    assert "ValidationException" in str(raised.value)
+
+
+def test_a_refused_swap_and_rename_of_a_throughput_is_not_read_again(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    params = {
+        "provisionedModelId": THROUGHPUT_ARN,
+        "desiredModelId": NEW_MODEL_ARN,
+        "desiredProvisionedModelName": "pt2",
+    }
+    stubber.add_client_error("update_provisioned_model_throughput", "ValidationException", "no", 400, params)
+    retrier = Retrier(lambda_time.sleep, lambda_time.get_remaining_time_in_millis)
+
+    with pytest.raises(HandlerError, match="ValidationException"):
+        operations.swap(bedrock, THROUGHPUT, THROUGHPUT_ARN, NEW_MODEL_ARN, retrier, rename="pt2")
+    stubber.assert_no_pending_responses()
+
+
+def test_a_delete_refused_with_a_conflict_parsed_from_the_answer_is_busy(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    code = "".join(["Conflict", "Exception"])
+    params = {"customModelDeploymentIdentifier": DEPLOYMENT_ARN}
+    stubber.add_client_error("delete_custom_model_deployment", code, "updating", 409, params)
+    retrier = Retrier(lambda_time.sleep, lambda_time.get_remaining_time_in_millis)
+
+    assert operations.delete(bedrock, DEPLOYMENT, DEPLOYMENT_ARN, retrier) == "busy"
