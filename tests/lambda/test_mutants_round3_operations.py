@@ -189,3 +189,62 @@ def test_the_stacks_creation_time_is_read_from_describe_stacks(lambda_time: Fake
             {"StackName": STACK},
         )
         assert operations.stack_creation_time(cloudformation, STACK, retrier(lambda_time)) == created
+
+
+# ---- survivors of the next fresh sample (seed 1088169056 at 3b55589) ----
+
+
+class SlowSleep(FakeLambdaTime):
+    """A sleep that takes half a second longer than asked (a busy host): the invocation's time runs out after it."""
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        self.remaining_ms -= 500
+
+
+def test_no_last_look_when_the_invocation_has_no_time_left_for_it(bedrock: Any, stubber: Stubber) -> None:
+    clock = SlowSleep(remaining_ms=1_000)  # one 1 s throttling pause fits; after it, -0.5 s are left
+    stubber.add_client_error("create_model_customization_job", "ThrottlingException", "slow down", 400)
+
+    with pytest.raises(HandlerError, match="ThrottlingException"):
+        operations.start_job(bedrock, request(), retrier(clock), owner=STACK)
+    assert clock.sleeps == [1.0]
+    stubber.assert_no_pending_responses()
+
+
+def _pages(stubber: Stubber, pages: int, last: list[dict[str, Any]]) -> None:
+    for page in range(1, pages + 1):
+        params: dict[str, Any] = {"nameContains": "support-bot", "maxResults": 100}
+        if page > 1:
+            params["nextToken"] = f"p{page}"
+        summaries = last if page == pages else []
+        stubber.add_response(
+            "list_model_customization_jobs",
+            {"modelCustomizationJobSummaries": summaries, "nextToken": f"p{page + 1}"},
+            params,
+        )
+
+
+def test_a_job_on_the_twentieth_page_is_found_and_a_twenty_first_is_never_asked(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    summary = {
+        "jobArn": JOB,
+        "baseModelArn": BASE,
+        "jobName": "support-bot-job",
+        "status": "InProgress",
+        "creationTime": datetime(2026, 11, 30, tzinfo=UTC),
+    }
+    stubber.add_client_error(
+        "get_model_customization_job", "ResourceNotFoundException", "no", 404, {"jobIdentifier": JOB}
+    )
+    _pages(stubber, 20, [summary])
+    stubber.add_response("get_model_customization_job", described(), {"jobIdentifier": "support-bot-job"})
+    assert operations.find_job(bedrock, JOB, "support-bot", retrier(lambda_time)) is not None
+
+    stubber.add_client_error(
+        "get_model_customization_job", "ResourceNotFoundException", "no", 404, {"jobIdentifier": JOB}
+    )
+    _pages(stubber, 20, [])
+    assert operations.find_job(bedrock, JOB, "support-bot", retrier(lambda_time)) is None
+    stubber.assert_no_pending_responses()
