@@ -581,6 +581,7 @@ EQUIVALENT += tuple(
     for mutated, name in (
         ("retrier: Retrier, /, owner: str", "owner"),
         ("owner: str, /, last_look: bool", "last_look"),
+        ("retrier: Retrier, /, rename: str | None = None", "rename"),
     )
 )
 
@@ -704,6 +705,18 @@ EQUIVALENT += (
         "isinstance(stacks[ -1], dict)",
         "equivalent in practice: DescribeStacks given a StackName answers with that one stack, and in a one-item "
         "list [0] and [-1] are the same item",
+    ),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        "lambda_src/model_serving/operations.py",
+        None,
+        "core/ReplaceComparisonOperator_IsNot_NotEq",
+        "if exhausted.budget != iam:",
+        "the budget is either `iam` or the transient one, and they differ in `kind` ('iam-propagation', "
+        "'transient'): the dataclass's == is identity here",
     ),
 )
 
