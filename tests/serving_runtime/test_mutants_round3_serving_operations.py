@@ -246,3 +246,53 @@ def test_a_delete_refused_with_a_conflict_parsed_from_the_answer_is_busy(
     retrier = Retrier(lambda_time.sleep, lambda_time.get_remaining_time_in_millis)
 
     assert operations.delete(bedrock, DEPLOYMENT, DEPLOYMENT_ARN, retrier) == "busy"
+
+
+# ---- survivors of the next fresh sample (seed 391810505 at d4497cc), after its row was recorded ----
+
+
+def test_throttling_that_outlasts_its_budget_says_it_is_still_failing_and_to_retry_later(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    for _ in range(8):  # 1+2+4+8+16+16+13 s of the 60 s transient budget, then the last try
+        stubber.add_client_error("create_custom_model_deployment", "ThrottlingException", "slow down", 400)
+    stubber.add_client_error(
+        "get_custom_model_deployment",
+        "ResourceNotFoundException",
+        "none",
+        404,
+        {"customModelDeploymentIdentifier": NAME},
+    )
+
+    with pytest.raises(HandlerError, match=r"still getting ThrottlingException .* after retrying for 60 s"):
+        create(bedrock, lambda_time)
+
+
+def test_a_swap_of_a_deployment_deleted_meanwhile_says_the_swap_cannot_be_made(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    params = {"customModelDeploymentIdentifier": DEPLOYMENT_ARN, "modelArn": NEW_MODEL_ARN}
+    stubber.add_client_error("update_custom_model_deployment", "ResourceNotFoundException", "gone", 404, params)
+    retrier = Retrier(lambda_time.sleep, lambda_time.get_remaining_time_in_millis)
+
+    with pytest.raises(HandlerError, match="Cannot swap the model: custom model deployment"):
+        operations.swap(bedrock, DEPLOYMENT, DEPLOYMENT_ARN, NEW_MODEL_ARN, retrier)
+
+
+def test_a_refused_swap_whose_read_is_refused_too_reports_the_swaps_refusal(
+    bedrock: Any, stubber: Stubber, lambda_time: FakeLambdaTime
+) -> None:
+    params = {"customModelDeploymentIdentifier": DEPLOYMENT_ARN, "modelArn": NEW_MODEL_ARN}
+    stubber.add_client_error("update_custom_model_deployment", "ValidationException", "not that model", 400, params)
+    stubber.add_client_error(
+        "get_custom_model_deployment",
+        "AccessDeniedException",
+        "no",
+        403,
+        {"customModelDeploymentIdentifier": DEPLOYMENT_ARN},
+    )
+    retrier = Retrier(lambda_time.sleep, lambda_time.get_remaining_time_in_millis)
+
+    with pytest.raises(HandlerError) as raised:
+        operations.swap(bedrock, DEPLOYMENT, DEPLOYMENT_ARN, NEW_MODEL_ARN, retrier)
+    assert "Swapping" in str(raised.value) and "ValidationException" in str(raised.value)
