@@ -131,7 +131,11 @@ MODULES: dict[str, tuple[str, ...]] = {
     "lambda_src/model_serving/decisions.py": _SERVING,
     "lambda_src/model_serving/gate.py": _SERVING,
     "lambda_src/model_serving/handler.py": _SERVING_HANDLER,
-    "lambda_src/model_serving/operations.py": _SERVING_HANDLER,
+    "lambda_src/model_serving/operations.py": (
+        "tests/serving_runtime/test_mutants_round3_serving_operations.py",
+        *_SERVING_HANDLER,
+        "tests/serving_runtime/test_runtime_entry.py",  # the one runtime's Create and Delete through the fake endpoint
+    ),
     "lambda_src/customization_job/ownership.py": (
         "tests/lambda/test_mutants_round2_ownership.py",
         "tests/lambda/test_handler_create.py",
@@ -141,6 +145,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/serving_runtime/test_serving_handler_stubbed.py",
     ),
     "lambda_src/customization_job/operations.py": (
+        "tests/lambda/test_mutants_round3_operations.py",
         "tests/lambda/test_mutants_round2_operations.py",
         "tests/lambda/test_handler_create.py",
         "tests/lambda/test_handler_delete.py",
@@ -149,6 +154,8 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/lambda/test_fault_matrix.py",
     ),
     "lambda_src/job_watcher/presigned.py": (
+        "tests/completion/test_mutants_round3_presigned.py",
+        "tests/completion/test_response_url_allowlist.py",  # the exact allowlist of CloudFormation's buckets
         "tests/completion/test_mutants_round2_presigned.py",
         "tests/completion/test_watcher_urls.py",
         "tests/completion/test_watcher.py",
@@ -163,8 +170,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     "constructs_lib/cdk/permissions.py": (
         "tests/unit/test_mutants_round2_permissions.py",
         "tests/unit/test_handler_ownership_policy.py",
-        "tests/unit/test_job.py",
         "tests/serving/test_serving_permissions.py",
+        "tests/unit/test_iam_ownership_eval.py",  # the ownership statements evaluated as IAM would
+        "tests/unit/test_job.py",
     ),
 }
 
@@ -565,14 +573,15 @@ EQUIVALENT += (
 EQUIVALENT += tuple(
     Equivalent(
         "lambda_src/model_serving/operations.py",
-        line,
+        None,  # any line: the mutated text names the signature
         "core/ReplaceBinaryOperator_Mul_Div",
         mutated,
         f"the signature's `*` made positional-only: every caller passes `{name}` by keyword, as before",
     )
-    for line, mutated, name in (
-        (64, "retrier: Retrier, /, owner: str", "owner"),
-        (113, "owner: str, /, last_look: bool", "last_look"),
+    for mutated, name in (
+        ("retrier: Retrier, /, owner: str", "owner"),
+        ("owner: str, /, last_look: bool", "last_look"),
+        ("retrier: Retrier, /, rename: str | None = None", "rename"),
     )
 )
 
@@ -600,6 +609,127 @@ EQUIVALENT += (
         'if role < "user" and media.turn_source',
         "the role was checked against ROLES (user, assistant) before the blocks are read: 'assistant' < 'user' and "
         "not 'user' < 'user', as with !=",
+    ),
+)
+
+
+_PRESIGNED = "lambda_src/job_watcher/presigned.py"
+_URLLIB_2XX = (
+    "the status is only read after urlopen returned, and urlopen returns only 2xx answers: urllib.request's "
+    "HTTPErrorProcessor raises HTTPError for any other status (a redirect of a PUT too: redirect_request refuses "
+    "it), so `status` is always set and in 200-299 there"
+)
+EQUIVALENT += (
+    Equivalent(
+        _PRESIGNED,
+        None,
+        "core/ReplaceOrWithAnd",
+        'if not parts.path.startswith("/") and not slash or not rest:',
+        "urlsplit's path after an authority is empty or starts with '/' (RFC 3986 path-abempty), and an empty "
+        "path has no slash: the startswith test never decides alone, so `and` and `or` agree",
+    ),
+    Equivalent(_PRESIGNED, None, "core/NumberReplacer", "status = -1", _URLLIB_2XX),
+    Equivalent(_PRESIGNED, None, "core/ReplaceComparisonOperator_Lt_LtE", "not 200 <= status <= 300", _URLLIB_2XX),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        f"{_JOB}/operations.py",
+        None,
+        "core/NumberReplacer",
+        "first = stacks[ -1] if",
+        "equivalent in practice: DescribeStacks given a StackName answers with that one stack (CloudFormation API "
+        "Reference, DescribeStacks: StackName 'The name or the unique stack ID that's associated with the stack'), "
+        "and in a one-item list [0] and [-1] are the same item",
+    ),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        "lambda_src/model_serving/operations.py",
+        None,
+        "core/ReplaceComparisonOperator_Eq_LtE",
+        'job_errors.error_code(error) <= "AccessDeniedException"',
+        "equivalent in practice: AccessDeniedException sorts first among the error codes Bedrock documents for "
+        "its Create calls (AccessDenied, Conflict, InternalServer, ResourceNotFound, ServiceQuotaExceeded, "
+        "Throttling, TooManyTags, Validation) and the common ones "
+        "(https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html), so `<=` admits no other code",
+    ),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        _PRESIGNED,
+        None,
+        "core/NumberReplacer",
+        "ord(char) > 127 for char in url",
+        "DEL (127) is a control character: `not char.isprintable()` refuses it before the bound is asked, so > 126 "
+        "and > 127 refuse the same characters",
+    ),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        f"{_JOB}/operations.py",
+        None,
+        "core/ReplaceComparisonOperator_IsNot_NotEq",
+        "if exhausted.budget != iam:",
+        "the budget is either `iam` or the transient one, and they differ in `kind` ('iam-propagation', "
+        "'transient'): the dataclass's == is identity here",
+    ),
+    Equivalent(
+        f"{_JOB}/operations.py",
+        None,
+        "core/ReplaceBinaryOperator_Mul_Div",
+        "re:^\\s*/,$",
+        "_adopt_or_fail's `*` made positional-only: its one caller passes names_generated and owner by keyword",
+    ),
+    Equivalent(
+        f"{_JOB}/operations.py",
+        None,
+        "core/ReplaceComparisonOperator_Eq_GtE",
+        'errors.error_code(error) >= "ValidationException"',
+        "equivalent in practice: ValidationException sorts last among the codes Bedrock documents for "
+        "GetModelCustomizationJob (AccessDenied, InternalServer, ResourceNotFound, Throttling, Validation) and the "
+        "common ones (https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html), so `>=` admits no "
+        "other code",
+    ),
+    Equivalent(
+        f"{_JOB}/operations.py",
+        None,
+        "core/NumberReplacer",
+        "isinstance(stacks[ -1], dict)",
+        "equivalent in practice: DescribeStacks given a StackName answers with that one stack, and in a one-item "
+        "list [0] and [-1] are the same item",
+    ),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        "lambda_src/model_serving/operations.py",
+        None,
+        "core/ReplaceComparisonOperator_IsNot_NotEq",
+        "if exhausted.budget != iam:",
+        "the budget is either `iam` or the transient one, and they differ in `kind` ('iam-propagation', "
+        "'transient'): the dataclass's == is identity here",
+    ),
+)
+
+
+EQUIVALENT += (
+    Equivalent(
+        "constructs_lib/cdk/bindings.py",
+        None,
+        "core/NumberReplacer",
+        "str(error).splitlines()[ -1]",
+        "equivalent in practice (inferred): the RuntimeError jsii raises for a subnet selection CDK refuses holds "
+        "CDK's one-line message and no stack (tests/unit/test_mutants_round3_bindings.py shows it whole), so its "
+        "first and last lines are the same",
     ),
 )
 
