@@ -38,6 +38,7 @@ from ..contract import (
     EVAL_MIN_SCORES,
     EVAL_OUTPUT,
     EVAL_ROLE,
+    OWNER_TAG_KEY,
     PROP_EVALUATION_GATE,
 )
 from ..customization_job.errors import HandlerError
@@ -179,9 +180,14 @@ def evaluation_job_name(base: str, suffix: str) -> str:
     return f"{head}-{tail}" if head else tail
 
 
-def evaluation_job_request(gate: EvaluationGate, *, job_name: str, dataset_uri: str, token: str) -> dict[str, Any]:
+def evaluation_job_request(
+    gate: EvaluationGate, *, job_name: str, dataset_uri: str, token: str, owner: str
+) -> dict[str, Any]:
     """CreateEvaluationJob for one job that scores both answer sets (``dataset_uri``: the prompts with both
-    models' precomputed responses). ``token``: the clientRequestToken derived from the CloudFormation request."""
+    models' precomputed responses). ``token``: the clientRequestToken derived from the CloudFormation request;
+    ``owner``: the stack id, the job's owner tag, so IAM lets the runtime stop only this stack's evaluation jobs
+    (Service Authorization Reference for Bedrock: CreateEvaluationJob takes aws:RequestTag and aws:TagKeys, the
+    evaluation-job resource aws:ResourceTag)."""
     automated: dict[str, Any] = {
         "datasetMetricConfigs": [
             {
@@ -210,6 +216,7 @@ def evaluation_job_request(gate: EvaluationGate, *, job_name: str, dataset_uri: 
             ]
         },
         "outputDataConfig": {"s3Uri": gate.output_uri},
+        "jobTags": [{"key": OWNER_TAG_KEY, "value": owner}],
     }
 
 

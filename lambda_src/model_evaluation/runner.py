@@ -212,7 +212,7 @@ def _converse(runtime: Any, retrier: Retrier, model_id: str, prompt: str) -> str
 def _judge(ctx: Context, state: dict[str, Any], bedrock: Any, s3: Any, retrier: Retrier) -> dict[str, Any]:
     if not state.get("job_arn"):
         request = core.evaluation_job_request(
-            ctx.gate, job_name=ctx.job_name, dataset_uri=str(state["dataset"]), token=ctx.token
+            ctx.gate, job_name=ctx.job_name, dataset_uri=str(state["dataset"]), token=ctx.token, owner=ctx.owner
         )
         return {**state, "job_arn": judge.start(bedrock, retrier, request)}
     step = judge.poll(

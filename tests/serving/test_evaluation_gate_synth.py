@@ -238,8 +238,19 @@ def test_a_serving_construct_deploys_an_evaluation_gate_with_its_role_and_the_ru
 
     runtime = _statements(template, "BedrockModelCustomizationProviderHandlerRole")
     job = "arn:aws:bedrock:us-east-1:111122223333:evaluation-job/abcdef123456"
-    for action in ("bedrock:CreateEvaluationJob", "bedrock:GetEvaluationJob", "bedrock:StopEvaluationJob"):
-        assert allowed(runtime, [Request(action, job)]), action
+    # evaluation jobs are this stack's like everything else it creates (Service Authorization Reference for
+    # Bedrock: CreateEvaluationJob takes aws:RequestTag and aws:TagKeys, evaluation-job takes aws:ResourceTag)
+    own_job = tag_context(resource_tags={OWNER: STACK_ID})
+    other_job = tag_context(resource_tags={OWNER: "arn:aws:cloudformation:us-east-1:111122223333:stack/Other/1"})
+    tagged_create = tag_context(request_tags={OWNER: STACK_ID}, tag_keys=[OWNER])
+    judge_arn = f"arn:aws:bedrock:us-east-1::foundation-model/{JUDGE}"
+    for resource in (job, judge_arn):
+        assert allowed(runtime, [Request("bedrock:CreateEvaluationJob", resource, tagged_create)]), resource
+        assert not allowed(runtime, [Request("bedrock:CreateEvaluationJob", resource, tag_context())]), resource
+    assert allowed(runtime, [Request("bedrock:GetEvaluationJob", job)])
+    assert allowed(runtime, [Request("bedrock:StopEvaluationJob", job, own_job)])
+    assert not allowed(runtime, [Request("bedrock:StopEvaluationJob", job, other_job)])
+    assert not allowed(runtime, [Request("bedrock:StopEvaluationJob", job, tag_context())])
     role_arn = f"getatt:{role_id}.Arn"
     assert allowed(runtime, [Request("iam:PassRole", role_arn, {"iam:PassedToService": "bedrock.amazonaws.com"})])
     assert not allowed(runtime, [Request("iam:PassRole", role_arn, {"iam:PassedToService": "lambda.amazonaws.com"})])

@@ -14,9 +14,12 @@ import pytest
 from botocore.stub import Stubber
 from serving_support import ACCOUNT, REGION, fake_aws_env
 
+from lambda_src.contract import OWNER_TAG_KEY
 from lambda_src.customization_job.client import CLIENT_CONFIG
 from lambda_src.customization_job.errors import HandlerError
 from lambda_src.model_evaluation import gate as ev
+
+STACK_ARN = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Served/1"
 
 JUDGE = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/EvaluationRole"
@@ -103,7 +106,10 @@ def test_create_get_and_stop_evaluation_job_requests_are_valid_for_the_bundled_m
         job_name="serve-eval-70b597b7",
         dataset_uri="s3://reports/eval/in.jsonl",
         token="t",
+        owner=STACK_ARN,
     )
+    # the evaluation job is this stack's, like everything it creates: IAM scopes Stop to the owner tag
+    assert request["jobTags"] == [{"key": OWNER_TAG_KEY, "value": STACK_ARN}]
     with Stubber(bedrock) as stub:
         stub.add_response("create_evaluation_job", {"jobArn": EVAL_ARN}, request)
         stub.add_response("stop_evaluation_job", {}, {"jobIdentifier": EVAL_ARN})
@@ -169,7 +175,10 @@ from _runtime.model_evaluation import gate as ev
 use_bundled_service_model()
 client = new_bedrock_client()
 parsed = ev.parse_evaluation(json.loads(sys.stdin.read()))
-request = ev.evaluation_job_request(parsed, job_name="serve-eval-1", dataset_uri="s3://b/in.jsonl", token="t")
+request = ev.evaluation_job_request(
+    parsed, job_name="serve-eval-1", dataset_uri="s3://b/in.jsonl", token="t",
+    owner="arn:aws:cloudformation:us-east-1:123456789012:stack/S/1",
+)
 arn = "arn:aws:bedrock:us-east-1:123456789012:evaluation-job/e1e1e1e1e1e1"
 got = {
     "jobName": "serve-eval-1", "status": "Completed", "jobArn": arn, "roleArn": request["roleArn"],

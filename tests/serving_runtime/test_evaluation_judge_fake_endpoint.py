@@ -22,6 +22,8 @@ from lambda_src.kernel.retry import Retrier
 from lambda_src.model_evaluation import gate as core
 from lambda_src.model_evaluation import judge
 
+OWNER = "arn:aws:cloudformation:us-east-1:123456789012:stack/Served/1"
+
 BUCKET = "reports"
 SERVING = "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/aaaaaaaaaaaa"
 CANDIDATE = "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/bbbbbbbbbbbb"
@@ -94,6 +96,7 @@ def run_gate(
         job_name=core.evaluation_job_name("Serve-SupportBot-3f9a2c", "70b597b7"),
         dataset_uri=gate.dataset_uri,
         token="cfn-token-1",
+        owner=OWNER,
     )
     job_arn = judge.start(client, retrier(clock), request)
     for _ in range(max_polls):
@@ -179,7 +182,9 @@ def test_a_judge_job_that_failed_or_stopped_refuses(
 def test_stop_stops_a_running_job_once(fake: FakeBedrock, fake_client: Any, lambda_time: FakeLambdaTime) -> None:
     gate = core.parse_evaluation(PROPERTY)
     assert gate is not None
-    request = core.evaluation_job_request(gate, job_name="serve-eval-1", dataset_uri=gate.dataset_uri, token="t1")
+    request = core.evaluation_job_request(
+        gate, job_name="serve-eval-1", dataset_uri=gate.dataset_uri, token="t1", owner=OWNER
+    )
     job_arn = judge.start(fake_client, retrier(lambda_time), request)
 
     assert judge.stop(fake_client, retrier(lambda_time), job_arn) == "stopping"
