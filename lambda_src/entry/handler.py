@@ -248,17 +248,7 @@ def _evaluate(
     from ..model_serving import handler as serving
     from . import evaluation
 
-    stepper = evaluation.Stepper(
-        event,
-        plan,
-        clients=runtime.clients,
-        bedrock=runtime.bedrock(),
-        clock=runtime.clock,
-        sleep=runtime.sleep,
-        remaining_s=lambda: _remaining_s(context) - ANSWER_RESERVE_S,
-        poll_s=POLL_INTERVAL_S,
-        continue_reserve_s=CONTINUE_RESERVE_S,
-    )
+    stepper = _stepper(event, plan, context, runtime)
     outcome, state = stepper.run(state, deadline, WAIT_LIMIT_S / 60)
     if outcome == "continue":
         runtime.invoke_self(evaluation.continuation(event, deadline, plan, state))
@@ -378,6 +368,23 @@ def _on_failure_record(event: Mapping[str, Any], context: Any, runtime: Runtime)
     return {"trigger": "failure-record", "status": "FAILED"}
 
 
+def _stepper(event: Mapping[str, Any], plan: Mapping[str, Any], context: Any, runtime: Runtime) -> Any:
+    """The evaluation gate's stepper for one request, on this invocation's edges and time."""
+    from . import evaluation
+
+    return evaluation.Stepper(
+        event,
+        plan,
+        clients=runtime.clients,
+        bedrock=runtime.bedrock(),
+        clock=runtime.clock,
+        sleep=runtime.sleep,
+        remaining_s=lambda: _remaining_s(context) - ANSWER_RESERVE_S,
+        poll_s=POLL_INTERVAL_S,
+        continue_reserve_s=CONTINUE_RESERVE_S,
+    )
+
+
 def _abort_evaluation(request: Mapping[str, Any], gate: Mapping[str, Any], context: Any, runtime: Runtime) -> str:
     """An evaluation gate whose continuation Lambda gave up on: stop its judge and delete its temporary deployment
     (as far as one invocation gets); what is left is named in the reason."""
@@ -388,17 +395,7 @@ def _abort_evaluation(request: Mapping[str, Any], gate: Mapping[str, Any], conte
         return ""
     try:
         plan = {k: v for k, v in gate.items() if k != "state"}
-        stepper = evaluation.Stepper(
-            request,
-            plan,
-            clients=runtime.clients,
-            bedrock=runtime.bedrock(),
-            clock=runtime.clock,
-            sleep=runtime.sleep,
-            remaining_s=lambda: _remaining_s(context) - ANSWER_RESERVE_S,
-            poll_s=POLL_INTERVAL_S,
-            continue_reserve_s=CONTINUE_RESERVE_S,
-        )
+        stepper = _stepper(request, plan, context, runtime)
         left = stepper.abort(dict(state), "aborted: the runtime's continuation failed")
     except Exception as error:
         log_event(logging.ERROR, trigger="failure-record", action="evaluation-abort", error=describe_error(error))
