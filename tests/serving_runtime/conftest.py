@@ -71,6 +71,20 @@ def endpoint(fake: FakeBedrock) -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    """moto over HTTP on 127.0.0.1 (S3 for the evaluation gate's prompts, answers and reports), one per module."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def fake_client(bedrock_session: Any, endpoint: str) -> Any:
     """A client of the fake endpoint whose botocore makes one attempt per call, so the handler's own retrier

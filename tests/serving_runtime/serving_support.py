@@ -200,3 +200,12 @@ def sent(
         {"key": OWNER_TAG_KEY, "value": STACK_ID},
     ]
     return out
+
+
+def fresh_s3(session: Any, moto_endpoint: str) -> Any:
+    """An S3 client on ``moto_endpoint`` after resetting moto, so no test sees another's objects."""
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener.open(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=5)
+    return session.client("s3", endpoint_url=moto_endpoint)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,8 +18,7 @@ import botocore.session
 import pytest
 from botocore.config import Config
 from fake_bedrock import FakeBedrock
-from moto.server import ThreadedMotoServer
-from serving_support import DEPLOYMENT_TYPE, deployment_request, make_event
+from serving_support import DEPLOYMENT_TYPE, deployment_request, fresh_s3, make_event
 from test_evaluation_runner_fake_endpoint import (
     BUCKET,
     CANDIDATE,
@@ -83,22 +81,9 @@ def cfn() -> Iterator[ResponseServer]:
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def s3c(bedrock_session: Any, moto_endpoint: str) -> Any:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    opener.open(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=5)
-    client = bedrock_session.client("s3", endpoint_url=moto_endpoint)
+    client = fresh_s3(bedrock_session, moto_endpoint)
     client.create_bucket(Bucket=BUCKET)
     prompts = [json.dumps({"prompt": f"question {i}", "referenceResponse": "right"}) for i in range(PROMPTS)]
     client.put_object(Bucket=BUCKET, Key="eval/prompts.jsonl", Body="\n".join(prompts).encode())

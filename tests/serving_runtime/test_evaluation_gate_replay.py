@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from botocore.config import Config
 from fake_bedrock import FakeBedrock
 from integration.conftest import _next_version
 from integration.harness import StackTemplate, synthesize
-from moto.server import ThreadedMotoServer
+from serving_support import fresh_s3
 from test_runtime_entry import Clock, ResponseServer
 from test_serving_template_replay import ON_DEMAND, ServingCloudFormation, serving_logical_id, trained
 
@@ -67,22 +66,9 @@ def assembly(
     return outdir, first, retrained
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def s3(bedrock_session: Any, moto_endpoint: str) -> Any:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    opener.open(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=5)
-    return bedrock_session.client("s3", endpoint_url=moto_endpoint)
+    return fresh_s3(bedrock_session, moto_endpoint)
 
 
 @pytest.fixture

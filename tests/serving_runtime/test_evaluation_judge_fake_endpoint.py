@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fake_bedrock import FakeBedrock
-from moto.server import ThreadedMotoServer
-from serving_support import FakeLambdaTime
+from serving_support import FakeLambdaTime, fresh_s3
 
 from lambda_src.customization_job.errors import HandlerError
 from lambda_src.kernel.retry import Retrier
@@ -37,22 +34,9 @@ PROPERTY = {
 }
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture
-def s3(bedrock_session: Any, s3_endpoint: str) -> Any:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    opener.open(urllib.request.Request(f"{s3_endpoint}/moto-api/reset", method="POST"), timeout=5)
-    client = bedrock_session.client("s3", endpoint_url=s3_endpoint)
+def s3(bedrock_session: Any, moto_endpoint: str) -> Any:
+    client = fresh_s3(bedrock_session, moto_endpoint)
     client.create_bucket(Bucket=BUCKET)
     return client
 

@@ -7,14 +7,11 @@ untouched. Not yet wired into the serving handler (docs/serving.md, "Evaluation 
 from __future__ import annotations
 
 import json
-import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fake_bedrock import FakeBedrock
-from moto.server import ThreadedMotoServer
-from serving_support import STACK_ID, FakeLambdaTime, deployment_request, make_event
+from serving_support import STACK_ID, FakeLambdaTime, deployment_request, fresh_s3, make_event
 
 from lambda_src.kernel.retry import Retrier
 from lambda_src.model_evaluation import gate as core
@@ -35,22 +32,9 @@ PROPERTY = {
 PROMPTS = 30  # two answering steps (runner.BATCH = 25)
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture
-def s3(bedrock_session: Any, s3_endpoint: str) -> Any:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    opener.open(urllib.request.Request(f"{s3_endpoint}/moto-api/reset", method="POST"), timeout=5)
-    client = bedrock_session.client("s3", endpoint_url=s3_endpoint)
+def s3(bedrock_session: Any, moto_endpoint: str) -> Any:
+    client = fresh_s3(bedrock_session, moto_endpoint)
     client.create_bucket(Bucket=BUCKET)
     prompts = [json.dumps({"prompt": f"question {i}", "referenceResponse": "right"}) for i in range(PROMPTS)]
     client.put_object(Bucket=BUCKET, Key="eval/prompts.jsonl", Body="\n".join(prompts).encode())
