@@ -10,7 +10,6 @@ property-based test (hypothesis) feeds many more: a well-formed event broken in 
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from botocore.stub import Stubber
 from cfn_support import JOB_ARN, Run, base_request, make_event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.forged import fail_lines, nested, refused
 
 from lambda_src.customization_job.errors import HandlerError
 
@@ -33,28 +33,6 @@ def calls(bedrock: Any) -> Iterator[list[str]]:
     bedrock.meta.events.register("provide-client-params.bedrock", lambda model, **_: made.append(model.name))
     with Stubber(bedrock):
         yield made
-
-
-def nested(depth: int, leaf: Any = "x") -> Any:
-    value = leaf
-    for _ in range(depth):
-        value = {"a": value}
-    return value
-
-
-def fail_lines(out: str) -> list[dict[str, Any]]:
-    return [line for line in map(json.loads, filter(str.strip, out.splitlines())) if line.get("action") == "fail"]
-
-
-def refused(run: Run, event: Any, out: pytest.CaptureFixture[str]) -> str:
-    """A HandlerError with a reason, after exactly one ``fail`` line holding that reason."""
-    out.readouterr()
-    with pytest.raises(HandlerError) as failure:
-        run(event)
-    reason = str(failure.value)
-    (line,) = fail_lines(out.readouterr().out)
-    assert line["outcome"] == "failed" and line["reason"] == reason
-    return reason
 
 
 def update(old: Any = None, **changes: Any) -> dict[str, Any]:

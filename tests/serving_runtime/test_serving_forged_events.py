@@ -8,7 +8,6 @@ a call at all fails the test.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -27,8 +26,8 @@ from serving_support import (
     make_event,
     throughput_request,
 )
+from support.forged import nested, refused
 
-from lambda_src.customization_job.errors import HandlerError
 from lambda_src.model_serving import handler
 
 NOTHING = object()
@@ -47,27 +46,6 @@ def calls(bedrock: Any) -> Iterator[list[str]]:
 def step(request: pytest.FixtureRequest, bedrock: Any, lambda_time: FakeLambdaTime) -> Step:
     entry = handler.handle if request.param == "on_event" else handler.check
     return lambda event: entry(event, lambda_time, client=bedrock, sleep=lambda_time.sleep)
-
-
-def nested(depth: int, leaf: Any = "x") -> Any:
-    value = leaf
-    for _ in range(depth):
-        value = {"a": value}
-    return value
-
-
-def fail_lines(out: str) -> list[dict[str, Any]]:
-    return [line for line in map(json.loads, filter(str.strip, out.splitlines())) if line.get("action") == "fail"]
-
-
-def refused(step: Step, event: Any, out: pytest.CaptureFixture[str]) -> str:
-    out.readouterr()
-    with pytest.raises(HandlerError) as failure:
-        step(event)
-    reason = str(failure.value)
-    (line,) = fail_lines(out.readouterr().out)
-    assert line["outcome"] == "failed" and line["reason"] == reason
-    return reason
 
 
 def apply(event: dict[str, Any], **changes: Any) -> dict[str, Any]:
