@@ -99,3 +99,15 @@ def fake_client(bedrock_session: Any, endpoint: str) -> Any:
 @pytest.fixture
 def production_client(bedrock_session: Any, endpoint: str) -> Any:
     return bedrock_session.client("bedrock", endpoint_url=endpoint, config=CLIENT_CONFIG)
+
+
+@pytest.fixture
+def cfn() -> Iterator[Any]:
+    """A CloudFormation ResponseURL server on 127.0.0.1 that records every answer (test_runtime_entry.py)."""
+    from test_runtime_entry import ResponseServer
+
+    server = ResponseServer()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -209,3 +209,13 @@ def fresh_s3(session: Any, moto_endpoint: str) -> Any:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     opener.open(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=5)
     return session.client("s3", endpoint_url=moto_endpoint)
+
+
+def with_prompts(client: Any, bucket: str, count: int) -> Any:
+    """``bucket`` created with ``count`` evaluation prompts at ``eval/prompts.jsonl`` (each with a reference answer)."""
+    import json
+
+    client.create_bucket(Bucket=bucket)
+    prompts = [json.dumps({"prompt": f"question {i}", "referenceResponse": "right"}) for i in range(count)]
+    client.put_object(Bucket=bucket, Key="eval/prompts.jsonl", Body="\n".join(prompts).encode())
+    return client

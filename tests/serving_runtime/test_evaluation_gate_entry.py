@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import botocore.session
 import pytest
 from botocore.config import Config
 from fake_bedrock import FakeBedrock
-from serving_support import DEPLOYMENT_TYPE, deployment_request, fresh_s3, make_event
+from serving_support import DEPLOYMENT_TYPE, deployment_request, fresh_s3, make_event, with_prompts
 from test_evaluation_runner_fake_endpoint import (
     BUCKET,
     CANDIDATE,
@@ -73,21 +72,9 @@ class Time:
 
 
 @pytest.fixture
-def cfn() -> Iterator[ResponseServer]:
-    server = ResponseServer()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def s3c(bedrock_session: Any, moto_endpoint: str) -> Any:
     client = fresh_s3(bedrock_session, moto_endpoint)
-    client.create_bucket(Bucket=BUCKET)
-    prompts = [json.dumps({"prompt": f"question {i}", "referenceResponse": "right"}) for i in range(PROMPTS)]
-    client.put_object(Bucket=BUCKET, Key="eval/prompts.jsonl", Body="\n".join(prompts).encode())
-    return client
+    return with_prompts(client, BUCKET, PROMPTS)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,15 +68,6 @@ def assembly(
 @pytest.fixture
 def s3(bedrock_session: Any, moto_endpoint: str) -> Any:
     return fresh_s3(bedrock_session, moto_endpoint)
-
-
-@pytest.fixture
-def cfn() -> Iterator[ResponseServer]:
-    server = ResponseServer()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def split(uri: str) -> tuple[str, str]:

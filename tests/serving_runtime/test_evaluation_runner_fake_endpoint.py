@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fake_bedrock import FakeBedrock
-from serving_support import STACK_ID, FakeLambdaTime, deployment_request, fresh_s3, make_event
+from serving_support import STACK_ID, FakeLambdaTime, deployment_request, fresh_s3, make_event, with_prompts
 
 from lambda_src.kernel.retry import Retrier
 from lambda_src.model_evaluation import gate as core
@@ -35,10 +35,7 @@ PROMPTS = 30  # two answering steps (runner.BATCH = 25)
 @pytest.fixture
 def s3(bedrock_session: Any, moto_endpoint: str) -> Any:
     client = fresh_s3(bedrock_session, moto_endpoint)
-    client.create_bucket(Bucket=BUCKET)
-    prompts = [json.dumps({"prompt": f"question {i}", "referenceResponse": "right"}) for i in range(PROMPTS)]
-    client.put_object(Bucket=BUCKET, Key="eval/prompts.jsonl", Body="\n".join(prompts).encode())
-    return client
+    return with_prompts(client, BUCKET, PROMPTS)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -66,15 +65,6 @@ class ResponseServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-@pytest.fixture
-def cfn() -> Iterator[ResponseServer]:
-    server = ResponseServer()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 class Clock(FakeLambdaTime):

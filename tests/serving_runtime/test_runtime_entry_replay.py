@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fake_bedrock import FakeBedrock
 from integration.harness import CloudFormation, StackTemplate
-from test_runtime_entry import Clock, ResponseServer, cfn  # noqa: F401  (cfn: the ResponseURL server fixture)
+from test_runtime_entry import Clock, ResponseServer
 from test_serving_template_replay import (  # noqa: F401  (templates, retrained: module fixtures)
     BOTH,
     Served,
@@ -63,7 +63,7 @@ class RuntimeEntry:
 @pytest.fixture
 def through_entry(
     fake_client: Any,
-    cfn: ResponseServer,  # noqa: F811
+    cfn: ResponseServer,
 ) -> Callable[[StackTemplate, Served], tuple[CloudFormation, RuntimeEntry]]:
     def for_stack(stack: StackTemplate, served: Served) -> tuple[CloudFormation, RuntimeEntry]:
         entry = RuntimeEntry(fake_client, cfn)
