@@ -31,7 +31,7 @@ from ..customization_job.idempotency import client_request_token, name_suffix
 from ..kernel.log import describe_error, log_event
 from ..kernel.retry import Retrier
 from ..model_evaluation import gate as core
-from ..model_evaluation import judge, runner
+from ..model_evaluation import host, judge, runner
 
 PAYLOAD_KEY = "evaluation"
 """The continuation payload's key for the gate's plan and the runner's state."""
@@ -98,9 +98,9 @@ def out_of_time_reason(ctx: runner.Context, state: Mapping[str, Any], limit_min:
     return (
         f"Evaluation gate refused model {ctx.candidate_model}: the evaluation did not finish within CloudFormation's "
         f"hour for a custom resource (this runtime stops at {limit_min:.0f} minutes; phase {state.get('phase')}, "
-        f"{prompts}), so the gate cannot vouch for it. The judge was stopped and the temporary deployment deleted; "
-        f"nothing was swapped or created. Use fewer prompts in {ctx.gate.dataset_uri} (or fewer metrics), then "
-        "deploy again."
+        f"{prompts}), so the gate cannot vouch for it. The judge was stopped and the candidate's temporary host "
+        f"deleted; nothing was swapped or created. Use fewer prompts in {ctx.gate.dataset_uri} (or fewer metrics), "
+        "then deploy again."
     )
 
 
@@ -231,13 +231,8 @@ class Stepper:
 
 
 def leftover(state: Mapping[str, Any]) -> str:
-    """What the refusal reason adds when cleanup did not finish in time."""
-    if state.get("phase") == "done" or not state.get("deployment"):
-        return ""
-    return (
-        f" The temporary deployment {state['deployment']} was not yet deleted when the wait ended: delete it "
-        f"(aws bedrock delete-custom-model-deployment --custom-model-deployment-identifier {state['deployment']})."
-    )
+    """What the refusal reason adds when cleanup did not finish in time (each temporary host and its delete command)."""
+    return host.leftover(dict(state))
 
 
 def continuation(event: Mapping[str, Any], deadline: float, plan: Mapping[str, Any], state: Mapping[str, Any]) -> Any:

@@ -30,6 +30,7 @@ from ..contract import (
     EVAL_BASELINE_ABSOLUTE,
     EVAL_BASELINE_BASE_MODEL,
     EVAL_BASELINE_SERVING,
+    EVAL_CANDIDATE_HOST,
     EVAL_CUSTOM_METRICS,
     EVAL_DATASET,
     EVAL_JUDGE,
@@ -38,6 +39,9 @@ from ..contract import (
     EVAL_MIN_SCORES,
     EVAL_OUTPUT,
     EVAL_ROLE,
+    HOST_AUTO,
+    HOST_ON_DEMAND,
+    HOST_PROVISIONED,
     OWNER_TAG_KEY,
     PROP_EVALUATION_GATE,
 )
@@ -53,9 +57,10 @@ LOWER_IS_BETTER = frozenset({"Builtin.Harmfulness", "Builtin.Stereotyping", "Bui
 the user guide's metric descriptions; the service model does not state a direction)."""
 
 BASELINES = (EVAL_BASELINE_SERVING, EVAL_BASELINE_BASE_MODEL, EVAL_BASELINE_ABSOLUTE)
+HOSTS = (HOST_ON_DEMAND, HOST_PROVISIONED, HOST_AUTO)
 _KNOWN_KEYS = frozenset(
     {EVAL_DATASET, EVAL_OUTPUT, EVAL_ROLE, EVAL_JUDGE, EVAL_METRICS, EVAL_CUSTOM_METRICS, EVAL_BASELINE}
-    | {EVAL_MARGIN, EVAL_MIN_SCORES}
+    | {EVAL_MARGIN, EVAL_MIN_SCORES, EVAL_CANDIDATE_HOST}
 )
 
 
@@ -73,6 +78,9 @@ class EvaluationGate:
     """SERVING, BASE_MODEL, ABSOLUTE, or "" (SERVING on a swap, BASE_MODEL on a first serve)."""
     margin: float = 0.0
     min_scores: dict[str, float] = field(default_factory=dict)
+    candidate_host: str = HOST_ON_DEMAND
+    """Where the candidate answers (HOSTS; model_evaluation/host.py). Absent from the property: on demand, as
+    before the choice existed, so no template synthesized earlier starts buying throughput."""
 
     @property
     def metric_names(self) -> tuple[str, ...]:
@@ -123,6 +131,9 @@ def parse_evaluation(value: Any) -> EvaluationGate | None:
     if not isinstance(raw_min, dict):
         raise _refuse(f"{EVAL_MIN_SCORES} must be a map of metric name to score; got {raw_min!r}")
     min_scores = {str(k): _number(v, f"{EVAL_MIN_SCORES}.{k}") for k, v in raw_min.items()}
+    host = value.get(EVAL_CANDIDATE_HOST, HOST_ON_DEMAND)
+    if host not in HOSTS:
+        raise _refuse(f"{EVAL_CANDIDATE_HOST} must be one of {', '.join(HOSTS)}; got {host!r}")
     gate = EvaluationGate(
         dataset_uri=texts[EVAL_DATASET],
         output_uri=texts[EVAL_OUTPUT],
@@ -133,6 +144,7 @@ def parse_evaluation(value: Any) -> EvaluationGate | None:
         baseline=str(baseline),
         margin=margin,
         min_scores=min_scores,
+        candidate_host=str(host),
     )
     if gate.baseline == EVAL_BASELINE_ABSOLUTE and set(min_scores) != set(gate.metric_names):
         raise _refuse(f"with {EVAL_BASELINE}={EVAL_BASELINE_ABSOLUTE} needs a {EVAL_MIN_SCORES} entry per metric")

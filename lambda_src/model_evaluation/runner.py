@@ -4,14 +4,14 @@ Made for a runtime that answers itself across invocations (the per-stack runtime
 framework): it calls ``advance`` once per wake-up, stores the returned state (a small JSON-able dict), and stops
 when ``state["phase"] == "done"`` (then ``state["verdict"]``). Nothing here sleeps for Bedrock. Phases:
 
-1. ``deploy``: a short-lived on-demand deployment of the candidate (CreateCustomModelDeployment with the owner
-   tag and a token derived from the request, so a retry adopts the same one), because a custom model cannot be
-   invoked by its own ARN and an evaluation job cannot name a deployment.
-2. ``deploying``: one look; Active: go on; Failed: refuse.
+1. ``deploy``: host the candidate in a temporary serving resource of this stack (host.py: an on-demand deployment,
+   or a no-commitment provisioned throughput where Bedrock does not serve the model on demand), because a custom
+   model cannot be invoked by its own ARN and an evaluation job cannot name a deployment.
+2. ``deploying``: one look; ready (Active / InService): go on; Failed: refuse (or, in Auto, fall back).
 3. ``answering``: a batch of prompts to both models through Converse, written to S3 as a part; the last batch
    writes the evaluation data set (every record with both answers).
 4. ``judging``: start the evaluation job, then one poll per step (judge.py).
-5. ``cleanup``: delete the temporary deployment, whatever the verdict; then ``done``.
+5. ``cleanup``: delete the temporary host, whatever the verdict; then ``done``.
 
 A refusal or an error in any phase after ``deploy`` still passes through ``cleanup`` (``abort``), so no temporary
 resource outlives the gate; the serving resource itself is never touched here.
@@ -28,15 +28,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..contract import SERVING_TOKEN_TAG_KEY
 from ..customization_job import calls
 from ..customization_job.errors import HandlerError
-from ..customization_job.ownership import with_owner_tags
 from ..kernel.retry import Retrier
-from ..model_serving import operations
-from ..model_serving.kinds import DEPLOYMENT
 from . import gate as core
-from . import judge
+from . import host, judge
 
 BATCH = 25
 """Prompts answered per step (two Converse calls each): a step stays well inside one Lambda invocation."""
@@ -54,10 +50,10 @@ class Context:
     swap_from: str | None
     noun: str
     job_name: str
-    """The evaluation job's name (gate.evaluation_job_name); also names the temporary deployment and the S3 keys."""
+    """The evaluation job's name (gate.evaluation_job_name); also names the temporary host and the S3 keys."""
     token: str
     owner: str
-    """The stack id: the owner tag of the temporary deployment."""
+    """The stack id: the owner tag of the temporary host."""
     timeout_s: float = 12 * 3600.0
     """How long the whole gate may take (the job wait machinery's limit); past it, the gate refuses and cleans up."""
 
@@ -84,12 +80,12 @@ def advance(
         reason = (
             f"Evaluation gate refused model {ctx.candidate_model}: the evaluation did not finish within "
             f"{ctx.timeout_s / 3600:g} h (phase {phase}), so the gate cannot vouch for it. Nothing was swapped or "
-            "created; the temporary deployment is deleted and the evaluation job stopped."
+            "created; the candidate's temporary host is deleted and the evaluation job stopped."
         )
         return abort({**state, "verdict": {"promoted": False, "reason": reason}}, bedrock=bedrock, retrier=retrier)
     try:
         if phase == "deploy":
-            return {**state, "phase": "deploying", "deployment": _deploy(ctx, bedrock, retrier)}
+            return {**host.start(ctx, state, bedrock, retrier), "phase": "deploying"}
         if phase == "deploying":
             return _deploying(ctx, state, bedrock, retrier)
         if phase == "answering":
@@ -101,7 +97,7 @@ def advance(
             judge.stop(bedrock, retrier, str(state["job_arn"]))
         return {**state, "phase": "cleanup", "verdict": {"promoted": False, "reason": str(error)}}
     if phase == "cleanup":
-        return _cleanup(state, bedrock, retrier)
+        return _cleanup(ctx, state, bedrock, retrier)
     return state
 
 
@@ -115,30 +111,9 @@ def abort(state: dict[str, Any], *, bedrock: Any, retrier: Retrier) -> dict[str,
 # ---- phases -------------------------------------------------------------------------------------------------
 
 
-def _deploy(ctx: Context, bedrock: Any, retrier: Retrier) -> str:
-    request = {
-        "modelDeploymentName": ctx.job_name,
-        "modelArn": ctx.candidate_model,
-        "description": f"Temporary: the evaluation gate's candidate ({ctx.job_name}); deleted when it ends",
-        "clientRequestToken": ctx.token,
-        "tags": [{"key": SERVING_TOKEN_TAG_KEY, "value": ctx.token}],
-    }
-    request = with_owner_tags(request, ctx.owner, fields=("tags",))
-    return operations.create(bedrock, DEPLOYMENT, request, retrier, owner=ctx.owner, names_generated=True)
-
-
 def _deploying(ctx: Context, state: dict[str, Any], bedrock: Any, retrier: Retrier) -> dict[str, Any]:
-    live = operations.describe(bedrock, DEPLOYMENT, str(state["deployment"]), retrier)
-    status = (live or {}).get("status")
-    if status == "Active":
-        return {**state, "phase": "answering", "answered": 0, "parts": 0}
-    if status == "Failed":
-        message = str((live or {}).get("failureMessage") or "no failure message")
-        raise HandlerError(
-            f"Evaluation gate refused model {ctx.candidate_model}: its temporary on-demand deployment failed "
-            f"({message}), so it could not answer the prompts. Nothing was swapped or created."
-        )
-    return state
+    ready, state = host.look(ctx, state, bedrock, retrier)
+    return {**state, "phase": "answering", "answered": 0, "parts": 0} if ready else state
 
 
 def _bucket_key(uri: str) -> tuple[str, str]:
@@ -160,7 +135,7 @@ def _answer(ctx: Context, state: dict[str, Any], runtime: Any, s3: Any, retrier:
         json.dumps(
             core.precomputed_record(
                 record,
-                _converse(runtime, retrier, str(state["deployment"]), record["prompt"]),
+                _converse(runtime, retrier, str(host.current(state)), record["prompt"]),
                 _converse(runtime, retrier, ctx.incumbent_id, record["prompt"]),
             )
         )
@@ -239,12 +214,6 @@ def _judge(ctx: Context, state: dict[str, Any], bedrock: Any, s3: Any, retrier: 
     return {**state, "phase": "cleanup", "verdict": verdict}
 
 
-def _cleanup(state: dict[str, Any], bedrock: Any, retrier: Retrier) -> dict[str, Any]:
-    deployment = state.get("deployment")
-    if deployment:
-        outcome = operations.delete(bedrock, DEPLOYMENT, str(deployment), retrier)
-        if outcome == "busy":
-            return state  # still creating: ask again next step
-        if outcome == "deleted" and operations.describe(bedrock, DEPLOYMENT, str(deployment), retrier) is not None:
-            return {**state, "deployment_deleting": True}
-    return {**state, "phase": "done"}
+def _cleanup(ctx: Context, state: dict[str, Any], bedrock: Any, retrier: Retrier) -> dict[str, Any]:
+    state = host.release(ctx, state, bedrock, retrier)
+    return {**state, "phase": "done"} if host.released(state) else state

@@ -69,6 +69,12 @@ class FakeBedrock:
     drop_create_responses: int = 0
     """How many of the next creates act, then close the connection without answering."""
     create_failure: str | None = None
+    create_failures: dict[str, str] = field(default_factory=dict)
+    """Kind ("deployment", "throughput") -> the message its creation fails with (status Failed)."""
+    create_refusals: dict[str, str] = field(default_factory=dict)
+    """Kind -> the message a create of that kind is refused with (400 ValidationException; nothing created)."""
+    refuse_delete_while_creating: bool = False
+    """A delete of a resource still Creating answers 409 ConflictException (what the runtime must survive)."""
     swap_failures: dict[str, str] = field(default_factory=dict)
     """Model ARN -> the failure message of a swap to it."""
     resources: dict[str, Resource] = field(default_factory=dict)
@@ -144,6 +150,8 @@ class FakeBedrock:
             ("modelDeploymentName", "modelArn") if kind == "deployment" else ("provisionedModelName", "modelId")
         )
         name, token = body[name_field], body.get("clientRequestToken")
+        if kind in self.create_refusals:
+            raise ApiError(400, "ValidationException", self.create_refusals[kind])
         for existing in self.resources.values():
             if existing.kind == kind and existing.name == name:
                 if self.honor_tokens and token and existing.token == token:
@@ -152,7 +160,7 @@ class FakeBedrock:
         suffix = "custom-model-deployment" if kind == "deployment" else "provisioned-model"
         arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:{suffix}/{secrets.token_hex(6)}"
         resource = Resource(kind, arn, name, body[model_field], token, body, countdown=self.creating_polls)
-        resource.failure = self.create_failure
+        resource.failure = self.create_failures.get(kind, self.create_failure)
         if kind == "throughput" and body.get("commitmentDuration"):
             resource.expires = resource.created + TERMS[body["commitmentDuration"]]
         self.resources[arn] = resource
@@ -270,6 +278,8 @@ class FakeBedrock:
     def delete(self, resource: Resource) -> None:
         if resource.kind == "throughput" and resource.expires and resource.expires > datetime.now(UTC):
             raise ApiError(400, "ValidationException", "Cannot delete a provisioned throughput under commitment")
+        if self.refuse_delete_while_creating and resource.status == "Creating":
+            raise ApiError(409, "ConflictException", f"{resource.arn} is being created; try again later")
         if self.deletion_polls:
             resource.deleted_countdown = self.deletion_polls
         else:
