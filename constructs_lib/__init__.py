@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         TrainingData,
         ValidationData,
     )
-    from .cdk.evaluation import Baseline, Builtin, CustomMetric, EvaluationDataset, EvaluationGate
+    from .cdk.evaluation import Baseline, Builtin, CandidateHost, CustomMetric, EvaluationDataset, EvaluationGate
     from .cdk.job import ModelCustomizationJob
     from .cdk.job_base import IModelCustomizationJob, ImportedModelCustomizationJob, ModelCustomizationJobBase
     from .cdk.log_settings import ModelCustomizationLogs
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 _WHERE = {
     "Baseline": "cdk.evaluation",
     "Builtin": "cdk.evaluation",
+    "CandidateHost": "cdk.evaluation",
     "CustomMetric": "cdk.evaluation",
     "EvaluationDataset": "cdk.evaluation",
     "EvaluationGate": "cdk.evaluation",
@@ -66,6 +67,7 @@ _WHERE = {
 __all__ = [
     "Baseline",
     "Builtin",
+    "CandidateHost",
     "Commitment",
     "CommittedRemoval",
     "Completion",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,25 @@ Baseline.SERVING_MODEL = Baseline(contract.EVAL_BASELINE_SERVING)
 Baseline.BASE_MODEL = Baseline(contract.EVAL_BASELINE_BASE_MODEL)
 
 
+class CandidateHost(Enum):
+    """Where the candidate answers the prompts before it serves (a custom model cannot be invoked by its own ARN).
+
+    ``AUTO`` (default): decided at synth from the on-demand catalogue where the served model's base is known: on
+    demand where Bedrock serves it so, else a temporary no-commitment provisioned throughput; unknown at synth: on
+    demand first, the throughput when Bedrock refuses on demand. ``ON_DEMAND``: always a temporary custom model
+    deployment (billed per token). ``PROVISIONED_THROUGHPUT``: always a temporary no-commitment provisioned
+    throughput of one model unit (billed per hour while it exists; warned about at synth). docs/serving.md,
+    "Where the candidate answers".
+    """
+
+    AUTO = contract.HOST_AUTO
+    ON_DEMAND = contract.HOST_ON_DEMAND
+    PROVISIONED_THROUGHPUT = contract.HOST_PROVISIONED
+
+    def __str__(self) -> str:
+        return f"CandidateHost.{self.name}"
+
+
 class EvaluationGate:
     """Built by ``QualityGate.evaluation(...)``; every prop checked on construction."""
 
@@ -158,8 +178,15 @@ class EvaluationGate:
         custom_metrics: Sequence[CustomMetric] = (),
         baseline: Baseline | None = None,
         margin: float = 0.0,
+        candidate_host: CandidateHost = CandidateHost.AUTO,
     ) -> None:
         with v.reported_at("QualityGate.evaluation"):
+            v.check_type(
+                "candidate_host",
+                candidate_host,
+                CandidateHost,
+                "CandidateHost.AUTO, CandidateHost.ON_DEMAND or CandidateHost.PROVISIONED_THROUGHPUT",
+            )
             v.check_type("dataset", dataset, EvaluationDataset, "EvaluationDataset.from_asset(...) or from_bucket(...)")
             v.check_type("judge", judge, str, "the judge model's id or ARN (str)")
             if not v.is_token(judge):
@@ -187,13 +214,18 @@ class EvaluationGate:
                 shown = "; ".join(errors[:5]) + (f"; and {len(errors) - 5} more" if len(errors) > 5 else "")
                 raise v.ValidationError(f"Invalid dataset {dataset.path}: {shown}.")
         self.dataset, self.judge, self.baseline, self.margin = dataset, judge, baseline, margin
+        self.candidate_host = candidate_host
         self.metrics, self.custom_metrics = tuple(metrics), tuple(custom_metrics)
         self.warnings = [f.text() for f in findings if f.severity == "warning"]
         """Findings that do not fail the synth (annotated on the serving construct once it deploys the gate)."""
 
-    def to_property(self, scope: Construct, *, output_uri: str, role_arn: str) -> dict[str, Any]:
-        """The ``EvaluationGate`` property as the handler reads it (lambda_src/model_evaluation/gate.py)."""
+    def to_property(
+        self, scope: Construct, *, output_uri: str, role_arn: str, host: str = contract.HOST_ON_DEMAND
+    ) -> dict[str, Any]:
+        """The ``EvaluationGate`` property as the handler reads it (lambda_src/model_evaluation/gate.py); ``host``:
+        the candidate host decided for the serving construct (evaluation_host.py)."""
         rendered: dict[str, Any] = {
+            contract.EVAL_CANDIDATE_HOST: host,
             contract.EVAL_DATASET: self.dataset.s3_uri(scope),
             contract.EVAL_OUTPUT: output_uri,
             contract.EVAL_ROLE: role_arn,

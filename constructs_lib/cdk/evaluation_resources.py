@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aspects, RemovalPolicy, Stack
+from aws_cdk import Annotations, Aspects, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from . import nag, permissions, serving_permissions
+from . import evaluation_host, nag, permissions, serving_permissions
 from .evaluation import EvaluationGate
 from .permissions import BEDROCK_PRINCIPAL, statement
 
@@ -45,10 +45,18 @@ def _judge_arn(stack: Stack, judge: str) -> str:
     return judge if judge.startswith("arn:") else permissions.foundation_model_arn(stack, judge)
 
 
-def bind(scope: Construct, gate: EvaluationGate, runtime: Any) -> dict[str, Any]:
+def bind(
+    scope: Construct, gate: EvaluationGate, runtime: Any, *, throughput: bool = False, model_hint: str | None = None
+) -> dict[str, Any]:
     """Create the reports bucket and the evaluation role, grant the runtime what the gate calls, and return the
-    ``EvaluationGate`` property."""
+    ``EvaluationGate`` property. ``throughput``: the serving construct is a ProvisionedThroughput; ``model_hint``:
+    its model's base model id where known at synth (both decide where the candidate answers: evaluation_host.py)."""
     stack = Stack.of(scope)
+    host, warning = evaluation_host.decide(
+        gate.candidate_host, throughput=throughput, model_hint=model_hint, region=stack.region
+    )
+    if warning is not None:
+        Annotations.of(scope).add_warning_v2(evaluation_host.WARNING_ID, warning)
     reports = s3.Bucket(
         scope,
         "EvaluationReports",
@@ -116,4 +124,4 @@ def bind(scope: Construct, gate: EvaluationGate, runtime: Any) -> dict[str, Any]
     ):
         runtime.grant(granted)
     output_uri = f"s3://{reports.bucket_name}/{REPORTS_PREFIX}"
-    return gate.to_property(scope, output_uri=output_uri, role_arn=role.role_arn)
+    return gate.to_property(scope, output_uri=output_uri, role_arn=role.role_arn, host=host)

@@ -139,7 +139,13 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
             properties[contract.PROP_JOB_ARN] = job.job_arn
         provider = ServingProvider.of(self)
         if isinstance(gate, EvaluationGate):
-            properties[contract.PROP_EVALUATION_GATE] = evaluation_resources.bind(self, gate, provider.runtime)
+            properties[contract.PROP_EVALUATION_GATE] = evaluation_resources.bind(
+                self,
+                gate,
+                provider.runtime,
+                throughput=self._RESOURCE_TYPE == contract.THROUGHPUT_RESOURCE_TYPE,
+                model_hint=_model_hint(model_arn, job),
+            )
             for warning in gate.warnings:
                 Annotations.of(self).add_warning_v2("bedrock-customization:evaluation-dataset", warning)
         elif gate is not None:

@@ -169,11 +169,15 @@ class QualityGate:
         custom_metrics: Any = (),
         baseline: Any = None,
         margin: float = 0.0,
+        candidate_host: Any = None,
     ) -> Any:
         """An evaluation gate (issue 21): the candidate and the incumbent answer ``dataset``'s prompts, a Bedrock
         evaluation job with ``judge`` scores both on ``metrics`` (``Builtin.*``) and ``custom_metrics``, and the
         candidate serves only if at least as good on each, plus ``margin``. ``baseline``: ``Baseline.SERVING_MODEL``
         (default on a swap), ``BASE_MODEL`` (default on a first serve) or ``Baseline.absolute({...})``.
+        ``candidate_host``: where the candidate answers before it serves, ``CandidateHost.AUTO`` (default: decided
+        from the on-demand catalogue), ``ON_DEMAND`` or ``PROVISIONED_THROUGHPUT`` (a temporary no-commitment
+        throughput, billed hourly; warned at synth).
 
         Checked at synth (see EvaluationGate); not deployable yet: docs/serving.md, "Evaluation gate"."""
         from .evaluation import EvaluationGate
@@ -185,6 +189,7 @@ class QualityGate:
             custom_metrics=custom_metrics,
             baseline=baseline,
             margin=margin,
+            **({} if candidate_host is None else {"candidate_host": candidate_host}),
         )
 
     def to_property(self) -> dict[str, str]:
