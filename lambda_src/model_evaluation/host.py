@@ -21,7 +21,7 @@ delete), ``fallback`` (why on demand was given up), ``releasing`` (what cleanup 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -34,9 +34,23 @@ from ..kernel.log import log_event
 from ..kernel.retry import Retrier
 from ..model_serving import operations
 from ..model_serving.kinds import DEPLOYMENT, THROUGHPUT, Kind, kind_of_arn
+from .gate import EvaluationGate
 
-if TYPE_CHECKING:
-    from .runner import Context
+
+class Context(Protocol):
+    """What the host needs of the runner's Context (runner.py imports this module, not the other way)."""
+
+    @property
+    def gate(self) -> EvaluationGate: ...
+    @property
+    def candidate_model(self) -> str: ...
+    @property
+    def job_name(self) -> str: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def owner(self) -> str: ...
+
 
 TEMPORARY_MODEL_UNITS = 1
 """The smallest throughput; a no-commitment throughput of a custom model has a quota of one model unit (user guide,
