@@ -67,6 +67,10 @@ def test_a_model_bedrock_does_not_serve_on_demand_is_hosted_in_a_no_commitment_t
     assert host_of(stack) == "ProvisionedThroughput"
     [warning] = host_warnings(stack)
     assert "no-commitment" in warning and "1 model unit" in warning and "per hour" in warning
+    [resource] = Template.from_stack(stack).find_resources(THROUGHPUT_TYPE).values()
+    rendered = {**resource["Properties"]["EvaluationGate"], "DatasetS3Uri": "s3://a/p.jsonl"}
+    rendered.update({"OutputS3Uri": "s3://b/", "RoleArn": "arn:aws:iam::1:role/r"})
+    assert parse_evaluation(rendered).candidate_host == "ProvisionedThroughput"  # type: ignore[union-attr]
     assert PT_PAGE in warning and PRICING in warning and "not on demand" in warning
 
 

@@ -339,3 +339,20 @@ def test_a_throughput_left_when_the_wait_ended_is_named_with_the_command_that_de
     assert f"aws bedrock delete-provisioned-model-throughput --provisioned-model-id {arn}" in text
     assert "billed" in text, "an hourly charge runs until it is deleted"
     assert entry.leftover({"phase": "done", "host": arn}) == ""
+
+
+def test_a_state_written_before_the_host_seam_still_has_its_temporary_deployment_deleted(
+    fake: FakeBedrock, fake_client: Any, runtime: Any, s3: Any, lambda_time: FakeLambdaTime
+) -> None:
+    """A continuation payload in flight across an upgrade carries the old key, ``deployment``."""
+    incumbent = serving_throughput(fake, fake_client, lambda_time)
+    ctx = context(incumbent, "OnDemand")
+    old = fake.create("deployment", {"modelDeploymentName": ctx.job_name, "modelArn": CANDIDATE})
+    state: dict[str, Any] = {"phase": "cleanup", "deployment": old.arn, "verdict": {"promoted": False, "reason": "x"}}
+    for _ in range(10):
+        if state["phase"] == "done":
+            break
+        state = runner.advance(ctx, state, retrier=retrier(lambda_time), bedrock=fake_client, runtime=runtime, s3=s3)
+
+    assert state["phase"] == "done" and old.arn not in fake.resources
+    assert_incumbent_untouched(fake, incumbent)
