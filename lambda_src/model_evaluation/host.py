@@ -129,9 +129,8 @@ def release(ctx: Context, state: dict[str, Any], bedrock: Any, retrier: Retrier)
         pending = [str(a) for a in state["releasing"]]
     else:
         arn = current(state)
-        pending = [*(str(a) for a in state.get("discarded", [])), *([arn] if arn else [])]
-        if not pending:
-            pending = _ours_by_name(ctx, bedrock, retrier)
+        known = [*(str(a) for a in state.get("discarded", [])), *([arn] if arn else [])]
+        pending = list(dict.fromkeys([*known, *_ours_by_name(ctx, bedrock, retrier)]))
     return {**state, "releasing": [arn for arn in pending if not _gone_after_delete(bedrock, arn, retrier)]}
 
 
@@ -200,14 +199,20 @@ def _gone_after_delete(bedrock: Any, arn: str, retrier: Retrier) -> bool:
 
 
 def _ours_by_name(ctx: Context, bedrock: Any, retrier: Retrier) -> list[str]:
+    """This request's temporary hosts by the name it gives them (a create whose answer was lost); best effort: a
+    failed look is logged and the hosts known by ARN are still deleted."""
     kinds = {DEPLOYMENT, THROUGHPUT} if ctx.gate.candidate_host == HOST_AUTO else {first_kind(ctx)}
     found = []
     for kind in sorted(kinds, key=lambda k: k.noun):
-        live = operations.describe(bedrock, kind, ctx.job_name, retrier)
-        if live is None:
+        try:
+            live = operations.describe(bedrock, kind, ctx.job_name, retrier)
+            if live is None:
+                continue
+            arn = str(live.get(kind.arn_field))
+            tags = operations.read_tags(bedrock, arn, retrier)
+        except HandlerError as error:
+            log_event(**retrier.log_fields, action="evaluation-host", outcome="lookup-failed", error=str(error)[:300])
             continue
-        arn = str(live.get(kind.arn_field))
-        tags = operations.read_tags(bedrock, arn, retrier)
         if is_owned(tags, ctx.owner) and tags_as_dict(tags).get(SERVING_TOKEN_TAG_KEY) == ctx.token:
             found.append(arn)
     return found

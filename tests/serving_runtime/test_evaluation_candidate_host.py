@@ -356,3 +356,25 @@ def test_a_state_written_before_the_host_seam_still_has_its_temporary_deployment
 
     assert state["phase"] == "done" and old.arn not in fake.resources
     assert_incumbent_untouched(fake, incumbent)
+
+
+def test_cleanup_deletes_the_known_host_and_a_lost_one_of_the_same_request(
+    fake: FakeBedrock, fake_client: Any, runtime: Any, s3: Any, lambda_time: FakeLambdaTime
+) -> None:
+    """Auto: the failed on-demand deployment is known by ARN; the throughput that replaced it was created, but the
+    step that created it failed before storing its ARN. Both go."""
+    incumbent = serving_throughput(fake, fake_client, lambda_time)
+    ctx = context(incumbent, "Auto")
+    ours = [{"key": OWNER_TAG_KEY, "value": STACK_ID}, {"key": SERVING_TOKEN_TAG_KEY, "value": TOKEN}]
+    known = fake.create("deployment", {"modelDeploymentName": ctx.job_name, "modelArn": CANDIDATE, "tags": ours})
+    lost = fake.create(
+        "throughput", {"provisionedModelName": ctx.job_name, "modelId": CANDIDATE, "modelUnits": 1, "tags": ours}
+    )
+    state: dict[str, Any] = {"phase": "cleanup", "host": known.arn, "verdict": {"promoted": False, "reason": "x"}}
+    for _ in range(10):
+        if state["phase"] == "done":
+            break
+        state = runner.advance(ctx, state, retrier=retrier(lambda_time), bedrock=fake_client, runtime=runtime, s3=s3)
+
+    assert state["phase"] == "done" and known.arn not in fake.resources and lost.arn not in fake.resources
+    assert_incumbent_untouched(fake, incumbent)
