@@ -34,11 +34,26 @@ def botocore_model(service: str = "bedrock") -> Any:
     process (as at a Lambda cold start), so ``botocore.session.get_session()`` may load that instead; tests that
     hold the construct to botocore's facts read them here.
     """
-    from botocore.loaders import Loader
     from botocore.model import ServiceModel
 
-    loader = Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
-    return ServiceModel(loader.load_service_model(service, "service-2"), service_name=service)
+    return ServiceModel(_botocore_loader().load_service_model(service, "service-2"), service_name=service)
+
+
+def botocore_session(region: str = REGION) -> Any:
+    """A boto3 session on the installed botocore's own models (see ``botocore_model``): an operator's or an
+    observer's client, which may call operations the runtime's bundle leaves out."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session()
+    core.register_component("data_loader", _botocore_loader())
+    return boto3.session.Session(botocore_session=core, region_name=region)
+
+
+def _botocore_loader() -> Any:
+    from botocore.loaders import Loader
+
+    return Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
 
 
 def fake_aws_env(home: Path, region: str = REGION) -> dict[str, str]:
