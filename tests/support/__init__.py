@@ -3,7 +3,8 @@ botocore's own service model.
 
 The job-handler tests (tests/lambda/cfn_support.py), the serving-runtime tests (tests/serving_runtime/
 serving_support.py) and the watcher's Lambda-runtime test import these instead of keeping copies; their own
-modules keep only what is theirs (requests, events and descriptions of their resource types).
+modules keep only what is theirs (requests and descriptions of their resource types). CloudFormation's requests
+for every resource type come from ``support.events.cfn_event``.
 """
 
 from __future__ import annotations
