@@ -15,7 +15,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # not be a top-level package an app's own lambda_src could shadow), so the notice is filtered for our installs.
 EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 
-.PHONY: synth test quick lint typecheck unit bench mutation dist clean
+.PHONY: synth test quick lint typecheck unit bench mutation dist clean service-model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,11 @@ dist: | $(BIN)/python
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
+
+# The runtime's bundled Bedrock model: only the operations lambda_src/ calls, from the installed botocore. Run it
+# after upgrading botocore or calling another operation (tests/lambda/test_bundled_operations.py fails until then).
+service-model: $(VENV)/.installed-test
+	$(BIN)/python tools/bundle_service_model.py
 
 # Mutation testing (issue 15): slow, so not part of `make test` or CI. Writes docs/mutation.md.
 $(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python $(JSII_NODE) $(CDK)

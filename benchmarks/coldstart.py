@@ -1,5 +1,9 @@
 """Handler cold start (import time in a fresh process, against ``import boto3``) and code-asset size.
 
+``python benchmarks/coldstart.py --size`` prints the asset's size alone (no timing): zipped, by package, the
+bundled service model (``_runtime/customization_job/data``, written by tools/bundle_service_model.py) as a
+part of its own.
+
 The handler is imported from a copy of lambda_src/ without ``__pycache__`` -- what the code asset
 holds -- with PYTHONDONTWRITEBYTECODE=1, so its modules compile from source on every start, as they do
 in Lambda (the asset ships no bytecode and /var/task is read-only). boto3/botocore come from the venv
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -54,9 +59,9 @@ def copy_asset(dest: Path) -> Path:
     return target
 
 
-def zipped_size(directory: Path) -> dict[str, int]:
+def zipped_size(directory: Path, *, leave_out: tuple[Path, ...] = ()) -> dict[str, int]:
     """Bytes of ``directory`` zipped with deflate (level 9), and its unzipped size and file count."""
-    files = sorted(p for p in directory.rglob("*") if p.is_file())
+    files = sorted(p for p in directory.rglob("*") if p.is_file() and not any(p.is_relative_to(d) for d in leave_out))
     with tempfile.TemporaryDirectory(prefix="bench-zip-") as tmp:
         archive = Path(tmp) / "asset.zip"
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
@@ -91,15 +96,7 @@ def measure(runs: int = 15, client_runs: int = 7) -> dict[str, Any]:
                 if with_client:
                     timed = run_timed(["-c", code.format(src=str(src), with_client=True)], env=env, cwd=Path(tmp))
                     client[name].append(float(timed.stdout.split()[1]))
-        size = zipped_size(src)
-        biggest = largest_files(src)
-        parts = {
-            f"{package.name}/{sub.name}": zipped_size(sub)["zip_bytes"]
-            for package in sorted(src.iterdir())
-            if package.is_dir()
-            for sub in sorted(package.iterdir())
-            if sub.is_dir() and sub.name != "__pycache__"
-        }
+        size = asset_size(src)
     handler_s, boto3_s = median(samples["handler"]), median(samples["boto3"])
     handler_proc_s, boto3_proc_s = median(samples["handler_proc"]), median(samples["boto3_proc"])
     handler_client_s, boto3_client_s = median(client["handler"]), median(client["boto3"])
@@ -115,11 +112,40 @@ def measure(runs: int = 15, client_runs: int = 7) -> dict[str, Any]:
         "handler_import_and_client_s": handler_client_s,
         "boto3_import_and_client_s": boto3_client_s,
         "client_ratio": handler_client_s / boto3_client_s,
-        "asset": size,
-        "asset_largest_files": biggest,
-        "asset_parts": parts,  # zipped bytes of each package of the runtime, zipped alone
+        **size,
     }
 
 
+BUNDLED_MODEL = Path("customization_job") / "data"
+"""The bundled Bedrock service model's folder inside the runtime package: its own part of the size."""
+
+
+def asset_size(src: Path) -> dict[str, Any]:
+    """The staged asset ``src`` zipped: in all, its largest files, and by package (each part zipped alone)."""
+    packages = [p for p in sorted(src.iterdir()) if p.is_dir()]
+    models = tuple(p / BUNDLED_MODEL for p in packages if (p / BUNDLED_MODEL).is_dir())
+    parts = {
+        f"{package.name}/{sub.name}": zipped_size(sub, leave_out=models)["zip_bytes"]
+        for package in packages
+        for sub in sorted(package.iterdir())
+        if sub.is_dir() and sub.name != "__pycache__"
+    }
+    parts.update({model.relative_to(src).as_posix(): zipped_size(model)["zip_bytes"] for model in models})
+    return {
+        "asset": zipped_size(src),
+        "asset_largest_files": largest_files(src),
+        "asset_parts": parts,  # zipped bytes of each package of the runtime, and of the bundled model, zipped alone
+    }
+
+
+def staged_asset_size() -> dict[str, Any]:
+    """``asset_size`` of the asset as the construct stages it, measured in a copy."""
+    with tempfile.TemporaryDirectory(prefix="bench-size-") as tmp:
+        return asset_size(copy_asset(Path(tmp)))
+
+
 if __name__ == "__main__":
-    print(json.dumps(measure(runs=5, client_runs=3), indent=1))
+    if "--size" in sys.argv[1:]:
+        print(json.dumps(staged_asset_size(), indent=1))
+    else:
+        print(json.dumps(measure(runs=5, client_runs=3), indent=1))

@@ -4,6 +4,10 @@ The Lambda runtime ships an older botocore that rejects newer request fields (``
 client-side. botocore searches the folders in ``AWS_DATA_PATH`` before its own data, so prepending
 the bundled ``data/`` folder makes any botocore since the gzip-aware loader use the current model.
 The variable is read when a botocore session builds its loader, so set it before creating a client.
+
+The bundle holds only the operations this runtime calls (and the shapes they reach, every exception shape, no
+documentation), written from the installed botocore by ``tools/bundle_service_model.py``: a client on it has no
+method for any other Bedrock operation. Paginators and waiters still come from the runtime's own botocore.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 from botocore.stub import Stubber
+from support.events import cfn_event
 
 from lambda_src.job_watcher.sweep import Clients
 
@@ -22,6 +23,40 @@ SCHEDULE_NAME = "Chained-BedrockModelCustomizationWatcherPoll-1AB2C3D4E5F6"
 STARTED = datetime(2025, 5, 1, 8, 0, tzinfo=UTC)
 HANDLE_TYPE = "AWS::CloudFormation::WaitConditionHandle"
 OWNER_TAG_KEY = "bedrock-customization:stack-id"
+
+
+RESULT_TYPE = "Custom::BedrockModelCustomizationResult"
+RESULT_ID = "SupportBotCompletionResult"
+
+
+def result_request(
+    response_url: str | None,
+    job_identifier: Any,
+    request_type: str = "Create",
+    *,
+    resource_type: str | None = None,
+    properties: dict[str, Any] | None = None,
+    request_id: str = "r",
+    logical_id: str = RESULT_ID,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A Result resource's CloudFormation request to this stack's watcher (``support.events.cfn_event``).
+
+    ``properties`` go before ``JobIdentifier``; ``extra`` takes cfn_event's keywords and top-level fields. Without
+    a ``resource_type`` the request has no ResourceType and no top-level ServiceToken, as most of these tests
+    send it: the watcher reads neither.
+    """
+    extra.setdefault("service_token", None)
+    return cfn_event(
+        request_type,
+        resource_type,
+        {**(properties or {}), "JobIdentifier": job_identifier},
+        stack_id=STACK_ID,
+        logical_id=logical_id,
+        request_id=request_id,
+        response_url=response_url,
+        **extra,
+    )
 
 
 def job_arn(name: str) -> str:

@@ -15,7 +15,17 @@ import pytest
 from lambda_src.job_watcher import handler as watcher
 
 from .conftest import PresignedServer
-from .stubs import STACK_ID, StubbedClients, env_for, job, job_arn, model_arn, stubbed_clients
+from .stubs import (
+    RESULT_TYPE,
+    STACK_ID,
+    StubbedClients,
+    env_for,
+    job,
+    job_arn,
+    model_arn,
+    result_request,
+    stubbed_clients,
+)
 
 NAME = "SupportBot-3f9a2c1b0d4e"
 LOGICAL_ID = "SupportBotCompletionResult6CA799C919c402933a"
@@ -30,18 +40,17 @@ def aws(presigned: PresignedServer) -> Iterator[StubbedClients]:
 
 
 def request(presigned: PresignedServer, request_type: str = "Create", **extra: Any) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "RequestType": request_type,
-        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:Chained-Watcher",
-        "ResponseURL": presigned.response_url("response"),
-        "StackId": STACK_ID,
-        "RequestId": "0b7c5a38-2a8e-4d3c-9d4e-6f7a8b9c0d1e",
-        "LogicalResourceId": LOGICAL_ID,
-        "ResourceType": "Custom::BedrockModelCustomizationResult",
-        "ResourceProperties": {"ServiceToken": "arn:...", "ServiceTimeout": "300", "JobIdentifier": job_arn(NAME)},
-    }
-    event.update(extra)
-    return event
+    return result_request(
+        presigned.response_url("response"),
+        job_arn(NAME),
+        request_type,
+        resource_type=RESULT_TYPE,
+        properties={"ServiceToken": "arn:...", "ServiceTimeout": "300"},
+        service_token="arn:aws:lambda:us-east-1:123456789012:function:Chained-Watcher",
+        request_id="0b7c5a38-2a8e-4d3c-9d4e-6f7a8b9c0d1e",
+        logical_id=LOGICAL_ID,
+        **extra,
+    )
 
 
 def expect_get(aws: StubbedClients, response: dict[str, Any], owner: str | None = STACK_ID) -> None:

@@ -18,7 +18,7 @@ import pytest
 from lambda_src.job_watcher import handler as watcher
 
 from .conftest import PresignedServer
-from .stubs import STACK_ID, StubbedClients, env_for, job, job_arn, stubbed_clients
+from .stubs import RESULT_TYPE, STACK_ID, StubbedClients, env_for, job, job_arn, result_request, stubbed_clients
 
 NAME = "SupportBot-3f9a2c1b0d4e"
 OTHER_STACK = STACK_ID.replace("stack/Chained/6c7b9a20", "stack/ChainedStaging/0d1e2f30")
@@ -37,17 +37,15 @@ def aws(presigned: PresignedServer) -> Iterator[StubbedClients]:
 def request(
     presigned: PresignedServer, job_identifier: Any, request_type: str = "Create", **extra: Any
 ) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "RequestType": request_type,
-        "ResponseURL": presigned.response_url("response"),
-        "StackId": STACK_ID,
-        "RequestId": "0b7c5a38-2a8e-4d3c-9d4e-6f7a8b9c0d1e",
-        "LogicalResourceId": "SupportBotCompletionResult",
-        "ResourceType": "Custom::BedrockModelCustomizationResult",
-        "ResourceProperties": {"ServiceToken": "arn:...", "JobIdentifier": job_identifier},
-    }
-    event.update(extra)
-    return event
+    return result_request(
+        presigned.response_url("response"),
+        job_identifier,
+        request_type,
+        resource_type=RESULT_TYPE,
+        properties={"ServiceToken": "arn:..."},
+        request_id="0b7c5a38-2a8e-4d3c-9d4e-6f7a8b9c0d1e",
+        **extra,
+    )
 
 
 def sent(presigned: PresignedServer) -> dict[str, Any]:

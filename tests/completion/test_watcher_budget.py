@@ -37,6 +37,7 @@ from .stubs import (
     env_for,
     job,
     job_arn,
+    result_request,
     stubbed_clients,
     summary,
 )
@@ -356,14 +357,7 @@ def test_a_result_request_without_time_for_the_read_and_the_put_is_left_to_lambd
     """Reading the job (worst case 26 s) and then the PUT (15 s) must fit; if not, nothing is sent and the
     invocation fails (URL-free) so that Lambda retries CloudFormation's asynchronous request."""
     clock = Clock(deadline=watcher.CALL_SECONDS + 10)
-    event = {
-        "RequestType": "Create",
-        "ResponseURL": presigned.response_url("response"),
-        "StackId": STACK_ID,
-        "RequestId": "r",
-        "LogicalResourceId": "SupportBotCompletionResult",
-        "ResourceProperties": {"JobIdentifier": job_arn("SupportBot-3f9a2c1b0d4e-1a2b3c4d")},
-    }
+    event = result_request(presigned.response_url("response"), job_arn("SupportBot-3f9a2c1b0d4e-1a2b3c4d"))
 
     with pytest.raises(NotAnswered) as raised:
         watcher.handler(event, Context(clock))

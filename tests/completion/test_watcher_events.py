@@ -15,7 +15,7 @@ import pytest
 from lambda_src.job_watcher import handler as watcher
 
 from .conftest import PresignedServer
-from .stubs import STACK_ID, StubbedClients, env_for, job, job_arn, stubbed_clients
+from .stubs import StubbedClients, env_for, job, job_arn, result_request, stubbed_clients
 
 RESPONSE_URL = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/r?X-Amz-Signature=secret-r"
 JOB_ARN = job_arn("SupportBot-3f9a2c1b0d4e-1a2b3c4d")
@@ -113,15 +113,7 @@ def test_a_request_of_the_wrong_shape_is_answered_failed_with_the_reason(
     fields: dict[str, Any],
     reason: str,
 ) -> None:
-    event: dict[str, Any] = {
-        "RequestType": "Create",
-        "ResponseURL": presigned.response_url("response"),
-        "StackId": STACK_ID,
-        "RequestId": ["not", "a", "string"],
-        "LogicalResourceId": "SupportBotCompletionResult",
-        "ResourceProperties": {"JobIdentifier": JOB_ARN},
-        **fields,
-    }
+    event = result_request(presigned.response_url("response"), JOB_ARN, RequestId=["not", "a", "string"], **fields)
 
     assert watcher.handle(event, clients=aws.clients, env=env_for(), put=aws.put)["status"] == "FAILED"
 
@@ -142,14 +134,7 @@ def test_a_bedrock_answer_of_an_unexpected_shape_fails_the_result_not_the_functi
         "after-call.bedrock.GetModelCustomizationJob",
         lambda parsed, **_: parsed.update(validationMetrics=["0.25"]),
     )
-    event = {
-        "RequestType": "Create",
-        "ResponseURL": presigned.response_url("response"),
-        "StackId": STACK_ID,
-        "RequestId": "r",
-        "LogicalResourceId": "SupportBotCompletionResult",
-        "ResourceProperties": {"JobIdentifier": response["jobArn"]},
-    }
+    event = result_request(presigned.response_url("response"), response["jobArn"])
 
     assert watcher.handle(event, clients=aws.clients, env=env_for(), put=aws.put)["status"] == "FAILED"
 

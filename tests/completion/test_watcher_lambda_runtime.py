@@ -16,8 +16,10 @@ from constructs_lib import contract
 from constructs_lib.cdk.provider import runtime_asset_dir
 
 from .conftest import PresignedServer
+from .stubs import result_request
 
 pytestmark = requires_old_botocore
+JOB_ARN = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-micro-v1:0:128k/abc"
 
 CHILD = r"""
 import datetime, json, os, sys
@@ -38,10 +40,10 @@ def put(url, body):  # the watcher's URL policy must allow it; the PUT then goes
     assert refusal(url) is None, "refused"
     send_json(urls["base"] + "/" + url.split("://", 1)[1].partition("/")[2], body)
 
-stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/Chained/6c7b9a20-0000-11ef-8000-0a1b2c3d4e5f"
+stack = urls["result"]["StackId"]
 now = datetime.datetime(2025, 5, 1, tzinfo=datetime.timezone.utc)
 job = {
-    "jobArn": "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-micro-v1:0:128k/abc",
+    "jobArn": urls["result"]["ResourceProperties"]["JobIdentifier"],
     "jobName": "SupportBot-0123456789ab-1a2b3c4d", "outputModelName": "m",
     "roleArn": "arn:aws:iam::123456789012:role/r",
     "status": "Completed", "creationTime": now, "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/x",
@@ -78,10 +80,7 @@ with Stubber(clients.bedrock) as b, Stubber(clients.cloudformation) as c, Stubbe
     b.add_response("get_model_customization_job", job, {"jobIdentifier": job["jobArn"]})
     sweep = handler.handle({"source": "aws.bedrock", "detail": {"jobName": job["jobName"]}},
                            clients=clients, env=env, put=put)
-    result = handler.handle({"RequestType": "Create", "ResponseURL": urls["response"], "StackId": stack,
-                             "RequestId": "r", "LogicalResourceId": "Result1",
-                             "ResourceProperties": {"JobIdentifier": job["jobArn"]}},
-                            clients=clients, env=env, put=put)
+    result = handler.handle(urls["result"], clients=clients, env=env, put=put)
     for stub in (b, c, e):
         stub.assert_no_pending_responses()
 print(json.dumps({"botocore": botocore.__version__, "entry": entry is handler.handler, "sweep": sweep,
@@ -102,8 +101,8 @@ def test_watcher_runs_on_the_lambda_runtimes_botocore(presigned: PresignedServer
     env.pop("AWS_DATA_PATH", None)
     urls = {
         "handle": presigned.url("handle"),
-        "response": presigned.response_url("response"),
         "base": presigned.base_url,
+        "result": result_request(presigned.response_url("response"), JOB_ARN, logical_id="Result1"),
     }
     child = subprocess.run(
         [OLD_PYTHON, "-c", CHILD], input=json.dumps(urls), capture_output=True, text=True, env=env, check=False

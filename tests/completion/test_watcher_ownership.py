@@ -26,7 +26,7 @@ from lambda_src.job_watcher import handler as watcher
 from lambda_src.job_watcher import outcome
 
 from .conftest import PresignedServer
-from .stubs import STACK_ID, StubbedClients, Watched, env_for, job, job_arn, stubbed_clients
+from .stubs import STACK_ID, StubbedClients, Watched, env_for, job, job_arn, result_request, stubbed_clients
 
 SUPPORT = Watched(
     "SupportBot-3f9a2c1b0d4e-*",
@@ -143,14 +143,7 @@ def test_the_result_of_a_job_this_stack_did_not_start_fails_without_its_model(
 ) -> None:
     adopted = theirs("Completed")
     aws.tags(adopted["jobArn"], OTHER_STACK)  # the tags only: the job itself is never read
-    event = {
-        "RequestType": "Create",
-        "ResponseURL": presigned.response_url("response"),
-        "StackId": STACK_ID,
-        "RequestId": "r",
-        "LogicalResourceId": "SupportBotCompletionResult",
-        "ResourceProperties": {"JobIdentifier": adopted["jobArn"]},
-    }
+    event = result_request(presigned.response_url("response"), adopted["jobArn"])
 
     assert invoke(event, aws) == {"trigger": "cloudformation", "status": "FAILED"}
 

@@ -30,7 +30,7 @@ from lambda_src.job_watcher.presigned import PutFailed, PutRefused, put_json, re
 from lambda_src.job_watcher.sweep import Clients
 
 from .conftest import PresignedServer
-from .stubs import STACK_ID, StubbedClients, Watched, env_for, job, job_arn, stubbed_clients
+from .stubs import STACK_ID, StubbedClients, Watched, env_for, job, job_arn, result_request, stubbed_clients
 
 SUPPORT = Watched(
     "SupportBot-3f9a2c1b0d4e-*",
@@ -191,14 +191,7 @@ def test_a_result_request_whose_response_url_is_refused_is_logged_and_not_answer
     aws: StubbedClients, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sent: list[str] = []
-    event = {
-        "RequestType": "Create",
-        "ResponseURL": "http://127.0.0.1:9/response?X-Amz-Signature=secret-response",
-        "StackId": STACK_ID,
-        "RequestId": "r",
-        "LogicalResourceId": "SupportBotCompletionResult",
-        "ResourceProperties": {"JobIdentifier": job_arn(SUPPORT_JOB)},
-    }
+    event = result_request("http://127.0.0.1:9/response?X-Amz-Signature=secret-response", job_arn(SUPPORT_JOB))
 
     summary = watcher.handle(event, clients=aws.clients, env=env_for(), put=recording_put(sent))
 
@@ -324,15 +317,9 @@ def test_an_undelivered_result_raises_for_lambdas_retry_without_the_url(
     monkeypatch.setattr(watcher, "put_json", presigned.put)
     for name, value in env_for().items():
         monkeypatch.setenv(name, value)
-    event = {
-        "RequestType": "Delete",
-        "ResponseURL": presigned.response_url("response"),
-        "StackId": STACK_ID,
-        "RequestId": "r",
-        "LogicalResourceId": "SupportBotCompletionResult",
-        "PhysicalResourceId": job_arn(SUPPORT_JOB),
-        "ResourceProperties": {"JobIdentifier": job_arn(SUPPORT_JOB)},
-    }
+    event = result_request(
+        presigned.response_url("response"), job_arn(SUPPORT_JOB), "Delete", physical_id=job_arn(SUPPORT_JOB)
+    )
 
     with pytest.raises(PutFailed) as failed:
         watcher.handler(event, None)

@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from support import botocore_session  # noqa: E402
+
 from lambda_src.customization_job import handler  # noqa: E402
 from lambda_src.customization_job.client import CLIENT_CONFIG  # noqa: E402
 from lambda_src.customization_job.service_model import use_bundled_service_model  # noqa: E402
@@ -103,8 +105,8 @@ def handler_client(bedrock_session: Any, moto_endpoint: str) -> Any:
 
 @pytest.fixture(scope="session")
 def operator_session() -> Any:
-    """Not the handler's session: botocore's own service model, default config."""
-    return boto3.session.Session(region_name=REGION)
+    """Not the handler's session: botocore's own service model (not the bundle), default config."""
+    return botocore_session(REGION)
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support.events import cfn_event
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 PARTITION = "aws"
@@ -223,17 +225,17 @@ class CloudFormation:
     data: dict[str, Any] = field(default_factory=dict)
 
     def _event(self, request_type: str, properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        event = {
-            "RequestType": request_type,
-            "ServiceToken": properties.get("ServiceToken", ""),
-            "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/fake",
-            "StackId": self.stack.stack_id,
-            "RequestId": str(uuid.uuid4()),
-            "LogicalResourceId": self.logical_id,
-            "ResourceType": JOB_TYPE,
-            "ResourceProperties": copy.deepcopy(properties),
+        event = cfn_event(
+            request_type,
+            JOB_TYPE,
+            copy.deepcopy(properties),
+            stack_id=self.stack.stack_id,
+            logical_id=self.logical_id,
+            request_id=str(uuid.uuid4()),
+            response_url="https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/fake",
+            service_token=properties.get("ServiceToken", ""),
             **extra,
-        }
+        )
         self.last_event = event
         return event
 

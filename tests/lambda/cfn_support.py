@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from support import FakeLambdaTime, fake_aws_env  # noqa: F401  (re-exported: the tests import them from here)
+from support.events import cfn_event
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -63,7 +64,7 @@ def make_event(
     names_generated: str = "true",
     old_removal_policy: str | None = None,
 ) -> dict[str, Any]:
-    """A CloudFormation custom-resource event as the Provider framework passes it on."""
+    """A job's CloudFormation custom-resource event as the Provider framework passes it on."""
     props: dict[str, Any] = {
         "ServiceToken": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:Demo-ProviderframeworkonEvent",
         "Request": request,
@@ -71,25 +72,21 @@ def make_event(
     }
     if removal_policy is not None:
         props["ModelRemovalPolicy"] = removal_policy
-    event: dict[str, Any] = {
-        "RequestType": request_type,
-        "ServiceToken": props["ServiceToken"],
-        "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
-        "StackId": STACK_ID,
-        "RequestId": request_id,
-        "LogicalResourceId": LOGICAL_ID,
-        "ResourceType": "Custom::BedrockModelCustomizationJob",
-        "ResourceProperties": props,
-    }
-    if physical_id is not None:
-        event["PhysicalResourceId"] = physical_id
+    old_props: dict[str, Any] | None = None
     if old_request is not None:
-        old_props = {**props, "Request": old_request}
-        old_props.pop("ModelRemovalPolicy", None)
+        old_props = {k: v for k, v in props.items() if k != "ModelRemovalPolicy"} | {"Request": old_request}
         if old_removal_policy is not None:
             old_props["ModelRemovalPolicy"] = old_removal_policy
-        event["OldResourceProperties"] = old_props
-    return event
+    return cfn_event(
+        request_type,
+        "Custom::BedrockModelCustomizationJob",
+        props,
+        stack_id=STACK_ID,
+        logical_id=LOGICAL_ID,
+        request_id=request_id,
+        physical_id=physical_id,
+        old_properties=old_props,
+    )
 
 
 def job_description(status: str, **extra: Any) -> dict[str, Any]:

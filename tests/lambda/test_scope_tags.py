@@ -11,27 +11,27 @@ import json
 from typing import Any
 
 import pytest
-from constructs_lib._runtime.contract import PROP_REQUEST, PROP_TAGS
+from constructs_lib._runtime.contract import JOB_RESOURCE_TYPE, PROP_REQUEST, PROP_TAGS
 from constructs_lib._runtime.customization_job.decisions import KeepJob, UpdateTags, decide_update
 from constructs_lib._runtime.customization_job.errors import HandlerError
 from constructs_lib._runtime.customization_job.properties import parse_event
+from support.events import cfn_event
 
 ARN = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/abc123"
 BASE = {"jobName": "Job-0123456789ab", "customModelName": "Job-0123456789ab", "baseModelIdentifier": "m"}
 
 
 def event(props: dict[str, Any], old: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "RequestType": "Update" if old is not None else "Create",
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/S/1",
-        "LogicalResourceId": "Job",
-        "RequestId": "r-1",
-        "PhysicalResourceId": ARN,
-        "ResourceProperties": json.loads(json.dumps(props)),  # fresh strings, as CloudFormation's JSON gives
-    }
-    if old is not None:
-        body["OldResourceProperties"] = json.loads(json.dumps(old))
-    return body
+    return cfn_event(
+        "Update" if old is not None else "Create",
+        JOB_RESOURCE_TYPE,
+        json.loads(json.dumps(props)),  # fresh strings, as CloudFormation's JSON gives
+        stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/S/1",
+        logical_id="Job",
+        request_id="r-1",
+        physical_id=ARN,
+        old_properties=None if old is None else json.loads(json.dumps(old)),
+    )
 
 
 def tags(**pairs: str) -> list[dict[str, str]]:

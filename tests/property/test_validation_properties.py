@@ -13,10 +13,10 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-import botocore.session
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import botocore_model
 
 from constructs_lib.rules import validation as v
 
@@ -55,7 +55,7 @@ class Constraint:
 
 
 def _input_shape() -> Any:
-    model = botocore.session.get_session().get_service_model("bedrock")
+    model = botocore_model()
     return model.operation_model("CreateModelCustomizationJob").input_shape
 
 
@@ -179,7 +179,7 @@ TAGS_PER_RESOURCE = 50
 
 
 def test_the_tag_limit_leaves_room_for_the_owner_tag() -> None:
-    exception = botocore.session.get_session().get_service_model("bedrock").shape_for("TooManyTagsException")
+    exception = botocore_model().shape_for("TooManyTagsException")
     assert f"{TAGS_PER_RESOURCE} tags per resource" in exception.documentation
     assert v.MAX_TAGS == TAGS_PER_RESOURCE - 1 <= TAGS_MAX
 
@@ -358,12 +358,7 @@ def test_values_outside_the_api_range_fail_naming_the_prop(
 
 def _installed(*path: str) -> dict[str, Any]:
     """Metadata of a CreateModelCustomizationJob input member in the installed botocore's service model."""
-    shape = (
-        botocore.session.get_session()
-        .get_service_model("bedrock")
-        .operation_model("CreateModelCustomizationJob")
-        .input_shape
-    )
+    shape = botocore_model().operation_model("CreateModelCustomizationJob").input_shape
     for step in path:
         if step == "[]":
             shape = shape.member

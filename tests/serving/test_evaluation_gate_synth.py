@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
 from aws_cdk import aws_s3 as s3
+from support import botocore_model
 
 from constructs_lib import (
     Baseline,
@@ -32,7 +32,7 @@ JUDGE = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 
 
 def shape(name: str) -> Any:
-    return botocore.session.get_session().get_service_model("bedrock").shape_for(name)
+    return botocore_model().shape_for(name)
 
 
 def prompts(tmp_path: Path, records: list[Any], name: str = "prompts.jsonl") -> str:

@@ -18,6 +18,7 @@ from constructs_lib._runtime import contract as runtime_contract
 from constructs_lib._runtime.model_serving.kinds import DEPLOYMENT, KINDS, THROUGHPUT
 from constructs_lib._runtime.model_serving.operations import coerce_request
 from constructs_lib._runtime.model_serving.properties import parse_event
+from support.events import cfn_event
 
 from constructs_lib import Commitment, CommittedRemoval, QualityGate, contract
 
@@ -44,14 +45,8 @@ def deployed(value: Any) -> Any:
 
 def event_for(stack: Stack, resource_type: str) -> dict[str, Any]:
     logical_id, resource = only(stack, resource_type)
-    return {
-        "RequestType": "Create",
-        "ResourceType": resource_type,
-        "StackId": STACK_ID,
-        "LogicalResourceId": logical_id,
-        "RequestId": "r-1",
-        "ResourceProperties": deployed(resource["Properties"]),
-    }
+    properties = deployed(resource["Properties"])
+    return cfn_event("Create", resource_type, properties, stack_id=STACK_ID, logical_id=logical_id, request_id="r-1")
 
 
 @pytest.fixture(scope="module")

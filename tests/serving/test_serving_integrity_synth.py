@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import botocore.session
 import pytest
 from aws_cdk.assertions import Template
+from support import botocore_model
 
 from constructs_lib import CustomModelDeployment, ModelCustomizationJob, ProvisionedThroughput, QualityGate
 from constructs_lib.cdk import serving_props
@@ -19,7 +19,7 @@ OTHER_MODEL_ARN = "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.no
 
 
 def shape(name: str) -> Any:
-    return botocore.session.get_session().get_service_model("bedrock").shape_for(name)
+    return botocore_model().shape_for(name)
 
 
 @pytest.mark.parametrize("construct", [CustomModelDeployment, ProvisionedThroughput])

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from support import FakeLambdaTime, fake_aws_env  # noqa: F401  (re-exported: the tests import them from here)
+from support.events import cfn_event
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -88,23 +89,17 @@ def make_event(
         props["JobArn"] = job_arn
     if committed_removal is not None:
         props["CommittedRemoval"] = committed_removal
-    event: dict[str, Any] = {
-        "RequestType": request_type,
-        "ServiceToken": props["ServiceToken"],
-        "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
-        "StackId": STACK_ID,
-        "RequestId": request_id,
-        "LogicalResourceId": LOGICAL_ID,
-        "ResourceType": resource_type,
-        "ResourceProperties": props,
-    }
-    if physical_id is not None:
-        event["PhysicalResourceId"] = physical_id
-    if old_request is not None:
-        event["OldResourceProperties"] = {**props, "Request": old_request, **(old_props or {})}
-    if data is not None:
-        event["Data"] = data
-    return event
+    return cfn_event(
+        request_type,
+        resource_type,
+        props,
+        stack_id=STACK_ID,
+        logical_id=LOGICAL_ID,
+        request_id=request_id,
+        physical_id=physical_id,
+        old_properties=None if old_request is None else {**props, "Request": old_request, **(old_props or {})},
+        **({} if data is None else {"Data": data}),
+    )
 
 
 def after_on_event(event: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:

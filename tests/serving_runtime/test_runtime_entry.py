@@ -24,6 +24,7 @@ from serving_support import (
     deployment_request,
     make_event,
 )
+from support.events import cfn_event
 
 from lambda_src.entry import answer, handler
 from lambda_src.entry.handler import ANSWER_RESERVE_S, CONTINUATION_KEY, Runtime
@@ -98,17 +99,17 @@ def runtime(clock: Clock, client: Any, invoked: list[dict[str, Any]] | None = No
 
 
 def job_event(cfn: ResponseServer, request_type: str = "Create", **extra: Any) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "RequestType": request_type,
-        "ResponseURL": cfn.url,
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/S/1",
-        "RequestId": "req-1",
-        "LogicalResourceId": "SupportBot9045E3AD",
-        "ResourceType": JOB_TYPE,
-        "ResourceProperties": {"ServiceToken": "arn", "Request": {"jobName": "x"}},
-    }
-    event.update(extra)
-    return event
+    return cfn_event(
+        request_type,
+        JOB_TYPE,
+        {"ServiceToken": "arn", "Request": {"jobName": "x"}},
+        stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/S/1",
+        logical_id="SupportBot9045E3AD",
+        request_id="req-1",
+        response_url=cfn.url,
+        service_token=None,
+        **extra,
+    )
 
 
 def serving_event(cfn: ResponseServer, request_type: str = "Create", **kw: Any) -> dict[str, Any]:

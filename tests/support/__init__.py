@@ -1,8 +1,10 @@
-"""What the runtime's tests share, in one place: fake credentials, a fake Lambda clock, the old-botocore runner.
+"""What the runtime's tests share, in one place: fake credentials, a fake Lambda clock, the old-botocore runner,
+botocore's own service model.
 
 The job-handler tests (tests/lambda/cfn_support.py), the serving-runtime tests (tests/serving_runtime/
 serving_support.py) and the watcher's Lambda-runtime test import these instead of keeping copies; their own
-modules keep only what is theirs (requests, events and descriptions of their resource types).
+modules keep only what is theirs (requests and descriptions of their resource types). CloudFormation's requests
+for every resource type come from ``support.events.cfn_event``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,35 @@ requires_old_botocore = pytest.mark.skipif(
     not OLD_PYTHON,
     reason="OLD_BOTOCORE_PYTHON is unset: set it to a python with botocore 1.35.x to test the bundled model",
 )
+
+
+def botocore_model(service: str = "bedrock") -> Any:
+    """The installed botocore's own ``ServiceModel``, documentation included, never the runtime's bundle.
+
+    Importing a runtime handler points ``AWS_DATA_PATH`` at the runtime's trimmed bundle for the whole test
+    process (as at a Lambda cold start), so ``botocore.session.get_session()`` may load that instead; tests that
+    hold the construct to botocore's facts read them here.
+    """
+    from botocore.model import ServiceModel
+
+    return ServiceModel(_botocore_loader().load_service_model(service, "service-2"), service_name=service)
+
+
+def botocore_session(region: str = REGION) -> Any:
+    """A boto3 session on the installed botocore's own models (see ``botocore_model``): an operator's or an
+    observer's client, which may call operations the runtime's bundle leaves out."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session()
+    core.register_component("data_loader", _botocore_loader())
+    return boto3.session.Session(botocore_session=core, region_name=region)
+
+
+def _botocore_loader() -> Any:
+    from botocore.loaders import Loader
+
+    return Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
 
 
 def fake_aws_env(home: Path, region: str = REGION) -> dict[str, str]:

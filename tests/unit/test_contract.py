@@ -18,6 +18,7 @@ from constructs_lib._runtime import contract as runtime_contract
 from constructs_lib._runtime.customization_job.handler import _Lifecycle
 from constructs_lib._runtime.customization_job.properties import RemovalPolicy as HandlerRemovalPolicy
 from constructs_lib._runtime.customization_job.properties import parse_event
+from support.events import cfn_event
 
 from constructs_lib import Completion, contract
 from constructs_lib.rules import naming
@@ -61,13 +62,14 @@ def test_the_handler_reads_the_properties_a_template_carries() -> None:
         contract.PROP_NAMES_GENERATED,
     }
 
-    event = {
-        "RequestType": "Create",
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/TestStack/1",
-        "LogicalResourceId": "Job",
-        "RequestId": "r-1",
-        "ResourceProperties": cfn_strings(stack.resolve(properties)),
-    }
+    event = cfn_event(
+        "Create",
+        JOB_TYPE,
+        cfn_strings(stack.resolve(properties)),
+        stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/TestStack/1",
+        logical_id="Job",
+        request_id="r-1",
+    )
     parsed = parse_event(event)
     assert parsed.removal_policy is HandlerRemovalPolicy.DESTROY
     assert parsed.names_generated is False

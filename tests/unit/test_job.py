@@ -15,6 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 from constructs_lib._runtime.customization_job.properties import parse_event
+from support.events import cfn_event
 
 from constructs_lib import (
     CustomizationType,
@@ -33,6 +34,7 @@ from constructs_lib.cdk.data import S3Location
 from constructs_lib.rules.validation import JOB_NAME_PATTERN, MODEL_NAME_PATTERN
 
 from .helpers import (
+    JOB_TYPE,
     NOVA,
     actions_of,
     dependency_cycle,
@@ -349,13 +351,15 @@ def test_tags_of_scope_reach_job_and_model_tags_merged_with_explicit_ones() -> N
     props = next(iter(jobs(stack).values()))["Properties"]
     assert props["Tags"] == {"team": "ml"}  # rendered by CDK's TagManager at synth, no callback per job
     # what the handler sends to the API: the scope's tags added to each explicit set
-    event = {
-        "RequestType": "Create",
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/S/1",
-        "LogicalResourceId": "J",
-        "RequestId": "r",
-    }
-    request = parse_event({**event, "ResourceProperties": props}).request
+    event = cfn_event(
+        "Create",
+        JOB_TYPE,
+        props,
+        stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/S/1",
+        logical_id="J",
+        request_id="r",
+    )
+    request = parse_event(event).request
     assert request["jobTags"] == [{"key": "cost-center", "value": "42"}, {"key": "team", "value": "ml"}]
     assert request["customModelTags"] == [
         {"key": "team", "value": "ml"},

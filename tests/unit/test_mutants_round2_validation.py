@@ -3,13 +3,13 @@ roleArn, shape RoleArn), not retyped."""
 
 from __future__ import annotations
 
-import botocore.session
 import pytest
+from support import botocore_model
 
 from constructs_lib.rules import validation as v
 from constructs_lib.rules.validation import ValidationError
 
-ROLE = botocore.session.get_session().get_service_model("bedrock").shape_for("RoleArn")
+ROLE = botocore_model().shape_for("RoleArn")
 LOW, HIGH = ROLE.metadata["min"], ROLE.metadata["max"]
 PREFIX = "arn:aws:iam::123456789012:role/"
 
