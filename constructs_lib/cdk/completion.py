@@ -166,7 +166,7 @@ def _template_dir() -> Path:
 
 def _include(scope: Construct, construct_id: str, template: Mapping[str, Any], **parameters: Any) -> Any:
     """``CfnInclude`` of a template given as data (CfnInclude reads a file, once, in its constructor)."""
-    text = json.dumps(template, sort_keys=True)
+    text = json.dumps(template)
     path = _template_dir() / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
     path.write_text(text)
     try:
