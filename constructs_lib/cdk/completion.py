@@ -164,7 +164,9 @@ def _template_dir() -> Path:
     return folder
 
 
-def _include(scope: Construct, construct_id: str, template: Mapping[str, Any], **parameters: Any) -> Any:
+def _include(
+    scope: Construct, construct_id: str, template: Mapping[str, Any], **parameters: Any
+) -> cfn_include.CfnInclude:
     """``CfnInclude`` of a template given as data (CfnInclude reads a file, once, in its constructor)."""
     text = json.dumps(template)
     path = _template_dir() / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
@@ -372,7 +374,7 @@ class CompletionWait:
                 },
             },
         }
-        self.resources: cfn_include.CfnInclude = _include(
+        self.resources = _include(
             scope, construct_id, template, **{_JOB_REF: {"Ref": ids[2]}, _SERVICE_TOKEN: service_token}
         )
         # Handle, wait and result after the job; the job after the watcher's state-change rules and function.
