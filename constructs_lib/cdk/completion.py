@@ -1,10 +1,11 @@
 """Wait for a job to end inside the deploy: wait condition, Result resource, and the stack's job watcher.
 
-Per waiting job (``CompletionWait``, 3 resources):
+Per waiting job (``CompletionWait``, 3 resources, in the construct tree under ``<job>/Completion``, each named
+by its logical id):
 
-- ``Handle``: an ``AWS::CloudFormation::WaitConditionHandle``. Its physical id is a presigned URL; the
-  watcher reads it from CloudFormation when it signals, so it never appears in an environment variable,
-  a log line or an output;
+- ``Handle``: an ``AWS::CloudFormation::WaitConditionHandle``, DependsOn the job. Its physical id is a
+  presigned URL; the watcher reads it from CloudFormation when it signals, so it never appears in an
+  environment variable, a log line or an output;
 - ``Wait``: an ``AWS::CloudFormation::WaitCondition`` (Count 1, Timeout at most 12 h), DependsOn the job;
 - ``Result``: a ``Custom::BedrockModelCustomizationResult`` served by the watcher function, DependsOn the
   wait: ``CustomModelArn``, ``TrainingLoss`` and ``ValidationLoss`` as attributes. It fails, quoting
@@ -33,22 +34,28 @@ reads every handle's Metadata with one GetTemplate (DescribeStackResource for a 
 lacks), so its environment holds only constant-size values and the
 number of waiting jobs per stack is not bounded by Lambda's 4 KB of environment variables.
 
-Order, without cycles: Handle and watcher -> Job -> Wait -> Result.
+Order, without cycles: watcher (function, state-change rules and their permissions) -> Job -> Handle and
+Wait -> Result; every Handle -> schedule. The job's events reach the watcher from its start; a handle exists
+only once its job does, so during a replacement the watcher never reads the old job's ARN for a new wait.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import math
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
+from pathlib import Path
 from typing import Any, cast
 
 from aws_cdk import (
     CfnResource,
-    CfnWaitConditionHandle,
     CustomResource,
     Duration,
     Stack,
@@ -57,7 +64,8 @@ from aws_cdk import (
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from constructs import Construct, IConstruct
+from aws_cdk import cloudformation_include as cfn_include
+from constructs import Construct, DependencyGroup, IConstruct
 
 from .. import contract
 from ..rules import validation as v
@@ -74,6 +82,13 @@ POLL_INTERVAL = Duration.minutes(15)
 RESULT_TIMEOUT = Duration.minutes(5)
 RESULT_TIMEOUT_SECONDS = str(RESULT_TIMEOUT.to_seconds())
 WAIT_TYPE = "AWS::CloudFormation::WaitCondition"
+HANDLE_TYPE = "AWS::CloudFormation::WaitConditionHandle"
+PATH_METADATA_CONTEXT = "aws:cdk:enable-path-metadata"
+PATH_METADATA_KEY = "aws:cdk:path"
+"""CDK's context key and Metadata key for construct paths on resources (``cx-api``), which ``cdk synth`` turns on."""
+_JOB_REF = "JobRef"
+_SERVICE_TOKEN = "WatcherServiceToken"
+"""Parameters of a wait's included template, replaced at construction: the job's ``Ref``, the watcher's ARN."""
 DIGEST_LEN = 10
 METADATA_KEY = contract.METADATA_KEY
 """The handle's Metadata key under which the watcher finds the job's name filter, wait and job logical ids."""
@@ -141,6 +156,27 @@ def _is_prefix_filter(name_filter: Any) -> bool:
     )
 
 
+@cache
+def _template_dir() -> Path:
+    """This process's own folder for the wait templates (``mkdtemp``: private, removed at exit)."""
+    folder = Path(tempfile.mkdtemp(prefix="cdk-bedrock-customization-waits-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _include(
+    scope: Construct, construct_id: str, template: Mapping[str, Any], **parameters: Any
+) -> cfn_include.CfnInclude:
+    """``CfnInclude`` of a template given as data (CfnInclude reads a file, once, in its constructor)."""
+    text = json.dumps(template)
+    path = _template_dir() / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
+    path.write_text(text)
+    try:
+        return cfn_include.CfnInclude(scope, construct_id, template_file=str(path), parameters=parameters)
+    finally:
+        path.unlink()
+
+
 @dataclass(frozen=True)
 class _Watched:
     """One waiting job as the watcher sees it: its name filter and the logical ids of its handle, wait and job."""
@@ -181,6 +217,10 @@ class JobWatcher(Construct):
         # DependsOn every waiting job's handle, rendered once at synth (one callback per stack, none per job).
         schedule_cfn = cast(CfnResource, self.schedule.node.default_child)
         schedule_cfn.add_override("DependsOn", lazy_any(lambda: sorted({item.ids[0] for item in self._watched})))
+        # What every waiting job DependsOn: the watcher's function and its state-change rules with their invoke
+        # permissions, so that no event of the job is missed. Not the schedule: it DependsOn every handle, and a
+        # handle DependsOn its job.
+        self.before_jobs = DependencyGroup(self.function)
         self.state_change_rules: list[events.Rule] = []
         self.state_changes = self._add_state_change_rule()
         # In the runtime's separate policy: in the role's own policy the rule's ARN would close a cycle
@@ -209,13 +249,14 @@ class JobWatcher(Construct):
         cast(CfnResource, rule.node.default_child).add_property_override(
             "EventPattern.detail.jobName", lazy_any(lambda: self._name_filters(index))
         )
-        rule.add_target(targets.LambdaFunction(self.function))
+        rule.add_target(targets.LambdaFunction(self.function))  # its invoke permission is the rule's child
+        self.before_jobs.add(rule)
         self.state_change_rules.append(rule)
         return rule
 
-    def watch(self, name_filter: NameFilter, handle: CfnWaitConditionHandle, ids: tuple[str, str, str]) -> None:
+    def watch(self, name_filter: NameFilter, ids: tuple[str, str, str]) -> None:
         """Watch a job: ``name_filter`` as resolved at construction, ``ids`` the logical ids of its handle, wait
-        condition and job. The handle's Metadata is written now, as plain data."""
+        condition and job (Python data: the handle's Metadata is written by ``CompletionWait``)."""
         if isinstance(name_filter, str):
             key = name_filter
         elif _is_prefix_filter(name_filter):
@@ -228,9 +269,6 @@ class JobWatcher(Construct):
         self._watched.append(_Watched(key, name_filter, ids))
         if len(self._watched) > JOBS_PER_RULE * len(self.state_change_rules):
             self._add_state_change_rule()
-        # When a deploy enables the schedule again, the new handles exist: the watcher sees their jobs pending
-        # (its DependsOn, rendered once at synth: _schedule_depends_on).
-        handle.add_metadata(METADATA_KEY, {"nameFilter": name_filter, "wait": ids[1], "job": ids[2]})
 
     # ---- rendered at synth -------------------------------------------------------------------------
 
@@ -263,12 +301,15 @@ class JobWatcher(Construct):
         )
 
 
-class CompletionWait(Construct):
-    """Handle, wait condition and Result resource of one job (see the module docstring).
+class CompletionWait:
+    """Handle, wait condition and Result resource of one job (see the module docstring), at ``<job>/Completion``.
 
-    Built from plain values: the digests are known at construction, so the logical ids (CDK's own, computed
-    from the construct paths, plus the digest) and the handle's Metadata are written once, without lazy
-    values; a wait mode job costs a handful of kernel calls more than a submitted one.
+    The three resources are one small CloudFormation template, written here as plain data and brought in by CDK's
+    own ``CfnInclude`` (one kernel call for the three, their properties, Metadata and the Result's DependsOn on the
+    wait): their logical ids are computed in Python (CDK's own for the paths of the library's first versions, plus
+    the digests) and kept by the include, which names each resource in the construct tree by its logical id. The
+    include depends on the job (handle, wait and result after it), and the job on the watcher's rules: a handful
+    of kernel calls per waiting job (issue 20).
     """
 
     def __init__(
@@ -282,10 +323,12 @@ class CompletionWait(Construct):
         timeout: Duration,
         timeout_s: int | None = None,
     ) -> None:
-        super().__init__(scope, construct_id)
         facts = facts_of(scope)
         watcher: JobWatcher = facts.once("job-watcher", lambda: JobWatcher.of(facts.stack))
         service_token: str = facts.once("watcher-service-token", lambda: watcher.function.function_arn)
+        path_metadata: bool = facts.once(
+            "path-metadata", lambda: bool(facts.stack.node.try_get_context(PATH_METADATA_CONTEXT))
+        )
         seconds = timeout_seconds(timeout) if timeout_s is None else timeout_s
         stack_path = path_of(facts.stack)
         job_path = path_of(scope)
@@ -296,35 +339,55 @@ class CompletionWait(Construct):
             f"{unique_id(f'{in_stack}/{construct_id}/Wait')}{wait_digest}",
             unique_id(f"{in_stack}/Resource"),
         )
-
-        # Plain data where CDK would ask the kernel: the Refs by the logical ids computed above, the job's
-        # dependencies in one call (issue 20: 12 kernel requests here instead of 19).
-        self.handle = CfnWaitConditionHandle(self, "Handle")
-        self.handle.override_logical_id(ids[0])
-        self.wait = CfnResource(
-            self,
-            "Wait",
-            type=WAIT_TYPE,
-            properties={"Count": 1, "Handle": {"Ref": ids[0]}, "Timeout": str(seconds)},
-        )
-        self.wait.override_logical_id(ids[1])
-        self.wait.add_override("DependsOn", [ids[2]])
-        job.node.add_dependency(watcher, self.handle)
-
-        self.result = CfnResource(
-            self,
-            "Result",
-            type=RESULT_TYPE,
-            properties={
-                "ServiceToken": service_token,
-                "ServiceTimeout": RESULT_TIMEOUT_SECONDS,
-                contract.PROP_JOB_IDENTIFIER: {"Ref": ids[2]},
-            },
-        )
-        self.result.override_logical_id(f"{unique_id(f'{in_stack}/{construct_id}/Result')}{_digest(request_digest)}")
-        self.result.add_override("DependsOn", [ids[1]])
+        self.result_id = f"{unique_id(f'{in_stack}/{construct_id}/Result')}{_digest(request_digest)}"
         resolved_filter = facts.stack.resolve(name_filter) if v.is_token(json.dumps(name_filter)) else name_filter
-        watcher.watch(resolved_filter, self.handle, ids)
+        watcher.watch(resolved_filter, ids)
+
+        def metadata(logical_id: str, **entries: Any) -> dict[str, Any]:
+            if path_metadata:  # what CDK writes on the resources it creates itself, when the app asks for it
+                entries[PATH_METADATA_KEY] = f"{job_path}/{construct_id}/{logical_id}"
+            return {"Metadata": entries} if entries else {}
+
+        template = {
+            "Parameters": {_JOB_REF: {"Type": "String"}, _SERVICE_TOKEN: {"Type": "String"}},
+            "Resources": {
+                ids[0]: {
+                    "Type": HANDLE_TYPE,
+                    **metadata(
+                        ids[0], **{METADATA_KEY: {"nameFilter": resolved_filter, "wait": ids[1], "job": ids[2]}}
+                    ),
+                },
+                ids[1]: {
+                    "Type": WAIT_TYPE,
+                    "Properties": {"Count": 1, "Handle": {"Ref": ids[0]}, "Timeout": str(seconds)},
+                    **metadata(ids[1]),
+                },
+                self.result_id: {
+                    "Type": RESULT_TYPE,
+                    "DependsOn": [ids[1]],
+                    "Properties": {
+                        "ServiceToken": {"Ref": _SERVICE_TOKEN},
+                        "ServiceTimeout": RESULT_TIMEOUT_SECONDS,
+                        contract.PROP_JOB_IDENTIFIER: {"Ref": _JOB_REF},
+                    },
+                    **metadata(self.result_id),
+                },
+            },
+        }
+        self.resources = _include(
+            scope, construct_id, template, **{_JOB_REF: {"Ref": ids[2]}, _SERVICE_TOKEN: service_token}
+        )
+        # Handle, wait and result after the job; the job after the watcher's state-change rules and function.
+        self.resources.node.add_dependency(job)
+        job.node.add_dependency(watcher.before_jobs)
+        self._result: CfnResource | None = None
+
+    @property
+    def result(self) -> CfnResource:
+        """The ``Custom::BedrockModelCustomizationResult`` resource (looked up once, when first asked for)."""
+        if self._result is None:
+            self._result = self.resources.get_resource(self.result_id)
+        return self._result
 
     @property
     def custom_model_arn(self) -> str:

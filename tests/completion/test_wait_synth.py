@@ -6,7 +6,7 @@ import json
 from typing import Any, cast
 
 import pytest
-from aws_cdk import CfnResource, Duration, Stack, Tags
+from aws_cdk import App, CfnResource, Duration, Stack, Tags
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
@@ -104,19 +104,31 @@ def test_wait_mode_adds_at_most_six_resources_per_job_and_one_watcher_per_stack(
     assert waiting_one - submitted_one - 3 == 6
 
 
-def test_order_is_handle_and_watcher_then_job_then_wait_then_result_without_cycles() -> None:
+def test_order_is_watcher_then_job_then_handle_and_wait_then_result_and_the_schedule_after_the_handles() -> None:
+    """The state-change rules (with their invoke permissions) and the watcher exist before the job starts, so no event
+    of it is missed; the handle, wait and result come after the job (a replaced job has its new ARN before its new
+    handle exists, so the watcher never reads the old job for a new wait); the backup schedule after every handle,
+    so a deploy that enables it again has created the new handles first. No cycle."""
     stack = new_stack()
     waiting(stack, hours=3)
     res = resources(stack)
     job_id, job = only(res, JOB_TYPE)
-    handle_id, _ = only(res, HANDLE_TYPE)
+    handle_id, handle = only(res, HANDLE_TYPE)
     wait_id, wait = only(res, WAIT_TYPE)
     _, result = only(res, RESULT_TYPE)
     watcher_id = next(k for k, v in res.items() if v is watcher_function(res))
-    rules = set(of_type(res, "AWS::Events::Rule"))
-    permissions = set(of_type(res, "AWS::Lambda::Permission"))
+    rules = of_type(res, "AWS::Events::Rule")
+    schedule_id = next(k for k, r in rules.items() if "ScheduleExpression" in r["Properties"])
+    state_changes = {k for k, r in rules.items() if "EventPattern" in r["Properties"]}
+    permissions = of_type(res, "AWS::Lambda::Permission")
+    state_change_permissions = {
+        k for k, p in permissions.items() if p["Properties"]["SourceArn"]["Fn::GetAtt"][0] in state_changes
+    }
 
-    assert {handle_id, watcher_id} | rules | permissions <= depends_on(job)
+    assert {watcher_id} | state_changes | state_change_permissions <= depends_on(job)
+    assert schedule_id not in depends_on(job) and handle_id not in depends_on(job)
+    assert job_id in depends_on(handle)
+    assert handle_id in depends_on(rules[schedule_id])
     assert wait["Properties"] == {"Count": 1, "Handle": {"Ref": handle_id}, "Timeout": str(3 * 3600)}
     assert job_id in depends_on(wait)
     assert wait_id in depends_on(result)
@@ -124,6 +136,21 @@ def test_order_is_handle_and_watcher_then_job_then_wait_then_result_without_cycl
     assert result["Properties"]["ServiceToken"] == {"Fn::GetAtt": [watcher_id, "Arn"]}
     assert 0 < int(result["Properties"]["ServiceTimeout"]) <= 3600
     assert dependency_cycle(Template.from_stack(stack).to_json()) is None
+
+
+def test_the_wait_resources_live_under_the_jobs_completion_construct_at_their_logical_ids() -> None:
+    """Users find a job's handle, wait and result in the construct tree under ``<job>/Completion``, each named by its
+    logical id, and with CDK's path metadata (``aws:cdk:path``) where the app asks for it."""
+    app = App(context={"aws:cdk:enable-path-metadata": True})
+    stack = Stack(app, "Paths")
+    job = waiting(stack, "Job")
+    res = resources(stack)
+    completion = job.node.find_child("Completion")
+    children = {child.node.id for child in completion.node.children if isinstance(child, CfnResource)}
+    wait_ids = {k for k, v in res.items() if v["Type"] in (HANDLE_TYPE, WAIT_TYPE, RESULT_TYPE)}
+    assert children == wait_ids and len(wait_ids) == 3
+    for logical_id in wait_ids:
+        assert res[logical_id]["Metadata"]["aws:cdk:path"] == f"Paths/Job/Completion/{logical_id}"
 
 
 def test_the_handle_url_is_only_referenced_by_its_wait_condition() -> None:

@@ -4,8 +4,8 @@
   the wait resources' logical ids, so a difference would move a job's data or replace its wait);
 - a wildcard acknowledged once per stack must be exactly the job's own prefix: the same bucket's root,
   granted by someone else's role in the stack, is still reported by cdk-nag;
-- one more job costs at most 10 kernel requests (construction and synth), counted the way
-  ``benchmarks/roundtrips.py`` does (a count, not a time: deterministic).
+- one more job costs at most 10 kernel requests (construction and synth), one more waiting job at most 15
+  (issue 20), counted the way ``benchmarks/roundtrips.py`` does (a count, not a time: deterministic).
 """
 
 from __future__ import annotations
@@ -100,11 +100,22 @@ def test_the_jobs_own_prefixes_alone_pass() -> None:
     assert nag_errors(app) == ""
 
 
-@pytest.mark.parametrize(("kind", "limit"), [("ours", 10.0)])
-def test_one_more_job_costs_at_most_ten_kernel_requests(kind: str, limit: float) -> None:
+@pytest.mark.parametrize(
+    ("kind", "limit", "jobs", "callbacks"),
+    [
+        ("ours", 10.0, ("1", "6"), 0.0),
+        # issue 20: a waiting job at most 15, counted over 20 added jobs so that the state-change rule added per
+        # 20 waiting jobs is in the count, as `make bench` counts it; that rule's event pattern is the one lazy
+        # value (one callback per rule, 1/20 per job)
+        ("ours-wait", 15.0, ("1", "21"), 0.05),
+    ],
+)
+def test_one_more_job_costs_at_most_its_kernel_request_budget(
+    kind: str, limit: float, jobs: tuple[str, str], callbacks: float
+) -> None:
     env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
-    script = [sys.executable, str(REPO / "benchmarks" / "roundtrips.py"), "--kind", kind, "--per-added", "1", "6"]
+    script = [sys.executable, str(REPO / "benchmarks" / "roundtrips.py"), "--kind", kind, "--per-added", *jobs]
     run = subprocess.run(script, capture_output=True, text=True, env=env, timeout=600, check=True)
     counted = json.loads(run.stdout[run.stdout.index("{") :])
     assert counted["requests_per_added_job"] <= limit, counted
-    assert counted["callbacks_per_added_job"] == 0, counted  # no aspect, lazy value or validation per job
+    assert counted["callbacks_per_added_job"] <= callbacks, counted  # no aspect, lazy value or validation per job
