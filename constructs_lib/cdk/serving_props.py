@@ -169,13 +169,18 @@ class QualityGate:
         custom_metrics: Any = (),
         baseline: Any = None,
         margin: float = 0.0,
+        timeout: Any = None,
     ) -> Any:
         """An evaluation gate (issue 21): the candidate and the incumbent answer ``dataset``'s prompts, a Bedrock
         evaluation job with ``judge`` scores both on ``metrics`` (``Builtin.*``) and ``custom_metrics``, and the
         candidate serves only if at least as good on each, plus ``margin``. ``baseline``: ``Baseline.SERVING_MODEL``
         (default on a swap), ``BASE_MODEL`` (default on a first serve) or ``Baseline.absolute({...})``.
 
-        Checked at synth (see EvaluationGate); not deployable yet: docs/serving.md, "Evaluation gate"."""
+        ``timeout``: omitted, the gate runs inside the serving resource's own wait (at most 55 minutes, within
+        CloudFormation's hour for a custom resource); a Duration of more than 55 minutes and at most 12 hours runs it
+        on a wait condition instead, as waiting jobs do (docs/serving.md, "Evaluations longer than the hour").
+
+        Checked at synth (see EvaluationGate)."""
         from .evaluation import EvaluationGate
 
         return EvaluationGate(
@@ -185,6 +190,7 @@ class QualityGate:
             custom_metrics=custom_metrics,
             baseline=baseline,
             margin=margin,
+            timeout=timeout,
         )
 
     def to_property(self) -> dict[str, str]:
