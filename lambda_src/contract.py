@@ -174,6 +174,9 @@ PROP_EVAL_TIMEOUT = "TimeoutSeconds"
 PROP_EVALUATION_WAIT = "EvaluationWait"
 """On the serving resource: ``{WAIT_EVALUATION: Ref of the Evaluation resource (the job's name), WAIT_SIGNAL:
 Fn::GetAtt of the wait condition's Data}``; the verdict is confirmed from Bedrock and S3, never taken from it."""
+EVALUATION_DIGEST_LEN = 10
+"""The Evaluation resource's, its handle's and its wait's logical ids end in the same digest of this length (the
+runtime signals only a handle whose id ends like its Evaluation's)."""
 WAIT_EVALUATION = "Evaluation"
 WAIT_SIGNAL = "Signal"
 LONG_EVALUATION_MIN_S = 55 * 60

@@ -34,7 +34,7 @@ from . import permissions
 from .completion import WAIT_TYPE
 from .stack_facts import path_of, unique_id
 
-DIGEST_LEN = 10
+DIGEST_LEN = contract.EVALUATION_DIGEST_LEN
 LIST_WILDCARDS = (
     (
         r"^\*$",

@@ -41,6 +41,7 @@ from botocore.exceptions import ClientError
 
 from ..contract import (
     CONTINUATION_KEY,
+    EVALUATION_DIGEST_LEN,
     OWNER_TAG_KEY,
     PROP_EVAL_CANDIDATE,
     PROP_EVAL_HANDLE,
@@ -67,6 +68,7 @@ CONTINUATION_FIELD = "evaluationWait"
 SIGNAL_MARGIN_S = 5 * 60.0
 """The runtime signals at least this long before the wait condition's Timeout (its clock starts a little later)."""
 SIGNAL_ATTEMPTS = 3
+HANDLE_TYPE = "AWS::CloudFormation::WaitConditionHandle"
 JOB_NAME = re.compile(r"[a-z0-9](-*[a-z0-9]){0,62}")
 """botocore's EvaluationJobName pattern: the Evaluation resource's physical id."""
 MAX_REASON_BYTES = 3000
@@ -170,7 +172,14 @@ def _stub_plan(candidate: str, noun: str) -> dict[str, Any]:
 
 
 def _physical_id(event: Mapping[str, Any], edge: Edge, logical_id: str) -> str | None:
-    """A resource's physical id in this stack (DescribeStackResource), None when it does not exist (yet)."""
+    """A resource's physical id in this stack, None when it does not exist (yet) or is being deleted."""
+    detail = _stack_resource(event, edge, logical_id)
+    physical = detail.get("PhysicalResourceId") if detail else None
+    return str(physical) if physical else None
+
+
+def _stack_resource(event: Mapping[str, Any], edge: Edge, logical_id: str) -> Mapping[str, Any] | None:
+    """DescribeStackResource on the event's own stack (the only stack IAM lets it read)."""
     stack = str(event.get("StackId") or "")
     client = edge.runtime.clients("cloudformation")
     try:
@@ -182,8 +191,7 @@ def _physical_id(event: Mapping[str, Any], edge: Edge, logical_id: str) -> str |
     detail = found.get("StackResourceDetail") or {}
     if str(detail.get("ResourceStatus") or "").startswith("DELETE"):
         return None
-    physical = detail.get("PhysicalResourceId")
-    return str(physical) if physical else None
+    return detail if isinstance(detail, Mapping) else None
 
 
 def continuation(event: Mapping[str, Any], deadline: float, plan: Mapping[str, Any], state: Any) -> dict[str, Any]:
@@ -317,9 +325,14 @@ def on_failure(request: Mapping[str, Any], gate: Mapping[str, Any], condition: s
 def signal(event: Mapping[str, Any], edge: Edge, status: str, reason: str, data: str) -> None:
     """PUT the wait condition signal to the handle's presigned URL, read from the stack (never from the event)."""
     handle = _text(_props(event), PROP_EVAL_HANDLE)
-    url = _physical_id(event, edge, handle)
+    evaluation_id = str(event.get("LogicalResourceId") or "")
+    # The handle is this Evaluation's (the construct gives both the same digest of candidate and timeout), never
+    # another wait of the stack (a job's), whatever an event names.
+    same_digest = handle[-EVALUATION_DIGEST_LEN:] == evaluation_id[-EVALUATION_DIGEST_LEN:]
+    detail = _stack_resource(event, edge, handle) if same_digest and handle != evaluation_id else None
+    url = detail.get("PhysicalResourceId") if detail and detail.get("ResourceType") == HANDLE_TYPE else None
     if not url:
-        log_event(logging.ERROR, action="evaluation-signal", outcome="no-handle", handle=handle)
+        log_event(logging.ERROR, action="evaluation-signal", outcome="no-handle-of-this-evaluation", handle=handle)
         return
     body = {
         "Status": status,

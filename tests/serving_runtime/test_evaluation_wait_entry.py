@@ -406,3 +406,38 @@ def test_an_unreadable_gate_fails_the_evaluation_resource_and_starts_nothing(
     body = deployer.send(event)
     assert body["Status"] == "FAILED" and "EvaluationGate" in body["Reason"]
     assert fake.operations() == [] and long_path.signals.bodies == []
+
+
+@pytest.mark.parametrize("target", ["a-jobs-wait-handle", "a-resource-that-is-not-a-handle"])
+def test_a_forged_continuation_cannot_signal_another_wait_of_the_stack(
+    target: str, fake: FakeBedrock, deployer: LongDeployer, long_path: LongPath
+) -> None:
+    """Whoever may invoke the function can send a continuation naming any Handle: the runtime signals only its own
+    Evaluation's handle (same digest, a WaitConditionHandle), never a job's wait."""
+    other = ResponseServer()
+    try:
+        if target == "a-jobs-wait-handle":
+            forged_handle = "SupportBotWaitHandle9f8e7d6c5b"
+            long_path.cloudformation.resources[forged_handle] = (other.url, HANDLE_TYPE, "CREATE_COMPLETE")
+        else:
+            forged_handle = "SupportBotOnDemandEvaluationOther0a1b2c3d4e"
+            long_path.cloudformation.resources[forged_handle] = (other.url, "AWS::SNS::Topic", "CREATE_COMPLETE")
+        event = long_path.evaluation_event(CANDIDATE)
+        event["ResourceProperties"]["Handle"] = forged_handle
+        incumbent_in_stack(long_path, deployer)
+        deployer.hold = lambda p: True  # the real evaluation's runner does not run here
+        answer = deployer.send(long_path.evaluation_event(CANDIDATE))  # a real Evaluation resource: liveness passes
+        assert answer["Status"] == "SUCCESS" and deployer.held
+        deployer.hold = None
+        long_path.cloudformation.resources[EVALUATION_ID] = (answer["PhysicalResourceId"], EVALUATION_TYPE, "X")
+        plan = {"model": CANDIDATE, "incumbent": "x", "swap": True, "swap_from": SERVING_MODEL, "noun": "n"}
+        state = {"phase": "done", "started": 0, "verdict": {"promoted": True, "job_arn": "arn:forged"}}
+        payload = {"event": {**event, "ResponseURL": deployer.cfn.url}, "deadline": 9e9}
+        forged = {CONTINUATION_KEY: {**payload, "evaluationWait": {**plan, "state": state}}}
+
+        deployer.send(forged)
+
+        assert other.bodies == [], "nothing was PUT to another wait's handle"
+        assert long_path.signals.bodies == []
+    finally:
+        other.stop()
