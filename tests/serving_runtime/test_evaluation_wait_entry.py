@@ -46,7 +46,8 @@ JUDGE_POLLS = 200
 class FakeCloudFormation:
     """DescribeStackResource on the stack's resources, each request checked against botocore's service model."""
 
-    def __init__(self) -> None:
+    def __init__(self, stack_id: str = STACK_ID) -> None:
+        self.stack_id = stack_id
         self.model = botocore.session.get_session().get_service_model("cloudformation")
         self.resources: dict[str, tuple[str, str, str]] = {}
         """logical id -> (physical id, type, status)"""
@@ -55,7 +56,7 @@ class FakeCloudFormation:
     def describe_stack_resource(self, **params: Any) -> dict[str, Any]:
         shape = self.model.operation_model("DescribeStackResource").input_shape
         validate_parameters(params, shape)
-        assert params["StackName"] == STACK_ID, "only its own stack"
+        assert params["StackName"] == self.stack_id, "only its own stack"
         self.calls.append(params["LogicalResourceId"])
         found = self.resources.get(params["LogicalResourceId"])
         if found is None:
@@ -64,7 +65,7 @@ class FakeCloudFormation:
         physical, kind, status = found
         detail = {
             "StackName": "Serve",
-            "StackId": STACK_ID,
+            "StackId": self.stack_id,
             "LogicalResourceId": params["LogicalResourceId"],
             "PhysicalResourceId": physical,
             "ResourceType": kind,
