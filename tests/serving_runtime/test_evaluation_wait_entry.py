@@ -442,3 +442,22 @@ def test_a_forged_continuation_cannot_signal_another_wait_of_the_stack(
         assert long_path.signals.bodies == []
     finally:
         other.stop()
+
+
+def test_a_candidate_that_serves_already_is_signalled_at_once_without_an_evaluation(
+    fake: FakeBedrock, deployer: LongDeployer, long_path: LongPath
+) -> None:
+    """A new wait for the model serving now (a changed timeout, or a stack moving to the long path): no judge, no
+    temporary deployment; the serving resource's Update swaps nothing, so it needs no verdict."""
+    incumbent = incumbent_in_stack(long_path, deployer)
+    started = deployer.time.elapsed
+
+    answer, signal = long_path.evaluate(SERVING_MODEL)
+
+    assert answer["Status"] == "SUCCESS" and signal["Status"] == "SUCCESS"
+    assert deployer.time.elapsed - started < 60
+    assert "CreateEvaluationJob" not in fake.operations() and temporary(fake, incumbent) == []
+    same = swap(incumbent, SERVING_MODEL, SERVING_MODEL, request_id="update-same")
+    body = long_path.serve(same, answer["PhysicalResourceId"], signal)
+    assert body["Status"] == "SUCCESS", body.get("Reason")
+    assert fake.resources[incumbent].model == SERVING_MODEL
