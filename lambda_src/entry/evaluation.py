@@ -99,8 +99,8 @@ def out_of_time_reason(ctx: runner.Context, state: Mapping[str, Any], limit_min:
         f"Evaluation gate refused model {ctx.candidate_model}: the evaluation did not finish within CloudFormation's "
         f"hour for a custom resource (this runtime stops at {limit_min:.0f} minutes; phase {state.get('phase')}, "
         f"{prompts}), so the gate cannot vouch for it. The judge was stopped and the temporary deployment deleted; "
-        f"nothing was swapped or created. Use fewer prompts in {ctx.gate.dataset_uri} (or fewer metrics), then "
-        "deploy again."
+        f"nothing was swapped or created. Use fewer prompts in {ctx.gate.dataset_uri} (or fewer metrics), or give the "
+        "gate timeout=Duration.hours(n) (up to 12) to run it on a wait condition, then deploy again."
     )
 
 
