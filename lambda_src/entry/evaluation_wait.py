@@ -57,6 +57,7 @@ from ..customization_job import calls
 from ..customization_job.errors import HandlerError
 from ..kernel.errors import clip
 from ..kernel.log import describe_error, log_event
+from ..kernel.retry import Retrier
 from ..model_evaluation import gate as core
 from ..model_evaluation import judge, runner
 from ..model_serving import operations
@@ -182,8 +183,10 @@ def _stack_resource(event: Mapping[str, Any], edge: Edge, logical_id: str) -> Ma
     """DescribeStackResource on the event's own stack (the only stack IAM lets it read)."""
     stack = str(event.get("StackId") or "")
     client = edge.runtime.clients("cloudformation")
+    retrier = Retrier(edge.runtime.sleep, lambda: int(edge.remaining_s() * 1000), margin_s=30.0, call_limit_s=30.0)
+    describe = functools.partial(client.describe_stack_resource, StackName=stack, LogicalResourceId=logical_id)
     try:
-        found = client.describe_stack_resource(StackName=stack, LogicalResourceId=logical_id)
+        found = calls.run(retrier, f"Reading {logical_id} from the stack", describe)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ValidationError":
             return None  # "Resource <id> does not exist for stack <stack>"

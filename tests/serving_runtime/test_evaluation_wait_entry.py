@@ -52,12 +52,20 @@ class FakeCloudFormation:
         self.resources: dict[str, tuple[str, str, str]] = {}
         """logical id -> (physical id, type, status)"""
         self.calls: list[str] = []
+        self.throttle = 0
+        """How many of the next requests answer CloudFormation's throttling error."""
+        self.throttled = 0
 
     def describe_stack_resource(self, **params: Any) -> dict[str, Any]:
         shape = self.model.operation_model("DescribeStackResource").input_shape
         validate_parameters(params, shape)
         assert params["StackName"] == self.stack_id, "only its own stack"
         self.calls.append(params["LogicalResourceId"])
+        if self.throttle > 0:
+            self.throttle -= 1
+            self.throttled += 1
+            error = {"Code": "Throttling", "Message": "Rate exceeded"}
+            raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, "DescribeStackResource")
         found = self.resources.get(params["LogicalResourceId"])
         if found is None:
             error = {"Code": "ValidationError", "Message": f"Resource {params['LogicalResourceId']} does not exist"}
@@ -461,3 +469,18 @@ def test_a_candidate_that_serves_already_is_signalled_at_once_without_an_evaluat
     body = long_path.serve(same, answer["PhysicalResourceId"], signal)
     assert body["Status"] == "SUCCESS", body.get("Reason")
     assert fake.resources[incumbent].model == SERVING_MODEL
+
+
+def test_cloudformation_throttling_is_retried_within_the_invocation(
+    fake: FakeBedrock, deployer: LongDeployer, long_path: LongPath, s3c: Any
+) -> None:
+    incumbent = incumbent_in_stack(long_path, deployer)
+    better(fake, s3c)
+    fake.evaluation_polls = JUDGE_POLLS
+    long_path.cloudformation.throttle = 3  # the next three DescribeStackResource calls answer Throttling
+
+    answer, signal = long_path.evaluate(CANDIDATE)
+
+    assert answer["Status"] == "SUCCESS" and signal["Status"] == "SUCCESS", signal.get("Reason")
+    assert long_path.cloudformation.throttled == 3
+    assert temporary(fake, incumbent) == []
