@@ -179,6 +179,16 @@ def _physical_id(event: Mapping[str, Any], edge: Edge, logical_id: str) -> str |
     return str(physical) if physical else None
 
 
+def _alive(request: Mapping[str, Any], edge: Edge, job_name: str) -> bool:
+    """Whether this continuation's Evaluation resource is still in the stack as this request made it: present, not
+    being deleted, with this physical id (or none yet: CloudFormation may not have read the answer)."""
+    detail = _stack_resource(request, edge, str(request.get("LogicalResourceId") or ""))
+    if detail is None:
+        return False
+    physical = detail.get("PhysicalResourceId")
+    return not physical or physical == job_name
+
+
 def _stack_resource(event: Mapping[str, Any], edge: Edge, logical_id: str) -> Mapping[str, Any] | None:
     """DescribeStackResource on the event's own stack (the only stack IAM lets it read)."""
     stack = str(event.get("StackId") or "")
@@ -266,7 +276,7 @@ def on_continuation(request: Mapping[str, Any], deadline: float, gate: Mapping[s
     plan = {k: v for k, v in gate.items() if k != "state"}
     state = dict(gate.get("state") or {})
     stepper = _long_stepper(request, plan, edge, deadline)
-    if _physical_id(request, edge, str(request.get("LogicalResourceId") or "")) != stepper.ctx.job_name:
+    if not _alive(request, edge, stepper.ctx.job_name):
         left = stepper.abort(state, "the evaluation resource no longer exists")
         log_event(action="evaluation-wait", outcome="resource-gone-aborted", phase=left.get("phase"))
         return {"trigger": "continuation", "status": "ABORTED"}

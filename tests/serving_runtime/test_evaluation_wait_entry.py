@@ -75,11 +75,12 @@ class FakeCloudFormation:
             "StackName": "Serve",
             "StackId": self.stack_id,
             "LogicalResourceId": params["LogicalResourceId"],
-            "PhysicalResourceId": physical,
             "ResourceType": kind,
             "LastUpdatedTimestamp": datetime(2026, 12, 1, tzinfo=UTC),
             "ResourceStatus": status,
         }
+        if physical:  # optional in the output shape: none while CloudFormation has not read a custom resource's answer
+            detail["PhysicalResourceId"] = physical
         return {"StackResourceDetail": detail}
 
 
@@ -484,3 +485,21 @@ def test_cloudformation_throttling_is_retried_within_the_invocation(
     assert answer["Status"] == "SUCCESS" and signal["Status"] == "SUCCESS", signal.get("Reason")
     assert long_path.cloudformation.throttled == 3
     assert temporary(fake, incumbent) == []
+
+
+def test_an_evaluation_resource_still_creating_without_a_physical_id_keeps_its_runner_going(
+    fake: FakeBedrock, deployer: LongDeployer, long_path: LongPath, s3c: Any
+) -> None:
+    """CloudFormation reads a custom resource's answer from its bucket a little later: until then the resource is
+    CREATE_IN_PROGRESS with no physical id, which is not a deleted resource."""
+    incumbent_in_stack(long_path, deployer)
+    better(fake, s3c)
+    fake.evaluation_polls = JUDGE_POLLS
+
+    def not_read_yet(body: dict[str, Any]) -> None:
+        long_path.cloudformation.resources[EVALUATION_ID] = ("", EVALUATION_TYPE, "CREATE_IN_PROGRESS")
+
+    deployer.send_first(long_path.evaluation_event(CANDIDATE), not_read_yet)
+
+    [signal] = long_path.signals.bodies
+    assert signal["Status"] == "SUCCESS", signal["Reason"]
