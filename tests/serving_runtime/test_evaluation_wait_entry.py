@@ -14,7 +14,10 @@ in-process fake whose every request is validated against botocore's cloudformati
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -503,3 +506,70 @@ def test_an_evaluation_resource_still_creating_without_a_physical_id_keeps_its_r
 
     [signal] = long_path.signals.bodies
     assert signal["Status"] == "SUCCESS", signal["Reason"]
+
+
+OLD_CHILD = r"""
+import json, os, sys
+sys.path.insert(0, os.environ["ASSET_ROOT"])
+import boto3, botocore
+from botocore.stub import Stubber
+from _runtime.model_serving import handler  # sets AWS_DATA_PATH, as at Lambda cold start
+from _runtime.customization_job.client import new_bedrock_client
+from _runtime.entry import evaluation_wait as ew
+from _runtime.kernel.retry import Retrier
+from _runtime.model_serving import operations
+from _runtime.model_serving.kinds import DEPLOYMENT
+
+name = "supportbotondemandevaluationresource-eval-1a2b3c4d"
+arn = "arn:aws:bedrock:us-east-1:123456789012:evaluation-job/abcdef123456"
+retrier = Retrier(lambda s: None, lambda: 600000, margin_s=0.0, call_limit_s=30.0)
+client = new_bedrock_client()
+summary = {"jobArn": arn, "jobName": name, "status": "Completed", "creationTime": "2026-12-01T00:00:00Z",
+           "jobType": "Automated", "evaluationTaskTypes": ["General"], "modelIdentifiers": []}
+described = {"customModelDeploymentArn": "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/d1d1d1d1d1d1",
+             "modelDeploymentName": name,
+             "modelArn": "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/bbbb",
+             "createdAt": "2026-12-01T00:00:00Z", "status": "Active"}
+with Stubber(client) as stub:
+    stub.add_response("list_evaluation_jobs", {"jobSummaries": [summary]}, {"nameContains": name})
+    found = ew._judge_named(client, retrier, name)
+    stub.add_response("get_custom_model_deployment", described, {"customModelDeploymentIdentifier": name})
+    live = operations.describe(client, DEPLOYMENT, name, retrier)
+    stub.assert_no_pending_responses()
+cfn = boto3.session.Session().client("cloudformation")
+stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/Serve/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
+detail = {"StackResourceDetail": {"LogicalResourceId": "Handle", "PhysicalResourceId": "https://x", "ResourceType":
+          "AWS::CloudFormation::WaitConditionHandle", "LastUpdatedTimestamp": "2026-12-01T00:00:00Z",
+          "ResourceStatus": "CREATE_COMPLETE"}}
+with Stubber(cfn) as stub:
+    stub.add_response("describe_stack_resource", detail, {"StackName": stack, "LogicalResourceId": "Handle"})
+    got = cfn.describe_stack_resource(StackName=stack, LogicalResourceId="Handle")
+print(json.dumps({"botocore": botocore.__version__, "judge": found, "deployment": live["customModelDeploymentArn"],
+                  "handle": got["StackResourceDetail"]["PhysicalResourceId"]}))
+"""
+
+
+@pytest.mark.skipif(not os.environ.get("OLD_BOTOCORE_PYTHON"), reason="OLD_BOTOCORE_PYTHON is unset")
+def test_old_botocore_takes_the_long_paths_requests(tmp_path: Path) -> None:
+    """ListEvaluationJobs (nameContains), GetCustomModelDeployment by name and DescribeStackResource, validated by
+    Stubber on the Lambda runtime's older botocore with the bundled bedrock model."""
+    from support import fake_aws_env
+
+    from constructs_lib.cdk.provider import runtime_asset_dir
+
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "ASSET_ROOT": str(runtime_asset_dir())}
+    done = subprocess.run(
+        [os.environ["OLD_BOTOCORE_PYTHON"], "-I", "-c", OLD_CHILD],
+        env={**env, **fake_aws_env(tmp_path)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["botocore"].startswith("1.35.")
+    assert report["judge"] == "arn:aws:bedrock:us-east-1:123456789012:evaluation-job/abcdef123456"
+    assert report["deployment"].endswith("custom-model-deployment/d1d1d1d1d1d1") and report["handle"] == "https://x"
