@@ -176,7 +176,7 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
         waiting.evaluation.node.add_dependency(provider, provider.runtime.own_resources)
         evaluation_wait.grant(self._stack, provider.runtime)
         cfn.add_property_override(contract.PROP_EVALUATION_WAIT, waiting.serving_property())
-        cfn.add_dependency(waiting.wait)
+        self._resource.node.add_dependency(waiting.wait)
 
     # ---- shared attributes ------------------------------------------------------------------------
 
