@@ -113,8 +113,11 @@ def on_request(event: Mapping[str, Any], edge: Edge, after: list[Callable[[], No
         # the candidate is in the logical id (a new one is a new resource): nothing to evaluate again
         return answer.body(event, "SUCCESS")
     props = _props(event)
-    if core.parse_evaluation(props.get(PROP_EVALUATION_GATE)) is None:
-        raise core._refuse("is missing from the evaluation resource")
+    if core.parse_evaluation(props.get(PROP_EVALUATION_GATE)) is None:  # present but unreadable: it raised
+        raise HandlerError(
+            f"The evaluation resource has no {PROP_EVALUATION_GATE}; it is written by the library's serving construct. "
+            "Nothing was started."
+        )
     plan = _plan(event, edge)
     ctx = evaluation.context_of(event, plan)
     if plan.get("serving"):
@@ -296,11 +299,12 @@ def on_continuation(request: Mapping[str, Any], deadline: float, gate: Mapping[s
 
 
 def _long_stepper(request: Mapping[str, Any], plan: Mapping[str, Any], edge: Edge, deadline: float) -> Any:
-    """The in-hour path's Stepper with the long path's limit: the runner refuses (runner.Context.timeout_s, counted
-    from the Create) early enough for cleanup and the signal before the wait condition's Timeout, and the reason
-    names that limit."""
+    """The in-hour path's Stepper with the long path's limit: it refuses at the deadline less its cleanup reserve
+    (so cleanup and the signal fit before the wait condition's Timeout), with a reason that names the gate's
+    timeout; the runner's own limit (runner.Context.timeout_s, counted from the Create) is a minute later, a
+    backstop."""
     stepper = edge.stepper(request, plan)
-    limit = timeout_s(request) - SIGNAL_MARGIN_S - evaluation.CLEANUP_RESERVE_S - 60.0
+    limit = timeout_s(request) - SIGNAL_MARGIN_S - evaluation.CLEANUP_RESERVE_S + 60.0
     stepper.ctx = dataclasses.replace(stepper.ctx, timeout_s=max(60.0, limit))
 
     def late(ctx: runner.Context, state: Mapping[str, Any], _: float) -> str:

@@ -281,8 +281,10 @@ def test_an_evaluation_past_the_gates_timeout_signals_failure_before_the_wait_ru
 
     _, signal = long_path.evaluate(CANDIDATE)
 
-    assert signal["Status"] == "FAILURE" and "did not finish within" in signal["Reason"], signal["Reason"]
-    assert deployer.time.elapsed - started < HOURS * 3600, "signalled before the wait condition times out"
+    assert signal["Status"] == "FAILURE", signal["Reason"]
+    assert f"did not finish within the gate's timeout ({HOURS} h" in signal["Reason"], signal["Reason"]
+    assert "prompt(s) answered" in signal["Reason"] and "longer timeout" in signal["Reason"]
+    assert deployer.time.elapsed - started < HOURS * 3600 - 300, "signalled 5 minutes before the wait times out"
     assert "StopEvaluationJob" in fake.operations() and temporary(fake, incumbent) == []
 
 
