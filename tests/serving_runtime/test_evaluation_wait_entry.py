@@ -575,3 +575,43 @@ def test_old_botocore_takes_the_long_paths_requests(tmp_path: Path) -> None:
     assert report["botocore"].startswith("1.35.")
     assert report["judge"] == "arn:aws:bedrock:us-east-1:123456789012:evaluation-job/abcdef123456"
     assert report["deployment"].endswith("custom-model-deployment/d1d1d1d1d1d1") and report["handle"] == "https://x"
+
+
+def test_a_provisioned_throughput_is_judged_against_what_it_serves_and_swapped_after_the_signal(
+    fake: FakeBedrock, deployer: LongDeployer, long_path: LongPath, s3c: Any
+) -> None:
+    """The same path for a ProvisionedThroughput: the incumbent is the throughput (read from the stack), and the
+    serving resource's Update swaps it only after the signalled job is confirmed."""
+    from serving_support import THROUGHPUT_TYPE, throughput_request
+
+    event = make_event(THROUGHPUT_TYPE, "Create", throughput_request(modelId=SERVING_MODEL), request_id="create-pt")
+    created = deployer.send(event)
+    assert created["Status"] == "SUCCESS", created.get("Reason")
+    throughput = created["PhysicalResourceId"]
+    long_path.cloudformation.resources[LOGICAL_ID] = (throughput, THROUGHPUT_TYPE, "CREATE_COMPLETE")
+    better(fake, s3c)
+    fake.evaluation_polls = JUDGE_POLLS
+    evaluation = long_path.evaluation_event(CANDIDATE)
+    evaluation["ResourceProperties"]["ServingType"] = THROUGHPUT_TYPE
+
+    answer = deployer.send_first(evaluation, long_path._answered)
+    [signal] = long_path.signals.bodies
+
+    assert signal["Status"] == "SUCCESS", signal["Reason"]
+    [job] = fake.evaluations.values()
+    converse_paths = {path for op, path, _ in fake.calls if op == "Converse"}
+    assert any(throughput.rsplit("/", 1)[-1] in p for p in converse_paths), "the throughput answers as the incumbent"
+    assert job["request"]["jobName"] == answer["PhysicalResourceId"]
+    update = make_event(
+        THROUGHPUT_TYPE,
+        "Update",
+        throughput_request(modelId=CANDIDATE),
+        old_request=throughput_request(modelId=SERVING_MODEL),
+        physical_id=throughput,
+        request_id="update-pt",
+    )
+    update["ResourceProperties"]["EvaluationGate"] = PROPERTY
+    update["OldResourceProperties"]["EvaluationGate"] = PROPERTY
+    body = long_path.serve(update, answer["PhysicalResourceId"], signal)
+    assert body["Status"] == "SUCCESS", body.get("Reason")
+    assert fake.resources[throughput].model == CANDIDATE
