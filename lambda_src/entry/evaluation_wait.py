@@ -421,7 +421,9 @@ def confirm(event: Mapping[str, Any], stepper: Any) -> tuple[dict[str, Any] | No
 
 
 def _signalled_jobs(data: Any) -> list[str]:
-    """The evaluation job ARNs in ``Fn::GetAtt Wait.Data`` (``{"<UniqueId>": "<Data>"}``, each Data our JSON)."""
+    """The evaluation job ARNs in ``Fn::GetAtt Wait.Data``: a JSON object of each signal's UniqueId and Data
+    ("Access signal data", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-waitcondition.html),
+    each Data our ``{"jobArn": ...}``; anything else names no job."""
     try:
         signals = json.loads(data) if isinstance(data, str) else None
     except ValueError:
