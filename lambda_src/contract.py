@@ -163,3 +163,31 @@ the per-metric mean scores of the candidate and of the incumbent (or base model)
 ATTR_EVALUATION_REPORT = "EvaluationReport"
 ATTR_EVALUATION_CANDIDATE_SCORES = "EvaluationCandidateScores"
 ATTR_EVALUATION_INCUMBENT_SCORES = "EvaluationIncumbentScores"
+
+# ---- the evaluation gate's long path (issue 21): evaluations past CloudFormation's hour ----------------------
+EVALUATION_RESOURCE_TYPE = "Custom::BedrockModelEvaluation"
+"""One per serving resource and candidate model, when the gate's timeout exceeds the in-resource window: its Create
+starts the evaluation and answers at once; the runtime signals the wait condition ``PROP_EVAL_HANDLE`` names when it
+ends (SUCCESS with the evaluation job, FAILURE with the reason); its Delete stops the judge and the temporary
+deployment. Its physical id is the evaluation job's name."""
+PROP_EVAL_CANDIDATE = "CandidateModel"
+"""The custom model the evaluation vouches for (the serving resource's model)."""
+PROP_EVAL_SERVING = "ServingResource"
+"""The serving resource's logical id: the runtime reads its physical id (the incumbent) from the stack."""
+PROP_EVAL_SERVING_TYPE = "ServingType"
+PROP_EVAL_HANDLE = "Handle"
+"""The wait condition handle's logical id: the runtime reads its presigned URL from the stack when it signals."""
+PROP_EVAL_TIMEOUT = "TimeoutSeconds"
+"""The wait condition's Timeout: the evaluation refuses (and signals FAILURE) before it runs out."""
+PROP_EVALUATION_WAIT = "EvaluationWait"
+"""On the serving resource: ``{WAIT_EVALUATION: Ref of the Evaluation resource (the job's name), WAIT_SIGNAL:
+Fn::GetAtt of the wait condition's Data}``; the verdict is confirmed from Bedrock and S3, never taken from it."""
+EVALUATION_DIGEST_LEN = 10
+"""The Evaluation resource's, its handle's and its wait's logical ids end in the same digest of this length (the
+runtime signals only a handle whose id ends like its Evaluation's)."""
+WAIT_EVALUATION = "Evaluation"
+WAIT_SIGNAL = "Signal"
+LONG_EVALUATION_MIN_S = 55 * 60
+"""A gate timeout up to this runs inside the serving resource's own wait (no timeout given: the default)."""
+LONG_EVALUATION_MAX_S = 12 * 3600
+"""AWS::CloudFormation::WaitCondition's Timeout: at most 43200 seconds (12 hours)."""

@@ -15,6 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from aws_cdk import Duration
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
@@ -179,6 +180,7 @@ class EvaluationGate:
         baseline: Baseline | None = None,
         margin: float = 0.0,
         candidate_host: CandidateHost = CandidateHost.AUTO,
+        timeout: Duration | None = None,
     ) -> None:
         with v.reported_at("QualityGate.evaluation"):
             v.check_type(
@@ -187,6 +189,7 @@ class EvaluationGate:
                 CandidateHost,
                 "CandidateHost.AUTO, CandidateHost.ON_DEMAND or CandidateHost.PROVISIONED_THROUGHPUT",
             )
+            timeout_s = _check_timeout(timeout)
             v.check_type("dataset", dataset, EvaluationDataset, "EvaluationDataset.from_asset(...) or from_bucket(...)")
             v.check_type("judge", judge, str, "the judge model's id or ARN (str)")
             if not v.is_token(judge):
@@ -216,6 +219,9 @@ class EvaluationGate:
         self.dataset, self.judge, self.baseline, self.margin = dataset, judge, baseline, margin
         self.candidate_host = candidate_host
         self.metrics, self.custom_metrics = tuple(metrics), tuple(custom_metrics)
+        self.timeout_s = timeout_s
+        """None: the gate runs inside the serving resource's own wait (55 minutes); else the long path's wait
+        condition Timeout in seconds (evaluation_wait.py)."""
         self.warnings = [f.text() for f in findings if f.severity == "warning"]
         """Findings that do not fail the synth (annotated on the serving construct once it deploys the gate)."""
 
@@ -240,6 +246,29 @@ class EvaluationGate:
             if self.baseline.scores:
                 rendered[contract.EVAL_MIN_SCORES] = {k: repr(float(s)) for k, s in self.baseline.scores.items()}
         return rendered
+
+
+def _check_timeout(timeout: Any) -> int | None:
+    """The long path's wait in whole seconds: more than the in-resource window, at most a wait condition's 12 hours
+    (AWS::CloudFormation::WaitCondition, Timeout: "The maximum time is 43200 seconds (12 hours)",
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-waitcondition.html)."""
+    if timeout is None:
+        return None
+    if not isinstance(timeout, Duration):
+        raise v.ValidationError(f"Invalid timeout {timeout!r}: pass a Duration, e.g. Duration.hours(3).")
+    seconds = math.ceil(timeout.to_milliseconds() / 1000)
+    shown = timeout.to_human_string()
+    if seconds > contract.LONG_EVALUATION_MAX_S:
+        raise v.ValidationError(
+            f"Invalid timeout {shown}: at most 12 hours, the longest an AWS::CloudFormation::WaitCondition waits."
+        )
+    if seconds <= contract.LONG_EVALUATION_MIN_S:
+        raise v.ValidationError(
+            f"Invalid timeout {shown}: give more than 55 minutes (up to 12 hours) to run the evaluation on the jobs' "
+            "wait machinery, or omit timeout: the gate then runs inside the serving resource's own wait, which "
+            "CloudFormation bounds at one hour (the runtime stops it at 55 minutes)."
+        )
+    return seconds
 
 
 def _finite(prop: str, value: Any) -> None:

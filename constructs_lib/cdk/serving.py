@@ -12,10 +12,10 @@ Only what cannot change in place decides the generated name (the description; th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import jsii
-from aws_cdk import Annotations, CustomResource, ITaggable, Resource, Stack, TagManager, TagType
+from aws_cdk import Annotations, CfnResource, CustomResource, ITaggable, Resource, Stack, TagManager, TagType
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -24,7 +24,7 @@ from .. import contract
 from ..rules import naming
 from ..rules import validation as v
 from ..rules.catalogue import serving as on_demand_catalogue
-from . import evaluation_resources, serving_permissions
+from . import evaluation_resources, evaluation_wait, serving_permissions
 from ._lazy import lazy_any, lazy_string
 from .evaluation import EvaluationGate
 from .serving_metrics import ImportedServedModel, ServedModelMetrics, import_served
@@ -138,14 +138,16 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
         if job is not None:
             properties[contract.PROP_JOB_ARN] = job.job_arn
         provider = ServingProvider.of(self)
+        gate_property: dict[str, Any] | None = None
         if isinstance(gate, EvaluationGate):
-            properties[contract.PROP_EVALUATION_GATE] = evaluation_resources.bind(
+            gate_property = evaluation_resources.bind(
                 self,
                 gate,
                 provider.runtime,
                 throughput=self._RESOURCE_TYPE == contract.THROUGHPUT_RESOURCE_TYPE,
                 model_hint=_model_hint(model_arn, job),
             )
+            properties[contract.PROP_EVALUATION_GATE] = gate_property
             for warning in gate.warnings:
                 Annotations.of(self).add_warning_v2("bedrock-customization:evaluation-dataset", warning)
         elif gate is not None:
@@ -159,6 +161,28 @@ class _ServedModel(ServedModelMetrics, ServingRemoval, Resource):
         )
         # Lambda's retries and on-failure destination, and the permission to continue a wait, exist first.
         self._resource.node.add_dependency(provider, provider.runtime.own_resources)
+        if isinstance(gate, EvaluationGate) and gate.timeout_s is not None and gate_property is not None:
+            self._add_evaluation_wait(gate_property, model_arn, gate.timeout_s, provider)
+
+    def _add_evaluation_wait(
+        self, gate_property: dict[str, Any], model_arn: str, timeout_s: int, provider: ServingProvider
+    ) -> None:
+        """The long path (evaluation_wait.py): the evaluation runs on a wait condition, before this resource."""
+        cfn = cast(CfnResource, self._resource.node.default_child)
+        waiting = evaluation_wait.EvaluationWait(
+            self,
+            "Evaluation",
+            service_token=provider.service_token,
+            gate_property=gate_property,
+            candidate=model_arn,
+            serving=cfn,
+            serving_type=self._RESOURCE_TYPE,
+            timeout_s=timeout_s,
+        )
+        waiting.evaluation.node.add_dependency(provider, provider.runtime.own_resources)
+        evaluation_wait.grant(self._stack, provider.runtime)
+        cfn.add_property_override(contract.PROP_EVALUATION_WAIT, waiting.serving_property())
+        self._resource.node.add_dependency(waiting.wait)
 
     # ---- shared attributes ------------------------------------------------------------------------
 

@@ -170,6 +170,7 @@ class QualityGate:
         baseline: Any = None,
         margin: float = 0.0,
         candidate_host: Any = None,
+        timeout: Any = None,
     ) -> Any:
         """An evaluation gate (issue 21): the candidate and the incumbent answer ``dataset``'s prompts, a Bedrock
         evaluation job with ``judge`` scores both on ``metrics`` (``Builtin.*``) and ``custom_metrics``, and the
@@ -179,7 +180,11 @@ class QualityGate:
         from the on-demand catalogue), ``ON_DEMAND`` or ``PROVISIONED_THROUGHPUT`` (a temporary no-commitment
         throughput, billed hourly; warned at synth).
 
-        Checked at synth (see EvaluationGate); not deployable yet: docs/serving.md, "Evaluation gate"."""
+        ``timeout``: omitted, the gate runs inside the serving resource's own wait (at most 55 minutes, within
+        CloudFormation's hour for a custom resource); a Duration of more than 55 minutes and at most 12 hours runs it
+        on a wait condition instead, as waiting jobs do (docs/serving.md, "Evaluations longer than the hour").
+
+        Checked at synth (see EvaluationGate)."""
         from .evaluation import EvaluationGate
 
         return EvaluationGate(
@@ -190,6 +195,7 @@ class QualityGate:
             baseline=baseline,
             margin=margin,
             **({} if candidate_host is None else {"candidate_host": candidate_host}),
+            timeout=timeout,
         )
 
     def to_property(self) -> dict[str, str]:

@@ -100,7 +100,7 @@ def out_of_time_reason(ctx: runner.Context, state: Mapping[str, Any], limit_min:
         f"hour for a custom resource (this runtime stops at {limit_min:.0f} minutes; phase {state.get('phase')}, "
         f"{prompts}), so the gate cannot vouch for it. The judge was stopped and the candidate's temporary host "
         f"deleted; nothing was swapped or created. Use fewer prompts in {ctx.gate.dataset_uri} (or fewer metrics), "
-        "then deploy again."
+        "or give the gate timeout=Duration.hours(n) (up to 12) to run it on a wait condition, then deploy again."
     )
 
 
@@ -125,6 +125,8 @@ class Stepper:
         self.bedrock, self.runtime, self.s3 = bedrock, clients("bedrock-runtime"), clients("s3")
         self.clock, self.sleep, self.remaining_s = clock, sleep, remaining_s
         self.poll_s, self.continue_reserve_s = poll_s, continue_reserve_s
+        self.late_reason: Callable[[runner.Context, Mapping[str, Any], float], str] = out_of_time_reason
+        """Why the wait's deadline refuses (the long path, evaluation_wait.py, names its own limit)."""
         self.retrier = Retrier(
             sleep,
             lambda: int(remaining_s() * 1000),
@@ -139,7 +141,7 @@ class Stepper:
         while state.get("phase") != "done":
             now = self.clock()
             if state.get("phase") != "cleanup" and now + CLEANUP_RESERVE_S > deadline:
-                refusal = {"promoted": False, "reason": out_of_time_reason(self.ctx, state, limit_min)}
+                refusal = {"promoted": False, "reason": self.late_reason(self.ctx, state, limit_min)}
                 state = self._abort({**state, "verdict": refusal})
                 continue
             if state.get("phase") == "cleanup" and now + self.poll_s > deadline:

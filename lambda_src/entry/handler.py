@@ -31,8 +31,10 @@ from typing import Any
 from ..contract import (
     CONTINUATION_KEY,
     DEPLOYMENT_RESOURCE_TYPE,
+    EVALUATION_RESOURCE_TYPE,
     JOB_RESOURCE_TYPE,
     PROP_EVALUATION_GATE,
+    PROP_EVALUATION_WAIT,
     RESULT_RESOURCE_TYPE,
     THROUGHPUT_RESOURCE_TYPE,
 )
@@ -51,6 +53,8 @@ CONTINUE_RESERVE_S = ANSWER_RESERVE_S + 60.0
 """A wait continues in a new invocation when less than one poll and this remain (a check's calls, the invoke)."""
 SERVING_TYPES = (DEPLOYMENT_RESOURCE_TYPE, THROUGHPUT_RESOURCE_TYPE)
 UNLIMITED_MS = 15 * 60 * 1000
+LONG_EVALUATION = "evaluationWait"
+"""A continuation of the evaluation gate's long path (evaluation_wait.CONTINUATION_FIELD)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,10 @@ def handle(event: Any, context: Any, runtime: Runtime) -> dict[str, Any]:
         if _refused(event, runtime):
             return {"trigger": "cloudformation", "status": "REFUSED"}
         return _answering(event, context, runtime, lambda: _request(event, context, runtime))
+    if "RequestType" in event and event.get("ResourceType") == EVALUATION_RESOURCE_TYPE:
+        if _refused(event, runtime):
+            return {"trigger": "cloudformation", "status": "REFUSED"}
+        return _evaluation_resource(event, context, runtime)
     return _watcher(event, context, runtime)
 
 
@@ -207,7 +215,10 @@ def _request(event: Mapping[str, Any], context: Any, runtime: Runtime) -> dict[s
     except serving_errors.EvaluationNeeded as needed:
         from . import evaluation
 
-        return _evaluate(event, evaluation.plan_of(needed), runner_initial(runtime), deadline, context, runtime)
+        plan = evaluation.plan_of(needed)
+        if PROP_EVALUATION_WAIT in (event.get("ResourceProperties") or {}):
+            return _evaluated_on_wait(event, plan, deadline, context, runtime)
+        return _evaluate(event, plan, runner_initial(runtime), deadline, context, runtime)
     return _serve(event, result, deadline, context, runtime)
 
 
@@ -245,7 +256,6 @@ def _evaluate(
     runtime: Runtime,
 ) -> dict[str, Any] | None:
     """Step the evaluation gate (entry/evaluation.py); passed: create or swap as the serving core decides."""
-    from ..model_serving import handler as serving
     from . import evaluation
 
     stepper = _stepper(event, plan, context, runtime)
@@ -263,6 +273,35 @@ def _evaluate(
     if doubt is not None:
         log_event(logging.ERROR, action="evaluation-gate", outcome="verdict-not-confirmed", reason=doubt)
         return answer.body(event, "FAILED", reason=doubt)
+    return _promote(event, plan, verdict, deadline, context, runtime)
+
+
+def _evaluated_on_wait(
+    event: Mapping[str, Any], plan: Mapping[str, Any], deadline: float, context: Any, runtime: Runtime
+) -> dict[str, Any] | None:
+    """The long path (entry/evaluation_wait.py): the evaluation ran before this request, on a wait condition whose
+    signal names the job; the verdict is confirmed from Bedrock and S3 before anything serves."""
+    from . import evaluation_wait
+
+    verdict, reason = evaluation_wait.confirm(event, _stepper(event, plan, context, runtime))
+    if verdict is None:
+        log_event(logging.ERROR, action="evaluation-gate", outcome="verdict-not-confirmed", reason=reason)
+        return answer.body(event, "FAILED", reason=reason)
+    return _promote(event, plan, verdict, deadline, context, runtime)
+
+
+def _promote(
+    event: Mapping[str, Any],
+    plan: Mapping[str, Any],
+    verdict: Mapping[str, Any],
+    deadline: float,
+    context: Any,
+    runtime: Runtime,
+) -> dict[str, Any] | None:
+    """A confirmed passing verdict: the serving core creates or swaps, and the gate's attributes join the answer."""
+    from ..model_serving import handler as serving
+    from . import evaluation
+
     log_event(action="evaluation-gate", modelArn=plan.get("model"), jobArn=verdict.get("job_arn"), outcome="passed")
     result = serving.handle(
         dict(event), context, client=runtime.bedrock(), sleep=runtime.sleep, evaluated=str(plan["model"])
@@ -301,6 +340,9 @@ def _on_continuation(event: Mapping[str, Any], context: Any, runtime: Runtime) -
     request = payload.get("event") if isinstance(payload, Mapping) else None
     deadline = payload.get("deadline") if isinstance(payload, Mapping) else None
     gate = payload.get("evaluation") if isinstance(payload, Mapping) else None
+    waiting = payload.get(LONG_EVALUATION) if isinstance(payload, Mapping) else None
+    if isinstance(waiting, Mapping) and isinstance(request, Mapping) and isinstance(deadline, int | float):
+        return _on_long_evaluation(request, float(deadline), waiting, context, runtime)
     if isinstance(gate, Mapping) and isinstance(request, Mapping) and isinstance(deadline, int | float):
         if not isinstance(gate.get("state"), Mapping) or not all(k in gate for k in ("model", "incumbent", "noun")):
             log_event(
@@ -339,6 +381,8 @@ def _on_failure_record(event: Mapping[str, Any], context: Any, runtime: Runtime)
     if isinstance(payload, Mapping) and isinstance(payload.get(CONTINUATION_KEY), Mapping):
         continued = payload[CONTINUATION_KEY]
         payload = continued.get("event")
+        if isinstance(payload, Mapping) and isinstance(continued.get(LONG_EVALUATION), Mapping):
+            return _long_evaluation_failed(payload, continued[LONG_EVALUATION], record, context, runtime)
         if isinstance(payload, Mapping) and isinstance(continued.get("evaluation"), Mapping):
             leftover = _abort_evaluation(payload, continued["evaluation"], context, runtime)
     condition = str(record.get("condition"))
@@ -402,6 +446,71 @@ def _abort_evaluation(request: Mapping[str, Any], gate: Mapping[str, Any], conte
         left = dict(state)
     log_event(trigger="failure-record", action="evaluation-abort", outcome=left.get("phase"))
     return evaluation.leftover(left)
+
+
+# ---- the evaluation gate's long path (entry/evaluation_wait.py) ----------------------------------------------
+
+
+def _edge(context: Any, runtime: Runtime) -> Any:
+    from . import evaluation_wait
+
+    return evaluation_wait.Edge(
+        runtime=runtime,
+        stepper=lambda event, plan: _stepper(event, plan, context, runtime),
+        remaining_s=lambda: _remaining_s(context) - ANSWER_RESERVE_S,
+    )
+
+
+def _evaluation_resource(event: Mapping[str, Any], context: Any, runtime: Runtime) -> dict[str, Any]:
+    """The Evaluation resource: answered first, then (Create) the runner starts in a new invocation."""
+    from ..kernel.envelope import refusal as envelope_refusal
+    from . import evaluation_wait
+
+    after: list[Callable[[], None]] = []
+
+    def core() -> dict[str, Any]:
+        refused = envelope_refusal(event)
+        if refused is not None:
+            return answer.body(event, "FAILED", reason=f"Refusing a malformed request: {refused}.")
+        return evaluation_wait.on_request(event, _edge(context, runtime), after)
+
+    result = _answering(event, context, runtime, core)
+    for step in after:
+        step()
+    return result
+
+
+def _on_long_evaluation(
+    request: Mapping[str, Any], deadline: float, waiting: Mapping[str, Any], context: Any, runtime: Runtime
+) -> dict[str, Any]:
+    from . import evaluation_wait
+
+    if not isinstance(waiting.get("state"), Mapping) or not all(k in waiting for k in ("model", "incumbent", "noun")):
+        log_event(trigger="continuation", outcome="ignored", reason="the evaluation state is not of the expected shape")
+        return {"trigger": "malformed"}
+    if _refused(request, runtime):
+        return {"trigger": "continuation", "status": "REFUSED"}
+    edge = _edge(context, runtime)
+    try:
+        with guard(_remaining_s(context) - ANSWER_RESERVE_S):
+            return evaluation_wait.on_continuation(request, deadline, waiting, edge)
+    except DeadlineReached:
+        evaluation_wait.on_failure(request, waiting, "the runtime ran out of time", edge)
+        return {"trigger": "continuation", "status": "FAILURE"}
+
+
+def _long_evaluation_failed(
+    request: Mapping[str, Any], waiting: Mapping[str, Any], record: Mapping[str, Any], context: Any, runtime: Runtime
+) -> dict[str, Any]:
+    """Lambda gave up on a long-path continuation: CloudFormation has its answer, so the wait condition is told."""
+    from . import evaluation_wait
+
+    if _refused(request, runtime):
+        return {"trigger": "failure-record", "status": "REFUSED"}
+    condition = f"{record.get('condition')} after {record.get('approximateInvokeCount', '?')} attempt(s)"
+    log_event(logging.ERROR, trigger="failure-record", condition=str(record.get("condition")), outcome="FAILURE")
+    evaluation_wait.on_failure(request, waiting, condition, _edge(context, runtime))
+    return {"trigger": "failure-record", "status": "SIGNALLED"}
 
 
 def _reraise(error: Exception) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -91,6 +91,8 @@ class FakeBedrock:
     on_evaluation_done: Callable[[dict[str, Any]], None] | None = None
     """Called with the create request when a job completes (the test writes its report to S3)."""
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    query: dict[str, list[str]] = field(default_factory=dict)
+    """The query string of the request being dispatched (ListEvaluationJobs' nameContains)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ---- helpers for tests ----------------------------------------------------------------------
@@ -338,6 +340,22 @@ class FakeBedrock:
             arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:evaluation-job/{secrets.token_hex(6)}"
             self.evaluations[arn] = {"request": body, "status": "InProgress", "countdown": self.evaluation_polls}
             return "CreateEvaluationJob", {"jobArn": arn}
+        if path == EVALUATIONS and method == "GET":  # ListEvaluationJobs (nameContains; one page)
+            name = self.query.get("nameContains", [""])[0]
+            summaries = [
+                {
+                    "jobArn": arn,
+                    "jobName": job["request"]["jobName"],
+                    "status": job["status"],
+                    "creationTime": "2026-12-01T00:00:00Z",
+                    "jobType": "Automated",
+                    "evaluationTaskTypes": ["General"],
+                    "modelIdentifiers": [],
+                }
+                for arn, job in self.evaluations.items()
+                if name in job["request"]["jobName"]
+            ]
+            return "ListEvaluationJobs", {"jobSummaries": summaries}
         if path.startswith(EVALUATIONS + "/") and method == "GET":
             return "GetEvaluationJob", self.evaluation_tick(unquote(path[len(EVALUATIONS) + 1 :]))
         if path.startswith("/evaluation-job/") and path.endswith("/stop") and method == "POST":
@@ -381,6 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw) if raw else {}
         path = urlsplit(self.path).path
         with fake.lock:
+            fake.query = parse_qs(urlsplit(self.path).query)
             if fake.throttle > 0:
                 fake.throttle -= 1
                 fake.calls.append(("Throttled", path, body))

@@ -284,6 +284,7 @@ def test_an_evaluation_that_outlasts_cloudformations_hour_is_stopped_and_refused
     assert body["Status"] == "FAILED"
     assert "did not finish within CloudFormation's hour" in body["Reason"]
     assert f"{PROMPTS} prompt(s) answered" in body["Reason"] and "fewer prompts" in body["Reason"]
+    assert "timeout=Duration.hours(n)" in body["Reason"], "the way out: the long path"
     assert "StopEvaluationJob" in fake.operations() and temporary(fake, incumbent) == []
     assert fake.resources[incumbent].model == SERVING_MODEL
     assert deployer.time.elapsed < 3600, "answered within CloudFormation's hour"
