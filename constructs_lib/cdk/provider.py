@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import atexit
+import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -11,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import AssetStaging, CfnResource, Duration, FileAssetPackaging, Stack, Token
+from aws_cdk import CfnResource, Duration, FileAssetPackaging, Stack, Stage, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
@@ -23,7 +25,6 @@ from .stack_facts import facts_of
 
 if TYPE_CHECKING:  # aws_lambda (and its Python module's import time) only where a second function is built
     from aws_cdk import aws_lambda as lambda_
-    from aws_cdk import aws_logs as logs
 
 PROVIDER_ID = "BedrockModelCustomizationProvider"
 HANDLER_ENTRY = contract.RUNTIME_HANDLER
@@ -44,10 +45,6 @@ HANDLER_WILDCARDS = (
     ),
     (r"HandlerLogs[0-9A-F]{8}\.Arn>:\*$", "Log streams of the runtime's own log group only."),
 )
-
-
-ASSET_EXCLUDE = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
-"""Anything that ran from the staged folder (a test, a benchmark) may leave caches there."""
 
 
 def _skip(name: str) -> bool:
@@ -92,37 +89,61 @@ def runtime_asset_dir() -> Path:
     return staged
 
 
-def bundled_function(
-    scope: Construct,
-    construct_id: str,
-    *,
-    handler: str,
-    timeout: Duration,
-    role: iam.IRole,
-    log_group: logs.ILogGroup,
-    description: str,
-    environment: dict[str, str] | None = None,
-) -> lambda_.Function:
-    """A python3.13 arm64 function running code of the bundled runtime asset (one asset for all)."""
-    from aws_cdk import aws_lambda as lambda_
+@cache
+def runtime_files() -> tuple[str, tuple[tuple[str, bytes], ...]]:
+    """The code asset's files (path in the asset, content), read once per process, and their fingerprint: the
+    paths and contents (caches left out), so that the asset hash is the same in every process and changes with
+    any file."""
+    source = lambda_source_dir()
+    files: list[tuple[str, bytes]] = []
+    for root, folders, names in os.walk(source):
+        folders[:] = sorted(f for f in folders if not _skip(f))
+        for name in sorted(n for n in names if not _skip(n)):
+            path = Path(root, name)
+            files.append((f"{contract.RUNTIME_PACKAGE}/{path.relative_to(source).as_posix()}", path.read_bytes()))
+    digest = hashlib.sha256()
+    for name, content in files:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+    return digest.hexdigest(), tuple(files)
 
-    return lambda_.Function(
-        scope,
-        construct_id,
-        runtime=lambda_.Runtime.PYTHON_3_13,
-        architecture=lambda_.Architecture.ARM_64,
-        code=lambda_.Code.from_asset(str(runtime_asset_dir()), exclude=ASSET_EXCLUDE),
-        handler=handler,
-        timeout=timeout,
-        memory_size=MEMORY_MB,
-        role=role,
-        log_group=log_group,
-        environment=environment,
-        description=description,
-    )
+
+def staged_asset(stack: Stack) -> tuple[str, str]:
+    """The code asset staged for ``stack``: (asset hash, its folder as the stack's asset manifest names it).
+
+    Staged here, as CDK's ``AssetStaging`` would (``asset.<hash>`` in the assembly's asset folder, the hash of a
+    custom fingerprint, sha256 of it, as ``AssetHashType.CUSTOM`` computes), so that CDK neither fingerprints nor
+    copies the folder again: an ``aws_lambda.Code.from_asset`` with the same fingerprint finds it staged. A folder
+    already there under that name is used only if it holds exactly these files.
+    """
+    fingerprint, files = runtime_files()
+    asset_hash = hashlib.sha256(fingerprint.encode()).hexdigest()
+    if stack.node.try_get_context(DISABLE_ASSET_STAGING_CONTEXT):
+        source = str(runtime_asset_dir())  # SAM and other local tools run the functions from the source folder
+        return asset_hash, source
+    stage = Stage.of(stack)
+    assert stage is not None
+    target = Path(stage.asset_outdir, f"asset.{asset_hash}")
+    if not _holds(target, files):
+        partial = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
+        for name, content in files:
+            path = partial / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        shutil.rmtree(target, ignore_errors=True)
+        partial.rename(target)
+    return asset_hash, os.path.relpath(target, stage.outdir)
+
+
+def _holds(folder: Path, files: tuple[tuple[str, bytes], ...]) -> bool:
+    if not folder.is_dir():
+        return False
+    present = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
+    return present == sorted(name for name, _ in files) and all((folder / n).read_bytes() == c for n, c in files)
 
 
 MEMORY_MB = 256
+DISABLE_ASSET_STAGING_CONTEXT = "aws:cdk:disable-asset-staging"
+"""What SAM sets: assets are used where they are (CDK's ``cxapi.DISABLE_ASSET_STAGING_CONTEXT``)."""
 ASSET_METADATA_CONTEXT = "aws:cdk:enable-asset-metadata"
 """The context ``cdk synth`` sets for SAM and other local tools: an asset's resource names its staged folder in
 Metadata (what ``aws_s3_assets.Asset.add_resource_metadata`` writes)."""
@@ -216,13 +237,10 @@ class JobProvider(Construct):
         self._async_config(framework, FRAMEWORK_ON_EVENT[1], self.handler.ref, self._service_token)
 
     def _runtime_function(self, scope: Construct) -> CfnResource:
-        """The runtime's first function (at the framework's onEvent path) as the ``AWS::Lambda::Function`` the
-        ``bundled_function`` L2 renders: same properties, DependsOn and asset metadata, from one CDK asset staging
-        of the runtime folder."""
+        """The runtime's first function (at the framework's onEvent path) as the ``AWS::Lambda::Function`` the L2 of
+        ``function`` renders: same properties, DependsOn and asset metadata, over the staged code asset."""
         stack = self._facts.stack
-        code = Construct(scope, "Code")
-        staging = AssetStaging(code, "Stage", source_path=str(runtime_asset_dir()), exclude=ASSET_EXCLUDE)
-        asset_hash, staged_path = staging.asset_hash, staging.relative_staged_path(stack)
+        asset_hash, staged_path = staged_asset(stack)
         location = stack.synthesizer.add_file_asset(
             source_hash=asset_hash,
             file_name=staged_path,
@@ -261,11 +279,20 @@ class JobProvider(Construct):
         """A further function of the runtime (one per ServiceToken a deployed stack names: the watcher's, the
         serving framework's), an L2 sharing the role and logs, with the asynchronous-invocation settings that make
         Lambda deliver a failed request back to it."""
-        function = bundled_function(
+        from aws_cdk import aws_lambda as lambda_
+
+        fingerprint, _ = runtime_files()
+        function = lambda_.Function(
             scope,
             construct_id,
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.ARM_64,
+            # the same fingerprint: CDK finds the folder staged for the first function (no copy, no fingerprint); the
+            # source is the runtime's own copy, as the staged folder's name would give CDK's target an extension
+            code=lambda_.Code.from_asset(str(runtime_asset_dir()), asset_hash=fingerprint),
             handler=contract.RUNTIME_HANDLER,
             timeout=Duration.seconds(RUNTIME_TIMEOUT_S),
+            memory_size=MEMORY_MB,
             role=self.role,
             log_group=self.log_group,
             description=DESCRIPTION,
