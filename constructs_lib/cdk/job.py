@@ -30,7 +30,7 @@ from ..rules import hyperparameters as hp
 from ..rules import naming
 from ..rules import validation as v
 from ..rules.catalogue.ids import UNKNOWN_MODEL_ACK, unknown_model_advisory
-from . import bindings, nag, service_role
+from . import bindings, nag, permissions, service_role
 from . import job_props as props
 from .config import (
     Completion,
@@ -272,9 +272,11 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             if hyper:
                 core["hyperParameters"] = {name: props.wire(value) for name, value in hyper.items()}
             names_generated = job_name is None and custom_model_name is None
-            # Everything the names, the replacement digest and the acknowledgments need, resolved in one call.
-            resolved_core, resolved_statements, resolved_names = facts.stack.resolve(
-                [core, statements, {"job": job_name, "model": custom_model_name, "token": client_request_token}]
+            # Everything the names, the replacement digest and the acknowledgments need, resolved in one call; of the
+            # statements only the wildcard resources (a literal ``*``: a token never holds one), what cdk-nag reports.
+            wildcards = [str(r) for s in statements for r in permissions.as_list(s["Resource"]) if "*" in str(r)]
+            resolved_core, resolved_wildcards, resolved_names = facts.stack.resolve(
+                [core, wildcards, {"job": job_name, "model": custom_model_name, "token": client_request_token}]
             )
             self._resolved_core: Mapping[str, Any] = resolved_core
             generated = naming.generated_name(construct_id, naming.request_digest(self._path, resolved_core))
@@ -323,7 +325,9 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 provider.allow_adopt_untagged()
             for dependable in dependables:
                 self._resource.node.add_dependency(dependable)
-            nag.acknowledge_statements(self._role, resolved_statements, SERVICE_ROLE_WILDCARDS, facts=facts)
+            nag.acknowledge_statements(
+                self._role, [{"Resource": r} for r in resolved_wildcards], SERVICE_ROLE_WILDCARDS, facts=facts
+            )
             self._wait: CompletionWait | None = None
             if self.completion.waits and self.completion.timeout is not None:
                 from .completion import CompletionWait

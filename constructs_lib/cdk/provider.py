@@ -196,7 +196,8 @@ class JobProvider(Construct):
         self._adopts = False
         self._reasons = nag.compile_reasons(HANDLER_WILDCARDS)
 
-        self.log_group = shared_log_group(self, "HandlerLogs")
+        self.log_group_arn, self.log_group_name = shared_log_group(self, "HandlerLogs")
+        self._log_group: Any = None  # the L2 view the functions of further ServiceTokens need (function())
         self.role = iam.Role(
             self,
             "HandlerRole",
@@ -208,7 +209,7 @@ class JobProvider(Construct):
         logs_statement: dict[str, Any] = {
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": f"{self.log_group.log_group_arn}:*",
+            "Resource": f"{self.log_group_arn}:*",
         }
         statements = [
             logs_statement,
@@ -261,7 +262,7 @@ class JobProvider(Construct):
                 "Runtime": "python3.13",
                 "Timeout": RUNTIME_TIMEOUT_S,
                 "Architectures": ["arm64"],
-                "LoggingConfig": {"LogGroup": self.log_group.log_group_name},
+                "LoggingConfig": {"LogGroup": self.log_group_name},
             },
         )
         # The L2 function waits for its role and everything under it (the role's policies): Lambda checks the role
@@ -280,7 +281,10 @@ class JobProvider(Construct):
         serving framework's), an L2 sharing the role and logs, with the asynchronous-invocation settings that make
         Lambda deliver a failed request back to it."""
         from aws_cdk import aws_lambda as lambda_
+        from aws_cdk import aws_logs as logs
 
+        if self._log_group is None:
+            self._log_group = logs.LogGroup.from_log_group_name(self, "HandlerLogsOfFunctions", self.log_group_name)
         fingerprint, _ = runtime_files()
         function = lambda_.Function(
             scope,
@@ -294,7 +298,7 @@ class JobProvider(Construct):
             timeout=Duration.seconds(RUNTIME_TIMEOUT_S),
             memory_size=MEMORY_MB,
             role=self.role,
-            log_group=self.log_group,
+            log_group=self._log_group,
             description=DESCRIPTION,
         )
         self.own_resources.add_statements(iam.PolicyStatement.from_json(_invoke_statement(function.function_arn)))

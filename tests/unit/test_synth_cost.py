@@ -127,8 +127,8 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith(("aws_cdk.aws_", 
 
 def test_a_stack_of_submitted_jobs_loads_neither_aws_lambda_nor_wait_mode_nor_the_dataset_rules(tmp_path: Path) -> None:
     """What a submitted job does not use is not imported (each module is Python import time on every synth): the
-    runtime's function is an L1 (no aws_lambda, aws_logs' L2 aside), wait mode's module loads with the first job
-    that waits, the dataset rules with the first local data file."""
+    runtime's function and, with the default log settings, its log group are L1s (no aws_lambda, no aws_logs),
+    wait mode's module loads with the first job that waits, the dataset rules with the first local data file."""
     env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
     run = subprocess.run(
         [sys.executable, "-c", ONE_JOB_APP, str(tmp_path)],
@@ -141,7 +141,7 @@ def test_a_stack_of_submitted_jobs_loads_neither_aws_lambda_nor_wait_mode_nor_th
     assert run.returncode == 0, run.stderr
     loaded = set(json.loads(run.stdout.strip().splitlines()[-1]))
     assert "constructs_lib.cdk.job" in loaded  # the probe sees the library's modules
-    unused = {"aws_cdk.aws_lambda", "aws_cdk.aws_events_targets", "constructs_lib.cdk.completion"}
+    unused = {"aws_cdk.aws_lambda", "aws_cdk.aws_logs", "aws_cdk.aws_events_targets", "constructs_lib.cdk.completion"}
     unused |= {"constructs_lib.rules.datasets"}
     assert not loaded & unused, sorted(loaded & unused)
 
@@ -190,3 +190,19 @@ def test_the_runtimes_first_function_renders_as_its_l2_functions_do() -> None:
         {k: v for k, v in c["Properties"].items() if k not in ("FunctionName", "DestinationConfig")} for c in configs
     ] == [{"MaximumEventAgeInSeconds": 1800, "MaximumRetryAttempts": 2, "Qualifier": "$LATEST"}] * 2
     assert configs[0]["DependsOn"] == configs[1]["DependsOn"]
+
+
+def test_the_runtimes_default_log_group_renders_as_the_l2_with_the_default_retention() -> None:
+    """Without ModelCustomizationLogs.configure the runtime's log group is an L1: it must render as the aws_logs L2
+    it replaced (RetentionDays.ONE_YEAR, kept when the stack is deleted or the group replaced)."""
+    from aws_cdk import aws_logs as logs
+
+    app = App()
+    stack = Stack(app, "S")
+    simple_job(stack)
+    l2_stack = Stack(app, "L2")
+    logs.LogGroup(l2_stack, "HandlerLogs", retention=logs.RetentionDays.ONE_YEAR)
+    rendered = {s.stack_name: s.template["Resources"] for s in app.synth().stacks}
+    ours = [r for r in rendered["S"].values() if r["Type"] == "AWS::Logs::LogGroup"]
+    theirs = [r for r in rendered["L2"].values() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert len(ours) == 1 and ours == theirs
