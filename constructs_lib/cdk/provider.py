@@ -74,7 +74,8 @@ def lambda_source_dir() -> Path:
 
 @cache
 def runtime_asset_dir() -> Path:
-    """A folder whose one entry is the runtime as the package ``_runtime``: the functions' code asset.
+    """A folder whose one entry is the runtime as the package ``_runtime``: the functions' code asset where asset
+    staging is disabled (SAM), and the runtime as tests and benchmarks run it (``staged_asset`` stages it for synth).
 
     Lambda imports handlers from the asset's root, so the runtime keeps one package name there and its
     modules share the contract and the kernel through relative imports, as they do inside the library.
@@ -129,8 +130,14 @@ def staged_asset(stack: Stack) -> tuple[str, str]:
             path = partial / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
+        partial.chmod(0o755)  # as a copied folder would be (mkdtemp's is private)
         shutil.rmtree(target, ignore_errors=True)
-        partial.rename(target)
+        try:
+            partial.rename(target)
+        except OSError:  # another synth into the same output staged it meanwhile
+            shutil.rmtree(partial, ignore_errors=True)
+            if not _holds(target, files):
+                raise
     return asset_hash, os.path.relpath(target, stage.outdir)
 
 
