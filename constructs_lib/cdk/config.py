@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aws_cdk import Duration
 from aws_cdk import aws_bedrock as bedrock
-from aws_cdk import aws_lambda as lambda_
 
 from ..rules import catalogue
 from ..rules import validation as v
 from ..rules.enums import CustomizationType as CustomizationType  # re-exported: config is where props live
 from ..rules.enums import ReasoningEffort
 from .stack_facts import attribute
+
+if TYPE_CHECKING:  # a type only: the aws_lambda module is imported where a function is built
+    from aws_cdk import aws_lambda as lambda_
 
 ModelRef = bedrock.IModel | str
 

@@ -8,7 +8,7 @@ stack's single handler Lambda starts, replaces and stops the job (see lambda_src
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsii
 from aws_cdk import (
@@ -26,13 +26,12 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from .. import contract
-from ..rules import datasets, naming
 from ..rules import hyperparameters as hp
+from ..rules import naming
 from ..rules import validation as v
 from ..rules.catalogue.ids import UNKNOWN_MODEL_ACK, unknown_model_advisory
-from . import bindings, nag, service_role
+from . import bindings, nag, permissions, service_role
 from . import job_props as props
-from .completion import CompletionWait, NameFilter
 from .config import (
     Completion,
     CustomizationType,
@@ -47,6 +46,9 @@ from .data import OutputData, TrainingData, ValidationData
 from .job_base import ImportedModelCustomizationJob, ModelCustomizationJobBase
 from .provider import JobProvider
 from .stack_facts import attribute, facts_of, register
+
+if TYPE_CHECKING:  # wait mode's module (and its aws_events_targets) loads with the first job that waits
+    from .completion import CompletionWait, NameFilter
 
 RESOURCE_TYPE = contract.JOB_RESOURCE_TYPE
 SERVICE_ROLE_WILDCARDS = (
@@ -218,20 +220,24 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 bindings.training(self, training_data),
                 *(bindings.validation(self, validator, index) for index, validator in enumerate(validators)),
             ]
-            for advisory in datasets.check_job_data(
-                customization_type,
-                root_hint,
-                data[0].local_file,
-                [bound.local_file for bound in data[1:]],
-                teacher_model_id=model_id_hint(distillation.teacher_model) if distillation is not None else None,
-            ):
-                Annotations.of(self).add_warning_v2("bedrock-customization:dataset", advisory)
+            if any(bound.local_file is not None for bound in data):
+                from ..rules import datasets  # the dataset rules load only for a job given local files
+
+                for advisory in datasets.check_job_data(
+                    customization_type,
+                    root_hint,
+                    data[0].local_file,
+                    [bound.local_file for bound in data[1:]],
+                    teacher_model_id=model_id_hint(distillation.teacher_model) if distillation is not None else None,
+                ):
+                    Annotations.of(self).add_warning_v2("bedrock-customization:dataset", advisory)
 
             self._root_hint = root_hint
             self._tags = TagManager(TagType.MAP, RESOURCE_TYPE)
+            rendered_tags = self._tags.rendered_tags  # resolved at synth, after Tags.of has visited the job
             self._job_tags = dict(job_tags or {})
             self._model_tags = dict(custom_model_tags or {})
-            props.StackTagLimits.of(facts).watch(self._path, self._tags, self._job_tags, self._model_tags)
+            props.StackTagLimits.of(facts).watch(self._path, rendered_tags, self._job_tags, self._model_tags)
 
             provider: JobProvider = facts.once("job-provider", lambda: JobProvider.of(facts.stack))
             output, self.output_location = bindings.output(self, output_data)
@@ -266,9 +272,11 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
             if hyper:
                 core["hyperParameters"] = {name: props.wire(value) for name, value in hyper.items()}
             names_generated = job_name is None and custom_model_name is None
-            # Everything the names, the replacement digest and the acknowledgments need, resolved in one call.
-            resolved_core, resolved_statements, resolved_names = facts.stack.resolve(
-                [core, statements, {"job": job_name, "model": custom_model_name, "token": client_request_token}]
+            # Everything the names, the replacement digest and the acknowledgments need, resolved in one call; of the
+            # statements only the wildcard resources (a literal ``*``: a token never holds one), what cdk-nag reports.
+            wildcards = [str(r) for s in statements for r in permissions.as_list(s["Resource"]) if "*" in str(r)]
+            resolved_core, resolved_wildcards, resolved_names = facts.stack.resolve(
+                [core, wildcards, {"job": job_name, "model": custom_model_name, "token": client_request_token}]
             )
             self._resolved_core: Mapping[str, Any] = resolved_core
             generated = naming.generated_name(construct_id, naming.request_digest(self._path, resolved_core))
@@ -303,7 +311,7 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 resource_type=RESOURCE_TYPE,
                 properties={
                     contract.PROP_REQUEST: request,
-                    contract.PROP_TAGS: self._tags.rendered_tags,
+                    contract.PROP_TAGS: rendered_tags,
                     contract.PROP_REMOVAL_POLICY: (
                         contract.REMOVAL_DESTROY
                         if model_removal_policy == RemovalPolicy.DESTROY
@@ -317,9 +325,13 @@ class ModelCustomizationJob(ModelCustomizationJobBase):
                 provider.allow_adopt_untagged()
             for dependable in dependables:
                 self._resource.node.add_dependency(dependable)
-            nag.acknowledge_statements(self._role, resolved_statements, SERVICE_ROLE_WILDCARDS, facts=facts)
+            nag.acknowledge_statements(
+                self._role, [{"Resource": r} for r in resolved_wildcards], SERVICE_ROLE_WILDCARDS, facts=facts
+            )
             self._wait: CompletionWait | None = None
             if self.completion.waits and self.completion.timeout is not None:
+                from .completion import CompletionWait
+
                 self._wait = CompletionWait(
                     self,
                     "Completion",

@@ -18,9 +18,9 @@ from constructs import Construct
 
 from ..rules import catalogue
 from ..rules import validation as v
-from .completion import JobStatus, NameFilter, state_change_pattern
 
 if TYPE_CHECKING:
+    from .completion import JobStatus, NameFilter
     from .serving import CustomModelDeployment, ProvisionedThroughput
     from .serving_props import Commitment, CommittedRemoval, QualityGate
 
@@ -238,6 +238,8 @@ class ModelCustomizationJobBase(Resource):
         """An EventBridge rule for this job's ``Model Customization Job State Change`` events (best effort,
         on the default bus), optionally only for some statuses, e.g. ``[JobStatus.FAILED, JobStatus.STOPPED]``.
         """
+        from .completion import state_change_pattern
+
         with v.reported_at(self.node.path):
             names, arns = self._event_filter()
             return events.Rule(

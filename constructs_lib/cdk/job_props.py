@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsii
-from aws_cdk import RemovalPolicy, Stack, TagManager, Token
+from aws_cdk import RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct, IValidation
 
@@ -261,31 +261,35 @@ class FixedNames(Construct):
 @jsii.implements(IValidation)
 class StackTagLimits:
     """One per stack: tags from ``Tags.of`` arrive after construction, so each job's merged sets are checked
-    before synthesis, by one validation for all the stack's jobs (one round trip per job, no callback each)."""
+    before synthesis, by one validation for all the stack's jobs (one round trip per stack: the jobs' rendered
+    tags resolved together; no callback per job)."""
 
-    def __init__(self) -> None:
-        self._jobs: list[tuple[str, TagManager, Mapping[str, str], Mapping[str, str]]] = []
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+        self._jobs: list[tuple[str, Any, Mapping[str, str], Mapping[str, str]]] = []
 
     @staticmethod
     def of(facts: StackFacts) -> StackTagLimits:
         def make() -> StackTagLimits:
-            limits = StackTagLimits()
+            limits = StackTagLimits(facts.stack)
             facts.stack.node.add_validation(limits)
             return limits
 
         limits: StackTagLimits = facts.once("tag-limits", make)
         return limits
 
-    def watch(self, path: str, tags: TagManager, job_tags: Mapping[str, str], model_tags: Mapping[str, str]) -> None:
-        self._jobs.append((path, tags, job_tags, model_tags))
+    def watch(self, path: str, rendered_tags: Any, job_tags: Mapping[str, str], model_tags: Mapping[str, str]) -> None:
+        """``rendered_tags``: the job's ``TagManager.rendered_tags`` (a token: the tags from ``Tags.of`` at synth)."""
+        self._jobs.append((path, rendered_tags, job_tags, model_tags))
 
     def validate(self) -> list[str]:
         errors: list[str] = []
-        for path, manager, job_tags, model_tags in self._jobs:
-            from_scope = dict(manager.render_tags() or {})
+        # each in a map of its own: a job without tags renders nothing, which a resolved list would drop
+        rendered = self._stack.resolve([{"tags": tags} for _, tags, _, _ in self._jobs]) if self._jobs else []
+        for (path, _, job_tags, model_tags), from_scope in zip(self._jobs, rendered, strict=True):
             for prop, explicit in (("job_tags", job_tags), ("custom_model_tags", model_tags)):
                 try:
-                    v.check_tags(prop, {**from_scope, **explicit})
+                    v.check_tags(prop, {**(from_scope.get("tags") or {}), **explicit})
                 except v.ValidationError as error:
                     errors.append(f"[{path}] {error}")
         return errors

@@ -9,18 +9,22 @@ stack, because the log groups are created with the first job (or the first job t
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import ArnFormat, CfnResource, RemovalPolicy, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from ..rules import validation as v
 
+if TYPE_CHECKING:  # the aws_logs module (and its import time) only where a setting or an L2 log group needs it
+    from aws_cdk import aws_logs as logs
+
 SETTINGS_ID = "BedrockModelCustomizationLogs"
-DEFAULT_RETENTION = logs.RetentionDays.ONE_YEAR
+DEFAULT_RETENTION_NAME = "ONE_YEAR"
+DEFAULT_RETENTION_DAYS = 365
+"""``RetentionDays.ONE_YEAR`` as aws-cdk-lib renders it (``RetentionInDays``); a test compares with the L2's."""
 LOGS_KEY_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
 """What CloudWatch Logs needs on a key that encrypts a log group (CloudWatch Logs User Guide, "Encrypt log
 data in CloudWatch Logs using AWS KMS")."""
@@ -62,7 +66,7 @@ class ModelCustomizationLogs(Construct):
     @property
     def retention(self) -> logs.RetentionDays:
         """How long the shared functions' log groups keep events (default one year)."""
-        return self._retention
+        return _effective(self._retention)
 
     @property
     def encryption_key(self) -> kms.IKey | None:
@@ -88,8 +92,8 @@ class ModelCustomizationLogs(Construct):
             return ModelCustomizationLogs(stack, SETTINGS_ID, retention=retention, encryption_key=encryption_key)
         wanted_retention = _checked_retention(stack, retention)
         wanted_key = _checked_key(stack, encryption_key)
-        if wanted_retention != existing.retention:
-            existing._refuse("retention", wanted_retention, existing.retention)
+        if _retention_name(wanted_retention) != _retention_name(existing._retention):
+            existing._refuse("retention", _effective(wanted_retention), existing.retention)
         if not _same_key(stack, wanted_key, existing.encryption_key):
             existing._refuse("encryption_key", wanted_key, existing.encryption_key)
         return existing
@@ -105,11 +109,19 @@ class ModelCustomizationLogs(Construct):
 
     def log_group(self, scope: Construct, construct_id: str) -> logs.LogGroup:
         """A log group for a shared function, with these settings; from now on they are fixed."""
+        from aws_cdk import aws_logs as logs
+
+        self._use()
+        return logs.LogGroup(scope, construct_id, retention=self.retention, encryption_key=self._encryption_key)
+
+    def _use(self) -> None:
         if not self._in_use:
             self._in_use = True
             if isinstance(self._encryption_key, kms.Key):
                 self._encryption_key.add_to_resource_policy(logs_key_statement(Stack.of(self)))
-        return logs.LogGroup(scope, construct_id, retention=self._retention, encryption_key=self._encryption_key)
+
+    def _default(self) -> bool:
+        return _retention_name(self._retention) == DEFAULT_RETENTION_NAME and self._encryption_key is None
 
     def _refuse(self, prop: str, wanted: Any, current: Any) -> None:
         stack = Stack.of(self)
@@ -126,9 +138,25 @@ class ModelCustomizationLogs(Construct):
         )
 
 
-def shared_log_group(scope: Construct, construct_id: str) -> logs.LogGroup:
-    """The log group of a function shared by the stack's jobs, with the stack's log settings."""
-    return ModelCustomizationLogs.of(scope).log_group(scope, construct_id)
+def shared_log_group(scope: Construct, construct_id: str) -> tuple[str, str]:
+    """The (ARN, name) of the log group of a function shared by the stack's jobs, with the stack's log settings.
+
+    With the default settings it is the L1 the ``aws_logs.LogGroup`` L2 renders (same path, properties and
+    retention policy), so that a stack that configures nothing loads no ``aws_logs`` module.
+    """
+    settings = ModelCustomizationLogs.of(scope)
+    if not settings._default():
+        group = settings.log_group(scope, construct_id)
+        return group.log_group_arn, group.log_group_name
+    settings._use()
+    resource = CfnResource(
+        Construct(scope, construct_id),
+        "Resource",
+        type="AWS::Logs::LogGroup",
+        properties={"RetentionInDays": DEFAULT_RETENTION_DAYS},
+    )
+    resource.apply_removal_policy(RemovalPolicy.RETAIN)
+    return Token.as_string(resource.get_att("Arn")), resource.ref
 
 
 def logs_key_statement(stack: Stack) -> iam.PolicyStatement:
@@ -151,9 +179,24 @@ def logs_key_statement(stack: Stack) -> iam.PolicyStatement:
     )
 
 
-def _checked_retention(stack: Construct, retention: Any) -> logs.RetentionDays:
+def _effective(retention: logs.RetentionDays | None) -> logs.RetentionDays:
+    if retention is not None:
+        return retention
+    from aws_cdk import aws_logs as logs
+
+    return logs.RetentionDays.ONE_YEAR
+
+
+def _retention_name(retention: logs.RetentionDays | None) -> str:
+    return DEFAULT_RETENTION_NAME if retention is None else retention.name
+
+
+def _checked_retention(stack: Construct, retention: Any) -> logs.RetentionDays | None:
+    """The given retention, or None for the default (one year)."""
     if retention is None:
-        return DEFAULT_RETENTION
+        return None
+    from aws_cdk import aws_logs as logs
+
     if not isinstance(retention, logs.RetentionDays):
         raise v.ValidationError(
             f"{stack.node.path}: Invalid retention {retention!r}: use aws_logs.RetentionDays "
@@ -182,6 +225,8 @@ def _same_key(stack: Stack, a: kms.IKey | None, b: kms.IKey | None) -> bool:
 def _describe(stack: Stack, value: Any) -> str:
     if value is None:
         return "None"
+    from aws_cdk import aws_logs as logs
+
     if isinstance(value, logs.RetentionDays):
         return f"RetentionDays.{value.name}"
     if isinstance(value, kms.Key):

@@ -7,42 +7,45 @@ reads an SSE-KMS bucket with the same key it encrypts the model with never forms
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 
 from .. import contract
 from ..rules import catalogue
 from .config import ModelRef, model_identifier
 from .data import S3Location
-from .stack_facts import StackFacts, attribute
+from .stack_facts import StackFacts, attribute, facts_of
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
 
 BEDROCK_PRINCIPAL = "bedrock.amazonaws.com"
 ROLE_PATH_ROOT = contract.ROLE_PATH_ROOT
 
 
+# The ARNs below are ``Stack.format_arn``'s, built from the stack's facts read once per stack (no kernel call each).
+
+
 def job_arn_pattern(stack: Stack) -> str:
-    return stack.format_arn(service="bedrock", resource="model-customization-job", resource_name="*")
+    return facts_of(stack).arn("bedrock", "model-customization-job/*")
 
 
 def custom_model_arn_pattern(stack: Stack) -> str:
-    return stack.format_arn(service="bedrock", resource="custom-model", resource_name="*")
+    return facts_of(stack).arn("bedrock", "custom-model/*")
 
 
 def foundation_model_arn(stack: Stack, model_id: str, region: str | None = None) -> str:
-    return stack.format_arn(
-        service="bedrock", account="", region=region, resource="foundation-model", resource_name=model_id
-    )
+    return _foundation_model(facts_of(stack), model_id, region=region)
 
 
 def service_principal(stack: Stack) -> iam.IPrincipal:
     """Bedrock, only on behalf of this account's customization jobs in this Region (confused deputy)."""
     return iam.ServicePrincipal(BEDROCK_PRINCIPAL).with_conditions(
         {
-            "StringEquals": {"aws:SourceAccount": stack.account},
+            "StringEquals": {"aws:SourceAccount": facts_of(stack).account},
             "ArnEquals": {"aws:SourceArn": job_arn_pattern(stack)},
         }
     )
@@ -51,16 +54,13 @@ def service_principal(stack: Stack) -> iam.IPrincipal:
 def role_path(stack: Stack) -> str:
     """Job roles the construct creates live under a path unique to the stack and Region, so the
     handler's PassRole can name them all in one statement however many jobs the stack holds."""
-    return f"/{ROLE_PATH_ROOT}/{stack.region}/{stack.stack_name}/"
+    facts = facts_of(stack)
+    return f"/{ROLE_PATH_ROOT}/{facts.region}/{facts.stack_name}/"
 
 
 def role_path_arn_pattern(stack: Stack) -> str:
-    return stack.format_arn(
-        service="iam",
-        region="",
-        resource="role",
-        resource_name=f"{ROLE_PATH_ROOT}/{stack.region}/{stack.stack_name}/*",
-    )
+    facts = facts_of(stack)
+    return facts.arn("iam", f"role/{ROLE_PATH_ROOT}/{facts.region}/{facts.stack_name}/*", region="")
 
 
 Statement = dict[str, Any]
@@ -289,7 +289,7 @@ def handler(stack: Stack) -> list[Statement]:
     """
     jobs = job_arn_pattern(stack)
     models = custom_model_arn_pattern(stack)
-    owner = stack.stack_id
+    owner = facts_of(stack).stack_id
     return [
         create_with_owner_tag(
             ["bedrock:CreateModelCustomizationJob"], [jobs, models, foundation_model_arn(stack, "*")], owner
@@ -318,7 +318,7 @@ def adopt_untagged(stack: Stack) -> Statement:
     created (ownership.claimable); leave the prop unset unless the stack has jobs from a version before the
     owner tag.
     """
-    request_tag, _ = owner_conditions(stack.stack_id)
+    request_tag, _ = owner_conditions(facts_of(stack).stack_id)
     return statement(
         ["bedrock:TagResource"],
         [job_arn_pattern(stack), custom_model_arn_pattern(stack)],
@@ -344,13 +344,13 @@ def watcher(stack: Stack) -> list[Statement]:
     It changes nothing in Bedrock; disabling its own schedule is a separate statement (completion.py)."""
     return [
         statement(["bedrock:GetModelCustomizationJob", "bedrock:ListTagsForResource"], [job_arn_pattern(stack)]),
-        statement(WATCHER_STACK_ACTIONS, [stack.stack_id]),
+        statement(WATCHER_STACK_ACTIONS, [facts_of(stack).stack_id]),
     ]
 
 
 def describe_own_stack(stack: Stack) -> Statement:
     """Read this stack's description (its CreationTime), nothing else: read-only, this stack only."""
-    return statement(["cloudformation:DescribeStacks"], [stack.stack_id])
+    return statement(["cloudformation:DescribeStacks"], [facts_of(stack).stack_id])
 
 
 def pass_role(resources: Sequence[str]) -> Statement:

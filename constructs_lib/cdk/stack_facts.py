@@ -39,6 +39,12 @@ class StackFacts:
         account = self.account if account is None else account
         return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
 
+    @property
+    def stack_id(self) -> str:
+        """``AWS::StackId`` (the owner tag's value), read on first use."""
+        found: str = self.once("stack-id", lambda: self.stack.stack_id)
+        return found
+
     def once(self, key: str, make: Any) -> Any:
         """A per-stack value (a construct, a principal) made on first use."""
         if key not in self._cache:

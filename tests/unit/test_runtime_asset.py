@@ -81,3 +81,49 @@ def test_two_processes_stage_different_folders_with_the_same_asset_hash(tmp_path
         assert done.returncode == 0, done.stderr[-2000:]
         keys.append(json.loads(done.stdout.strip().splitlines()[-1]))
     assert keys[0] == keys[1] and len(keys[0]) == 1
+
+
+def test_a_folder_planted_in_the_output_under_the_assets_name_is_not_bundled(tmp_path: Path) -> None:
+    """The library stages the asset into the app's output itself (CDK then neither fingerprints nor copies it):
+    a folder already there under the asset's name is used only if it holds exactly the runtime's files (CDK's own
+    staging would use whatever it finds there)."""
+    first = subprocess.run(
+        [sys.executable, "-c", SYNTH, str(tmp_path / "a")], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert first.returncode == 0, first.stderr[-2000:]
+    [key] = json.loads(first.stdout.strip().splitlines()[-1])
+    planted = tmp_path / "b" / f"asset.{key.removesuffix('.zip')}" / "_runtime" / "customization_job"
+    planted.mkdir(parents=True)
+    (planted / "handler.py").write_text("def on_event(event, context):\n    return 'pwned'\n")
+
+    again = subprocess.run(
+        [sys.executable, "-c", SYNTH, str(tmp_path / "b")], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert json.loads(again.stdout.strip().splitlines()[-1]) == [key]
+    staged = tmp_path / "b" / f"asset.{key.removesuffix('.zip')}"
+    assert [p.name for p in staged.iterdir()] == ["_runtime"]
+    assert files(staged / "_runtime") == files(provider.lambda_source_dir())
+
+
+def test_every_function_of_the_runtime_runs_the_one_staged_folder(tmp_path: Path) -> None:
+    """The first function's asset is staged by the library, the watcher's (an aws_lambda L2) finds it staged: one
+    folder in the output, named in both functions' Code and asset metadata."""
+    from aws_cdk import App, Duration, Stack
+
+    from constructs_lib import Completion
+
+    from .helpers import simple_job
+
+    app = App(outdir=str(tmp_path), context={"aws:cdk:enable-asset-metadata": True})
+    stack = Stack(app, "S")
+    simple_job(stack, completion=Completion.wait(timeout=Duration.hours(2)))
+    template = app.synth().get_stack_by_name("S").template
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert len(functions) == 2
+    keys = {f["Properties"]["Code"]["S3Key"] for f in functions}
+    paths = {f["Metadata"]["aws:asset:path"] for f in functions}
+    staged = [p.name for p in tmp_path.iterdir() if p.name.startswith("asset.")]
+    assert len(keys) == 1 and paths == set(staged) and staged == [f"asset.{next(iter(keys)).removesuffix('.zip')}"]
+    assert files(tmp_path / staged[0] / "_runtime") == files(provider.lambda_source_dir())

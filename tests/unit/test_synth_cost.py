@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, Names, Stack, Validations
+from aws_cdk import App, Aspects, Names, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
@@ -119,3 +119,101 @@ def test_one_more_job_costs_at_most_its_kernel_request_budget(
     counted = json.loads(run.stdout[run.stdout.index("{") :])
     assert counted["requests_per_added_job"] <= limit, counted
     assert counted["callbacks_per_added_job"] <= callbacks, counted  # no aspect, lazy value or validation per job
+
+
+# ---- issue 20: the per-stack fixed cost of a stack of submitted jobs ------------------------------------------------
+
+ONE_JOB_APP = """
+import json, sys
+from aws_cdk import App, Stack
+from aws_cdk import aws_s3 as s3
+from constructs_lib import ModelCustomizationJob, TrainingData
+app = App(outdir=sys.argv[1]); stack = Stack(app, "S")
+ModelCustomizationJob(stack, "J", base_model="amazon.nova-micro-v1:0:128k",
+                      training_data=TrainingData.from_bucket(s3.Bucket(stack, "B"), "train.jsonl"))
+app.synth()
+print(json.dumps(sorted(m for m in sys.modules if m.startswith(("aws_cdk.aws_", "constructs_lib")))))
+"""
+
+
+def test_a_stack_of_submitted_jobs_loads_neither_aws_lambda_nor_wait_mode_nor_the_dataset_rules(tmp_path: Path) -> None:
+    """What a submitted job does not use is not imported (each module is Python import time on every synth): the
+    runtime's function and, with the default log settings, its log group are L1s (no aws_lambda, no aws_logs),
+    wait mode's module loads with the first job that waits, the dataset rules with the first local data file."""
+    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    run = subprocess.run(
+        [sys.executable, "-c", ONE_JOB_APP, str(tmp_path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    loaded = set(json.loads(run.stdout.strip().splitlines()[-1]))
+    assert "constructs_lib.cdk.job" in loaded  # the probe sees the library's modules
+    unused = {"aws_cdk.aws_lambda", "aws_cdk.aws_logs", "aws_cdk.aws_events_targets", "constructs_lib.cdk.completion"}
+    unused |= {"constructs_lib.rules.datasets"}
+    assert not loaded & unused, sorted(loaded & unused)
+
+
+def test_a_stack_of_submitted_jobs_registers_no_wildcard_aspect() -> None:
+    """The runtime's wildcards are acknowledged where its statements are added: no aspect visits the runtime's role
+    (an aspect is a Node -> Python callback per construct it visits, at every synth; the stack keeps one for the
+    jobs' own prefixes, StackAcknowledgments, and no other)."""
+    from constructs_lib.cdk.nag import WildcardAcknowledger
+
+    app = App()
+    stack = Stack(app, "S", env={"account": "123456789012", "region": "us-east-1"})
+    simple_job(stack)
+    aspects = [a for c in stack.node.find_all() for a in Aspects.of(c).all]
+    assert not [a for a in aspects if isinstance(a, WildcardAcknowledger)], aspects
+    # cdk-nag still finds the runtime's wildcards acknowledged: test_the_jobs_own_prefixes_alone_pass
+
+
+def test_the_runtimes_first_function_renders_as_its_l2_functions_do() -> None:
+    """The runtime's first function is an L1 built from plain data; the watcher's is the L2 (``bundled_function``)
+    it replaced. Both render the same code asset, role, logs, settings and asset metadata, and the same
+    asynchronous-invocation settings."""
+    from aws_cdk import Duration
+
+    from constructs_lib import Completion
+
+    app = App(context={"aws:cdk:enable-asset-metadata": True})
+    stack = Stack(app, "S")
+    simple_job(stack, completion=Completion.wait(timeout=Duration.hours(2)))
+    rendered = app.synth().get_stack_by_name("S").template["Resources"]
+    functions = {k: r for k, r in rendered.items() if r["Type"] == "AWS::Lambda::Function"}
+    first = functions.pop("BedrockModelCustomizationProviderframeworkonEvent5C021FD6")
+    (watcher,) = functions.values()
+    assert first["Properties"].keys() == watcher["Properties"].keys()
+    for key in first["Properties"]:
+        if key != "Environment":
+            assert first["Properties"][key] == watcher["Properties"][key], key
+    assert {k: v for k, v in first["Metadata"].items() if k != "aws:cdk:path"} == {
+        k: v for k, v in watcher["Metadata"].items() if k != "aws:cdk:path"
+    }
+    configs = [r for r in rendered.values() if r["Type"] == "AWS::Lambda::EventInvokeConfig"]
+    assert len(configs) == 2
+    targets = [c["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0] for c in configs]
+    assert [c["Properties"]["FunctionName"]["Ref"] for c in configs] == targets
+    assert [
+        {k: v for k, v in c["Properties"].items() if k not in ("FunctionName", "DestinationConfig")} for c in configs
+    ] == [{"MaximumEventAgeInSeconds": 1800, "MaximumRetryAttempts": 2, "Qualifier": "$LATEST"}] * 2
+    assert configs[0]["DependsOn"] == configs[1]["DependsOn"]
+
+
+def test_the_runtimes_default_log_group_renders_as_the_l2_with_the_default_retention() -> None:
+    """Without ModelCustomizationLogs.configure the runtime's log group is an L1: it must render as the aws_logs L2
+    it replaced (RetentionDays.ONE_YEAR, kept when the stack is deleted or the group replaced)."""
+    from aws_cdk import aws_logs as logs
+
+    app = App()
+    stack = Stack(app, "S")
+    simple_job(stack)
+    l2_stack = Stack(app, "L2")
+    logs.LogGroup(l2_stack, "HandlerLogs", retention=logs.RetentionDays.ONE_YEAR)
+    rendered = {s.stack_name: s.template["Resources"] for s in app.synth().stacks}
+    ours = [r for r in rendered["S"].values() if r["Type"] == "AWS::Logs::LogGroup"]
+    theirs = [r for r in rendered["L2"].values() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert len(ours) == 1 and ours == theirs

@@ -92,6 +92,20 @@ def test_tag_count_including_tags_of_scope_checked_at_synth() -> None:
         template(stack)
 
 
+def test_tags_of_scope_are_checked_per_job_when_a_job_before_it_has_no_tags() -> None:
+    """The stack's jobs' rendered tags are resolved together at synth: a job that renders none (no tags at all)
+    neither hides nor shifts the next job's."""
+    stack = new_stack()
+    simple_job(stack, "Untagged")
+    tagged = simple_job(stack, job_tags={f"k{i}": "v" for i in range(MAX_TAGS)})
+    Tags.of(tagged).add("one-more", "x")
+    with pytest.raises(
+        Exception, match=rf"\[{JOB}\] Invalid job_tags '<50 tags>': at most 49 tags are allowed"
+    ) as raised:
+        template(stack)
+    assert "Untagged" not in str(raised.value)
+
+
 def test_s3_uri_pattern() -> None:
     with expect(
         ["Invalid training_data", "'s3://Bad_Bucket/x.jsonl'", "an S3 URI must match"], at="TrainingData.from_s3_uri"
