@@ -429,6 +429,32 @@ def test_a_delete_while_a_temporary_throughput_hosts_the_candidate_deletes_the_t
     assert fake.resources[incumbent].model == SERVING_MODEL
 
 
+def test_a_lost_create_answer_starts_no_runner_and_lambdas_retry_starts_exactly_one(
+    fake: FakeBedrock, deployer: LongDeployer, long_path: LongPath, s3c: Any
+) -> None:
+    """Issue 21's "a lost response" on the long path: every PUT of the Evaluation's Create answer fails, so the
+    invocation raises (Lambda retries it) and must not have started a runner; the retry answers, starts one runner,
+    and the evaluation ends in one judge, one signal and no temporary resource."""
+    from lambda_src.entry.answer import PUT_ATTEMPTS, AnswerLost
+
+    incumbent = incumbent_in_stack(long_path, deployer)
+    better(fake, s3c)
+    create = long_path.evaluation_event(CANDIDATE)
+    before = len(fake.operations())
+    deployer.cfn.fail = PUT_ATTEMPTS
+    with pytest.raises(AnswerLost):
+        deployer.send_first(create, long_path._answered)
+    assert deployer.payloads[-1:] == [{**create, "ResponseURL": deployer.cfn.url}], "no continuation was started"
+    assert "CreateCustomModelDeployment" not in fake.operations()[before:] and long_path.signals.bodies == []
+
+    answer, signal = long_path.evaluate(CANDIDATE)  # Lambda's retry of the same request
+
+    assert answer["Status"] == "SUCCESS" and signal["Status"] == "SUCCESS", signal
+    assert fake.operations()[before:].count("CreateEvaluationJob") == 1
+    assert fake.operations()[before:].count("CreateCustomModelDeployment") == 1, "one temporary deployment"
+    assert temporary(fake, incumbent) == [] and fake.resources[incumbent].model == SERVING_MODEL
+
+
 def test_an_update_of_the_evaluation_resource_changes_nothing(
     fake: FakeBedrock, deployer: LongDeployer, long_path: LongPath
 ) -> None:
