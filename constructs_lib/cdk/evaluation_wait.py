@@ -6,7 +6,7 @@ does not run inside the serving resource's wait. Per serving resource and candid
 - ``Evaluation``: a ``Custom::BedrockModelEvaluation`` served by the stack's runtime. Its Create finds the incumbent
   (the serving resource's physical id, read from the stack; the base model on a first serve), starts the gate's
   runner and answers at once; its Delete (rollback, replacement, stack delete) stops the judge and deletes the
-  temporary deployment. Its physical id is the evaluation job's name.
+  temporary host (deployment or throughput). Its physical id is the evaluation job's name.
 - ``Handle`` and ``Wait``: an ``AWS::CloudFormation::WaitConditionHandle`` and ``AWS::CloudFormation::WaitCondition``
   (Count 1, Timeout the gate's, at most 12 hours), DependsOn the Evaluation. The runtime signals SUCCESS (the
   evaluation job) or FAILURE (the reason, both score sets) with a PUT to the handle's presigned URL, which it reads
@@ -16,8 +16,10 @@ does not run inside the serving resource's wait. Per serving resource and candid
   a signal's data proves nothing by itself).
 
 The three logical ids carry a digest of the candidate model (as resolved in the template: a retrained job's model
-is a GetAtt of a Result whose logical id carries the job's request digest) and the timeout: a new candidate starts
-a new evaluation (a wait condition never waits again once it has been signalled), an unchanged app none.
+is a GetAtt of a Result whose logical id carries the job's request digest), the gate property (judge, metrics, data
+set, host) and the timeout: a new candidate or gate starts a new evaluation (a wait condition never waits again
+once it has been signalled), an unchanged app none. The Evaluation DependsOn the handle, which must exist before
+any signal.
 """
 
 from __future__ import annotations
@@ -68,7 +70,12 @@ class EvaluationWait(Construct):
         stack_path = path_of(stack)
         own_path = path_of(self)
         in_stack = own_path[len(stack_path) + 1 :] if stack_path else own_path
-        digest = _digest(json.dumps(stack.resolve(candidate), sort_keys=True), str(timeout_s))
+        # the candidate and the gate (judge, metrics, data set, host) as the template holds them, and the timeout: a
+        # new one of any starts a new evaluation; the gate before it never vouches for it
+        resolved_candidate, resolved_gate = stack.resolve([candidate, gate_property])
+        digest = _digest(
+            json.dumps(resolved_candidate, sort_keys=True), str(timeout_s), json.dumps(resolved_gate, sort_keys=True)
+        )
         ids = tuple(f"{unique_id(f'{in_stack}/{name}')}{digest}" for name in ("Resource", "Handle", "Wait"))
         self.handle = CfnWaitConditionHandle(self, "Handle")
         self.handle.override_logical_id(ids[1])
@@ -87,6 +94,8 @@ class EvaluationWait(Construct):
             },
         )
         self.evaluation.override_logical_id(ids[0])
+        # its Create may signal at once (the candidate serves already; its runner could not start): the handle first
+        self.evaluation.add_override("DependsOn", [ids[1]])
         self.wait = CfnResource(
             self,
             "Wait",

@@ -42,7 +42,7 @@ from botocore.exceptions import ClientError
 from ..contract import (
     CONTINUATION_KEY,
     EVALUATION_DIGEST_LEN,
-    OWNER_TAG_KEY,
+    NAME_SUFFIX_LEN,
     PROP_EVAL_CANDIDATE,
     PROP_EVAL_HANDLE,
     PROP_EVAL_SERVING,
@@ -71,6 +71,8 @@ SIGNAL_MARGIN_S = 5 * 60.0
 SIGNAL_ATTEMPTS = 3
 HANDLE_TYPE = "AWS::CloudFormation::WaitConditionHandle"
 JOB_NAME = re.compile(r"[a-z0-9](-*[a-z0-9]){0,62}")
+EVALUATION_NAME = re.compile(rf"(^|-)eval-[0-9a-f]{{{NAME_SUFFIX_LEN}}}$")
+"""How gate.evaluation_job_name ends every name it makes (``-eval-<the request's 8 hex digits>``)."""
 """botocore's EvaluationJobName pattern: the Evaluation resource's physical id."""
 MAX_REASON_BYTES = 3000
 """A signal's Reason, clipped in UTF-8 bytes (CloudFormation shows it in the wait condition's stack event)."""
@@ -226,27 +228,20 @@ def _start(event: Mapping[str, Any], edge: Edge, payload: Mapping[str, Any]) -> 
 
 
 def _delete(event: Mapping[str, Any], edge: Edge) -> None:
-    """Stop the judge and delete the temporary host: a deployment found here by name and owner tag, a throughput by
-    the runner's own look-up (host.release: by name, owner tag and token tag)."""
+    """Stop the judge and delete the temporary host (a deployment or a throughput), all found by the evaluation job's
+    name, which is this resource's physical id. A Delete is a request of its own, so the Create's token cannot be
+    derived from it: the runner's cleanup checks the name and this stack's owner tag (host.is_ours)."""
     name = str(event.get("PhysicalResourceId") or "")
-    if not JOB_NAME.fullmatch(name):
+    if not JOB_NAME.fullmatch(name) or not EVALUATION_NAME.search(name):
         return  # not a name this resource's Create gave it: nothing was started
     bedrock = edge.runtime.bedrock()
-    stack = str(event.get("StackId") or "")
     plan = _stub_plan(str(_props(event).get(PROP_EVAL_CANDIDATE) or ""), DEPLOYMENT.noun)
     stepper = edge.stepper(event, plan)
+    stepper.ctx = dataclasses.replace(stepper.ctx, job_name=name, token="")
     state: dict[str, Any] = {"phase": "judging"}
     job_arn = _judge_named(bedrock, stepper.retrier, name)
     if job_arn:
         state["job_arn"] = job_arn
-    live = operations.describe(bedrock, DEPLOYMENT, name, stepper.retrier)
-    if live and live.get("customModelDeploymentArn"):
-        arn = str(live["customModelDeploymentArn"])
-        tags = operations.read_tags(bedrock, arn, stepper.retrier)
-        if any(t.get("key") == OWNER_TAG_KEY and t.get("value") == stack for t in tags):
-            state["deployment"] = arn
-        else:
-            log_event(logging.WARNING, action="evaluation-delete", outcome="deployment-not-owned-left")
     left = stepper.abort(state, "the evaluation resource was deleted")
     log_event(action="evaluation-delete", judge=bool(job_arn), outcome=left.get("phase"))
     leftover = evaluation.leftover(left)

@@ -123,15 +123,32 @@ def look(ctx: Context, state: dict[str, Any], bedrock: Any, retrier: Retrier) ->
 
 def release(ctx: Context, state: dict[str, Any], bedrock: Any, retrier: Retrier) -> dict[str, Any]:
     """The ``cleanup`` phase, one pass: delete every temporary host; ``releasing`` lists those not yet gone (empty:
-    done). A host whose create answer was lost is found by name, and deleted only if it carries this stack's owner
-    tag and this request's token tag."""
+    done). A host whose create answer was lost is found by name. Every host is deleted only if it is this request's
+    (``_whose``): the state rides in continuation payloads and failure records, which whoever may invoke the
+    function can forge, and IAM alone would let the runtime delete any serving resource of this stack."""
     if "releasing" in state:
         pending = [str(a) for a in state["releasing"]]
     else:
         arn = current(state)
         known = [*(str(a) for a in state.get("discarded", [])), *([arn] if arn else [])]
         pending = list(dict.fromkeys([*known, *_ours_by_name(ctx, bedrock, retrier)]))
-    return {**state, "releasing": [arn for arn in pending if not _gone_after_delete(bedrock, arn, retrier)]}
+    left = []
+    for arn in pending:
+        whose = _whose(ctx, bedrock, arn, retrier)
+        if whose == "foreign":
+            log_event(**retrier.log_fields, action="evaluation-host", outcome="not-ours-kept", arn=arn[:300])
+        elif whose == "unknown" or (whose == "ours" and not _gone_after_delete(bedrock, arn, retrier)):
+            left.append(arn)
+    return {**state, "releasing": left}
+
+
+def is_ours(ctx: Context, name: Any, tags: Any) -> bool:
+    """This request's temporary host: named like its evaluation job, with this stack's owner tag and this request's
+    token tag. An empty ``ctx.token`` (the long path's Evaluation resource being deleted: its Delete cannot derive
+    the Create's token) checks the name, which is then the resource's own physical id, and the owner tag."""
+    if name != ctx.job_name or not is_owned(tags, ctx.owner):
+        return False
+    return not ctx.token or tags_as_dict(tags).get(SERVING_TOKEN_TAG_KEY) == ctx.token
 
 
 def released(state: dict[str, Any]) -> bool:
@@ -198,6 +215,20 @@ def _gone_after_delete(bedrock: Any, arn: str, retrier: Retrier) -> bool:
     return operations.describe(bedrock, kind, arn, retrier) is None
 
 
+def _whose(ctx: Context, bedrock: Any, arn: str, retrier: Retrier) -> str:
+    """ "gone", "ours", "foreign", or "unknown" (Bedrock could not say now: asked again next pass)."""
+    kind = _kind(arn)
+    try:
+        live = operations.describe(bedrock, kind, arn, retrier)
+        if live is None:
+            return "gone"
+        tags = operations.read_tags(bedrock, arn, retrier)
+    except HandlerError as error:
+        log_event(**retrier.log_fields, action="evaluation-host", outcome="lookup-failed", error=str(error)[:300])
+        return "unknown"
+    return "ours" if is_ours(ctx, live.get(kind.name_field), tags) else "foreign"
+
+
 def _ours_by_name(ctx: Context, bedrock: Any, retrier: Retrier) -> list[str]:
     """This request's temporary hosts by the name it gives them (a create whose answer was lost); best effort: a
     failed look is logged and the hosts known by ARN are still deleted."""
@@ -213,6 +244,6 @@ def _ours_by_name(ctx: Context, bedrock: Any, retrier: Retrier) -> list[str]:
         except HandlerError as error:
             log_event(**retrier.log_fields, action="evaluation-host", outcome="lookup-failed", error=str(error)[:300])
             continue
-        if is_owned(tags, ctx.owner) and tags_as_dict(tags).get(SERVING_TOKEN_TAG_KEY) == ctx.token:
+        if is_ours(ctx, live.get(kind.name_field), tags):
             found.append(arn)
     return found

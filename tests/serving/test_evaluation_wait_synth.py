@@ -83,6 +83,9 @@ def test_a_gate_timeout_past_the_hour_adds_the_evaluation_its_wait_and_the_order
     assert resources[wait]["Properties"]["Count"] == 1
     assert resources[wait]["Properties"]["Timeout"] == str(3 * 3600)
     assert resources[wait]["DependsOn"] == [evaluation], "the wait starts when the evaluation resource exists"
+    # the Evaluation's Create may signal at once (the candidate serves already, or its runner could not start):
+    # the handle must exist by then, or the signal is lost and the wait runs to its timeout
+    assert handle in resources[evaluation].get("DependsOn", []), "the handle exists before the evaluation starts"
     served = resources[serving]
     assert wait in served["DependsOn"], "the serving resource changes only after the signal"
     assert served["Properties"]["EvaluationWait"] == {
@@ -117,6 +120,25 @@ def test_a_new_timeout_gets_a_new_wait(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     first, second = long_path(synth(tmp_path / "a")), long_path(synth(tmp_path / "b", hours=4))
     assert not set(first[:3]) & set(second[:3])
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"judge": "anthropic.claude-3-haiku-20240307-v1:0"}, {"metrics": [Builtin.CORRECTNESS, Builtin.HELPFULNESS]}],
+)
+def test_a_changed_gate_gets_a_new_evaluation_for_the_same_candidate(tmp_path: Path, changed: dict[str, Any]) -> None:
+    """A wait condition never waits again once signalled: a gate changed while a swap is pending (its judge, metrics,
+    data set) must not reuse the verdict of the gate before it."""
+
+    def ids(**overrides: Any) -> tuple[str, str, str, str]:
+        stack = Stack(App(), "Serving")
+        long_gate = gate(tmp_path, timeout=Duration.hours(2), **overrides)
+        CustomModelDeployment(stack, "Serve", model_arn=MODEL_ARN, gate=long_gate)
+        return long_path(Template.from_stack(stack).to_json())
+
+    assert ids() == ids()
+    before, after = ids(), ids(**changed)
+    assert before[:3] != after[:3] and before[3] == after[3], (before, after)
 
 
 def test_without_a_timeout_the_gate_runs_inside_the_serving_resources_wait(tmp_path: Path) -> None:

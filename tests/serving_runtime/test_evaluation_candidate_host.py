@@ -347,7 +347,8 @@ def test_a_state_written_before_the_host_seam_still_has_its_temporary_deployment
     """A continuation payload in flight across an upgrade carries the old key, ``deployment``."""
     incumbent = serving_throughput(fake, fake_client, lambda_time)
     ctx = context(incumbent, "OnDemand")
-    old = fake.create("deployment", {"modelDeploymentName": ctx.job_name, "modelArn": CANDIDATE})
+    ours = [{"key": OWNER_TAG_KEY, "value": STACK_ID}, {"key": SERVING_TOKEN_TAG_KEY, "value": TOKEN}]
+    old = fake.create("deployment", {"modelDeploymentName": ctx.job_name, "modelArn": CANDIDATE, "tags": ours})
     state: dict[str, Any] = {"phase": "cleanup", "deployment": old.arn, "verdict": {"promoted": False, "reason": "x"}}
     for _ in range(10):
         if state["phase"] == "done":
@@ -377,4 +378,25 @@ def test_cleanup_deletes_the_known_host_and_a_lost_one_of_the_same_request(
         state = runner.advance(ctx, state, retrier=retrier(lambda_time), bedrock=fake_client, runtime=runtime, s3=s3)
 
     assert state["phase"] == "done" and known.arn not in fake.resources and lost.arn not in fake.resources
+    assert_incumbent_untouched(fake, incumbent)
+
+
+@pytest.mark.parametrize("key", ["host", "discarded", "releasing", "deployment"])
+def test_a_forged_state_naming_the_serving_resource_never_deletes_it(
+    key: str, fake: FakeBedrock, fake_client: Any, runtime: Any, s3: Any, lambda_time: FakeLambdaTime
+) -> None:
+    """The runner's state rides in continuation payloads and failure records, which whoever may invoke the function
+    can forge. The serving resource carries this stack's owner tag (so IAM lets the runtime delete it): cleanup
+    deletes a host named in the state only if it is this request's (its name, owner tag and token tag)."""
+    incumbent = serving_throughput(fake, fake_client, lambda_time)
+    ctx = context(incumbent, "Auto")
+    named = [incumbent] if key in ("discarded", "releasing") else incumbent
+    state: dict[str, Any] = {"phase": "cleanup", key: named, "verdict": {"promoted": False, "reason": "forged"}}
+    for _ in range(10):
+        if state["phase"] == "done":
+            break
+        state = runner.advance(ctx, state, retrier=retrier(lambda_time), bedrock=fake_client, runtime=runtime, s3=s3)
+
+    assert state["phase"] == "done"
+    assert incumbent in fake.resources, "the serving resource was deleted by a forged state"
     assert_incumbent_untouched(fake, incumbent)

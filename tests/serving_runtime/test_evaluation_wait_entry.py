@@ -385,7 +385,9 @@ def test_a_delete_while_judging_stops_the_judge_and_deletes_the_temporary_deploy
     deployer.hold = None
     assert len(temporary(fake, incumbent)) == 1
 
-    delete = long_path.evaluation_event(CANDIDATE, "Delete", PhysicalResourceId=answer["PhysicalResourceId"])
+    delete = long_path.evaluation_event(
+        CANDIDATE, "Delete", PhysicalResourceId=answer["PhysicalResourceId"], RequestId="delete-1"
+    )  # a Delete is a request of its own: its RequestId is not the Create's
     long_path.cloudformation.resources[EVALUATION_ID] = (
         answer["PhysicalResourceId"],
         EVALUATION_TYPE,
@@ -419,7 +421,9 @@ def test_a_delete_while_a_temporary_throughput_hosts_the_candidate_deletes_the_t
     [throughput] = [r.arn for r in fake.of_kind("throughput")]
     assert temporary(fake, incumbent) == [], "the candidate answers from a throughput, not a deployment"
 
-    delete = long_path.evaluation_event(CANDIDATE, "Delete", PhysicalResourceId=answer["PhysicalResourceId"])
+    delete = long_path.evaluation_event(
+        CANDIDATE, "Delete", PhysicalResourceId=answer["PhysicalResourceId"], RequestId="delete-1"
+    )  # a Delete is a request of its own: its RequestId is not the Create's
     delete["ResourceProperties"] = create["ResourceProperties"]
     body = deployer.send(delete)
 
