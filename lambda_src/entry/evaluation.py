@@ -226,7 +226,7 @@ class Stepper:
 
     def _abort(self, state: dict[str, Any]) -> dict[str, Any]:
         try:
-            return runner.abort(state, bedrock=self.bedrock, retrier=self.retrier)
+            return runner.abort(state, bedrock=self.bedrock, retrier=self.retrier, job_name=self.ctx.job_name)
         except Exception as error:  # the judge could not be stopped: still clean up the deployment
             log_event(logging.ERROR, action="evaluation-gate", outcome="stop-failed", error=describe_error(error))
             return {**state, "phase": "cleanup", "verdict": state.get("verdict") or {"promoted": False}}

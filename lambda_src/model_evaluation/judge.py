@@ -21,6 +21,7 @@ from ..contract import EVAL_BASELINE_ABSOLUTE
 from ..customization_job import calls
 from ..customization_job import errors as job_errors
 from ..customization_job.errors import HandlerError
+from ..kernel.log import log_event
 from ..kernel.retry import Retrier
 from . import gate as core
 
@@ -56,10 +57,17 @@ def start(client: Any, retrier: Retrier, request: Mapping[str, Any]) -> str:
     return str(response["jobArn"])
 
 
-def stop(client: Any, retrier: Retrier, job_arn: str) -> str:
-    """StopEvaluationJob (rollback, delete, or a deploy given up): "stopping", "not-running" or "not-found"."""
+def stop(client: Any, retrier: Retrier, job_arn: str, *, expected_name: str | None = None) -> str:
+    """StopEvaluationJob (rollback, delete, or a deploy given up): "stopping", "not-running", "not-found", or
+    "not-ours" when ``expected_name`` is given and the job is named otherwise (the ARN came from a payload that
+    whoever may invoke the function can forge; IAM alone would let it stop any judge of this stack)."""
     action = f"Stopping evaluation job {job_arn}"
     try:
+        if expected_name is not None:
+            job = calls.run(retrier, action, lambda: client.get_evaluation_job(jobIdentifier=job_arn))
+            if job.get("jobName") != expected_name:
+                log_event(**retrier.log_fields, action="evaluation-stop", outcome="not-ours", jobArn=job_arn[:300])
+                return "not-ours"
         calls.run(retrier, action, lambda: client.stop_evaluation_job(jobIdentifier=job_arn))
         return "stopping"
     except ClientError as error:

@@ -82,7 +82,8 @@ def advance(
             f"{ctx.timeout_s / 3600:g} h (phase {phase}), so the gate cannot vouch for it. Nothing was swapped or "
             "created; the candidate's temporary host is deleted and the evaluation job stopped."
         )
-        return abort({**state, "verdict": {"promoted": False, "reason": reason}}, bedrock=bedrock, retrier=retrier)
+        verdict = {"promoted": False, "reason": reason}
+        return abort({**state, "verdict": verdict}, bedrock=bedrock, retrier=retrier, job_name=ctx.job_name)
     try:
         if phase == "deploy":
             return {**host.start(ctx, state, bedrock, retrier), "phase": "deploying"}
@@ -94,17 +95,18 @@ def advance(
             return _judge(ctx, state, bedrock, s3, retrier)
     except HandlerError as error:
         if state.get("job_arn") and not state.get("verdict"):
-            judge.stop(bedrock, retrier, str(state["job_arn"]))
+            judge.stop(bedrock, retrier, str(state["job_arn"]), expected_name=ctx.job_name)
         return {**state, "phase": "cleanup", "verdict": {"promoted": False, "reason": str(error)}}
     if phase == "cleanup":
         return _cleanup(ctx, state, bedrock, retrier)
     return state
 
 
-def abort(state: dict[str, Any], *, bedrock: Any, retrier: Retrier) -> dict[str, Any]:
-    """Rollback, delete or timeout while the gate runs: stop the judge, then clean up like any refusal."""
+def abort(state: dict[str, Any], *, bedrock: Any, retrier: Retrier, job_name: str | None = None) -> dict[str, Any]:
+    """Rollback, delete or timeout while the gate runs: stop the judge, then clean up like any refusal. ``job_name``:
+    this request's evaluation job name; a judge named otherwise in the (forgeable) state is not stopped."""
     if state.get("job_arn") and not (state.get("verdict") or {}).get("job_arn"):
-        judge.stop(bedrock, retrier, str(state["job_arn"]))
+        judge.stop(bedrock, retrier, str(state["job_arn"]), expected_name=job_name)
     return {**state, "phase": "cleanup", "verdict": state.get("verdict") or {"promoted": False, "reason": "aborted"}}
 
 

@@ -400,3 +400,22 @@ def test_a_forged_state_naming_the_serving_resource_never_deletes_it(
     assert state["phase"] == "done"
     assert incumbent in fake.resources, "the serving resource was deleted by a forged state"
     assert_incumbent_untouched(fake, incumbent)
+
+
+def test_a_forged_state_naming_another_evaluation_job_does_not_stop_it(
+    fake: FakeBedrock, fake_client: Any, runtime: Any, s3: Any, lambda_time: FakeLambdaTime
+) -> None:
+    """The same forged payload may name an evaluation job of another gate of this stack (IAM lets the runtime stop
+    any job with the owner tag): the runner stops a judge only if it is named like this request's evaluation."""
+    incumbent = serving_throughput(fake, fake_client, lambda_time)
+    ctx = context(incumbent, "OnDemand")
+    other = "arn:aws:bedrock:us-east-1:123456789012:evaluation-job/0123456789ab"
+    request = core.evaluation_job_request(
+        ctx.gate, job_name="serve-other-eval-0badc0de", dataset_uri="s3://gate/x.jsonl", token="t", owner=STACK_ID
+    )
+    fake.evaluations[other] = {"request": request, "status": "InProgress", "countdown": 100}
+    state: dict[str, Any] = {"phase": "judging", "job_arn": other, "answered": 3}
+    state = runner.abort(state, bedrock=fake_client, retrier=retrier(lambda_time), job_name=ctx.job_name)
+
+    assert fake.evaluations[other]["status"] == "InProgress", "another gate's judge was stopped"
+    assert state["phase"] == "cleanup"
