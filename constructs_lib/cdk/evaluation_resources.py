@@ -94,7 +94,6 @@ def bind(
         iam.PolicyStatement(actions=serving_permissions.INVOKE_ACTIONS, resources=[_judge_arn(stack, gate.judge)])
     )
     Aspects.of(role).add(nag.WildcardAcknowledger(WILDCARDS))
-    Aspects.of(runtime.role).add(nag.WildcardAcknowledger(WILDCARDS))
     runtime.allow_pass_role(role.role_arn)
     serving = [
         serving_permissions.deployment_arn_pattern(stack),
@@ -122,6 +121,6 @@ def bind(
         # the report's files are found by listing the job's prefix (judge.py)
         statement(["s3:ListBucket"], [reports.bucket_arn], {"StringLike": {"s3:prefix": [f"{REPORTS_PREFIX}*"]}}),
     ):
-        runtime.grant(granted)
+        runtime.grant(granted, WILDCARDS)
     output_uri = f"s3://{reports.bucket_name}/{REPORTS_PREFIX}"
     return gate.to_property(scope, output_uri=output_uri, role_arn=role.role_arn, host=host)

@@ -116,10 +116,5 @@ class EvaluationWait(Construct):
 def grant(stack: Stack, runtime: Any) -> None:
     """What the runtime needs besides the gate's statements (evaluation_resources.py): its own stack's resources
     (the serving resource's physical id, the handle's URL), and the evaluation jobs by name (a Delete's judge)."""
-    from aws_cdk import Aspects
-
-    from . import nag
-
     runtime.grant(permissions.statement(["cloudformation:DescribeStackResource"], [stack.stack_id]))
-    runtime.grant(permissions.statement(["bedrock:ListEvaluationJobs"], ["*"]))
-    Aspects.of(runtime.role).add(nag.WildcardAcknowledger(LIST_WILDCARDS))
+    runtime.grant(permissions.statement(["bedrock:ListEvaluationJobs"], ["*"]), LIST_WILDCARDS)

@@ -335,17 +335,21 @@ class JobProvider(Construct):
     def service_token(self) -> str:
         return self._service_token
 
-    def grant(self, statement: Mapping[str, Any]) -> None:
-        """Add a plain-JSON statement to the runtime's one policy (serving, the watcher, user roles, keys)."""
+    def grant(self, statement: Mapping[str, Any], reasons: Sequence[tuple[str, str]] = ()) -> None:
+        """Add a plain-JSON statement to the runtime's one policy (serving, the watcher, user roles, keys).
+        ``reasons`` (pattern -> reason) explain, besides ``HANDLER_WILDCARDS``, the wildcards the caller writes on
+        purpose (serving's and the evaluation gate's ARN patterns): acknowledged with the statement, no aspect."""
         self.permissions.add_statements(iam.PolicyStatement.from_json(statement))
-        self._acknowledge([statement])
+        self._acknowledge([statement], reasons)
 
-    def _acknowledge(self, statements: Sequence[Mapping[str, Any]]) -> None:
-        """Acknowledge, on the runtime's policy, the wildcards of ``statements`` that ``HANDLER_WILDCARDS`` explain,
-        as they are added: a resource without a literal ``*`` (a token never holds one) costs no kernel call."""
+    def _acknowledge(self, statements: Sequence[Mapping[str, Any]], reasons: Sequence[tuple[str, str]] = ()) -> None:
+        """Acknowledge, on the runtime's policy, the wildcards of ``statements`` that ``HANDLER_WILDCARDS`` (and
+        ``reasons``) explain, as they are added: a resource without a literal ``*`` (a token never holds one) costs
+        no kernel call."""
         if not any("*" in str(resource) for s in statements for resource in permissions.as_list(s["Resource"])):
             return
-        findings = nag.wildcard_findings(self._facts.stack.resolve(statements), self._reasons)
+        explained = [*nag.compile_reasons(reasons), *self._reasons] if reasons else self._reasons  # the caller's first
+        findings = nag.wildcard_findings(self._facts.stack.resolve(statements), explained)
         if findings:
             nag.acknowledge(self.permissions, findings)
 

@@ -10,12 +10,12 @@ in a new invocation, for at most 55 minutes, within CloudFormation's hour for a 
 
 from __future__ import annotations
 
-from aws_cdk import Aspects, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct, IConstruct
 
 from .. import contract
-from . import nag, serving_permissions
+from . import serving_permissions
 from .provider import FRAMEWORK_ON_EVENT, JobProvider
 
 SERVING_PROVIDER_ID = "BedrockModelServingProvider"
@@ -36,8 +36,7 @@ class ServingProvider(Construct):
         stack = Stack.of(self)
         runtime = JobProvider.of(stack)
         for statement in serving_permissions.handler(stack):
-            runtime.grant(statement)
-        Aspects.of(runtime.role).add(nag.WildcardAcknowledger(SERVING_WILDCARDS))
+            runtime.grant(statement, SERVING_WILDCARDS)
         self.runtime = runtime
         self.function: lambda_.Function = runtime.function(
             Construct(self, FRAMEWORK_ON_EVENT[0]), FRAMEWORK_ON_EVENT[1]
