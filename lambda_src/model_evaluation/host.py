@@ -124,17 +124,19 @@ def look(ctx: Context, state: dict[str, Any], bedrock: Any, retrier: Retrier) ->
 def release(ctx: Context, state: dict[str, Any], bedrock: Any, retrier: Retrier) -> dict[str, Any]:
     """The ``cleanup`` phase, one pass: delete every temporary host; ``releasing`` lists those not yet gone (empty:
     done). A host whose create answer was lost is found by name. Every host is deleted only if it is this request's
-    (``_whose``): the state rides in continuation payloads and failure records, which whoever may invoke the
+    (``_look``): the state rides in continuation payloads and failure records, which whoever may invoke the
     function can forge, and IAM alone would let the runtime delete any serving resource of this stack."""
+    verified: set[str] = set()  # found by name just now, and checked as they were found
     if "releasing" in state:
         pending = [str(a) for a in state["releasing"]]
     else:
         arn = current(state)
         known = [*(str(a) for a in state.get("discarded", [])), *([arn] if arn else [])]
-        pending = list(dict.fromkeys([*known, *_ours_by_name(ctx, bedrock, retrier)]))
+        verified = set(_ours_by_name(ctx, bedrock, retrier))
+        pending = list(dict.fromkeys([*known, *verified]))
     left = []
     for arn in pending:
-        whose = _whose(ctx, bedrock, arn, retrier)
+        whose = "ours" if arn in verified else _look(ctx, bedrock, _kind(arn), arn, retrier)[0]
         if whose == "foreign":
             log_event(**retrier.log_fields, action="evaluation-host", outcome="not-ours-kept", arn=arn[:300])
         elif whose == "unknown" or (whose == "ours" and not _gone_after_delete(bedrock, arn, retrier)):
@@ -215,35 +217,24 @@ def _gone_after_delete(bedrock: Any, arn: str, retrier: Retrier) -> bool:
     return operations.describe(bedrock, kind, arn, retrier) is None
 
 
-def _whose(ctx: Context, bedrock: Any, arn: str, retrier: Retrier) -> str:
-    """ "gone", "ours", "foreign", or "unknown" (Bedrock could not say now: asked again next pass)."""
-    kind = _kind(arn)
+def _look(ctx: Context, bedrock: Any, kind: Kind, identifier: str, retrier: Retrier) -> tuple[str, str]:
+    """(whose, ARN) of one host, by ARN or by name: "gone", "ours", "foreign", or "unknown" (Bedrock could not say
+    now: asked again next pass)."""
     try:
-        live = operations.describe(bedrock, kind, arn, retrier)
+        live = operations.describe(bedrock, kind, identifier, retrier)
         if live is None:
-            return "gone"
+            return "gone", identifier
+        arn = str(live.get(kind.arn_field) or identifier)
         tags = operations.read_tags(bedrock, arn, retrier)
     except HandlerError as error:
         log_event(**retrier.log_fields, action="evaluation-host", outcome="lookup-failed", error=str(error)[:300])
-        return "unknown"
-    return "ours" if is_ours(ctx, live.get(kind.name_field), tags) else "foreign"
+        return "unknown", identifier
+    return ("ours" if is_ours(ctx, live.get(kind.name_field), tags) else "foreign"), arn
 
 
 def _ours_by_name(ctx: Context, bedrock: Any, retrier: Retrier) -> list[str]:
     """This request's temporary hosts by the name it gives them (a create whose answer was lost); best effort: a
     failed look is logged and the hosts known by ARN are still deleted."""
     kinds = {DEPLOYMENT, THROUGHPUT} if ctx.gate.candidate_host == HOST_AUTO else {first_kind(ctx)}
-    found = []
-    for kind in sorted(kinds, key=lambda k: k.noun):
-        try:
-            live = operations.describe(bedrock, kind, ctx.job_name, retrier)
-            if live is None:
-                continue
-            arn = str(live.get(kind.arn_field))
-            tags = operations.read_tags(bedrock, arn, retrier)
-        except HandlerError as error:
-            log_event(**retrier.log_fields, action="evaluation-host", outcome="lookup-failed", error=str(error)[:300])
-            continue
-        if is_ours(ctx, live.get(kind.name_field), tags):
-            found.append(arn)
-    return found
+    looks = (_look(ctx, bedrock, kind, ctx.job_name, retrier) for kind in sorted(kinds, key=lambda k: k.noun))
+    return [arn for whose, arn in looks if whose == "ours"]
