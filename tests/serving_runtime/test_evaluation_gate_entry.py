@@ -99,6 +99,23 @@ class Deployer:
         carried = json.loads(json.dumps(payload))  # as Lambda would carry it
         (self.held if self.hold is not None and self.hold(carried) else pending).append(carried)
 
+    def invoke(self, payload: dict[str, Any], pending: list[dict[str, Any]], remaining_ms: int | None = None) -> None:
+        """One invocation of the real entry on a fresh Lambda context; its continuations join ``pending``."""
+        context = self.time.context()
+        if remaining_ms is not None:
+            context.remaining_ms = remaining_ms
+        runtime = Runtime(
+            put=send_json,
+            sleep=context.sleep,
+            clock=self.time.now,
+            invoke_self=lambda p: self._continue(pending, p),
+            bedrock=lambda: self.bedrock,
+            env={},
+            url_refusal=lambda url: None,
+            clients=self.clients.__getitem__,
+        )
+        handler.handle(payload, context, runtime)
+
     def send(self, event: dict[str, Any]) -> dict[str, Any]:
         pending: list[dict[str, Any]] = [{**event, "ResponseURL": self.cfn.url}]
         while pending:
@@ -106,18 +123,7 @@ class Deployer:
             payload = pending.pop(0)
             self.payloads.append(payload)
             self.invocations += 1
-            context = self.time.context()
-            runtime = Runtime(
-                put=send_json,
-                sleep=context.sleep,
-                clock=self.time.now,
-                invoke_self=lambda p: self._continue(pending, p),
-                bedrock=lambda: self.bedrock,
-                env={},
-                url_refusal=lambda url: None,
-                clients=self.clients.__getitem__,
-            )
-            handler.handle(payload, context, runtime)
+            self.invoke(payload, pending)
         if not self.cfn.bodies:
             return {}
         [body] = self.cfn.bodies

@@ -31,9 +31,6 @@ from test_evaluation_runner_fake_endpoint import CANDIDATE, PROPERTY, SERVING_MO
 from test_runtime_entry import ResponseServer
 
 from lambda_src.contract import ATTR_EVALUATION_CANDIDATE_SCORES, ATTR_EVALUATION_JOB_ARN, CONTINUATION_KEY
-from lambda_src.entry import handler
-from lambda_src.entry.handler import Runtime
-from lambda_src.job_watcher.presigned import send_json
 
 __all__ = ["converse", "s3c"]  # the gate entry test's fixtures, used here too
 
@@ -103,19 +100,7 @@ class LongDeployer(Deployer):
             assert invocations < self.limit, "the gate never ended"
             payload = pending.pop(0)
             self.payloads.append(payload)
-            context = self.time.context()
-            context.remaining_ms = 900_000  # Lambda's 15 minutes, as the runtime's functions have
-            runtime = Runtime(
-                put=send_json,
-                sleep=context.sleep,
-                clock=self.time.now,
-                invoke_self=lambda p: self._continue(pending, p),
-                bedrock=lambda: self.bedrock,
-                env={},
-                url_refusal=lambda url: None,
-                clients=self.clients.__getitem__,
-            )
-            handler.handle(payload, context, runtime)
+            self.invoke(payload, pending, remaining_ms=900_000)  # Lambda's 15 minutes, as the runtime's functions have
             if self.cfn.bodies and not answer:
                 [answer] = self.cfn.bodies
                 self.cfn.bodies.clear()
