@@ -130,6 +130,27 @@ def judge(s3: Any) -> Any:
     return score
 
 
+def stage(
+    outdir: Path, gate: dict[str, Any], s3: Any, fake: FakeBedrock, v1: Any, v2: Any, client: Any, endpoint: str
+) -> Any:
+    """The world both replays deploy into: the real prompt asset where the template says it is, the reports bucket
+    the template names, both retrains' jobs, v1 answering better than the base model and v2 worse than v1, the
+    judge scoring by answers. Returns the bedrock-runtime client the entry's Converse calls go through."""
+    dataset_bucket, dataset_key = split(gate["DatasetS3Uri"])
+    [asset] = [p for p in outdir.glob("asset.*.jsonl") if p.read_bytes() == PROMPTS.read_bytes()]
+    for bucket in {dataset_bucket, split(gate["OutputS3Uri"])[0]}:
+        s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=dataset_bucket, Key=dataset_key, Body=asset.read_bytes())
+    for job in (v1, v2):
+        fake.add_job(job.job_arn, training_loss=0.1, validation_loss=0.1, model_arn=job.model_arn)
+    good, vague = (lambda q: f"the right answer to {q}"), (lambda q: f"a vague answer to {q}")
+    fake.answers.update({BASE: vague, v1.model_arn: good, v2.model_arn: vague})
+    fake.on_evaluation_done = judge(s3)
+    return client(
+        "bedrock-runtime", endpoint_url=endpoint, config=Config(retries={"mode": "standard", "total_max_attempts": 1})
+    )
+
+
 def properties(stack: StackTemplate, model: Any) -> dict[str, Any]:
     from test_serving_template_replay import serving_properties
 
@@ -152,21 +173,7 @@ def test_a_retrain_whose_answers_score_lower_never_serves(
     gate = first["EvaluationGate"]
     assert second["EvaluationGate"] == gate, "a retrain changes the model, not the gate"
 
-    # the real prompt asset, where the template says it is; the reports bucket the template names
-    dataset_bucket, dataset_key = split(gate["DatasetS3Uri"])
-    [asset] = [p for p in outdir.glob("asset.*.jsonl") if p.read_bytes() == PROMPTS.read_bytes()]
-    for bucket in {dataset_bucket, split(gate["OutputS3Uri"])[0]}:
-        s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=dataset_bucket, Key=dataset_key, Body=asset.read_bytes())
-
-    for job in (v1, v2):
-        fake.add_job(job.job_arn, training_loss=0.1, validation_loss=0.1, model_arn=job.model_arn)
-    good, vague = (lambda q: f"the right answer to {q}"), (lambda q: f"a vague answer to {q}")
-    fake.answers.update({BASE: vague, v1.model_arn: good, v2.model_arn: vague})
-    fake.on_evaluation_done = judge(s3)
-    converse = bedrock_session.client(
-        "bedrock-runtime", endpoint_url=endpoint, config=Config(retries={"mode": "standard", "total_max_attempts": 1})
-    )
+    converse = stage(outdir, gate, s3, fake, v1, v2, bedrock_session.client, endpoint)
     cloudformation = ServingCloudFormation(
         stack, serving_logical_id(stack, GATED), Entry(fake_client, {"bedrock-runtime": converse, "s3": s3}, cfn)
     )

@@ -19,12 +19,11 @@ from typing import Any
 
 import pytest
 from aws_cdk import Duration, Stack
-from botocore.config import Config
 from fake_bedrock import FakeBedrock
 from integration.conftest import _next_version
 from integration.harness import StackTemplate, cfn_strings, synthesize
 from serving_support import fresh_s3
-from test_evaluation_gate_replay import BASE, GATED, PROMPTS, judge, split
+from test_evaluation_gate_replay import GATED, stage
 from test_evaluation_wait_entry import HANDLE_TYPE, FakeCloudFormation, LongDeployer
 from test_runtime_entry import ResponseServer
 from test_serving_template_replay import Trained, _substituted, serving_logical_id, serving_properties, trained
@@ -130,20 +129,8 @@ def test_a_retrain_whose_answers_score_lower_never_serves_through_the_long_path(
     v1, v2 = trained(stack, "a1"), trained(stack, "b2")
     s3 = fresh_s3(bedrock_session, moto_endpoint)
     gate = evaluation_properties(stack, v1)["EvaluationGate"]
-    dataset_bucket, dataset_key = split(gate["DatasetS3Uri"])
-    [asset] = [p for p in outdir.glob("asset.*.jsonl") if p.read_bytes() == PROMPTS.read_bytes()]
-    for bucket in {dataset_bucket, split(gate["OutputS3Uri"])[0]}:
-        s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=dataset_bucket, Key=dataset_key, Body=asset.read_bytes())
-    for job in (v1, v2):
-        fake.add_job(job.job_arn, training_loss=0.1, validation_loss=0.1, model_arn=job.model_arn)
-    good, vague = (lambda q: f"the right answer to {q}"), (lambda q: f"a vague answer to {q}")
-    fake.answers.update({BASE: vague, v1.model_arn: good, v2.model_arn: vague})
-    fake.on_evaluation_done = judge(s3)
+    converse = stage(outdir, gate, s3, fake, v1, v2, bedrock_session.client, endpoint)
     fake.evaluation_polls = JUDGE_POLLS
-    converse = bedrock_session.client(
-        "bedrock-runtime", endpoint_url=endpoint, config=Config(retries={"mode": "standard", "total_max_attempts": 1})
-    )
     deployer = LongDeployer(cfn, fake_client, converse, s3)
     cloudformation = FakeCloudFormation(stack.stack_id)
     deployer.clients["cloudformation"] = cloudformation
